@@ -1,0 +1,34 @@
+# Every target works on a fresh clone: the venv is made and filled on first use.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-e2e bench lint fmt clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)  ## NATS, the five services and the gateway on SQLite under var/; Ctrl-C stops all
+	$(BIN)/python -m shared.supervisor
+
+test: $(STAMP)  ## the whole suite; it starts its own nats-server (TEST_DATABASE_URL adds PostgreSQL)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check shared services gateway tests
+
+fmt: $(STAMP)
+	$(BIN)/ruff format shared services gateway tests
+	$(BIN)/ruff check --fix shared services gateway tests
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,9 @@
+"""The deputy service publishes deputy.* events (see logic) and projects case events into inboxes."""
+
+from services.deputy import logic
+from shared.events.bus import Handler
+from shared.events.catalogue import CaseSubmitted
+
+SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
+    "CASE": {CaseSubmitted.event_type: logic.on_case_submitted},
+}

@@ -1,0 +1,1 @@
+"""Micro-funding service (民生微实事): yearly fund pools for livelihood micro-projects."""

@@ -1,0 +1,5 @@
+"""Fund pools publish no events yet (the catalogue has no funding.* payload) and listen to nothing."""
+
+from shared.events.bus import Handler
+
+SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {}

@@ -1,0 +1,16 @@
+from fastapi import FastAPI
+
+from services.station_scheduling.api import router
+from services.station_scheduling.events import SUBSCRIPTIONS
+from services.station_scheduling.models import tables
+from shared.config import Settings
+from shared.service import ServiceRuntime, create_service_app
+
+NAME = "station_scheduling"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings(service_name=NAME)
+    runtime = ServiceRuntime(settings, tables, source="/station-scheduling", subscriptions=SUBSCRIPTIONS)
+    return create_service_app(runtime, title="Station scheduling service", routers=[router],
+                              description="Liaison stations organised 1+4+N: main, township and area.")

@@ -1,0 +1,113 @@
+"""Signed access tokens (EdDSA JWTs): issued by the gateway, verified by every service with the public key."""
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from shared.problems import Forbidden, Unauthorized
+
+ALGORITHM = "EdDSA"
+
+
+class Role(StrEnum):
+    villager = "villager"
+    deputy = "deputy"
+    station_staff = "station_staff"
+    agency_officer = "agency_officer"
+    npc_office = "npc_office"
+    finance = "finance"
+
+
+class Principal(BaseModel):
+    """Who is calling: an account with roles, and the deputy or organisation it acts for."""
+
+    subject: str
+    roles: frozenset[Role]
+    name: str = ""
+    deputy_id: str | None = None
+    organisation: str | None = None
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def require(self, *roles: Role) -> None:
+        if not self.has(*roles):
+            raise Forbidden("Your role may not do this.")
+
+
+def generate_keypair(private_path: Path, public_path: Path) -> None:
+    """Create an Ed25519 key pair (development start-up); production mounts its own."""
+    key = Ed25519PrivateKey.generate()
+    private_path.parent.mkdir(parents=True, exist_ok=True)
+    private_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    private_path.chmod(0o600)
+    public_path.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+
+
+def issue_token(private_key_pem: bytes, principal: Principal, *, issuer: str, lifetime: timedelta) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "iss": issuer,
+        "sub": principal.subject,
+        "iat": now,
+        "exp": now + lifetime,
+        "roles": sorted(principal.roles),
+        "name": principal.name,
+        "deputy_id": principal.deputy_id,
+        "org": principal.organisation,
+    }
+    return jwt.encode(claims, private_key_pem, algorithm=ALGORITHM)
+
+
+class TokenVerifier:
+    def __init__(self, public_key_pem: bytes, issuer: str) -> None:
+        self.public_key = public_key_pem
+        self.issuer = issuer
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(token, self.public_key, algorithms=[ALGORITHM], issuer=self.issuer,
+                                options={"require": ["exp", "sub", "iss"]})
+        except jwt.PyJWTError as error:
+            raise Unauthorized("The access token is not valid or has expired.") from error
+        try:
+            roles = frozenset(Role(role) for role in claims.get("roles", []))
+        except ValueError as error:
+            raise Unauthorized("The access token names an unknown role.") from error
+        return Principal(subject=claims["sub"], roles=roles, name=claims.get("name") or "",
+                         deputy_id=claims.get("deputy_id"), organisation=claims.get("org"))
+
+
+bearer_scheme = HTTPBearer(auto_error=False, description="An access token from the gateway's sign-in")
+
+
+def optional_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+) -> Principal | None:
+    if credentials is None:
+        return None
+    return request.app.state.verifier.verify(credentials.credentials)
+
+
+def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise Unauthorized("Sign in to do this.")
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

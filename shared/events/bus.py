@@ -1,0 +1,207 @@
+"""The NATS JetStream bus: one connection per process, the streams, publishing, and durable consumers."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
+from nats.js.errors import BadRequestError
+from sqlalchemy import Table, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.events.catalogue import STREAMS, parse
+from shared.events.envelope import CloudEvent
+from shared.logs import REQUEST_ID_HEADER, request_id_var
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_STREAM = "DEADLETTER"
+DEAD_LETTER_PREFIX = "deadletter"
+
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+
+
+class Bus:
+    """A NATS connection that keeps trying: a service starts and serves while NATS is away."""
+
+    def __init__(self, url: str, *, replicas: int = 1) -> None:
+        self.url = url
+        self.replicas = replicas
+        self.nc: Client | None = None
+        self.js: JetStreamContext | None = None
+        self.ready = asyncio.Event()
+
+    @property
+    def connected(self) -> bool:
+        return self.nc is not None and self.nc.is_connected
+
+    async def connect(self) -> None:
+        """Connect, retrying until NATS answers, then make sure every stream exists."""
+        delay = 0.2
+        while self.nc is None:
+            try:
+                self.nc = await nats.connect(
+                    self.url,
+                    allow_reconnect=True,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    connect_timeout=2,
+                    name="deputies-in-the-grid",
+                )
+            except Exception as error:
+                log.warning("NATS at %s not reachable yet: %s", self.url, error)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self.js = self.nc.jetstream(timeout=5)
+        await self._ensure_streams()
+        self.ready.set()
+
+    async def _ensure_streams(self) -> None:
+        assert self.js is not None
+        wanted = {name: [f"{prefix}.>"] for name, prefix in STREAMS.items()}
+        wanted[DEAD_LETTER_STREAM] = [f"{DEAD_LETTER_PREFIX}.>"]
+        for name, subjects in wanted.items():
+            config = StreamConfig(
+                name=name, subjects=subjects, storage=StorageType.FILE, num_replicas=self.replicas
+            )
+            try:
+                await self.js.add_stream(config)
+            except BadRequestError:
+                await self.js.update_stream(config)
+
+    async def close(self) -> None:
+        if self.nc is not None:
+            await self.nc.close()
+
+    async def publish(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
+        if self.js is None or not self.connected:
+            raise ConnectionError("NATS is not connected")
+        event_id = CloudEvent.model_validate_json(body).id
+        await self.js.publish(subject, body, headers={**headers, "Nats-Msg-Id": event_id})
+
+
+class DurableConsumer:
+    """One durable pull consumer per (consuming service, stream); replicas share it.
+
+    Each event's id goes into the service's inbox table in the same transaction as its effect, so a
+    redelivered event is acknowledged and ignored. A failing handler gets a nak with a delay; after
+    `max_deliver` attempts the event is parked on `deadletter.<consumer>.<type>` for an operator.
+    """
+
+    def __init__(
+        self,
+        bus: Bus,
+        maker: async_sessionmaker[AsyncSession],
+        inbox: Table,
+        *,
+        name: str,
+        stream: str,
+        handlers: dict[str, Handler],
+        max_deliver: int = 5,
+        nak_delay: float = 0.5,
+    ) -> None:
+        self.bus = bus
+        self.maker = maker
+        self.inbox = inbox
+        self.name = name
+        self.stream = stream
+        self.handlers = handlers
+        self.max_deliver = max_deliver
+        self.nak_delay = nak_delay
+
+    async def run(self) -> None:
+        await self.bus.ready.wait()
+        subscription = await self._subscribe()
+        while True:
+            try:
+                messages = await subscription.fetch(batch=50, timeout=1)
+            except nats.errors.TimeoutError:
+                continue
+            except Exception as error:
+                log.warning("consumer %s on %s paused: %s", self.name, self.stream, error)
+                await asyncio.sleep(0.5)
+                continue
+            for message in messages:
+                await self.process(message)
+
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
+        assert self.bus.js is not None
+        config = ConsumerConfig(
+            durable_name=self.name,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=30,
+            max_deliver=self.max_deliver + 1,
+            filter_subjects=sorted(self.handlers),
+        )
+        while True:
+            try:
+                await self.bus.js.add_consumer(self.stream, config)
+                return await self.bus.js.pull_subscribe_bind(durable=self.name, stream=self.stream)
+            except Exception as error:
+                log.warning("consumer %s on %s not ready: %s", self.name, self.stream, error)
+                await asyncio.sleep(1)
+
+    async def process(self, message: Msg) -> None:
+        headers = message.headers or {}
+        token = request_id_var.set(headers.get(REQUEST_ID_HEADER))
+        try:
+            event = CloudEvent.model_validate_json(message.data)
+            await self.apply_once(event)
+        except Exception as error:
+            await self._on_failure(message, error)
+        else:
+            await message.ack()
+        finally:
+            request_id_var.reset(token)
+
+    async def apply_once(self, event: CloudEvent) -> bool:
+        """Apply the event unless the inbox has it; returns whether it was applied now."""
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            return False
+        try:
+            async with self.maker() as session, session.begin():
+                if await self._seen(session, event.id):
+                    return False
+                await session.execute(
+                    self.inbox.insert().values(
+                        consumer=self.name,
+                        event_id=event.id,
+                        event_type=event.type,
+                        received_at=datetime.now(UTC),
+                    )
+                )
+                await handler(session, parse(event))
+        except IntegrityError:
+            async with self.maker() as session:
+                if await self._seen(session, event.id):  # a replica applied it first
+                    return False
+            raise
+        return True
+
+    async def _seen(self, session: AsyncSession, event_id: str) -> bool:
+        query = select(self.inbox.c.event_id).where(
+            self.inbox.c.consumer == self.name, self.inbox.c.event_id == event_id
+        )
+        return (await session.execute(query)).first() is not None
+
+    async def _on_failure(self, message: Msg, error: Exception) -> None:
+        attempts = message.metadata.num_delivered
+        if attempts < self.max_deliver:
+            log.warning("event redelivery %s/%s after error: %s", attempts, self.max_deliver, error)
+            await message.nak(delay=self.nak_delay * attempts)
+            return
+        subject = f"{DEAD_LETTER_PREFIX}.{self.name}.{message.subject}"
+        log.error("event parked on %s after %s attempts: %s", subject, attempts, error)
+        assert self.bus.js is not None
+        event_id = (message.headers or {}).get("Nats-Msg-Id", "")
+        headers = {**(message.headers or {}), "Error": str(error)[:500], "Nats-Msg-Id": f"{self.name}.{event_id}"}
+        await self.bus.js.publish(subject, message.data, headers=headers)
+        await message.ack()

@@ -1,0 +1,155 @@
+"""RFC 9457 problem details: every error is `application/problem+json` with a stable `type`."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://deputies-in-the-grid.example/problems/"
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    """A domain error that becomes a problem response; raised by logic, shaped by the app."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(ProblemError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class Forbidden(ProblemError):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class Unauthorized(ProblemError):
+    status, slug, title = 401, "unauthorized", "Sign-in required"
+
+
+class Unprocessable(ProblemError):
+    status, slug, title = 422, "validation-error", "The request is not valid"
+
+
+class ServiceUnavailable(ProblemError):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+_TITLES = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Sign-in required"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-error", "The request is not valid"),
+    429: ("too-many-requests", "Too many requests"),
+    500: ("internal-error", "Internal error"),
+    503: ("service-unavailable", "Service unavailable"),
+}
+
+
+def problem_response(
+    status: int, detail: str | None = None, *, slug: str | None = None, title: str | None = None, **extra: Any
+) -> JSONResponse:
+    default_slug, default_title = _TITLES.get(status, ("error", "Error"))
+    body = {"type": TYPE_BASE + (slug or default_slug), "title": title or default_title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update({key: value for key, value in extra.items() if value is not None})
+    headers = {"Retry-After": "1"} if status in (429, 503) else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": [str(part) if not isinstance(part, int) else part for part in item["loc"]],
+         "msg": item["msg"], "type": item["type"]}
+        for item in error.errors()
+    ]
+
+
+def install(app: FastAPI) -> None:
+    """Turn every error the app can raise into problem+json, and say so in its OpenAPI."""
+
+    @app.exception_handler(ProblemError)
+    async def _domain(_: Request, error: ProblemError) -> JSONResponse:
+        return problem_response(error.status, error.detail, slug=error.slug, title=error.title, **error.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
+        return problem_response(422, "One or more fields are not valid.", errors=_field_errors(error))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        detail = error.detail if isinstance(error.detail, str) else None
+        return problem_response(error.status_code, detail)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+        return problem_response(500, "Something went wrong on our side; nothing was changed.")
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI declarations of the problem responses a route can give."""
+    return {
+        status: {
+            "description": _TITLES.get(status, ("", "Error"))[1],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def rewrite_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """Replace FastAPI's default 422 body with the one Problem shape used everywhere."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
+    for name, definition in Problem.model_json_schema(ref_template="#/components/schemas/{model}").get(
+        "$defs", {}
+    ).items():
+        components.setdefault(name, definition)
+    components["Problem"].pop("$defs", None)
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            answers = operation.get("responses", {})
+            if "422" in answers:
+                answers["422"] = {
+                    "description": "The request is not valid",
+                    "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                }
+    return schema

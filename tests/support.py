@@ -1,0 +1,139 @@
+"""What the tests share: a real nats-server from the wheel, real databases, signed tokens, app clients."""
+
+import asyncio
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from shared.auth import Principal, Role, issue_token
+from shared.config import Settings
+from shared.migrations import package_of, upgrade
+from shared.supervisor import free_port, nats_server_binary, wait_for_port
+
+ISSUER = "deputies-in-the-grid"
+
+
+class NatsServer:
+    """A nats-server with JetStream on a free port and a temporary store; it can be stopped and restarted."""
+
+    def __init__(self, store: Path) -> None:
+        self.store = store
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+class Databases:
+    """One database per service and test: a SQLite file, or a PostgreSQL schema when TEST_DATABASE_URL is set."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.postgres_url = os.environ.get("TEST_DATABASE_URL") or None
+        self.schemas: list[str] = []
+
+    @property
+    def kind(self) -> str:
+        return "postgresql" if self.postgres_url else "sqlite"
+
+    def settings(self, service: str, nats_url: str, public_key: Path, **extra: Any) -> Settings:
+        label = f"{service}_{uuid.uuid4().hex[:8]}"
+        if self.postgres_url:
+            self.schemas.append(label)
+            return Settings(service_name=service, database_url=self.postgres_url, database_schema=label,
+                            nats_url=nats_url, token_public_key_file=public_key, **extra)
+        return Settings(service_name=service, database_url=f"sqlite+aiosqlite:///{self.folder / label}.db",
+                        nats_url=nats_url, token_public_key_file=public_key, **extra)
+
+    async def drop_all(self) -> None:
+        if not self.postgres_url or not self.schemas:
+            return
+        import asyncpg
+
+        dsn = self.postgres_url.replace("postgresql+asyncpg://", "postgresql://")
+        connection = await asyncpg.connect(dsn)
+        try:
+            for schema in self.schemas:
+                await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await connection.close()
+
+
+class Keys:
+    def __init__(self, folder: Path) -> None:
+        from shared.auth import generate_keypair
+
+        self.private = folder / "signing.pem"
+        self.public = folder / "signing.pub.pem"
+        generate_keypair(self.private, self.public)
+
+    def token(self, *roles: Role, subject: str | None = None, deputy_id: str | None = None,
+              organisation: str | None = None) -> str:
+        principal = Principal(subject=subject or str(uuid.uuid4()), roles=frozenset(roles), deputy_id=deputy_id,
+                              organisation=organisation)
+        return issue_token(self.private.read_bytes(), principal, issuer=ISSUER, lifetime=timedelta(minutes=15))
+
+    def headers(self, *roles: Role, **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*roles, **claims)}"}
+
+
+class RunningService:
+    """A service app with its lifespan running (bus, relay, consumers) and an HTTP client on it."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.runtime = app.state.runtime
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def start_service(stack: AsyncExitStack, name: str, settings: Settings) -> RunningService:
+    """Migrate the service's database, then run its app in-process against real NATS."""
+    from importlib import import_module
+
+    await asyncio.to_thread(upgrade, package_of(name), settings)
+    app = import_module(f"{package_of(name)}.app").create_app(settings)
+    await stack.enter_async_context(app.router.lifespan_context(app))
+    service = RunningService(app)
+    await stack.enter_async_context(service.client)
+    await asyncio.wait_for(service.runtime.bus.ready.wait(), 15)
+    return service
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 15.0, interval: float = 0.05) -> Any:
+    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s (last: {result!r})")
+        await asyncio.sleep(interval)
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
