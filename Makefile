@@ -17,8 +17,12 @@ install: $(STAMP)
 run: $(STAMP)  ## NATS, the five services and the gateway on SQLite under var/; Ctrl-C stops all
 	$(BIN)/python -m shared.supervisor
 
-test: $(STAMP)  ## the whole suite; it starts its own nats-server (TEST_DATABASE_URL adds PostgreSQL)
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## the whole suite on SQLite; with TEST_DATABASE_URL set, the database tests again on PostgreSQL
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "--- the database tests again, on $$TEST_DATABASE_URL"; \
+		$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS); \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

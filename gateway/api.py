@@ -23,8 +23,14 @@ async def login(body: PasswordLogin, session: SessionDep, request: Request) -> T
     """Officials sign in with a user name and password and get a short-lived access token."""
     settings = request.app.state.settings
     account = await logic.authenticate(session, body.username, body.password)
-    token, expires_in = logic.token_for(account, request.app.state.private_key, settings.token_issuer,
-                                        settings.access_token_minutes)
+    token, expires_in = logic.token_for(
+        account, request.app.state.private_key, settings.token_issuer, settings.access_token_minutes
+    )
     principal = logic.principal_of(account)
-    return TokenRead(access_token=token, expires_in=expires_in, name=account.name, roles=sorted(principal.roles),
-                     deputy_id=account.deputy_id)
+    return TokenRead(
+        access_token=token,
+        expires_in=expires_in,
+        name=account.name,
+        roles=sorted(principal.roles),
+        deputy_id=account.deputy_id,
+    )

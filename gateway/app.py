@@ -69,6 +69,7 @@ def _serve_pwa(app: FastAPI, settings: GatewaySettings) -> None:
             if "." in path.rsplit("/", 1)[-1]:
                 return problem_response(404, "No such file.")
             target = root / "index.html"  # the app shell answers every in-app route
-        cache = "no-cache" if target.name in ("index.html", "sw.js", "manifest.webmanifest") else (
-            "public, max-age=604800")
+        cache = (
+            "no-cache" if target.name in ("index.html", "sw.js", "manifest.webmanifest") else ("public, max-age=604800")
+        )
         return FileResponse(target, headers={"Cache-Control": cache})

@@ -23,8 +23,13 @@ DEMO_OFFICIALS = [
 
 
 def principal_of(account: Account) -> Principal:
-    return Principal(subject=account.id, roles=frozenset(Role(role) for role in account.roles.split(",")),
-                     name=account.name, deputy_id=account.deputy_id, organisation=account.organisation)
+    return Principal(
+        subject=account.id,
+        roles=frozenset(Role(role) for role in account.roles.split(",")),
+        name=account.name,
+        deputy_id=account.deputy_id,
+        organisation=account.organisation,
+    )
 
 
 async def authenticate(session: AsyncSession, username: str, password: str) -> Account:
@@ -41,14 +46,30 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> A
 def token_for(account: Account, private_key: bytes, issuer: str, minutes: int) -> tuple[str, int]:
     lifetime = timedelta(minutes=minutes)
     return issue_token(private_key, principal_of(account), issuer=issuer, lifetime=lifetime), int(
-        lifetime.total_seconds())
+        lifetime.total_seconds()
+    )
 
 
-def new_account(username: str, password_hash: str, name: str, roles: list[Role], *, deputy_id: str | None = None,
-                is_demo: bool = False) -> Account:
-    return Account(id=str(uuid.uuid4()), username=username, password_hash=password_hash, name=name,
-                   roles=",".join(roles), deputy_id=deputy_id, organisation=None, is_demo=is_demo,
-                   created_at=datetime.now(UTC))
+def new_account(
+    username: str,
+    password_hash: str,
+    name: str,
+    roles: list[Role],
+    *,
+    deputy_id: str | None = None,
+    is_demo: bool = False,
+) -> Account:
+    return Account(
+        id=str(uuid.uuid4()),
+        username=username,
+        password_hash=password_hash,
+        name=name,
+        roles=",".join(roles),
+        deputy_id=deputy_id,
+        organisation=None,
+        is_demo=is_demo,
+        created_at=datetime.now(UTC),
+    )
 
 
 async def seed_demo_accounts(session: AsyncSession) -> int:
@@ -56,9 +77,12 @@ async def seed_demo_accounts(session: AsyncSession) -> int:
     if (await session.execute(select(Account.id).limit(1))).first():
         return 0
     password_hash = hasher.hash(DEMO_PASSWORD)  # one hash for every demo account: argon2 is slow by design
-    accounts = [new_account(username, password_hash, name, roles, is_demo=True)
-                for username, name, roles in DEMO_OFFICIALS]
-    accounts += [new_account(deputy.code, password_hash, deputy.name, [Role.deputy], deputy_id=deputy.id,
-                             is_demo=True) for deputy in demo_city.deputies()]
+    accounts = [
+        new_account(username, password_hash, name, roles, is_demo=True) for username, name, roles in DEMO_OFFICIALS
+    ]
+    accounts += [
+        new_account(deputy.code, password_hash, deputy.name, [Role.deputy], deputy_id=deputy.id, is_demo=True)
+        for deputy in demo_city.deputies()
+    ]
     session.add_all(accounts)
     return len(accounts)

@@ -11,8 +11,18 @@ from fastapi.responses import Response, StreamingResponse
 from shared.logs import REQUEST_ID_HEADER, request_id_var
 from shared.problems import problem_response
 
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-              "transfer-encoding", "upgrade", "host", "content-length"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+}
 IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
 
 
@@ -44,8 +54,14 @@ class ServiceProxy:
         attempts = 2 if request.method in IDEMPOTENT_METHODS else 1
         for attempt in range(attempts):
             try:
-                upstream = await self.session.request(request.method, url, params=request.query_params.multi_items(),
-                                                      headers=headers, data=body, allow_redirects=False)
+                upstream = await self.session.request(
+                    request.method,
+                    url,
+                    params=request.query_params.multi_items(),
+                    headers=headers,
+                    data=body,
+                    allow_redirects=False,
+                )
                 break
             except (aiohttp.ClientConnectionError, TimeoutError):
                 if attempt + 1 == attempts:

@@ -48,9 +48,7 @@ def generate_keypair(private_path: Path, public_path: Path) -> None:
     key = Ed25519PrivateKey.generate()
     private_path.parent.mkdir(parents=True, exist_ok=True)
     private_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     private_path.chmod(0o600)
     public_path.write_bytes(
@@ -80,16 +78,26 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         try:
-            claims = jwt.decode(token, self.public_key, algorithms=[ALGORITHM], issuer=self.issuer,
-                                options={"require": ["exp", "sub", "iss"]})
+            claims = jwt.decode(
+                token,
+                self.public_key,
+                algorithms=[ALGORITHM],
+                issuer=self.issuer,
+                options={"require": ["exp", "sub", "iss"]},
+            )
         except jwt.PyJWTError as error:
             raise Unauthorized("The access token is not valid or has expired.") from error
         try:
             roles = frozenset(Role(role) for role in claims.get("roles", []))
         except ValueError as error:
             raise Unauthorized("The access token names an unknown role.") from error
-        return Principal(subject=claims["sub"], roles=roles, name=claims.get("name") or "",
-                         deputy_id=claims.get("deputy_id"), organisation=claims.get("org"))
+        return Principal(
+            subject=claims["sub"],
+            roles=roles,
+            name=claims.get("name") or "",
+            deputy_id=claims.get("deputy_id"),
+            organisation=claims.get("org"),
+        )
 
 
 bearer_scheme = HTTPBearer(auto_error=False, description="An access token from the gateway's sign-in")

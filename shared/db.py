@@ -2,7 +2,6 @@
 
 from datetime import UTC, datetime
 from pathlib import Path
-
 from typing import NamedTuple
 
 from sqlalchemy import DateTime, MetaData, Table, event, text

@@ -17,8 +17,34 @@ KNOWN_VILLAGES = {
     "韶山乡": ["韶山村", "湘韶村", "韶阳村", "黄田村"],
     "杨林乡": [],
 }
-OLDER_NAMES = ["韶源", "韶北", "铁皮", "竹鸡", "韶光", "石忠", "石山", "花园", "朝阳", "白玉", "枫木", "长湖", "韶南",
-               "永泉", "狮山", "东湖", "青石", "茶园", "凤家", "三华", "长田", "南湖", "夕丰", "鳌石", "北托", "槐星"]
+OLDER_NAMES = [
+    "韶源",
+    "韶北",
+    "铁皮",
+    "竹鸡",
+    "韶光",
+    "石忠",
+    "石山",
+    "花园",
+    "朝阳",
+    "白玉",
+    "枫木",
+    "长湖",
+    "韶南",
+    "永泉",
+    "狮山",
+    "东湖",
+    "青石",
+    "茶园",
+    "凤家",
+    "三华",
+    "长田",
+    "南湖",
+    "夕丰",
+    "鳌石",
+    "北托",
+    "槐星",
+]
 VILLAGES_PER_TOWNSHIP = [10, 10, 10, 8]
 GROUP_COUNT = 218
 DEPUTY_COUNT = 414
@@ -69,8 +95,11 @@ def _villages() -> list[DemoGrid]:
             stem = next(spare, None) or f"{township[:2]}新{len(names)}"
             names.append(stem + ("社区" if len(names) % 5 == 4 else "村"))
         for v_index, name in enumerate(names):
-            villages.append(DemoGrid(f"{CITY_CODE}{t_index + 1:02d}{v_index + 1:02d}", name, "village",
-                                     f"{CITY_CODE}{t_index + 1:02d}"))
+            villages.append(
+                DemoGrid(
+                    f"{CITY_CODE}{t_index + 1:02d}{v_index + 1:02d}", name, "village", f"{CITY_CODE}{t_index + 1:02d}"
+                )
+            )
     return villages
 
 
@@ -82,8 +111,9 @@ def grids() -> list[DemoGrid]:
         village = villages[index % len(villages)]
         number = index // len(villages) + 1
         suffix = "小区" if village.name.endswith("社区") else "组"
-        groups.append(DemoGrid(f"{village.code}{number:02d}", f"{village.name}第{number}{suffix}", "group",
-                               village.code))
+        groups.append(
+            DemoGrid(f"{village.code}{number:02d}", f"{village.name}第{number}{suffix}", "group", village.code)
+        )
     return townships + villages + groups
 
 
@@ -93,12 +123,14 @@ def deputies() -> list[DemoDeputy]:
     for index in range(DEPUTY_COUNT):
         home = groups[index % len(groups)]
         name = SURNAMES[index % len(SURNAMES)] + GIVEN[(index // len(SURNAMES)) % len(GIVEN)]
-        result.append(DemoDeputy(
-            code=f"D{index + 1:04d}",
-            name=name,
-            level="city" if index % 4 == 0 else "township",
-            district=f"第{home.parent_code[-4:]}选区" if home.parent_code else "",
-            council_member=index < 8,
-            home_grid_code=home.code,
-        ))
+        result.append(
+            DemoDeputy(
+                code=f"D{index + 1:04d}",
+                name=name,
+                level="city" if index % 4 == 0 else "township",
+                district=f"第{home.parent_code[-4:]}选区" if home.parent_code else "",
+                council_member=index < 8,
+                home_grid_code=home.code,
+            )
+        )
     return result

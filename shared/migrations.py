@@ -71,8 +71,9 @@ def new_revision(name: str, message: str) -> None:
     template = Path(__file__).with_name("alembic_script.py.mako")
     folder = Path(config.get_main_option("script_location") or "")
     with tempfile.TemporaryDirectory() as scratch:
-        config.attributes["settings"] = Settings(service_name=name,
-                                                 database_url=f"sqlite+aiosqlite:///{scratch}/scratch.db")
+        config.attributes["settings"] = Settings(
+            service_name=name, database_url=f"sqlite+aiosqlite:///{scratch}/scratch.db"
+        )
         shutil.copy(template, folder / "script.py.mako")
         try:
             command.upgrade(config, "head")

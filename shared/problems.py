@@ -95,8 +95,11 @@ def problem_response(
 
 def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     return [
-        {"loc": [str(part) if not isinstance(part, int) else part for part in item["loc"]],
-         "msg": item["msg"], "type": item["type"]}
+        {
+            "loc": [str(part) if not isinstance(part, int) else part for part in item["loc"]],
+            "msg": item["msg"],
+            "type": item["type"],
+        }
         for item in error.errors()
     ]
 
@@ -137,9 +140,9 @@ def rewrite_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     """Replace FastAPI's default 422 body with the one Problem shape used everywhere."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
-    for name, definition in Problem.model_json_schema(ref_template="#/components/schemas/{model}").get(
-        "$defs", {}
-    ).items():
+    for name, definition in (
+        Problem.model_json_schema(ref_template="#/components/schemas/{model}").get("$defs", {}).items()
+    ):
         components.setdefault(name, definition)
     components["Problem"].pop("$defs", None)
     for name in ("HTTPValidationError", "ValidationError"):

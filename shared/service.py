@@ -63,6 +63,7 @@ class ServiceRuntime:
                 name=settings.service_name,
                 stream=stream,
                 handlers=handlers,
+                context=self,
                 max_deliver=settings.consumer_max_deliver,
                 nak_delay=settings.consumer_nak_delay_seconds,
             )
@@ -75,10 +76,13 @@ class ServiceRuntime:
         return await stage(session, self.tables.outbox, self.source, payload, subject)
 
     async def start(self) -> None:
-        self._tasks = [asyncio.create_task(self.bus.connect(), name="bus-connect"),
-                       asyncio.create_task(self.relay.run(), name="outbox-relay")]
-        self._tasks += [asyncio.create_task(consumer.run(), name=f"consumer-{consumer.stream}")
-                        for consumer in self.consumers]
+        self._tasks = [
+            asyncio.create_task(self.bus.connect(), name="bus-connect"),
+            asyncio.create_task(self.relay.run(), name="outbox-relay"),
+        ]
+        self._tasks += [
+            asyncio.create_task(consumer.run(), name=f"consumer-{consumer.stream}") for consumer in self.consumers
+        ]
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -141,8 +145,15 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             if status >= 500 or scope["path"] not in ("/healthz", "/readyz"):
-                log.info("request", extra={"method": scope["method"], "path": scope["path"], "status": status,
-                                           "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    },
+                )
             logs.request_id_var.reset(token)
 
 
@@ -153,8 +164,12 @@ def _health_router() -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", operation_id="health-ready", summary="The database and NATS answer",
-                responses={503: {"description": "A dependency is unavailable"}})
+    @router.get(
+        "/readyz",
+        operation_id="health-ready",
+        summary="The database and NATS answer",
+        responses={503: {"description": "A dependency is unavailable"}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         checks = await request.app.state.runtime.readiness()
         ready = all(value == "ok" for value in checks.values())
@@ -163,9 +178,7 @@ def _health_router() -> APIRouter:
     return router
 
 
-def create_service_app(
-    runtime: ServiceRuntime, *, title: str, description: str, routers: list[APIRouter]
-) -> FastAPI:
+def create_service_app(runtime: ServiceRuntime, *, title: str, description: str, routers: list[APIRouter]) -> FastAPI:
     settings = runtime.settings
     logs.configure(settings.service_name, settings.log_level)
 
@@ -186,8 +199,7 @@ def create_service_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                                 routes=app.routes)
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             app.openapi_schema = problems.rewrite_openapi(schema)
         return app.openapi_schema
 

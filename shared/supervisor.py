@@ -82,14 +82,23 @@ class Stack:
         return self.var_dir / "keys" / "token-signing.pem"
 
     def settings_for(self, name: str) -> Settings:
-        return Settings(service_name=name, nats_url=self.nats_url or "", token_public_key_file=self.public_key,
-                        database_url=self.database_urls.get(name) or f"sqlite+aiosqlite:///{self.var_dir / name}.db",
-                        database_schema=self.database_schemas.get(name))
+        return Settings(
+            service_name=name,
+            nats_url=self.nats_url or "",
+            token_public_key_file=self.public_key,
+            database_url=self.database_urls.get(name) or f"sqlite+aiosqlite:///{self.var_dir / name}.db",
+            database_schema=self.database_schemas.get(name),
+        )
 
     def environment_for(self, name: str) -> dict[str, str]:
         settings = self.settings_for(name)
-        env = {**os.environ, "SERVICE_NAME": name, "NATS_URL": settings.nats_url,
-               "DATABASE_URL": settings.database_url, "TOKEN_PUBLIC_KEY_FILE": str(self.public_key)}
+        env = {
+            **os.environ,
+            "SERVICE_NAME": name,
+            "NATS_URL": settings.nats_url,
+            "DATABASE_URL": settings.database_url,
+            "TOKEN_PUBLIC_KEY_FILE": str(self.public_key),
+        }
         if settings.database_schema:
             env["DATABASE_SCHEMA"] = settings.database_schema
         return env
@@ -106,7 +115,7 @@ class Stack:
         for name in SERVICES:
             self.start_service(name)
         self._start_gateway()
-        for name, port in self.service_ports.items():
+        for port in self.service_ports.values():
             wait_for_http(f"http://127.0.0.1:{port}/healthz")
         wait_for_http(f"{self.gateway_url}/healthz")
 
@@ -120,8 +129,11 @@ class Stack:
         port = free_port()
         store = self.var_dir / "nats"
         store.mkdir(parents=True, exist_ok=True)
-        self._spawn("nats", [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
-                    dict(os.environ))
+        self._spawn(
+            "nats",
+            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
+            dict(os.environ),
+        )
         wait_for_port(port)
         self.nats_url = f"nats://127.0.0.1:{port}"
 
@@ -139,8 +151,9 @@ class Stack:
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        self.processes[name] = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                                start_new_session=True)
+        self.processes[name] = subprocess.Popen(
+            argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         process = self.processes.pop(name)
@@ -167,8 +180,20 @@ class Stack:
 
 
 def _uvicorn(app: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port),
-            "--no-access-log", "--log-level", "warning"]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
 
 
 DEMO_SEEDS = {
@@ -194,8 +219,9 @@ async def seed_demo_data(stack: Stack) -> None:
             await seed(session, runtime)
             await session.commit()
         await runtime.engine.dispose()
-    gateway = GatewaySettings(database_url=stack.settings_for("gateway").database_url,
-                              token_private_key_file=stack.private_key)
+    gateway = GatewaySettings(
+        database_url=stack.settings_for("gateway").database_url, token_private_key_file=stack.private_key
+    )
     engine = create_engine(gateway)
     async with create_sessionmaker(engine)() as session:
         await seed_demo_accounts(session)
@@ -215,8 +241,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, request_stop)
     try:
         stack.start()
-        print(f"\n  Deputies in the grid is running: {stack.gateway_url}\n  NATS: {stack.nats_url}"
-              f"\n  Logs: {stack.var_dir}/*.log   Stop: Ctrl-C\n", flush=True)
+        print(
+            f"\n  Deputies in the grid is running: {stack.gateway_url}\n  NATS: {stack.nats_url}"
+            f"\n  Logs: {stack.var_dir}/*.log   Stop: Ctrl-C\n",
+            flush=True,
+        )
         while not stopping and (dead := stack.exited()) is None:
             time.sleep(0.5)
         if not stopping:

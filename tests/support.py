@@ -38,7 +38,9 @@ class NatsServer:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for_port(self.port)
 
     def stop(self) -> None:
@@ -64,10 +66,21 @@ class Databases:
         label = f"{service}_{uuid.uuid4().hex[:8]}"
         if self.postgres_url:
             self.schemas.append(label)
-            return Settings(service_name=service, database_url=self.postgres_url, database_schema=label,
-                            nats_url=nats_url, token_public_key_file=public_key, **extra)
-        return Settings(service_name=service, database_url=f"sqlite+aiosqlite:///{self.folder / label}.db",
-                        nats_url=nats_url, token_public_key_file=public_key, **extra)
+            return Settings(
+                service_name=service,
+                database_url=self.postgres_url,
+                database_schema=label,
+                nats_url=nats_url,
+                token_public_key_file=public_key,
+                **extra,
+            )
+        return Settings(
+            service_name=service,
+            database_url=f"sqlite+aiosqlite:///{self.folder / label}.db",
+            nats_url=nats_url,
+            token_public_key_file=public_key,
+            **extra,
+        )
 
     async def drop_all(self) -> None:
         if not self.postgres_url or not self.schemas:
@@ -91,10 +104,12 @@ class Keys:
         self.public = folder / "signing.pub.pem"
         generate_keypair(self.private, self.public)
 
-    def token(self, *roles: Role, subject: str | None = None, deputy_id: str | None = None,
-              organisation: str | None = None) -> str:
-        principal = Principal(subject=subject or str(uuid.uuid4()), roles=frozenset(roles), deputy_id=deputy_id,
-                              organisation=organisation)
+    def token(
+        self, *roles: Role, subject: str | None = None, deputy_id: str | None = None, organisation: str | None = None
+    ) -> str:
+        principal = Principal(
+            subject=subject or str(uuid.uuid4()), roles=frozenset(roles), deputy_id=deputy_id, organisation=organisation
+        )
         return issue_token(self.private.read_bytes(), principal, issuer=ISSUER, lifetime=timedelta(minutes=15))
 
     def headers(self, *roles: Role, **claims: Any) -> dict[str, str]:

@@ -18,8 +18,9 @@ KeyHeader = Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")]
 TrackingCode = Annotated[str, Path(pattern=r"^SS-[0-9]{4}-[0-9]{5}$")]
 
 
-@router.post("/cases", operation_id="case-submit", status_code=201, response_model=CaseRead,
-             responses=responses(401, 409, 422))
+@router.post(
+    "/cases", operation_id="case-submit", status_code=201, response_model=CaseRead, responses=responses(401, 409, 422)
+)
 async def submit_case(
     body: CaseCreate, session: SessionDep, runtime: RuntimeDep, principal: OptionalPrincipal, key: KeyHeader = None
 ):  # type: ignore[no-untyped-def]
@@ -34,7 +35,10 @@ async def submit_case(
 
 @router.get("/cases", operation_id="case-list", response_model=Page[CaseRead], responses=responses(401, 422))
 async def list_cases(
-    session: SessionDep, page: PageDep, principal: CurrentPrincipal, status: str | None = None,
+    session: SessionDep,
+    page: PageDep,
+    principal: CurrentPrincipal,
+    status: str | None = None,
     grid_id: EntityId | None = None,
 ) -> Page[CaseRead]:
     """The caller's cases: their own, those routed to them, or all of them for the office."""
@@ -42,15 +46,17 @@ async def list_cases(
     return Page(items=[await logic.read_model(session, item) for item in items], total=total, **page.model_dump())
 
 
-@router.get("/cases/track/{tracking_code}", operation_id="case-track", response_model=CaseRead,
-            responses=responses(404, 422))
+@router.get(
+    "/cases/track/{tracking_code}", operation_id="case-track", response_model=CaseRead, responses=responses(404, 422)
+)
 async def track_case(tracking_code: TrackingCode, session: SessionDep) -> CaseRead:
     """Follow a case by its tracking code, without an account."""
     return await logic.read_model(session, await logic.get_case_by_tracking_code(session, tracking_code))
 
 
-@router.get("/cases/{case_id}", operation_id="case-get", response_model=CaseRead,
-            responses=responses(401, 403, 404, 422))
+@router.get(
+    "/cases/{case_id}", operation_id="case-get", response_model=CaseRead, responses=responses(401, 403, 404, 422)
+)
 async def get_case(case_id: EntityId, session: SessionDep, principal: CurrentPrincipal) -> CaseRead:
     case = await logic.get_case(session, case_id)
     await logic.authorize_read(session, case, principal)

@@ -10,13 +10,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.case_intake.models import Case, CaseAssignee, CaseTransition, KnownGrid, RoutingEntry
 from services.case_intake.schemas import CaseCreate, CaseRead, TransitionRead
 from shared.auth import Principal, Role
-from shared.events.catalogue import AssignmentEnded, AssignmentStarted, CaseSubmitted, GridCreated
+from shared.events.catalogue import (
+    AssignmentEnded,
+    AssignmentStarted,
+    CaseAssigned,
+    CaseSubmitted,
+    GridCreated,
+)
 from shared.pagination import PageParams, paginate
 from shared.problems import Forbidden, NotFound, Unprocessable
 from shared.service import ServiceRuntime
 
-ACCEPT_WITHIN = {"request": timedelta(hours=24), "dispute": timedelta(hours=24),
-                 "suggestion": timedelta(hours=72), "opinion": timedelta(hours=72)}
+ACCEPT_WITHIN = {
+    "request": timedelta(hours=24),
+    "dispute": timedelta(hours=24),
+    "suggestion": timedelta(hours=72),
+    "opinion": timedelta(hours=72),
+}
 SUMMARY_LENGTH = 140
 STAFF_ROLES = (Role.station_staff, Role.npc_office)
 
@@ -60,27 +70,60 @@ async def submit_case(
         raise Unprocessable("Choose a village group or residential compound (the lowest level of the grid).")
     now = datetime.now(UTC)
     deputies = await route(session, data.grid_id)
-    case = Case(id=str(uuid.uuid4()), tracking_code=await _unique_tracking_code(session, now),
-                status="assigned" if deputies else "submitted",
-                submitted_by=principal.subject if principal else None, submitted_at=now,
-                accept_due_at=now + ACCEPT_WITHIN[data.kind], **data.model_dump())
+    case = Case(
+        id=str(uuid.uuid4()),
+        tracking_code=await _unique_tracking_code(session, now),
+        status="assigned" if deputies else "submitted",
+        submitted_by=principal.subject if principal else None,
+        submitted_at=now,
+        accept_due_at=now + ACCEPT_WITHIN[data.kind],
+        **data.model_dump(),
+    )
     session.add(case)
     session.add_all([CaseAssignee(case_id=case.id, deputy_id=deputy_id) for deputy_id in deputies])
     _record(session, case, None, "submitted", principal, "Filed through " + data.channel, now)
     if deputies:
         _record(session, case, "submitted", "assigned", None, "Routed to the deputies of the grid", now)
     await session.flush()
-    await runtime.emit(session, CaseSubmitted(
-        case_id=case.id, tracking_code=case.tracking_code, grid_id=case.grid_id, kind=case.kind,
-        category=case.category, channel=case.channel, summary=case.description[:SUMMARY_LENGTH],
-        submitted_at=now, accept_due_at=case.accept_due_at, assigned_deputy_ids=deputies), subject=case.id)
+    await runtime.emit(
+        session,
+        CaseSubmitted(
+            case_id=case.id,
+            tracking_code=case.tracking_code,
+            grid_id=case.grid_id,
+            kind=case.kind,
+            category=case.category,
+            channel=case.channel,
+            summary=case.description[:SUMMARY_LENGTH],
+            submitted_at=now,
+            accept_due_at=case.accept_due_at,
+            assigned_deputy_ids=deputies,
+        ),
+        subject=case.id,
+    )
     return case
 
 
-def _record(session: AsyncSession, case: Case, from_status: str | None, to_status: str,
-            actor: Principal | None, reason: str, at: datetime) -> None:
-    session.add(CaseTransition(id=str(uuid.uuid4()), case_id=case.id, from_status=from_status,
-                               to_status=to_status, actor=actor.subject if actor else "system", reason=reason, at=at))
+def _record(
+    session: AsyncSession,
+    case: Case,
+    from_status: str | None,
+    to_status: str,
+    actor: Principal | None,
+    reason: str,
+    at: datetime,
+) -> None:
+    session.add(
+        CaseTransition(
+            id=str(uuid.uuid4()),
+            case_id=case.id,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor.subject if actor else "system",
+            reason=reason,
+            at=at,
+        )
+    )
 
 
 async def get_case(session: AsyncSession, case_id: str) -> Case:
@@ -110,8 +153,14 @@ async def authorize_read(session: AsyncSession, case: Case, principal: Principal
     raise Forbidden("Only the filer, the deputies handling it and the office may see this case.")
 
 
-async def list_cases(session: AsyncSession, principal: Principal, params: PageParams, *,
-                     status: str | None = None, grid_id: str | None = None) -> tuple[list[Case], int]:
+async def list_cases(
+    session: AsyncSession,
+    principal: Principal,
+    params: PageParams,
+    *,
+    status: str | None = None,
+    grid_id: str | None = None,
+) -> tuple[list[Case], int]:
     query = select(Case).order_by(Case.submitted_at.desc(), Case.id)
     if not principal.has(*STAFF_ROLES):
         mine = Case.submitted_by == principal.subject
@@ -127,26 +176,78 @@ async def list_cases(session: AsyncSession, principal: Principal, params: PagePa
 
 
 async def read_model(session: AsyncSession, case: Case) -> CaseRead:
-    query = select(CaseTransition).where(CaseTransition.case_id == case.id).order_by(CaseTransition.at,
-                                                                                    CaseTransition.to_status.desc())
+    query = (
+        select(CaseTransition)
+        .where(CaseTransition.case_id == case.id)
+        .order_by(CaseTransition.at, CaseTransition.to_status.desc())
+    )
     timeline = [TransitionRead.model_validate(item) for item in (await session.execute(query)).scalars()]
-    return CaseRead(id=case.id, tracking_code=case.tracking_code, kind=case.kind, category=case.category,
-                    description=case.description, grid_id=case.grid_id, channel=case.channel, status=case.status,
-                    submitted_at=case.submitted_at, accept_due_at=case.accept_due_at,
-                    assigned_deputy_ids=await assignees(session, case.id),
-                    contact_phone_masked=mask_phone(case.contact_phone), timeline=timeline)
+    return CaseRead(
+        id=case.id,
+        tracking_code=case.tracking_code,
+        kind=case.kind,
+        category=case.category,
+        description=case.description,
+        grid_id=case.grid_id,
+        channel=case.channel,
+        status=case.status,
+        submitted_at=case.submitted_at,
+        accept_due_at=case.accept_due_at,
+        assigned_deputy_ids=await assignees(session, case.id),
+        contact_phone_masked=mask_phone(case.contact_phone),
+        timeline=timeline,
+    )
 
 
-async def on_grid_created(session: AsyncSession, payload: GridCreated) -> None:
-    await session.merge(KnownGrid(id=payload.grid_id, name=payload.name, level=payload.level,
-                                  parent_id=payload.parent_id))
+async def on_grid_created(session: AsyncSession, _: ServiceRuntime, payload: GridCreated) -> None:
+    await session.merge(
+        KnownGrid(id=payload.grid_id, name=payload.name, level=payload.level, parent_id=payload.parent_id)
+    )
 
 
-async def on_assignment_started(session: AsyncSession, payload: AssignmentStarted) -> None:
-    await session.merge(RoutingEntry(assignment_id=payload.assignment_id, grid_id=payload.grid_id,
-                                     deputy_id=payload.deputy_id, role=payload.role, active=True))
+async def on_assignment_started(session: AsyncSession, runtime: ServiceRuntime, payload: AssignmentStarted) -> None:
+    await session.merge(
+        RoutingEntry(
+            assignment_id=payload.assignment_id,
+            grid_id=payload.grid_id,
+            deputy_id=payload.deputy_id,
+            role=payload.role,
+            active=True,
+        )
+    )
+    await session.flush()
+    await route_waiting_cases(session, runtime)
 
 
-async def on_assignment_ended(session: AsyncSession, payload: AssignmentEnded) -> None:
-    await session.execute(update(RoutingEntry).where(RoutingEntry.assignment_id == payload.assignment_id)
-                          .values(active=False))
+async def route_waiting_cases(session: AsyncSession, runtime: ServiceRuntime) -> None:
+    """Cases filed where no deputy answered yet go to the deputies the grid has now."""
+    waiting = (await session.execute(select(Case).where(Case.status == "submitted"))).scalars().all()
+    now = datetime.now(UTC)
+    for case in waiting:
+        deputies = await route(session, case.grid_id)
+        if not deputies:
+            continue
+        case.status = "assigned"
+        session.add_all([CaseAssignee(case_id=case.id, deputy_id=deputy_id) for deputy_id in deputies])
+        _record(session, case, "submitted", "assigned", None, "Routed to the deputies of the grid", now)
+        await runtime.emit(
+            session,
+            CaseAssigned(
+                case_id=case.id,
+                tracking_code=case.tracking_code,
+                grid_id=case.grid_id,
+                kind=case.kind,
+                category=case.category,
+                summary=case.description[:SUMMARY_LENGTH],
+                submitted_at=case.submitted_at,
+                accept_due_at=case.accept_due_at,
+                assigned_deputy_ids=deputies,
+            ),
+            subject=case.id,
+        )
+
+
+async def on_assignment_ended(session: AsyncSession, _: ServiceRuntime, payload: AssignmentEnded) -> None:
+    await session.execute(
+        update(RoutingEntry).where(RoutingEntry.assignment_id == payload.assignment_id).values(active=False)
+    )

@@ -23,14 +23,20 @@ async def list_deputies(session: SessionDep, page: PageDep, level: DeputyLevel |
     return Page(items=[DeputyRead.model_validate(item) for item in items], total=total, **page.model_dump())
 
 
-@router.get("/deputies/{deputy_id}", operation_id="deputy-get", response_model=DeputyRead,
-            responses=responses(404, 422))
+@router.get(
+    "/deputies/{deputy_id}", operation_id="deputy-get", response_model=DeputyRead, responses=responses(404, 422)
+)
 async def get_deputy(deputy_id: EntityId, session: SessionDep) -> DeputyRead:
     return DeputyRead.model_validate(await logic.get_deputy(session, deputy_id))
 
 
-@router.post("/deputies", operation_id="deputy-register", status_code=201, response_model=DeputyRead,
-             responses=responses(401, 403, 409, 422))
+@router.post(
+    "/deputies",
+    operation_id="deputy-register",
+    status_code=201,
+    response_model=DeputyRead,
+    responses=responses(401, 403, 409, 422),
+)
 async def register_deputy(
     body: DeputyCreate, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal, key: KeyHeader = None
 ):  # type: ignore[no-untyped-def]
@@ -39,16 +45,18 @@ async def register_deputy(
     async def create() -> DeputyRead:
         return DeputyRead.model_validate(await logic.register_deputy(session, runtime, body))
 
-    return await run_idempotent(session, tables.idempotency, key=key, scope=f"{principal.subject}:deputy-register",
-                                body=body, create=create)
+    return await run_idempotent(
+        session, tables.idempotency, key=key, scope=f"{principal.subject}:deputy-register", body=body, create=create
+    )
 
 
 def _inbox_page(items: list[InboxCase], total: int, page: PageParams) -> Page[InboxCaseRead]:
     return Page(items=[InboxCaseRead.model_validate(item) for item in items], total=total, **page.model_dump())
 
 
-@router.get("/inbox", operation_id="deputy-my-inbox", response_model=Page[InboxCaseRead],
-            responses=responses(401, 403, 422))
+@router.get(
+    "/inbox", operation_id="deputy-my-inbox", response_model=Page[InboxCaseRead], responses=responses(401, 403, 422)
+)
 async def my_inbox(session: SessionDep, page: PageDep, principal: CurrentPrincipal) -> Page[InboxCaseRead]:
     """The signed-in deputy's cases, the most urgent first."""
     principal.require(Role.deputy)
@@ -61,8 +69,12 @@ def _may_read_inbox(principal: Principal, deputy_id: str) -> bool:
     return principal.deputy_id == deputy_id or principal.has(Role.npc_office, Role.station_staff)
 
 
-@router.get("/deputies/{deputy_id}/inbox", operation_id="deputy-inbox", response_model=Page[InboxCaseRead],
-            responses=responses(401, 403, 404, 422))
+@router.get(
+    "/deputies/{deputy_id}/inbox",
+    operation_id="deputy-inbox",
+    response_model=Page[InboxCaseRead],
+    responses=responses(401, 403, 404, 422),
+)
 async def deputy_inbox(
     deputy_id: EntityId, session: SessionDep, page: PageDep, principal: CurrentPrincipal
 ) -> Page[InboxCaseRead]:

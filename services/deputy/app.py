@@ -12,5 +12,9 @@ NAME = "deputy"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings(service_name=NAME)
     runtime = ServiceRuntime(settings, tables, source="/deputy", subscriptions=SUBSCRIPTIONS)
-    return create_service_app(runtime, title="Deputy service", routers=[router],
-                              description="Deputies, their record of duty (履职档案) and their inbox of cases.")
+    return create_service_app(
+        runtime,
+        title="Deputy service",
+        routers=[router],
+        description="Deputies, their record of duty (履职档案) and their inbox of cases.",
+    )

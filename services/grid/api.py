@@ -30,8 +30,13 @@ async def get_grid(grid_id: EntityId, session: SessionDep) -> GridRead:
     return GridRead.model_validate(await logic.get_grid(session, grid_id))
 
 
-@router.post("/grids", operation_id="grid-create", status_code=201, response_model=GridRead,
-             responses=responses(401, 403, 404, 409, 422))
+@router.post(
+    "/grids",
+    operation_id="grid-create",
+    status_code=201,
+    response_model=GridRead,
+    responses=responses(401, 403, 404, 409, 422),
+)
 async def create_grid(
     body: GridCreate, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal, key: KeyHeader = None
 ):  # type: ignore[no-untyped-def]
@@ -40,24 +45,36 @@ async def create_grid(
     async def create() -> GridRead:
         return GridRead.model_validate(await logic.create_grid(session, runtime, body))
 
-    return await run_idempotent(session, tables.idempotency, key=key, scope=f"{principal.subject}:grid-create",
-                                body=body, create=create)
+    return await run_idempotent(
+        session, tables.idempotency, key=key, scope=f"{principal.subject}:grid-create", body=body, create=create
+    )
 
 
-@router.get("/assignments", operation_id="assignment-list", response_model=Page[AssignmentRead],
-            responses=responses(422))
+@router.get(
+    "/assignments", operation_id="assignment-list", response_model=Page[AssignmentRead], responses=responses(422)
+)
 async def list_assignments(
-    session: SessionDep, page: PageDep, grid_id: Annotated[EntityId | None, Query()] = None,
+    session: SessionDep,
+    page: PageDep,
+    grid_id: Annotated[EntityId | None, Query()] = None,
     deputy_id: Annotated[EntityId | None, Query()] = None,
 ) -> Page[AssignmentRead]:
     items, total = await logic.list_assignments(session, page, grid_id=grid_id, deputy_id=deputy_id)
     return Page(items=[AssignmentRead.model_validate(item) for item in items], total=total, **page.model_dump())
 
 
-@router.post("/assignments", operation_id="assignment-create", status_code=201, response_model=AssignmentRead,
-             responses=responses(401, 403, 404, 409, 422))
+@router.post(
+    "/assignments",
+    operation_id="assignment-create",
+    status_code=201,
+    response_model=AssignmentRead,
+    responses=responses(401, 403, 404, 409, 422),
+)
 async def create_assignment(
-    body: AssignmentCreate, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal,
+    body: AssignmentCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
     key: KeyHeader = None,
 ):  # type: ignore[no-untyped-def]
     principal.require(Role.npc_office)
@@ -65,5 +82,6 @@ async def create_assignment(
     async def create() -> AssignmentRead:
         return AssignmentRead.model_validate(await logic.start_assignment(session, runtime, body))
 
-    return await run_idempotent(session, tables.idempotency, key=key,
-                                scope=f"{principal.subject}:assignment-create", body=body, create=create)
+    return await run_idempotent(
+        session, tables.idempotency, key=key, scope=f"{principal.subject}:assignment-create", body=body, create=create
+    )

@@ -12,5 +12,9 @@ NAME = "grid"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings(service_name=NAME)
     runtime = ServiceRuntime(settings, tables, source="/grid", subscriptions=SUBSCRIPTIONS)
-    return create_service_app(runtime, title="Grid service", routers=[router],
-                              description="The three-level grid (乡镇 / 村社 / 村小组) and deputy assignments.")
+    return create_service_app(
+        runtime,
+        title="Grid service",
+        routers=[router],
+        description="The three-level grid (乡镇 / 村社 / 村小组) and deputy assignments.",
+    )

@@ -36,7 +36,11 @@ async def list_grids(
 
 
 async def create_grid(
-    session: AsyncSession, runtime: ServiceRuntime, data: GridCreate, *, grid_id: str | None = None,
+    session: AsyncSession,
+    runtime: ServiceRuntime,
+    data: GridCreate,
+    *,
+    grid_id: str | None = None,
     is_demo: bool = False,
 ) -> Grid:
     expected_parent = PARENT_LEVEL[data.level]
@@ -45,12 +49,14 @@ async def create_grid(
         raise Unprocessable(f"A {data.level} grid must have a {expected_parent or 'no'} parent.")
     if (await session.execute(select(Grid.id).where(Grid.code == data.code))).first():
         raise Conflict(f"A grid with code {data.code} exists.")
-    grid = Grid(id=grid_id or str(uuid.uuid4()), is_demo=is_demo, created_at=datetime.now(UTC),
-                **data.model_dump())
+    grid = Grid(id=grid_id or str(uuid.uuid4()), is_demo=is_demo, created_at=datetime.now(UTC), **data.model_dump())
     session.add(grid)
     await session.flush()
-    await runtime.emit(session, GridCreated(grid_id=grid.id, code=grid.code, name=grid.name, level=grid.level,
-                                            parent_id=grid.parent_id), subject=grid.id)
+    await runtime.emit(
+        session,
+        GridCreated(grid_id=grid.id, code=grid.code, name=grid.name, level=grid.level, parent_id=grid.parent_id),
+        subject=grid.id,
+    )
     return grid
 
 
@@ -58,13 +64,23 @@ async def start_assignment(
     session: AsyncSession, runtime: ServiceRuntime, data: AssignmentCreate, *, assignment_id: str | None = None
 ) -> Assignment:
     await get_grid(session, data.grid_id)
-    assignment = Assignment(id=assignment_id or str(uuid.uuid4()), ends_on=None, created_at=datetime.now(UTC),
-                            **data.model_dump())
+    assignment = Assignment(
+        id=assignment_id or str(uuid.uuid4()), ends_on=None, created_at=datetime.now(UTC), **data.model_dump()
+    )
     session.add(assignment)
     await session.flush()
-    await runtime.emit(session, AssignmentStarted(
-        assignment_id=assignment.id, grid_id=assignment.grid_id, deputy_id=assignment.deputy_id,
-        role=assignment.role, basis=assignment.basis, starts_on=assignment.starts_on), subject=assignment.grid_id)
+    await runtime.emit(
+        session,
+        AssignmentStarted(
+            assignment_id=assignment.id,
+            grid_id=assignment.grid_id,
+            deputy_id=assignment.deputy_id,
+            role=assignment.role,
+            basis=assignment.basis,
+            starts_on=assignment.starts_on,
+        ),
+        subject=assignment.grid_id,
+    )
     return assignment
 
 
@@ -86,16 +102,29 @@ async def seed_demo_city(session: AsyncSession, runtime: ServiceRuntime, *, star
         return 0
     demo_grids = demo_city.grids()
     for item in demo_grids:
-        await create_grid(session, runtime, GridCreate(code=item.code, name=item.name, level=item.level,
-                                                       parent_id=item.parent_id), grid_id=item.id, is_demo=True)
+        await create_grid(
+            session,
+            runtime,
+            GridCreate(code=item.code, name=item.name, level=item.level, parent_id=item.parent_id),
+            grid_id=item.id,
+            is_demo=True,
+        )
     townships = [item for item in demo_grids if item.level == "township"]
     for deputy in demo_city.deputies():
-        await start_assignment(session, runtime, AssignmentCreate(
-            grid_id=demo_city.stable_id("grid:" + deputy.home_grid_code), deputy_id=deputy.id, starts_on=start),
-            assignment_id=demo_city.stable_id(f"assignment:{deputy.code}:{deputy.home_grid_code}"))
+        await start_assignment(
+            session,
+            runtime,
+            AssignmentCreate(
+                grid_id=demo_city.stable_id("grid:" + deputy.home_grid_code), deputy_id=deputy.id, starts_on=start
+            ),
+            assignment_id=demo_city.stable_id(f"assignment:{deputy.code}:{deputy.home_grid_code}"),
+        )
     heads = [deputy for deputy in demo_city.deputies() if deputy.council_member][: len(townships)]
     for township, head in zip(townships, heads, strict=True):
-        await start_assignment(session, runtime, AssignmentCreate(
-            grid_id=township.id, deputy_id=head.id, role="grid_head", starts_on=start),
-            assignment_id=demo_city.stable_id(f"assignment:{head.code}:{township.code}"))
+        await start_assignment(
+            session,
+            runtime,
+            AssignmentCreate(grid_id=township.id, deputy_id=head.id, role="grid_head", starts_on=start),
+            assignment_id=demo_city.stable_id(f"assignment:{head.code}:{township.code}"),
+        )
     return len(demo_grids)

@@ -17,8 +17,7 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 KeyHeader = Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")]
 
 
-@router.get("/fund-pools", operation_id="fund-pool-list", response_model=Page[FundPoolRead],
-            responses=responses(422))
+@router.get("/fund-pools", operation_id="fund-pool-list", response_model=Page[FundPoolRead], responses=responses(422))
 async def list_pools(
     session: SessionDep, page: PageDep, year: Annotated[Year | None, Query()] = None
 ) -> Page[FundPoolRead]:
@@ -26,16 +25,25 @@ async def list_pools(
     return Page(items=[FundPoolRead.model_validate(item) for item in items], total=total, **page.model_dump())
 
 
-@router.get("/fund-pools/{pool_id}", operation_id="fund-pool-get", response_model=FundPoolRead,
-            responses=responses(404, 422))
+@router.get(
+    "/fund-pools/{pool_id}", operation_id="fund-pool-get", response_model=FundPoolRead, responses=responses(404, 422)
+)
 async def get_pool(pool_id: EntityId, session: SessionDep) -> FundPoolRead:
     return FundPoolRead.model_validate(await logic.get_pool(session, pool_id))
 
 
-@router.post("/fund-pools", operation_id="fund-pool-create", status_code=201, response_model=FundPoolRead,
-             responses=responses(401, 403, 409, 422))
+@router.post(
+    "/fund-pools",
+    operation_id="fund-pool-create",
+    status_code=201,
+    response_model=FundPoolRead,
+    responses=responses(401, 403, 409, 422),
+)
 async def create_pool(
-    body: FundPoolCreate, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal,
+    body: FundPoolCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
     key: KeyHeader = None,
 ):  # type: ignore[no-untyped-def]
     principal.require(Role.finance)
@@ -43,5 +51,6 @@ async def create_pool(
     async def create() -> FundPoolRead:
         return FundPoolRead.model_validate(await logic.create_pool(session, runtime, body))
 
-    return await run_idempotent(session, tables.idempotency, key=key,
-                                scope=f"{principal.subject}:fund-pool-create", body=body, create=create)
+    return await run_idempotent(
+        session, tables.idempotency, key=key, scope=f"{principal.subject}:fund-pool-create", body=body, create=create
+    )

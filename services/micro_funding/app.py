@@ -12,5 +12,9 @@ NAME = "micro_funding"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings(service_name=NAME)
     runtime = ServiceRuntime(settings, tables, source="/micro-funding", subscriptions=SUBSCRIPTIONS)
-    return create_service_app(runtime, title="Micro-funding service", routers=[router],
-                              description="Yearly fund pools for livelihood micro-projects, in yuan.")
+    return create_service_app(
+        runtime,
+        title="Micro-funding service",
+        routers=[router],
+        description="Yearly fund pools for livelihood micro-projects, in yuan.",
+    )

@@ -14,8 +14,7 @@ from shared.problems import Conflict, NotFound, Unprocessable
 from shared.service import ServiceRuntime
 
 DEMO_POOL_NAME = "民生微实事专项资金"
-DEMO_AMOUNTS = {"total": "2000000.00", "service_cap": "200000.00", "goods_cap": "200000.00",
-                "works_cap": "500000.00"}
+DEMO_AMOUNTS = {"total": "2000000.00", "service_cap": "200000.00", "goods_cap": "200000.00", "works_cap": "500000.00"}
 
 
 def check_caps(total_fen: int, caps_fen: dict[str, int]) -> None:
@@ -44,22 +43,34 @@ async def list_pools(
 
 
 async def _find(session: AsyncSession, year: int, name: str) -> str | None:
-    return (await session.execute(
-        select(FundPool.id).where(FundPool.year == year, FundPool.name == name))).scalar_one_or_none()
+    return (
+        await session.execute(select(FundPool.id).where(FundPool.year == year, FundPool.name == name))
+    ).scalar_one_or_none()
 
 
 async def create_pool(
-    session: AsyncSession, runtime: ServiceRuntime, data: FundPoolCreate, *, pool_id: str | None = None,
+    session: AsyncSession,
+    runtime: ServiceRuntime,
+    data: FundPoolCreate,
+    *,
+    pool_id: str | None = None,
     is_demo: bool = False,
 ) -> FundPool:
     """Validate and store a pool; `runtime` will emit funding events once the catalogue has them."""
-    check_caps(data.total, {"service_cap": data.service_cap, "goods_cap": data.goods_cap,
-                            "works_cap": data.works_cap})
+    check_caps(data.total, {"service_cap": data.service_cap, "goods_cap": data.goods_cap, "works_cap": data.works_cap})
     if await _find(session, data.year, data.name):
         raise Conflict(f"A fund pool named {data.name} exists for {data.year}.")
-    pool = FundPool(id=pool_id or str(uuid.uuid4()), year=data.year, name=data.name, total_fen=data.total,
-                    service_cap_fen=data.service_cap, goods_cap_fen=data.goods_cap,
-                    works_cap_fen=data.works_cap, is_demo=is_demo, created_at=datetime.now(UTC))
+    pool = FundPool(
+        id=pool_id or str(uuid.uuid4()),
+        year=data.year,
+        name=data.name,
+        total_fen=data.total,
+        service_cap_fen=data.service_cap,
+        goods_cap_fen=data.goods_cap,
+        works_cap_fen=data.works_cap,
+        is_demo=is_demo,
+        created_at=datetime.now(UTC),
+    )
     session.add(pool)
     await session.flush()
     return pool

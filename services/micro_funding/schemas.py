@@ -10,8 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidat
 from shared.types import Name
 
 MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
-_MONEY_SCHEMA = {"type": "string", "pattern": MONEY_PATTERN, "examples": ["2000000.00"],
-                 "description": "An amount in yuan with at most two decimals (fen)."}
+_MONEY_SCHEMA = {
+    "type": "string",
+    "pattern": MONEY_PATTERN,
+    "examples": ["2000000.00"],
+    "description": "An amount in yuan with at most two decimals (fen).",
+}
 
 
 def to_fen(value: object) -> int:

@@ -12,5 +12,9 @@ NAME = "station_scheduling"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings(service_name=NAME)
     runtime = ServiceRuntime(settings, tables, source="/station-scheduling", subscriptions=SUBSCRIPTIONS)
-    return create_service_app(runtime, title="Station scheduling service", routers=[router],
-                              description="Liaison stations organised 1+4+N: main, township and area.")
+    return create_service_app(
+        runtime,
+        title="Station scheduling service",
+        routers=[router],
+        description="Liaison stations organised 1+4+N: main, township and area.",
+    )

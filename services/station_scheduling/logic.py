@@ -17,8 +17,11 @@ MAIN_STATION = "韶山人大代表联络站"
 OFFICE_HOURS = "周一至周五 08:30-17:30"
 RECEPTION_DAYS = "每月9日、19日 09:00-12:00"
 AREA_VOTERS = 13_000
-DEMO_AREAS = [("韶阳片区站", "韶山乡", "韶阳村"), ("银田片区站", "银田镇", "银田村"),
-              ("火车站片区站", "清溪镇", "韶山火车站社区")]
+DEMO_AREAS = [
+    ("韶阳片区站", "韶山乡", "韶阳村"),
+    ("银田片区站", "银田镇", "银田村"),
+    ("火车站片区站", "清溪镇", "韶山火车站社区"),
+]
 
 
 async def get_station(session: AsyncSession, station_id: str) -> Station:
@@ -42,7 +45,11 @@ async def _exists(session: AsyncSession, *conditions) -> bool:  # type: ignore[n
 
 
 async def create_station(
-    session: AsyncSession, runtime: ServiceRuntime, data: StationCreate, *, station_id: str | None = None,
+    session: AsyncSession,
+    runtime: ServiceRuntime,
+    data: StationCreate,
+    *,
+    station_id: str | None = None,
     is_demo: bool = False,
 ) -> Station:
     """Check the 1+4+N shape; `runtime` will emit station events once the catalogue has them."""
@@ -55,10 +62,12 @@ async def create_station(
     if data.tier == StationTier.main and await _exists(session, Station.tier == StationTier.main):
         raise Conflict("There is already a main station.")
     if data.tier == StationTier.township and await _exists(
-            session, Station.tier == StationTier.township, Station.township_grid_id == data.township_grid_id):
+        session, Station.tier == StationTier.township, Station.township_grid_id == data.township_grid_id
+    ):
         raise Conflict("This township already has its station.")
-    station = Station(id=station_id or str(uuid.uuid4()), is_demo=is_demo, created_at=datetime.now(UTC),
-                      **data.model_dump())
+    station = Station(
+        id=station_id or str(uuid.uuid4()), is_demo=is_demo, created_at=datetime.now(UTC), **data.model_dump()
+    )
     session.add(station)
     await session.flush()
     return station
@@ -68,16 +77,38 @@ def demo_stations() -> list[StationCreate]:
     """The reference city's stations: 1 main, one per township, and area stations of ~13,000 voters."""
     township_ids = {grid.name: grid.id for grid in demo_city.grids() if grid.level == "township"}
     city = "韶山市"
-    stations = [StationCreate(code=f"{demo_city.CITY_CODE}-S00", name=MAIN_STATION, tier=StationTier.main,
-                              address=city + demo_city.TOWNSHIPS[0], opening_hours=OFFICE_HOURS)]
-    stations += [StationCreate(code=f"{demo_city.CITY_CODE}-S{index:02d}", name=f"{township}人大代表联络站",
-                               tier=StationTier.township, township_grid_id=township_ids[township],
-                               address=city + township, opening_hours=OFFICE_HOURS)
-                 for index, township in enumerate(demo_city.TOWNSHIPS, start=1)]
-    stations += [StationCreate(code=f"{demo_city.CITY_CODE}-A{index:02d}", name=name, tier=StationTier.area,
-                               township_grid_id=township_ids[township], address=city + township + village,
-                               voters_served=AREA_VOTERS, opening_hours=RECEPTION_DAYS)
-                 for index, (name, township, village) in enumerate(DEMO_AREAS, start=1)]
+    stations = [
+        StationCreate(
+            code=f"{demo_city.CITY_CODE}-S00",
+            name=MAIN_STATION,
+            tier=StationTier.main,
+            address=city + demo_city.TOWNSHIPS[0],
+            opening_hours=OFFICE_HOURS,
+        )
+    ]
+    stations += [
+        StationCreate(
+            code=f"{demo_city.CITY_CODE}-S{index:02d}",
+            name=f"{township}人大代表联络站",
+            tier=StationTier.township,
+            township_grid_id=township_ids[township],
+            address=city + township,
+            opening_hours=OFFICE_HOURS,
+        )
+        for index, township in enumerate(demo_city.TOWNSHIPS, start=1)
+    ]
+    stations += [
+        StationCreate(
+            code=f"{demo_city.CITY_CODE}-A{index:02d}",
+            name=name,
+            tier=StationTier.area,
+            township_grid_id=township_ids[township],
+            address=city + township + village,
+            voters_served=AREA_VOTERS,
+            opening_hours=RECEPTION_DAYS,
+        )
+        for index, (name, township, village) in enumerate(DEMO_AREAS, start=1)
+    ]
     return stations
 
 
@@ -87,6 +118,7 @@ async def seed_demo_stations(session: AsyncSession, runtime: ServiceRuntime) -> 
         return 0
     stations = demo_stations()
     for item in stations:
-        await create_station(session, runtime, item, station_id=demo_city.stable_id("station:" + item.code),
-                             is_demo=True)
+        await create_station(
+            session, runtime, item, station_id=demo_city.stable_id("station:" + item.code), is_demo=True
+        )
     return len(stations)

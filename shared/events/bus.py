@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 DEAD_LETTER_STREAM = "DEADLETTER"
 DEAD_LETTER_PREFIX = "deadletter"
 
-Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+Handler = Callable[[AsyncSession, Any, Any], Awaitable[None]]
+"""`async (session, runtime, payload)`: applies one event inside the inbox transaction."""
 
 
 class Bus:
@@ -68,9 +69,7 @@ class Bus:
         wanted = {name: [f"{prefix}.>"] for name, prefix in STREAMS.items()}
         wanted[DEAD_LETTER_STREAM] = [f"{DEAD_LETTER_PREFIX}.>"]
         for name, subjects in wanted.items():
-            config = StreamConfig(
-                name=name, subjects=subjects, storage=StorageType.FILE, num_replicas=self.replicas
-            )
+            config = StreamConfig(name=name, subjects=subjects, storage=StorageType.FILE, num_replicas=self.replicas)
             try:
                 await self.js.add_stream(config)
             except BadRequestError:
@@ -104,6 +103,7 @@ class DurableConsumer:
         name: str,
         stream: str,
         handlers: dict[str, Handler],
+        context: Any = None,
         max_deliver: int = 5,
         nak_delay: float = 0.5,
     ) -> None:
@@ -113,6 +113,7 @@ class DurableConsumer:
         self.name = name
         self.stream = stream
         self.handlers = handlers
+        self.context = context
         self.max_deliver = max_deliver
         self.nak_delay = nak_delay
 
@@ -178,7 +179,7 @@ class DurableConsumer:
                         received_at=datetime.now(UTC),
                     )
                 )
-                await handler(session, parse(event))
+                await handler(session, self.context, parse(event))
         except IntegrityError:
             async with self.maker() as session:
                 if await self._seen(session, event.id):  # a replica applied it first

@@ -68,9 +68,24 @@ class CaseSubmitted(EventPayload):
     assigned_deputy_ids: list[str]
 
 
+class CaseAssigned(EventPayload):
+    """A case waiting for a deputy got one: its grid had none when it was filed."""
+
+    event_type = "case.case.assigned.v1"
+    case_id: str
+    tracking_code: str
+    grid_id: str
+    kind: str
+    category: str
+    summary: str
+    submitted_at: datetime
+    accept_due_at: datetime
+    assigned_deputy_ids: list[str]
+
+
 CATALOGUE: dict[str, type[EventPayload]] = {
     payload.event_type: payload
-    for payload in (GridCreated, AssignmentStarted, AssignmentEnded, DeputyRegistered, CaseSubmitted)
+    for payload in (GridCreated, AssignmentStarted, AssignmentEnded, DeputyRegistered, CaseSubmitted, CaseAssigned)
 }
 
 STREAMS: dict[str, str] = {

@@ -33,17 +33,33 @@ async def build_city(stack: AsyncExitStack, nats: NatsServer, databases: Databas
     office = keys.headers(Role.npc_office)
     grid = services["grid"]
     township = await _created(grid, "/grids", {"code": "T01", "name": "韶山乡", "level": "township"}, office)
-    village = await _created(grid, "/grids", {"code": "T01V01", "name": "韶阳村", "level": "village",
-                                              "parent_id": township["id"]}, office)
-    group = await _created(grid, "/grids", {"code": "T01V01G01", "name": "韶阳村第1组", "level": "group",
-                                            "parent_id": village["id"]}, office)
-    deputy = await _created(services["deputy"], "/deputies", {
-        "code": "D9001", "name": "毛春华", "level": "township", "district": "韶山乡第3选区"}, office)
-    await _created(grid, "/assignments", {"grid_id": group["id"], "deputy_id": deputy["id"],
-                                          "starts_on": "2026-01-01"}, office)
+    village = await _created(
+        grid, "/grids", {"code": "T01V01", "name": "韶阳村", "level": "village", "parent_id": township["id"]}, office
+    )
+    group = await _created(
+        grid,
+        "/grids",
+        {"code": "T01V01G01", "name": "韶阳村第1组", "level": "group", "parent_id": village["id"]},
+        office,
+    )
+    deputy = await _created(
+        services["deputy"],
+        "/deputies",
+        {"code": "D9001", "name": "毛春华", "level": "township", "district": "韶山乡第3选区"},
+        office,
+    )
+    await _created(
+        grid, "/assignments", {"grid_id": group["id"], "deputy_id": deputy["id"], "starts_on": "2026-01-01"}, office
+    )
     await eventually(lambda: _routed(services["case_intake"], group["id"]))
-    return City(grid=grid, deputy=services["deputy"], case_intake=services["case_intake"], group_id=group["id"],
-                deputy_id=deputy["id"], deputy_headers=keys.headers(Role.deputy, deputy_id=deputy["id"]))
+    return City(
+        grid=grid,
+        deputy=services["deputy"],
+        case_intake=services["case_intake"],
+        group_id=group["id"],
+        deputy_id=deputy["id"],
+        deputy_headers=keys.headers(Role.deputy, deputy_id=deputy["id"]),
+    )
 
 
 async def _routed(case_intake: RunningService, grid_id: str) -> bool:
@@ -53,8 +69,13 @@ async def _routed(case_intake: RunningService, grid_id: str) -> bool:
 
 
 def case_body(city: City, **changes: object) -> dict:
-    return {"kind": "request", "category": "water", "description": "村里水费涨了，大家想知道为什么。",
-            "grid_id": city.group_id, **changes}
+    return {
+        "kind": "request",
+        "category": "water",
+        "description": "村里水费涨了，大家想知道为什么。",
+        "grid_id": city.group_id,
+        **changes,
+    }
 
 
 async def inbox_case_ids(city: City) -> list[str]:

@@ -46,3 +46,41 @@ async def test_the_anonymous_filer_follows_the_case_by_its_tracking_code(nats_se
         answer = await city.case_intake.client.get(f"/cases/track/{case['tracking_code']}")
         assert answer.status_code == 200
         assert [step["to_status"] for step in answer.json()["timeline"]] == ["submitted", "assigned"]
+
+
+async def test_a_case_filed_in_a_grid_without_deputies_is_routed_when_one_is_assigned(nats_server, databases, keys):
+    from shared.auth import Role
+
+    async with AsyncExitStack() as stack:
+        city = await build_city(stack, nats_server, databases, keys)
+        office = keys.headers(Role.npc_office)
+        group = await city.grid.client.post(
+            "/grids",
+            headers=office,
+            json={
+                "code": "T01V01G02",
+                "name": "韶阳村第2组",
+                "level": "group",
+                "parent_id": (await city.grid.client.get(f"/grids/{city.group_id}")).json()["parent_id"],
+            },
+        )
+        group_id = group.json()["id"]
+
+        async def known():
+            answer = await city.case_intake.client.post("/cases", json=case_body(city, grid_id=group_id))
+            return answer.json() if answer.status_code == 201 else None
+
+        case = await eventually(known)
+        assert case["status"] == "submitted" and case["assigned_deputy_ids"] == []
+        await city.grid.client.post(
+            "/assignments",
+            headers=office,
+            json={"grid_id": group_id, "deputy_id": city.deputy_id, "starts_on": "2026-02-01"},
+        )
+
+        async def arrived():
+            return case["id"] in await inbox_case_ids(city)
+
+        await eventually(arrived)
+        timeline = (await city.case_intake.client.get(f"/cases/track/{case['tracking_code']}")).json()["timeline"]
+        assert [step["to_status"] for step in timeline] == ["submitted", "assigned"]

@@ -17,24 +17,35 @@ def test_decimal_string_becomes_fen() -> None:
     assert MONEY.validate_python("999999999999.99") == 99999999999999
 
 
-@pytest.mark.parametrize(("text", "shown"), [("1234.50", "1234.50"), ("1234.5", "1234.50"), ("7", "7.00"),
-                                             ("0", "0.00"), ("2000000.00", "2000000.00")])
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("1234.50", "1234.50"), ("1234.5", "1234.50"), ("7", "7.00"), ("0", "0.00"), ("2000000.00", "2000000.00")],
+)
 def test_round_trip_always_shows_two_decimals(text: str, shown: str) -> None:
     assert MONEY.dump_python(MONEY.validate_python(text), mode="json") == shown
     assert MONEY.dump_json(MONEY.validate_python(text)) == f'"{shown}"'.encode()
 
 
-@pytest.mark.parametrize("value", ["-1", "1.234", "1e5", "1234567890123", " 1.00", "1,00", "", "NaN",
-                                   "Infinity", "1.", ".5", 1234, 12.5, None, True])
+@pytest.mark.parametrize(
+    "value",
+    ["-1", "1.234", "1e5", "1234567890123", " 1.00", "1,00", "", "NaN", "Infinity", "1.", ".5", 1234, 12.5, None, True],
+)
 def test_bad_amounts_are_refused(value: object) -> None:
     with pytest.raises(ValidationError):
         MONEY.validate_python(value)
 
 
 def test_create_schema_keeps_fen_and_writes_yuan() -> None:
-    body = FundPoolCreate.model_validate({"year": 2025, "name": "民生微实事专项资金", "total": "2000000.00",
-                                          "service_cap": "200000", "goods_cap": "200000.0",
-                                          "works_cap": "500000"})
+    body = FundPoolCreate.model_validate(
+        {
+            "year": 2025,
+            "name": "民生微实事专项资金",
+            "total": "2000000.00",
+            "service_cap": "200000",
+            "goods_cap": "200000.0",
+            "works_cap": "500000",
+        }
+    )
     assert (body.total, body.works_cap) == (200000000, 50000000)
     assert body.model_dump(mode="json")["goods_cap"] == "200000.00"
 

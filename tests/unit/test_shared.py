@@ -1,0 +1,96 @@
+"""The shared building blocks, without I/O."""
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from services.case_intake.logic import mask_phone, new_tracking_code
+from shared import demo_city
+from shared.events import export
+from shared.events.catalogue import CATALOGUE, CaseSubmitted, envelope, parse, stream_of
+from shared.problems import rewrite_openapi
+from shared.types import EntityId, text
+
+
+class Note(BaseModel):
+    body: text(10, 1)  # type: ignore[valid-type]
+    about: EntityId | None = None
+
+
+@pytest.mark.parametrize("bad", ["", "x" * 11, "a\x00b", "\ud800"])
+def test_text_refuses_what_databases_cannot_store(bad):
+    with pytest.raises(ValidationError):
+        Note(body=bad)
+
+
+def test_text_strips_and_keeps_emoji_and_right_to_left_text():
+    assert Note(body="  水🌊 שלום ").body == "水🌊 שלום"
+
+
+def test_ids_must_be_uuids():
+    with pytest.raises(ValidationError):
+        Note(body="ok", about="1 OR 1=1")
+
+
+def test_phone_numbers_are_masked():
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone(None) is None
+
+
+def test_tracking_codes_are_short_and_readable_aloud():
+    from datetime import UTC, datetime
+
+    code = new_tracking_code(datetime(2026, 11, 26, tzinfo=UTC))
+    assert code.startswith("SS-2611-") and len(code) == 13
+
+
+def test_the_demo_city_has_the_reference_shape():
+    grids = demo_city.grids()
+    assert [sum(1 for grid in grids if grid.level == level) for level in ("township", "village", "group")] == [
+        4,
+        38,
+        218,
+    ]
+    assert len(demo_city.deputies()) == 414
+    assert len({deputy.id for deputy in demo_city.deputies()}) == 414
+
+
+def test_every_event_type_is_versioned_and_belongs_to_a_stream():
+    for event_type in CATALOGUE:
+        service, entity, verb, version = event_type.split(".")
+        assert version.startswith("v") and stream_of(event_type)
+
+
+def test_an_event_survives_the_envelope():
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    payload = CaseSubmitted(
+        case_id="c",
+        tracking_code="SS-2611-00001",
+        grid_id="g",
+        kind="request",
+        category="water",
+        channel="pwa",
+        summary="s",
+        submitted_at=now,
+        accept_due_at=now,
+        assigned_deputy_ids=["d"],
+    )
+    event = envelope("/case-intake", payload)
+    assert event.specversion == "1.0" and event.type == "case.case.submitted.v1"
+    assert parse(event) == payload
+
+
+def test_the_published_event_schemas_match_the_code():
+    """A payload change needs a new event version: regenerate with `python -m shared.events.export`."""
+    for name, text_ in export.rendered().items():
+        published = export.FOLDER / name
+        assert published.exists(), f"{name} is not published in docs/events/"
+        assert published.read_text(encoding="utf-8") == text_, f"{name} changed without a new version"
+
+
+def test_openapi_422_is_the_problem_shape():
+    schema = {"paths": {"/x": {"post": {"responses": {"422": {"description": "d"}}}}}}
+    out = rewrite_openapi(schema)
+    assert out["paths"]["/x"]["post"]["responses"]["422"]["content"]["application/problem+json"]
+    assert "Problem" in out["components"]["schemas"]
