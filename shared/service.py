@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import logs, problems
 from shared.auth import TokenVerifier
+from shared.clock import Clock
 from shared.config import Settings
 from shared.db import MessagingTables, create_engine, create_sessionmaker, is_sqlite, ping
 from shared.events.bus import Bus, DurableConsumer, Handler
@@ -43,6 +44,7 @@ class ServiceRuntime:
         self.settings = settings
         self.tables = tables
         self.source = source
+        self.clock: Clock = Clock()
         self.engine = create_engine(settings)
         self.signal = OutboxSignal()
         self.maker = create_sessionmaker(self.engine, info={OUTBOX_SIGNAL_KEY: self.signal})

@@ -83,9 +83,115 @@ class CaseAssigned(EventPayload):
     assigned_deputy_ids: list[str]
 
 
+class CaseTransitioned(EventPayload):
+    """Common shape of a case's step from one state to another; the concrete types below name the step.
+
+    `deputy_ids` are the deputies the case is routed to; `note` is the public reason, never personal data.
+    """
+
+    case_id: str
+    tracking_code: str
+    grid_id: str
+    kind: str
+    category: str
+    from_status: str
+    to_status: str
+    deputy_ids: list[str]
+    actor_deputy_id: str | None = None
+    at: datetime
+    note: str = ""
+    organisation: str | None = None
+    due_at: datetime | None = None
+    rating: str | None = None
+    into_case_id: str | None = None
+
+
+class CaseAccepted(CaseTransitioned):
+    event_type = "case.case.accepted.v1"
+
+
+class CaseStarted(CaseTransitioned):
+    event_type = "case.case.started.v1"
+
+
+class CaseReferred(CaseTransitioned):
+    event_type = "case.case.referred.v1"
+
+
+class CaseMediationStarted(CaseTransitioned):
+    event_type = "case.case.mediating.v1"
+
+
+class CaseResolved(CaseTransitioned):
+    event_type = "case.case.resolved.v1"
+
+
+class CaseClosed(CaseTransitioned):
+    event_type = "case.case.closed.v1"
+
+
+class CaseReopened(CaseTransitioned):
+    event_type = "case.case.reopened.v1"
+
+
+class CaseEscalated(CaseTransitioned):
+    event_type = "case.case.escalated.v1"
+
+
+class CaseReturned(CaseTransitioned):
+    event_type = "case.case.returned.v1"
+
+
+class CaseMerged(CaseTransitioned):
+    event_type = "case.case.merged.v1"
+
+
+class CaseWithdrawn(CaseTransitioned):
+    event_type = "case.case.withdrawn.v1"
+
+
+class CaseRejected(CaseTransitioned):
+    event_type = "case.case.rejected.v1"
+
+
+class DisputeMediated(EventPayload):
+    """A mediation session of a dispute was held (人民调解), with or without an agreement."""
+
+    event_type = "case.dispute.mediated.v1"
+    case_id: str
+    grid_id: str
+    mediator_deputy_ids: list[str]
+    agreement_reached: bool
+    at: datetime
+
+
+CASE_TRANSITIONS: tuple[type[CaseTransitioned], ...] = (
+    CaseAccepted,
+    CaseStarted,
+    CaseReferred,
+    CaseMediationStarted,
+    CaseResolved,
+    CaseClosed,
+    CaseReopened,
+    CaseEscalated,
+    CaseReturned,
+    CaseMerged,
+    CaseWithdrawn,
+    CaseRejected,
+)
+
 CATALOGUE: dict[str, type[EventPayload]] = {
     payload.event_type: payload
-    for payload in (GridCreated, AssignmentStarted, AssignmentEnded, DeputyRegistered, CaseSubmitted, CaseAssigned)
+    for payload in (
+        GridCreated,
+        AssignmentStarted,
+        AssignmentEnded,
+        DeputyRegistered,
+        CaseSubmitted,
+        CaseAssigned,
+        *CASE_TRANSITIONS,
+        DisputeMediated,
+    )
 }
 
 STREAMS: dict[str, str] = {
