@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from shared.problems import Forbidden, Unauthorized
+from shared.problems import OPTIONAL_BEARER, REQUIRED_BEARER, Forbidden, Unauthorized
 
 ALGORITHM = "EdDSA"
 
@@ -100,18 +100,26 @@ class TokenVerifier:
         )
 
 
-bearer_scheme = HTTPBearer(auto_error=False, description="An access token from the gateway's sign-in")
+_DESCRIPTION = "An access token from the gateway's sign-in"
+required_bearer = HTTPBearer(auto_error=False, scheme_name=REQUIRED_BEARER, description=_DESCRIPTION)
+optional_bearer = HTTPBearer(auto_error=False, scheme_name=OPTIONAL_BEARER, description=_DESCRIPTION)
+Credentials = HTTPAuthorizationCredentials | None
 
 
-def optional_principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
-) -> Principal | None:
+def _verify(request: Request, credentials: Credentials) -> Principal | None:
     if credentials is None:
         return None
     return request.app.state.verifier.verify(credentials.credentials)
 
 
-def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+def optional_principal(
+    request: Request, credentials: Annotated[Credentials, Depends(optional_bearer)]
+) -> Principal | None:
+    return _verify(request, credentials)
+
+
+def current_principal(request: Request, credentials: Annotated[Credentials, Depends(required_bearer)]) -> Principal:
+    principal = _verify(request, credentials)
     if principal is None:
         raise Unauthorized("Sign in to do this.")
     return principal

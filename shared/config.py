@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     database_schema: str | None = None
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_stream_replicas: int = 1
     token_public_key_file: Path = DEV_PUBLIC_KEY
     token_issuer: str = "deputies-in-the-grid"
     relay_poll_seconds: float = 0.5

@@ -83,9 +83,17 @@ def new_revision(name: str, message: str) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """`python -m shared.migrations [service ...]` upgrades; `... revision <service> <message>` adds one."""
+    """`python -m shared.migrations [service ...]` upgrades; `... revision <service> <message>` adds one.
+
+    `--schema-per-service` upgrades every service and the gateway, each in a PostgreSQL schema of its name
+    (the production layout: one server, one schema a service).
+    """
     if argv[:1] == ["revision"]:
         new_revision(argv[1], argv[2])
+        return
+    if argv[:1] == ["--schema-per-service"]:
+        for name in [*SERVICES, "gateway"]:
+            upgrade(package_of(name), Settings(service_name=name, database_schema=name))
         return
     for name in argv or SERVICES:
         upgrade(package_of(name), Settings(service_name=name))

@@ -5,10 +5,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+OPTIONAL_BEARER = "OptionalBearer"
+REQUIRED_BEARER = "Bearer"
 TYPE_BASE = "https://deputies-in-the-grid.example/problems/"
 
 
@@ -82,14 +85,20 @@ _TITLES = {
 
 
 def problem_response(
-    status: int, detail: str | None = None, *, slug: str | None = None, title: str | None = None, **extra: Any
+    status: int,
+    detail: str | None = None,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     default_slug, default_title = _TITLES.get(status, ("error", "Error"))
     body = {"type": TYPE_BASE + (slug or default_slug), "title": title or default_title, "status": status}
     if detail:
         body["detail"] = detail
     body.update({key: value for key, value in extra.items() if value is not None})
-    headers = {"Retry-After": "1"} if status in (429, 503) else None
+    headers = {**({"Retry-After": "1"} if status in (429, 503) else {}), **(headers or {})}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -116,13 +125,28 @@ def install(app: FastAPI) -> None:
         return problem_response(422, "One or more fields are not valid.", errors=_field_errors(error))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         detail = error.detail if isinstance(error.detail, str) else None
-        return problem_response(error.status_code, detail)
+        headers = dict(getattr(error, "headers", None) or {})
+        if error.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        if error.status_code == 400 and detail == "There was an error parsing the body":
+            body_error = {"loc": ["body"], "msg": "The body is not valid JSON", "type": "json_invalid"}
+            return problem_response(422, "The body is not valid JSON.", errors=[body_error])
+        return problem_response(error.status_code, detail, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:
         return problem_response(500, "Something went wrong on our side; nothing was changed.")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first matching route's)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -147,8 +171,13 @@ def rewrite_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     components["Problem"].pop("$defs", None)
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
+    security_schemes = schema["components"].get("securitySchemes", {})
+    if security_schemes.pop(OPTIONAL_BEARER, None) is not None:
+        security_schemes.setdefault(REQUIRED_BEARER, {"type": "http", "scheme": "bearer"})
     for path in schema.get("paths", {}).values():
         for operation in path.values():
+            if {OPTIONAL_BEARER: []} in operation.get("security", []):
+                operation["security"] = [{}, {REQUIRED_BEARER: []}]  # anonymous or signed in
             answers = operation.get("responses", {})
             if "422" in answers:
                 answers["422"] = {

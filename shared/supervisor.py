@@ -137,16 +137,22 @@ class Stack:
         wait_for_port(port)
         self.nats_url = f"nats://127.0.0.1:{port}"
 
-    def start_service(self, name: str) -> None:
-        port = self.service_ports.get(name) or free_port()
-        self.service_ports[name] = port
-        self._spawn(name, _uvicorn(f"{SERVICE_PACKAGES[name]}.app:create_app", port), self.environment_for(name))
+    def start_service(self, name: str, replica: int = 1) -> str:
+        """Start one process of a service; replica 2, 3 ... run beside the first on the same database.
+
+        Returns the process name: the service's name, or `<name>#<replica>`.
+        """
+        process = name if replica == 1 else f"{name}#{replica}"
+        port = self.service_ports.get(process) or free_port()
+        self.service_ports[process] = port
+        self._spawn(process, _uvicorn(f"{SERVICE_PACKAGES[name]}.app:create_app", port), self.environment_for(name))
+        return process
 
     def _start_gateway(self) -> None:
         env = self.environment_for("gateway")
         env["TOKEN_PRIVATE_KEY_FILE"] = str(self.private_key)
-        for name, port in self.service_ports.items():
-            env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
+        for name in SERVICES:
+            env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{self.service_ports[name]}"
         self._spawn("gateway", _uvicorn("gateway.app:create_app", self.gateway_port), env)
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
@@ -163,7 +169,7 @@ class Stack:
 
     def stop(self) -> None:
         """Stop the gateway, then the services, then NATS; SIGKILL whatever lingers."""
-        order = ["gateway", *reversed(SERVICES), "nats"]
+        order = ["gateway", *sorted(set(self.processes) - {"gateway", "nats"}, reverse=True), "nats"]
         for name in [name for name in order if name in self.processes]:
             process = self.processes.pop(name)
             with contextlib.suppress(ProcessLookupError):
@@ -219,8 +225,11 @@ async def seed_demo_data(stack: Stack) -> None:
             await seed(session, runtime)
             await session.commit()
         await runtime.engine.dispose()
+    gateway_database = stack.settings_for("gateway")
     gateway = GatewaySettings(
-        database_url=stack.settings_for("gateway").database_url, token_private_key_file=stack.private_key
+        database_url=gateway_database.database_url,
+        database_schema=gateway_database.database_schema,
+        token_private_key_file=stack.private_key,
     )
     engine = create_engine(gateway)
     async with create_sessionmaker(engine)() as session:

@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Annotated
 
+from fastapi import Header
 from pydantic import AfterValidator, Field, StringConstraints
 
 
@@ -38,3 +39,12 @@ Limit = Annotated[int, Field(ge=1, le=200)]
 Offset = Annotated[int, Field(ge=0, le=1_000_000)]
 SmallInt = Annotated[int, Field(ge=0, le=2_147_483_647)]
 CivilDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+IdempotencyKeyHeader = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        pattern=r"^[A-Za-z0-9_.:-]{8,100}$",
+        description="A client-made key (e.g. a UUID): repeating it with the same body returns the first answer",
+    ),
+]
+"""Use as `key: IdempotencyKeyHeader = None` (a plain string schema; a None default is not validated)."""

@@ -30,14 +30,16 @@ class NatsServer:
         self.store = store
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self.extra_args: list[str] = []
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        command = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)]
         self.process = subprocess.Popen(
-            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
+            command + self.extra_args,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -152,3 +154,41 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 15.0,
 
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+class NatsCluster:
+    """Three JetStream nodes clustered on loopback, each a nats-server from the wheel with its own store."""
+
+    def __init__(self, folder: Path, size: int = 3) -> None:
+        self.nodes = [NatsServer(folder / f"node-{index}") for index in range(size)]
+        self.cluster_ports = [free_port() for _ in range(size)]
+
+    @property
+    def url(self) -> str:
+        return ",".join(node.url for node in self.nodes)
+
+    def start(self) -> None:
+        routes = ",".join(f"nats://127.0.0.1:{port}" for port in self.cluster_ports)
+        for index, node in enumerate(self.nodes):
+            node.extra_args = [
+                "-n",
+                f"node-{index}",
+                "--cluster_name",
+                "deputies",
+                "-cluster",
+                f"nats://127.0.0.1:{self.cluster_ports[index]}",
+                "-routes",
+                routes,
+            ]
+            node.start()
+
+    def kill(self, index: int) -> None:
+        process = self.nodes[index].process
+        assert process is not None
+        process.kill()
+        process.wait(timeout=10)
+        self.nodes[index].process = None
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()

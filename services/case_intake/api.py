@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Depends, Path
 
 from services.case_intake import logic
 from services.case_intake.models import tables
@@ -10,11 +10,11 @@ from shared.idempotency import run_idempotent
 from shared.pagination import Page, PageParams, page_params
 from shared.problems import responses
 from shared.service import RuntimeDep, SessionDep
-from shared.types import EntityId, IdempotencyKey
+from shared.types import EntityId, IdempotencyKeyHeader
 
 router = APIRouter(tags=["case"])
 PageDep = Annotated[PageParams, Depends(page_params)]
-KeyHeader = Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")]
+
 TrackingCode = Annotated[str, Path(pattern=r"^SS-[0-9]{4}-[0-9]{5}$")]
 
 
@@ -22,7 +22,11 @@ TrackingCode = Annotated[str, Path(pattern=r"^SS-[0-9]{4}-[0-9]{5}$")]
     "/cases", operation_id="case-submit", status_code=201, response_model=CaseRead, responses=responses(401, 409, 422)
 )
 async def submit_case(
-    body: CaseCreate, session: SessionDep, runtime: RuntimeDep, principal: OptionalPrincipal, key: KeyHeader = None
+    body: CaseCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: OptionalPrincipal,
+    key: IdempotencyKeyHeader = None,
 ):  # type: ignore[no-untyped-def]
     """File a case, signed in or anonymously; the answer's tracking code follows it without an account."""
 

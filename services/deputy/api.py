@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 
 from services.deputy import logic
 from services.deputy.models import InboxCase, tables
@@ -10,11 +10,10 @@ from shared.idempotency import run_idempotent
 from shared.pagination import Page, PageParams, page_params
 from shared.problems import Forbidden, responses
 from shared.service import RuntimeDep, SessionDep
-from shared.types import EntityId, IdempotencyKey
+from shared.types import EntityId, IdempotencyKeyHeader
 
 router = APIRouter(tags=["deputy"])
 PageDep = Annotated[PageParams, Depends(page_params)]
-KeyHeader = Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")]
 
 
 @router.get("/deputies", operation_id="deputy-list", response_model=Page[DeputyRead], responses=responses(422))
@@ -38,7 +37,11 @@ async def get_deputy(deputy_id: EntityId, session: SessionDep) -> DeputyRead:
     responses=responses(401, 403, 409, 422),
 )
 async def register_deputy(
-    body: DeputyCreate, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal, key: KeyHeader = None
+    body: DeputyCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
 ):  # type: ignore[no-untyped-def]
     principal.require(Role.npc_office)
 

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Query
 
 from services.grid import logic
 from services.grid.models import tables
@@ -10,11 +10,10 @@ from shared.idempotency import run_idempotent
 from shared.pagination import Page, PageParams, page_params
 from shared.problems import responses
 from shared.service import RuntimeDep, SessionDep
-from shared.types import EntityId, IdempotencyKey
+from shared.types import EntityId, IdempotencyKeyHeader
 
 router = APIRouter(tags=["grid"])
 PageDep = Annotated[PageParams, Depends(page_params)]
-KeyHeader = Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")]
 
 
 @router.get("/grids", operation_id="grid-list", response_model=Page[GridRead], responses=responses(422))
@@ -38,7 +37,11 @@ async def get_grid(grid_id: EntityId, session: SessionDep) -> GridRead:
     responses=responses(401, 403, 404, 409, 422),
 )
 async def create_grid(
-    body: GridCreate, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal, key: KeyHeader = None
+    body: GridCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
 ):  # type: ignore[no-untyped-def]
     principal.require(Role.npc_office)
 
@@ -75,7 +78,7 @@ async def create_assignment(
     session: SessionDep,
     runtime: RuntimeDep,
     principal: CurrentPrincipal,
-    key: KeyHeader = None,
+    key: IdempotencyKeyHeader = None,
 ):  # type: ignore[no-untyped-def]
     principal.require(Role.npc_office)
 

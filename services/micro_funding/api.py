@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Query
 
 from services.micro_funding import logic
 from services.micro_funding.models import tables
@@ -10,11 +10,10 @@ from shared.idempotency import run_idempotent
 from shared.pagination import Page, PageParams, page_params
 from shared.problems import responses
 from shared.service import RuntimeDep, SessionDep
-from shared.types import EntityId, IdempotencyKey
+from shared.types import EntityId, IdempotencyKeyHeader
 
 router = APIRouter(tags=["funding"])
 PageDep = Annotated[PageParams, Depends(page_params)]
-KeyHeader = Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")]
 
 
 @router.get("/fund-pools", operation_id="fund-pool-list", response_model=Page[FundPoolRead], responses=responses(422))
@@ -44,7 +43,7 @@ async def create_pool(
     session: SessionDep,
     runtime: RuntimeDep,
     principal: CurrentPrincipal,
-    key: KeyHeader = None,
+    key: IdempotencyKeyHeader = None,
 ):  # type: ignore[no-untyped-def]
     principal.require(Role.finance)
 

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 
 from services.station_scheduling import logic
 from services.station_scheduling.models import tables
@@ -10,11 +10,10 @@ from shared.idempotency import run_idempotent
 from shared.pagination import Page, PageParams, page_params
 from shared.problems import responses
 from shared.service import RuntimeDep, SessionDep
-from shared.types import EntityId, IdempotencyKey
+from shared.types import EntityId, IdempotencyKeyHeader
 
 router = APIRouter(tags=["station"])
 PageDep = Annotated[PageParams, Depends(page_params)]
-KeyHeader = Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")]
 
 
 @router.get("/stations", operation_id="station-list", response_model=Page[StationRead], responses=responses(422))
@@ -42,7 +41,7 @@ async def create_station(
     session: SessionDep,
     runtime: RuntimeDep,
     principal: CurrentPrincipal,
-    key: KeyHeader = None,
+    key: IdempotencyKeyHeader = None,
 ):  # type: ignore[no-untyped-def]
     principal.require(Role.npc_office, Role.station_staff)
 

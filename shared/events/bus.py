@@ -49,7 +49,7 @@ class Bus:
         while self.nc is None:
             try:
                 self.nc = await nats.connect(
-                    self.url,
+                    servers=self.url.split(","),
                     allow_reconnect=True,
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,
