@@ -21,18 +21,18 @@ test: $(STAMP)  ## the whole suite on SQLite; with TEST_DATABASE_URL set, the da
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "--- the database tests again, on $$TEST_DATABASE_URL"; \
-		$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS); \
+		$(BIN)/python -m pytest tests/integration tests/fault $(PYTEST_ARGS); \
 	fi
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check shared services gateway tests
+	$(BIN)/ruff check shared services gateway tests deploy
 
 fmt: $(STAMP)
-	$(BIN)/ruff format shared services gateway tests
-	$(BIN)/ruff check --fix shared services gateway tests
+	$(BIN)/ruff format shared services gateway tests deploy
+	$(BIN)/ruff check --fix shared services gateway tests deploy
 
 clean:
 	rm -rf var .pytest_cache

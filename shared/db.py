@@ -58,10 +58,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+READ_ONLY = {"read_only": True}
+"""Execution options of a transaction that only reads: `await session.connection(execution_options=READ_ONLY)`."""
+
+
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
-    # Take the write lock at the start: a deferred transaction that reads, then writes, fails with
-    # "database is locked" instead of waiting when another writer got there first.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writing transaction takes the write lock at the start: a deferred one that reads, then writes, fails
+    # with "database is locked" instead of waiting when another writer got there first. Readers don't lock.
+    read_only = connection.get_execution_options().get("read_only", False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def is_sqlite(url: str) -> bool:

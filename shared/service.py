@@ -22,7 +22,7 @@ from shared import logs, problems
 from shared.auth import TokenVerifier
 from shared.clock import Clock
 from shared.config import Settings
-from shared.db import MessagingTables, create_engine, create_sessionmaker, is_sqlite, ping
+from shared.db import READ_ONLY, MessagingTables, create_engine, create_sessionmaker, is_sqlite, ping
 from shared.events.bus import Bus, DurableConsumer, Handler
 from shared.events.catalogue import EventPayload
 from shared.events.outbox import OUTBOX_SIGNAL_KEY, OutboxRelay, OutboxSignal, stage
@@ -107,6 +107,8 @@ class ServiceRuntime:
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.runtime.maker() as session:
+        if request.method in ("GET", "HEAD"):
+            await session.connection(execution_options=READ_ONLY)  # reads never wait for SQLite's write lock
         yield session
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Tex
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from shared.db import UtcDateTime
+from shared.db import READ_ONLY, UtcDateTime
 from shared.events.catalogue import EventPayload, envelope
 from shared.logs import REQUEST_ID_HEADER, request_id_var
 
@@ -134,29 +134,56 @@ class OutboxRelay:
 
     async def relay_batch(self) -> int:
         """Publish the oldest unsent events; returns how many were sent."""
+        if self.skip_locked:
+            return await self._relay_locked()
+        return await self._relay_unlocked()
+
+    def _unsent(self):  # type: ignore[no-untyped-def]
+        columns = (self.table.c.seq, self.table.c.event_type, self.table.c.body, self.table.c.headers)
+        return (
+            select(*columns)
+            .where(self.table.c.published_at.is_(None))
+            .order_by(self.table.c.seq)
+            .limit(self.batch_size)
+        )
+
+    async def _relay_locked(self) -> int:
+        """PostgreSQL: rows stay locked while they are published, so replicas' relays never send one twice."""
         async with self.maker() as session, session.begin():
-            query = (
-                select(self.table.c.seq, self.table.c.event_type, self.table.c.body, self.table.c.headers)
-                .where(self.table.c.published_at.is_(None))
-                .order_by(self.table.c.seq)
-                .limit(self.batch_size)
+            rows = (await session.execute(self._unsent().with_for_update(skip_locked=True))).all()
+            sent, failure = await self._publish(rows)
+            await self._mark(session, sent)
+        return _sent_or_raise(sent, failure)
+
+    async def _relay_unlocked(self) -> int:
+        """SQLite: read, publish, then mark, never holding the write lock while NATS answers. Two relays on one
+        file may both send a row; JetStream's duplicate window and the consumers' inboxes drop the second."""
+        async with self.maker() as session:
+            await session.connection(execution_options=READ_ONLY)
+            rows = (await session.execute(self._unsent())).all()
+        sent, failure = await self._publish(rows)
+        async with self.maker() as session, session.begin():
+            await self._mark(session, sent)
+        return _sent_or_raise(sent, failure)
+
+    async def _publish(self, rows) -> tuple[list[int], Exception | None]:  # type: ignore[no-untyped-def]
+        sent: list[int] = []
+        for row in rows:
+            try:
+                await self.publisher.publish(row.event_type, row.body.encode(), json.loads(row.headers))
+            except Exception as error:
+                return sent, error
+            sent.append(row.seq)
+        return sent, None
+
+    async def _mark(self, session: AsyncSession, sent: list[int]) -> None:
+        if sent:
+            await session.execute(
+                update(self.table).where(self.table.c.seq.in_(sent)).values(published_at=datetime.now(UTC))
             )
-            if self.skip_locked:
-                query = query.with_for_update(skip_locked=True)
-            rows = (await session.execute(query)).all()
-            sent: list[int] = []
-            failure: Exception | None = None
-            for row in rows:
-                try:
-                    await self.publisher.publish(row.event_type, row.body.encode(), json.loads(row.headers))
-                except Exception as error:
-                    failure = error
-                    break
-                sent.append(row.seq)
-            if sent:
-                await session.execute(
-                    update(self.table).where(self.table.c.seq.in_(sent)).values(published_at=datetime.now(UTC))
-                )
-        if failure:
-            raise failure
-        return len(sent)
+
+
+def _sent_or_raise(sent: list[int], failure: Exception | None) -> int:
+    if failure is not None:
+        raise failure
+    return len(sent)
