@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-e2e bench lint fmt clean
+.PHONY: install run demo-data test test-e2e bench lint fmt clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -17,12 +17,18 @@ install: $(STAMP)
 run: $(STAMP)  ## NATS, the five services and the gateway on SQLite under var/; Ctrl-C stops all
 	$(BIN)/python -m shared.supervisor
 
+demo-data: $(STAMP)  ## migrate and load the demo city into var/ once (idempotent), with a progress bar
+	$(BIN)/python -m shared.demo_city
+
 test: $(STAMP)  ## the whole suite on SQLite; with TEST_DATABASE_URL set, the database tests again on PostgreSQL
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "--- the database tests again, on $$TEST_DATABASE_URL"; \
 		$(BIN)/python -m pytest tests/integration tests/fault $(PYTEST_ARGS); \
 	fi
+
+test-e2e: $(STAMP)  ## only the browser tests (Debian's /usr/bin/chromium)
+	$(BIN)/python -m pytest tests/e2e -m e2e
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

@@ -1,78 +1,361 @@
-"""Forwarding /api/<service>/... to the services through one long-lived pooled aiohttp client.
+"""Forwarding /api/<service>/... to the services.
 
-aiohttp rather than httpx: httpx's async pool collapses under concurrent load (ARCHITECTURE.md, measured
-by `make bench`).
+The transport was chosen by measurement (tests/bench/gateway_bench.py, `make bench`): httpx's async pool
+collapses under concurrent load (ARCHITECTURE.md); aiohttp costs ~117 µs of CPU a request; the gateway's
+own keep-alive HTTP/1.1 client (gateway.hop) ~40 µs, which is what keeps the hop above 45% of a trivial
+endpoint's throughput. Requests whose body is in memory (all but streamed uploads) take the hop; streamed
+uploads (chunked, or over 256 KiB: photos) go through one long-lived pooled aiohttp session, which the
+gateway also uses for its own calls. The proxy is plain ASGI in front of FastAPI's router, so a forwarded
+request costs no routing or dependency injection.
+
+- A service that is down answers 503 problem+json at once (connection refused), or after the connect
+  timeout (2 s) when its host does not answer; a slow answer becomes 504 after the total timeout.
+- Bodies: a declared Content-Length over the limit is refused before reading (413); small bodies are
+  buffered, larger or chunked ones stream through and are cut off at the limit.
+- Only idempotent requests are sent again, once, when no connection could be made or the connection
+  closed before an answer came; a POST is never sent twice.
+- Answers stream back (long ones with flow control); short ones are relayed in one piece.
 """
 
-import aiohttp
-from fastapi import Request
-from fastapi.responses import Response, StreamingResponse
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
-from shared.logs import REQUEST_ID_HEADER, request_id_var
+import aiohttp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from yarl import URL
+
+from gateway import hop
+from gateway.clients import client_address
+from gateway.ratelimit import TooManyRequests
+from gateway.settings import SERVICE_PATHS
+from shared.logs import request_id_var
 from shared.problems import problem_response
 
-HOP_BY_HOP = {
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailers",
-    "transfer-encoding",
-    "upgrade",
-    "host",
-    "content-length",
-}
-IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
+log = logging.getLogger(__name__)
+
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+        b"content-length",
+        b"expect",
+    }
+)
+NOT_FORWARDED = HOP_BY_HOP | {b"x-request-id", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host"}
+NOT_RETURNED = HOP_BY_HOP | {b"x-request-id", b"server", b"date"}
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+BUFFER_BYTES = 256 * 1024
+OWN_BODY_BYTES = 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+UNAVAILABLE = (503, "The service is not answering; please try again shortly.")
+
+
+class BodyTooLarge(Exception):
+    """The client's body grew past the limit while streaming."""
+
+
+class ClientGone(Exception):
+    """The client disconnected before its body was read."""
 
 
 class ServiceProxy:
-    def __init__(self, timeout_seconds: float, max_body_bytes: int) -> None:
-        self.timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=2)
+    """The hop's pools for every service; `handle` forwards one ASGI request."""
+
+    def __init__(
+        self,
+        urls: dict[str, str],
+        *,
+        timeout_seconds: float,
+        connect_timeout_seconds: float,
+        max_body_bytes: int,
+    ) -> None:
+        self.urls = urls
+        self.addresses = {segment: _address(url) for segment, url in urls.items()}
+        self.timeout_seconds = timeout_seconds
+        self.timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=connect_timeout_seconds)
         self.max_body_bytes = max_body_bytes
+        self.hop = hop.Hop(connect_timeout_seconds)
         self.session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        connector = aiohttp.TCPConnector(limit=400, limit_per_host=100, keepalive_timeout=60)
-        self.session = aiohttp.ClientSession(connector=connector, timeout=self.timeout, auto_decompress=False)
+        connector = aiohttp.TCPConnector(limit=400, limit_per_host=100, keepalive_timeout=4, ttl_dns_cache=300)
+        self.session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=self.timeout,
+            auto_decompress=False,
+            skip_auto_headers=("Accept-Encoding", "User-Agent"),
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
 
     async def stop(self) -> None:
+        self.hop.close()
         if self.session is not None:
             await self.session.close()
 
-    async def forward(self, request: Request, base_url: str, path: str) -> Response:
+    def target(self, path: str) -> tuple[str, str, str] | None:
+        """(segment, base URL, rest of the path) when `path` is /api/<service>/..., else None."""
+        if not path.startswith("/api/"):
+            return None
+        segment, _, rest = path[5:].partition("/")
+        base = self.urls.get(segment)
+        return (segment, base, rest) if base else None
+
+    async def get_json(self, url: str, timeout: float = 5.0) -> dict:
+        """A GET the gateway makes for itself (service OpenAPI documents, Open311 look-ups)."""
         assert self.session is not None
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
-            return problem_response(413, f"The body may be at most {self.max_body_bytes} bytes.")
-        body = await request.body()
-        if len(body) > self.max_body_bytes:
-            return problem_response(413, f"The body may be at most {self.max_body_bytes} bytes.")
-        headers = {key: value for key, value in request.headers.items() if key.lower() not in HOP_BY_HOP}
-        headers[REQUEST_ID_HEADER] = request_id_var.get() or ""
-        url = f"{base_url}/{path}"
-        attempts = 2 if request.method in IDEMPOTENT_METHODS else 1
-        for attempt in range(attempts):
-            try:
-                upstream = await self.session.request(
-                    request.method,
-                    url,
-                    params=request.query_params.multi_items(),
-                    headers=headers,
-                    data=body,
-                    allow_redirects=False,
-                )
-                break
-            except (aiohttp.ClientConnectionError, TimeoutError):
-                if attempt + 1 == attempts:
-                    return problem_response(503, "The service is not answering; please try again shortly.")
-        response_headers = {key: value for key, value in upstream.headers.items() if key.lower() not in HOP_BY_HOP}
-        return StreamingResponse(_relay(upstream), status_code=upstream.status, headers=response_headers)
+        async with self.session.get(url, timeout=aiohttp.ClientTimeout(total=timeout, connect=2)) as answer:
+            answer.raise_for_status()
+            return await answer.json()
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, segment: str, raw_rest: bytes) -> None:
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            await _problem(scope, receive, send, 413, f"The body may be at most {self.max_body_bytes} bytes.")
+            return
+        chunked = declared is None and any(key == b"transfer-encoding" for key, _ in scope["headers"])
+        if chunked or (declared or 0) > BUFFER_BYTES:
+            await self._stream_upload(scope, receive, send, segment, raw_rest)
+            return
+        try:
+            body = await self._read_body(receive)
+        except BodyTooLarge:
+            await _problem(scope, receive, send, 413, f"The body may be at most {self.max_body_bytes} bytes.")
+            return
+        except ClientGone:
+            return
+        await self._forward(scope, receive, send, segment, raw_rest, body)
+
+    async def _forward(
+        self, scope: Scope, receive: Receive, send: Send, segment: str, raw_rest: bytes, body: bytes
+    ) -> None:
+        method: str = scope["method"]
+        idempotent = method in IDEMPOTENT_METHODS
+        target = b"/" + raw_rest + (b"?" + scope["query_string"] if scope.get("query_string") else b"")
+        headers = _forwarded_headers(scope)
+        key = self.addresses[segment]
+        started = False
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                answer = None
+                for attempt in (1, 2):
+                    try:
+                        answer = await self.hop.request(method, key, target, headers, body, idempotent=idempotent)
+                        break
+                    except (hop.ConnectFailed, hop.Dropped) as error:
+                        if not idempotent or attempt == 2:
+                            log.warning("service %s unavailable: %s", segment, error)
+                            await _problem(scope, receive, send, *UNAVAILABLE)
+                            return
+                        await asyncio.sleep(0.05)
+                assert answer is not None
+                started = True
+                await _relay(answer, send)
+        except TimeoutError:
+            if not started:
+                await _problem(scope, receive, send, 504, "The service took too long to answer.", "timeout")
+        except (hop.BadAnswer, hop.Dropped) as error:
+            log.warning("service %s gave a broken answer: %s", segment, error)
+            if not started:
+                await _problem(scope, receive, send, 502, "The service gave a broken answer.", "bad-gateway")
+
+    async def _stream_upload(self, scope: Scope, receive: Receive, send: Send, segment: str, raw_rest: bytes) -> None:
+        """A streamed body (a photo): through aiohttp, chunk by chunk, cut off at the limit; never retried."""
+        assert self.session is not None
+        url = URL(self.urls[segment] + "/" + raw_rest.decode("latin-1"), encoded=True)
+        if scope.get("query_string"):
+            url = URL(str(url) + "?" + scope["query_string"].decode("latin-1"), encoded=True)
+        headers = [(key.decode("latin-1"), value.decode("latin-1")) for key, value in _forwarded_headers(scope)]
+        try:
+            upstream = await self.session.request(
+                scope["method"], url, headers=headers, data=self._stream_body(receive), allow_redirects=False
+            )
+        except Exception as error:  # every failure becomes a problem answer
+            outcome = _failure(error)
+            if outcome:
+                log.warning("streaming to %s failed: %r", segment, error)
+                await _problem(scope, receive, send, *outcome)
+            return
+        try:
+            headers_out = [(k.lower(), v) for k, v in upstream.raw_headers if k.lower() not in NOT_RETURNED]
+            await send({"type": "http.response.start", "status": upstream.status, "headers": headers_out})
+            async for chunk in upstream.content.iter_chunked(CHUNK_BYTES):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            upstream.release()
+
+    async def _read_body(self, receive: Receive) -> bytes:
+        parts, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientGone
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise BodyTooLarge
+            parts.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(parts)
+
+    async def _stream_body(self, receive: Receive) -> AsyncIterator[bytes]:
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientGone
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise BodyTooLarge
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                return
 
 
-async def _relay(upstream: aiohttp.ClientResponse):  # type: ignore[no-untyped-def]
+def _failure(error: Exception) -> tuple:
+    """What to answer for a failed streamed upload: () = nothing (the client left)."""
+    cause = error.__cause__ if isinstance(error, aiohttp.ClientError) else error
+    if isinstance(cause, BodyTooLarge) or isinstance(error, BodyTooLarge):
+        return (413, "The body is larger than the gateway accepts.")
+    if isinstance(cause, ClientGone) or isinstance(error, ClientGone):
+        return ()
+    if isinstance(error, aiohttp.ClientConnectionError):
+        return UNAVAILABLE
+    if isinstance(error, TimeoutError):
+        return (504, "The service took too long to answer.", "timeout")
+    if isinstance(error, aiohttp.ClientError):
+        return (502, "The service gave a broken answer.", "bad-gateway")
+    raise error
+
+
+async def _relay(answer: hop.Answer, send: Send) -> None:
+    headers = [(name, value) for name, value in answer.headers if name not in NOT_RETURNED]
+    start = {"type": "http.response.start", "status": answer.status, "headers": headers}
+    if answer.framing == "none":
+        headers += [(name, value) for name, value in answer.headers if name == b"content-length"]
+        await send(start)
+        await send({"type": "http.response.body", "body": b""})
+        return
+    if answer.framing == "length" and (answer.length or 0) <= BUFFER_BYTES:
+        body = await answer.read()
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+        return
+    if answer.framing == "length":
+        headers.append((b"content-length", str(answer.length).encode()))
+    await send(start)
+    chunks = answer.chunks()
     try:
-        async for chunk in upstream.content.iter_chunked(64 * 1024):
-            yield chunk
+        async for chunk in chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
     finally:
-        upstream.release()
+        await chunks.aclose()  # the connection goes back to the pool, or is closed if the body was cut short
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _address(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError(f"a service URL must be http://host:port, not {url!r}")
+    return parts.hostname, parts.port or 80
+
+
+def _content_length(scope: Scope) -> int | None:
+    for key, value in scope["headers"]:
+        if key == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
+
+
+def _forwarded_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    headers = [(key, value) for key, value in scope["headers"] if key not in NOT_FORWARDED]
+    headers.append((b"x-request-id", (request_id_var.get() or "").encode()))
+    headers.append((b"x-forwarded-for", (scope.get("client") or ("", 0))[0].encode()))
+    headers.append((b"x-forwarded-proto", scope.get("scheme", "http").encode()))
+    return headers
+
+
+async def _problem(
+    scope: Scope, receive: Receive, send: Send, status: int, detail: str, slug: str | None = None
+) -> None:
+    await problem_response(status, detail, slug=slug)(scope, receive, send)
+
+
+class ProxyDispatch:
+    """ASGI: /api/<service>/... goes to the proxy (after the filing rate limit); the rest to the app."""
+
+    def __init__(self, app: ASGIApp, proxy: ServiceProxy, gateway) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self.proxy = proxy
+        self.gateway = gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        target = self.proxy.target(scope["path"]) if scope["type"] == "http" else None
+        if target is None:
+            await self._own(scope, receive, send)
+            return
+        segment, _, rest = target
+        if scope["method"] == "POST" and segment == "case-intake" and rest.rstrip("/") == "cases":
+            client = client_address(scope, self.gateway.trusted_proxies)
+            try:
+                self.gateway.limits.filing.hit(client, "Too many cases filed from this address; please wait.")
+            except TooManyRequests as error:
+                await too_many(error)(scope, receive, send)
+                return
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        raw_rest = raw_path.split(b"/", 3)[3] if raw_path.count(b"/") >= 3 else b""
+        await self.proxy.handle(scope, receive, send, segment, raw_rest)
+
+    async def _own(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The gateway's own routes take bodies of at most OWN_BODY_BYTES (JSON and forms, never files)."""
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > OWN_BODY_BYTES:
+            await _problem(scope, receive, send, 413, f"The body may be at most {OWN_BODY_BYTES} bytes.")
+            return
+        size, started = 0, False
+
+        async def counting_receive() -> Message:
+            nonlocal size
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > OWN_BODY_BYTES:
+                raise BodyTooLarge
+            return message
+
+        async def noting_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, noting_send)
+        except BodyTooLarge:
+            if not started:
+                await _problem(scope, receive, send, 413, f"The body may be at most {OWN_BODY_BYTES} bytes.")
+
+
+def too_many(error: TooManyRequests):  # type: ignore[no-untyped-def]
+    response = problem_response(429, error.detail, retry_after=error.retry_after)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def service_urls(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {segment: settings.service_url(segment).rstrip("/") for segment in SERVICE_PATHS}

@@ -1,18 +1,162 @@
-from pydantic import BaseModel, ConfigDict
+"""The gateway's request and response models: sign-in, tokens, accounts, the audit log and API keys."""
 
-from shared.types import text
+import re
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.auth import Role
+from shared.types import EntityId, text
 
 
-class PasswordLogin(BaseModel):
+def _normalise_phone(value: str) -> str:
+    digits = re.sub(r"[\s-]", "", value)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    if not re.fullmatch(r"\+?[0-9]{6,15}", digits):
+        raise ValueError("must be a phone number of 6 to 15 digits")
+    return digits
+
+
+Phone = Annotated[str, StringConstraints(min_length=6, max_length=24), AfterValidator(_normalise_phone)]
+SixDigits = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")]
+Password = text(200, 1)
+NewPassword = text(200, 10)
+
+
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class PasswordLogin(Strict):
     username: text(64, 1)  # type: ignore[valid-type]
-    password: text(200, 1)  # type: ignore[valid-type]
+    password: Password  # type: ignore[valid-type]
+    totp_code: SixDigits | None = Field(default=None, description="Required when the account has TOTP on")
+
+
+class CodeRequest(Strict):
+    phone: Phone
+
+
+class CodeSent(BaseModel):
+    phone_masked: str
+    expires_in: int = Field(description="Seconds the code stays valid")
+    resend_after: int = Field(description="Seconds until another code may be asked for")
+
+
+class CodeVerify(Strict):
+    phone: Phone
+    code: SixDigits
 
 
 class TokenRead(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
     name: str
     roles: list[str]
     deputy_id: str | None
+    organisation: str | None = None
+
+
+class RefreshRequest(Strict):
+    refresh_token: Annotated[str, StringConstraints(pattern=r"^rt_[A-Za-z0-9_-]{20,100}$")]
+
+
+class Me(BaseModel):
+    subject: str
+    roles: list[str]
+    name: str
+    deputy_id: str | None
+    organisation: str | None
+
+
+class TotpSetup(BaseModel):
+    secret: str
+    otpauth_uri: str
+
+
+class TotpCode(Strict):
+    code: SixDigits
+
+
+class DevCode(BaseModel):
+    phone: str
+    code: str
+    sent_at: datetime
+
+
+class Jwks(BaseModel):
+    keys: list[dict[str, str]]
+
+
+class AccountCreate(Strict):
+    username: Username
+    password: NewPassword
+    name: text(120, 1)  # type: ignore[valid-type]
+    roles: Annotated[list[Role], Field(min_length=1, max_length=6)]
+    deputy_id: EntityId | None = None
+    organisation: text(120, 1) | None = None  # type: ignore[valid-type]
+
+
+class AccountUpdate(Strict):
+    name: text(120, 1) | None = None  # type: ignore[valid-type]
+    roles: Annotated[list[Role], Field(min_length=1, max_length=6)] | None = None
+    deputy_id: EntityId | None = None
+    organisation: text(120, 1) | None = None  # type: ignore[valid-type]
+    active: bool | None = None
+
+
+class PasswordReset(Strict):
+    password: NewPassword
+
+
+class AccountRead(BaseModel):
+    id: str
+    username: str | None
+    name: str
+    roles: list[str]
+    deputy_id: str | None
+    organisation: str | None
+    active: bool
+    totp_enabled: bool
+    phone_masked: str | None
+    is_demo: bool
+    created_at: datetime
+    updated_at: datetime | None
+
+
+class AuditRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    at: datetime
+    actor_id: str | None
+    actor_name: str
+    action: str
+    target_type: str
+    target_id: str | None
+    detail: dict
+    client: str
+    request_id: str | None
+
+
+class ApiKeyCreate(Strict):
+    name: text(120, 1)  # type: ignore[valid-type]
+
+
+class ApiKeyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    key: str = Field(description="The key itself: shown this once, kept only as a hash")

@@ -13,11 +13,18 @@ SERVICE_PATHS = {
 }
 """Public path segment under /api/ -> service name."""
 
+DEFAULT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; media-src 'self' blob:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
 
 class GatewaySettings(Settings):
     service_name: str = "gateway"
     token_private_key_file: Path = VAR_DIR / "keys" / "token-signing.pem"
     access_token_minutes: int = 15
+    refresh_token_days: int = 30
     pwa_dir: Path = PROJECT_ROOT / "pwa"
     grid_url: str = "http://127.0.0.1:8101"
     deputy_url: str = "http://127.0.0.1:8102"
@@ -25,14 +32,61 @@ class GatewaySettings(Settings):
     station_scheduling_url: str = "http://127.0.0.1:8104"
     micro_funding_url: str = "http://127.0.0.1:8105"
     proxy_timeout_seconds: float = 15.0
+    proxy_connect_timeout_seconds: float = 2.0
     max_body_bytes: int = 12 * 1024 * 1024
+
+    # One-time sign-in codes for villagers
+    otp_valid_seconds: int = 300
+    otp_max_attempts: int = 5
+    otp_per_minute: int = 1
+    otp_per_hour: int = 5
+    otp_sender: str = "log"  # log (development) | webhook (an SMS provider's HTTP endpoint)
+    otp_webhook_url: str = ""
+
+    # Rate limits per client address (sliding window of one minute, per gateway process)
+    signin_per_minute: int = 20
+    filing_per_minute: int = 20
+    password_failures_per_quarter_hour: int = 10
+
+    # Client addresses: X-Forwarded-For is read only when the peer is one of these (a load balancer)
+    trusted_proxies: str = ""
+
+    # Browser security
+    cors_origins: str = ""  # comma-separated origins; empty = CORS off
+    content_security_policy: str = DEFAULT_CSP
+    hsts_seconds: int = 31_536_000
+
+    # The merged OpenAPI document, Open311, live updates
+    openapi_cache_seconds: float = 30.0
+    open311_max_results: int = 1000
+    open311_max_days: int = 90
+    live_heartbeat_seconds: float = 15.0
+    live_queue_size: int = 200
+    public_nats_url: str = ""  # what the AsyncAPI document tells integrators; NATS_URL when empty
 
     @model_validator(mode="after")
     def _no_dev_keys_in_production(self) -> "GatewaySettings":
         if self.is_production and self.token_private_key_file.is_relative_to(VAR_DIR):
             raise ValueError("production needs TOKEN_PRIVATE_KEY_FILE outside the development var/ folder")
+        if self.otp_sender not in ("log", "webhook"):
+            raise ValueError("OTP_SENDER is log or webhook")
+        if self.otp_sender == "webhook" and not self.otp_webhook_url:
+            raise ValueError("OTP_SENDER=webhook needs OTP_WEBHOOK_URL")
+        if self.is_production and self.otp_sender == "log":
+            raise ValueError("production needs OTP_SENDER=webhook: codes must not go to the log")
         return self
+
+    @property
+    def dev_endpoints(self) -> bool:
+        """The development-only endpoints (the code outbox) exist only outside production."""
+        return not self.is_production
 
     def service_url(self, public_segment: str) -> str | None:
         name = SERVICE_PATHS.get(public_segment)
         return getattr(self, f"{name}_url") if name else None
+
+    def origins(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    def trusted_proxy_addresses(self) -> frozenset[str]:
+        return frozenset(address.strip() for address in self.trusted_proxies.split(",") if address.strip())

@@ -1,5 +1,9 @@
 """Signed access tokens (EdDSA JWTs): issued by the gateway, verified by every service with the public key."""
 
+import base64
+import hashlib
+import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -7,7 +11,7 @@ from typing import Annotated
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
@@ -56,19 +60,51 @@ def generate_keypair(private_path: Path, public_path: Path) -> None:
     )
 
 
-def issue_token(private_key_pem: bytes, principal: Principal, *, issuer: str, lifetime: timedelta) -> str:
-    now = datetime.now(UTC)
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def public_key_of(private_key_pem: bytes) -> bytes:
+    """The PEM public key that belongs to a PEM Ed25519 private key."""
+    key = serialization.load_pem_private_key(private_key_pem, password=None)
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def jwk_of(public_key_pem: bytes) -> dict[str, str]:
+    """The public key as a JWK (RFC 8037 OKP) with its RFC 7638 thumbprint as `kid`."""
+    key = serialization.load_pem_public_key(public_key_pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("the token signing key must be Ed25519")
+    x = _b64url(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+    canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"), sort_keys=True)
+    kid = _b64url(hashlib.sha256(canonical.encode()).digest())
+    return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "use": "sig", "alg": ALGORITHM}
+
+
+def issue_token(
+    private_key_pem: bytes,
+    principal: Principal,
+    *,
+    issuer: str,
+    lifetime: timedelta,
+    now: datetime | None = None,
+    key_id: str | None = None,
+) -> str:
+    """A signed access token; `now` comes from the caller's clock, `key_id` names the key in the JWKS."""
+    now = now or datetime.now(UTC)
     claims = {
         "iss": issuer,
         "sub": principal.subject,
         "iat": now,
         "exp": now + lifetime,
+        "jti": uuid.uuid4().hex,
         "roles": sorted(principal.roles),
         "name": principal.name,
         "deputy_id": principal.deputy_id,
         "org": principal.organisation,
     }
-    return jwt.encode(claims, private_key_pem, algorithm=ALGORITHM)
+    headers = {"kid": key_id} if key_id else None
+    return jwt.encode(claims, private_key_pem, algorithm=ALGORITHM, headers=headers)
 
 
 class TokenVerifier:
@@ -77,6 +113,10 @@ class TokenVerifier:
         self.issuer = issuer
 
     def verify(self, token: str) -> Principal:
+        return self.verify_claims(token)[0]
+
+    def verify_claims(self, token: str) -> tuple[Principal, dict]:
+        """The principal and the raw claims (`exp` tells a live stream when to end)."""
         try:
             claims = jwt.decode(
                 token,
@@ -91,13 +131,14 @@ class TokenVerifier:
             roles = frozenset(Role(role) for role in claims.get("roles", []))
         except ValueError as error:
             raise Unauthorized("The access token names an unknown role.") from error
-        return Principal(
+        principal = Principal(
             subject=claims["sub"],
             roles=roles,
             name=claims.get("name") or "",
             deputy_id=claims.get("deputy_id"),
             organisation=claims.get("org"),
         )
+        return principal, claims
 
 
 _DESCRIPTION = "An access token from the gateway's sign-in"

@@ -90,6 +90,9 @@ class ServiceRuntime:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
+            while not task.done():  # asyncio.wait_for (Python 3.11, nats-py) can swallow a cancellation: repeat it
+                await asyncio.wait({task}, timeout=1)
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         with contextlib.suppress(Exception):

@@ -153,7 +153,7 @@ class Stack:
         env["TOKEN_PRIVATE_KEY_FILE"] = str(self.private_key)
         for name in SERVICES:
             env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{self.service_ports[name]}"
-        self._spawn("gateway", _uvicorn("gateway.app:create_app", self.gateway_port), env)
+        self._spawn("gateway", [*_uvicorn("gateway.app:create_app", self.gateway_port), *GATEWAY_FLAGS], env)
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
@@ -183,6 +183,11 @@ class Stack:
 
     def exited(self) -> str | None:
         return next((name for name, process in self.processes.items() if process.poll() is not None), None)
+
+
+GATEWAY_FLAGS = ["--http", "gateway.server:GatewayH11Protocol", "--timeout-graceful-shutdown", "3"]
+"""The gateway writes each answer's head and body in one call (gateway/server.py), and gives live update
+streams, which never end by themselves, 3 s to close on shutdown."""
 
 
 def _uvicorn(app: str, port: int) -> list[str]:

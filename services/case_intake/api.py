@@ -1,25 +1,123 @@
+"""Routes only: parse, authorise, call the rules, shape the answer."""
+
+from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from pydantic import BaseModel
 
-from services.case_intake import logic
-from services.case_intake.models import tables
-from services.case_intake.schemas import CaseCreate, CaseRead
-from shared.auth import CurrentPrincipal, OptionalPrincipal
+from services.case_intake import board, logic, mediation, reference, referrals
+from services.case_intake.logic import Who
+from services.case_intake.models import Case, tables
+from services.case_intake.runtime import CaseRuntime
+from services.case_intake.schemas import (
+    AnswerBody,
+    BoardCase,
+    BoardStats,
+    CaseCreate,
+    CaseCreated,
+    CaseKind,
+    CaseRead,
+    CaseStatus,
+    CategoryCreate,
+    CategoryRead,
+    CategoryUpdate,
+    ConfirmationBody,
+    ConfirmBody,
+    ContactRead,
+    DispatchBody,
+    ExtendBody,
+    HolidayRead,
+    HolidaySet,
+    MediationCreate,
+    MediationRead,
+    MergeBody,
+    NoteBody,
+    OutOfScopeRead,
+    PerformanceBody,
+    ReasonBody,
+    ReferBody,
+    ReferralRead,
+    RejectBody,
+    ResolveBody,
+    SendBackBody,
+    SimilarCase,
+    SortOrder,
+    SupportCreate,
+    SupportRead,
+    WithdrawBody,
+)
+from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, Role
 from shared.idempotency import run_idempotent
 from shared.pagination import Page, PageParams, page_params
 from shared.problems import responses
-from shared.service import RuntimeDep, SessionDep
-from shared.types import EntityId, IdempotencyKeyHeader
+from shared.service import SessionDep, get_runtime
+from shared.types import Code, EntityId, IdempotencyKeyHeader
 
 router = APIRouter(tags=["case"])
 PageDep = Annotated[PageParams, Depends(page_params)]
-
+RuntimeDep = Annotated[CaseRuntime, Depends(get_runtime)]
 TrackingCode = Annotated[str, Path(pattern=r"^SS-[0-9]{4}-[0-9]{5}$")]
+FilerKey = Annotated[
+    str | None,
+    Header(alias="X-Filer-Key", pattern=r"^[A-Za-z0-9_-]{16,64}$", description="The key the filing answer gave"),
+]
+Day = Annotated[date, Path(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+ACTION_ERRORS = responses(401, 403, 404, 409, 422)
+STAFF = (Role.station_staff, Role.npc_office)
+
+Act = Callable[[Case, Who], Awaitable[object]]
+
+
+async def _act(
+    session: SessionDep,
+    principal: Principal,
+    case_id: str,
+    key: str | None,
+    body: BaseModel,
+    action: str,
+    do: Act,
+):  # type: ignore[no-untyped-def]
+    """Lock the case, find the caller's standing, do the action, answer with the case (idempotent by key)."""
+
+    async def run() -> CaseRead:
+        case = await logic.get_case(session, case_id, for_update=True)
+        standing = await logic.who(session, case, principal)
+        await do(case, standing)
+        await session.flush()
+        return await logic.read_model(session, case, contact_visible=standing.sees_contact)
+
+    scope = f"{principal.subject}:case-{action}:{case_id}"
+    return await run_idempotent(
+        session, tables.idempotency, key=key, scope=scope, body=body, create=run, status_code=200
+    )
+
+
+async def _filer_act(
+    session: SessionDep, code: str, filer_key: str | None, key: str | None, body: BaseModel, action: str, do: Act
+):  # type: ignore[no-untyped-def]
+    async def run() -> CaseRead:
+        case, standing = await logic.filer_by_key(session, code, filer_key)
+        await do(case, standing)
+        await session.flush()
+        return await logic.read_model(session, case, contact_visible=True)
+
+    scope = f"filer:{code}:case-{action}"
+    return await run_idempotent(
+        session, tables.idempotency, key=key, scope=scope, body=body, create=run, status_code=200
+    )
+
+
+# --- filing and reading -----------------------------------------------------------------------------------------
 
 
 @router.post(
-    "/cases", operation_id="case-submit", status_code=201, response_model=CaseRead, responses=responses(401, 409, 422)
+    "/cases",
+    operation_id="case-submit",
+    status_code=201,
+    response_model=CaseCreated,
+    responses=responses(401, 403, 409, 422),
 )
 async def submit_case(
     body: CaseCreate,
@@ -30,8 +128,9 @@ async def submit_case(
 ):  # type: ignore[no-untyped-def]
     """File a case, signed in or anonymously; the answer's tracking code follows it without an account."""
 
-    async def create() -> CaseRead:
-        return await logic.read_model(session, await logic.submit_case(session, runtime, body, principal))
+    async def create() -> CaseCreated:
+        case, filer_key = await logic.submit_case(session, runtime, body, principal)
+        return await logic.created_model(session, case, filer_key)
 
     scope = f"{principal.subject if principal else 'anonymous'}:case-submit"
     return await run_idempotent(session, tables.idempotency, key=key, scope=scope, body=body, create=create)
@@ -40,22 +139,117 @@ async def submit_case(
 @router.get("/cases", operation_id="case-list", response_model=Page[CaseRead], responses=responses(401, 422))
 async def list_cases(
     session: SessionDep,
+    runtime: RuntimeDep,
     page: PageDep,
     principal: CurrentPrincipal,
-    status: str | None = None,
+    status: CaseStatus | None = None,
     grid_id: EntityId | None = None,
+    kind: CaseKind | None = None,
+    category: Code | None = None,
+    overdue: bool | None = None,
+    sort: SortOrder = SortOrder.newest,
 ) -> Page[CaseRead]:
-    """The caller's cases: their own, those routed to them, or all of them for the office."""
-    items, total = await logic.list_cases(session, principal, page, status=status, grid_id=grid_id)
-    return Page(items=[await logic.read_model(session, item) for item in items], total=total, **page.model_dump())
+    """The caller's cases: own and supported, routed to them or in their grids, referred to their organisation;
+    all of them for the office. `sort=due` puts the nearest deadline first; `overdue=true` the late ones."""
+    items, total = await logic.list_cases(
+        session,
+        principal,
+        page,
+        status=status,
+        grid_id=grid_id,
+        kind=kind,
+        category=category,
+        overdue=overdue,
+        now=runtime.clock.now(),
+        sort=sort,
+    )
+    shaped = []
+    for item in items:
+        standing = await logic.who(session, item, principal)
+        shaped.append(await logic.read_model(session, item, contact_visible=standing.sees_contact))
+    return Page(items=shaped, total=total, **page.model_dump())
+
+
+@router.get("/cases/similar", operation_id="case-similar", response_model=Page[SimilarCase], responses=responses(422))
+async def similar_cases(session: SessionDep, page: PageDep, grid_id: EntityId, category: Code) -> Page[SimilarCase]:
+    """Open cases of the same grid and category, to say "me too" (POST /cases/{id}/support) instead of filing."""
+    items, total = await logic.similar_cases(session, page, grid_id=grid_id, category=category)
+    return Page(items=items, total=total, **page.model_dump())
 
 
 @router.get(
     "/cases/track/{tracking_code}", operation_id="case-track", response_model=CaseRead, responses=responses(404, 422)
 )
 async def track_case(tracking_code: TrackingCode, session: SessionDep) -> CaseRead:
-    """Follow a case by its tracking code, without an account."""
-    return await logic.read_model(session, await logic.get_case_by_tracking_code(session, tracking_code))
+    """Follow a case by its tracking code, without an account (no contact details are shown)."""
+    case = await logic.get_case_by_tracking_code(session, tracking_code)
+    return await logic.read_model(session, case, by_code=True)
+
+
+@router.post(
+    "/cases/track/{tracking_code}/confirm",
+    operation_id="case-track-confirm",
+    response_model=CaseRead,
+    responses=responses(403, 404, 409, 422),
+)
+async def confirm_by_code(
+    tracking_code: TrackingCode,
+    body: ConfirmBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    filer_key: FilerKey = None,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """The anonymous filer says it is solved and rates it."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.confirm(session, runtime, case, standing, body)
+
+    return await _filer_act(session, tracking_code, filer_key, key, body, "confirm", do)
+
+
+@router.post(
+    "/cases/track/{tracking_code}/reopen",
+    operation_id="case-track-reopen",
+    response_model=CaseRead,
+    responses=responses(403, 404, 409, 422),
+)
+async def reopen_by_code(
+    tracking_code: TrackingCode,
+    body: ReasonBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    filer_key: FilerKey = None,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """The anonymous filer says it is not solved."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.reopen(session, runtime, case, standing, body.reason)
+
+    return await _filer_act(session, tracking_code, filer_key, key, body, "reopen", do)
+
+
+@router.post(
+    "/cases/track/{tracking_code}/withdraw",
+    operation_id="case-track-withdraw",
+    response_model=CaseRead,
+    responses=responses(403, 404, 409, 422),
+)
+async def withdraw_by_code(
+    tracking_code: TrackingCode,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    body: WithdrawBody = WithdrawBody(),  # noqa: B008
+    filer_key: FilerKey = None,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """The anonymous filer withdraws the case."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.withdraw(session, runtime, case, standing, body.reason)
+
+    return await _filer_act(session, tracking_code, filer_key, key, body, "withdraw", do)
 
 
 @router.get(
@@ -63,5 +257,630 @@ async def track_case(tracking_code: TrackingCode, session: SessionDep) -> CaseRe
 )
 async def get_case(case_id: EntityId, session: SessionDep, principal: CurrentPrincipal) -> CaseRead:
     case = await logic.get_case(session, case_id)
+    standing = await logic.authorize_read(session, case, principal)
+    return await logic.read_model(session, case, contact_visible=standing.sees_contact)
+
+
+@router.get(
+    "/cases/{case_id}/contact",
+    operation_id="case-contact",
+    response_model=ContactRead,
+    responses=responses(401, 403, 404, 422),
+)
+async def get_contact(case_id: EntityId, session: SessionDep, principal: CurrentPrincipal) -> ContactRead:
+    """The villager's phone and name, for the deputies handling the case and the office only."""
+    case = await logic.get_case(session, case_id)
+    return await logic.contact(session, case, await logic.who(session, case, principal))
+
+
+# --- the lifecycle ----------------------------------------------------------------------------------------------
+
+
+@router.post("/cases/{case_id}/accept", operation_id="case-accept", response_model=CaseRead, responses=ACTION_ERRORS)
+async def accept_case(
+    case_id: EntityId,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    body: NoteBody = NoteBody(),  # noqa: B008
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """A deputy it is routed to (or the office) takes the case on; the resolve clock runs."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.accept(session, runtime, case, standing, body.note)
+
+    return await _act(session, principal, case_id, key, body, "accept", do)
+
+
+@router.post("/cases/{case_id}/start", operation_id="case-start", response_model=CaseRead, responses=ACTION_ERRORS)
+async def start_case(
+    case_id: EntityId,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    body: NoteBody = NoteBody(),  # noqa: B008
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """Work on the case started (a visit, a call, a look at the place)."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.start(session, runtime, case, standing, body.note)
+
+    return await _act(session, principal, case_id, key, body, "start", do)
+
+
+@router.post("/cases/{case_id}/refer", operation_id="case-refer", response_model=CaseRead, responses=ACTION_ERRORS)
+async def refer_case(
+    case_id: EntityId,
+    body: ReferBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """Refer the case to an organisation of the four parties (四方联动) for an answer by a due date."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await referrals.refer(session, runtime, case, standing, body)
+
+    return await _act(session, principal, case_id, key, body, "refer", do)
+
+
+@router.post("/cases/{case_id}/mediate", operation_id="case-mediate", response_model=CaseRead, responses=ACTION_ERRORS)
+async def mediate_case(
+    case_id: EntityId,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    body: NoteBody = NoteBody(),  # noqa: B008
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """Begin people's mediation of a dispute."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.mediate(session, runtime, case, standing, body.note)
+
+    return await _act(session, principal, case_id, key, body, "mediate", do)
+
+
+@router.post("/cases/{case_id}/resolve", operation_id="case-resolve", response_model=CaseRead, responses=ACTION_ERRORS)
+async def resolve_case(
+    case_id: EntityId,
+    body: ResolveBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """Say what was done; the villager confirms or reopens."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.resolve(session, runtime, case, standing, body.resolution)
+
+    return await _act(session, principal, case_id, key, body, "resolve", do)
+
+
+@router.post("/cases/{case_id}/confirm", operation_id="case-confirm", response_model=CaseRead, responses=ACTION_ERRORS)
+async def confirm_case(
+    case_id: EntityId,
+    body: ConfirmBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """The filer closes the resolved case and rates it; staff do so on a return visit (回访)."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.confirm(session, runtime, case, standing, body)
+
+    return await _act(session, principal, case_id, key, body, "confirm", do)
+
+
+@router.post("/cases/{case_id}/reopen", operation_id="case-reopen", response_model=CaseRead, responses=ACTION_ERRORS)
+async def reopen_case(
+    case_id: EntityId,
+    body: ReasonBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """Not solved: the filer reopens a resolved case; the office reopens a closed one to be redone (重办)."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.reopen(session, runtime, case, standing, body.reason)
+
+    return await _act(session, principal, case_id, key, body, "reopen", do)
+
+
+@router.post("/cases/{case_id}/return", operation_id="case-return", response_model=CaseRead, responses=ACTION_ERRORS)
+async def return_case(
+    case_id: EntityId,
+    body: ReasonBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """A wrongly assigned case goes back to the office (退单), with a reason, within the return window."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.return_case(session, runtime, case, standing, body.reason)
+
+    return await _act(session, principal, case_id, key, body, "return", do)
+
+
+@router.post(
+    "/cases/{case_id}/dispatch", operation_id="case-dispatch", response_model=CaseRead, responses=ACTION_ERRORS
+)
+async def dispatch_case(
+    case_id: EntityId,
+    body: DispatchBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """The office sends a returned or unrouted case to another grid's deputies or to named deputies."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.dispatch(session, runtime, case, standing, body)
+
+    return await _act(session, principal, case_id, key, body, "dispatch", do)
+
+
+@router.post(
+    "/cases/{case_id}/withdraw", operation_id="case-withdraw", response_model=CaseRead, responses=ACTION_ERRORS
+)
+async def withdraw_case(
+    case_id: EntityId,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    body: WithdrawBody = WithdrawBody(),  # noqa: B008
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """The filer withdraws the case (or the office, at their request)."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.withdraw(session, runtime, case, standing, body.reason)
+
+    return await _act(session, principal, case_id, key, body, "withdraw", do)
+
+
+@router.post("/cases/{case_id}/reject", operation_id="case-reject", response_model=CaseRead, responses=ACTION_ERRORS)
+async def reject_case(
+    case_id: EntityId,
+    body: RejectBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """Not taken up, with a reason the villager sees; out-of-scope matters say where to go instead."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.reject(session, runtime, case, standing, body)
+
+    return await _act(session, principal, case_id, key, body, "reject", do)
+
+
+@router.post("/cases/{case_id}/merge", operation_id="case-merge", response_model=CaseRead, responses=ACTION_ERRORS)
+async def merge_case(
+    case_id: EntityId,
+    body: MergeBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """The office merges a duplicate into another case; its filer and supporters become that case's supporters."""
+
+    async def do(case: Case, standing: Who) -> None:
+        target = await logic.get_case(session, body.into_case_id, for_update=True)
+        await logic.merge(session, runtime, case, target, standing, body)
+
+    return await _act(session, principal, case_id, key, body, "merge", do)
+
+
+@router.post(
+    "/cases/{case_id}/escalate", operation_id="case-escalate", response_model=CaseRead, responses=ACTION_ERRORS
+)
+async def escalate_case(
+    case_id: EntityId,
+    body: ReasonBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """督办 by the office: to the township grid head, then to the NPC office (the scheduler does it when late)."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.escalate(session, runtime, case, standing, body.reason)
+
+    return await _act(session, principal, case_id, key, body, "escalate", do)
+
+
+@router.post("/cases/{case_id}/extend", operation_id="case-extend", response_model=CaseRead, responses=ACTION_ERRORS)
+async def extend_case(
+    case_id: EntityId,
+    body: ExtendBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """The one extension of the resolve deadline, asked before it passes."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.extend(session, runtime, case, standing, body)
+
+    return await _act(session, principal, case_id, key, body, "extend", do)
+
+
+@router.post(
+    "/cases/{case_id}/support",
+    operation_id="case-support",
+    status_code=201,
+    response_model=SupportRead,
+    responses=responses(401, 404, 409, 422),
+)
+async def support_case(
+    case_id: EntityId,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: OptionalPrincipal,
+    body: SupportCreate = SupportCreate(),  # noqa: B008
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """ "Me too": add yourself (signed in or not) as a supporter of an open case instead of filing it again."""
+
+    async def create() -> SupportRead:
+        case = await logic.get_case(session, case_id, for_update=True)
+        return SupportRead(
+            case_id=case.id, supporters=await logic.support(session, runtime, case, principal, body.note)
+        )
+
+    scope = f"{principal.subject if principal else 'anonymous'}:case-support:{case_id}"
+    return await run_idempotent(session, tables.idempotency, key=key, scope=scope, body=body, create=create)
+
+
+# --- referrals ------------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/cases/{case_id}/referrals",
+    operation_id="case-referrals",
+    response_model=Page[ReferralRead],
+    responses=responses(401, 403, 404, 422),
+)
+async def case_referrals(
+    case_id: EntityId, session: SessionDep, page: PageDep, principal: CurrentPrincipal
+) -> Page[ReferralRead]:
+    case = await logic.get_case(session, case_id)
     await logic.authorize_read(session, case, principal)
-    return await logic.read_model(session, case)
+    items, total = await referrals.list_referrals(session, principal, page, case_id=case.id)
+    return Page(items=[ReferralRead.model_validate(item) for item in items], total=total, **page.model_dump())
+
+
+@router.get(
+    "/referrals", operation_id="referral-list", response_model=Page[ReferralRead], responses=responses(401, 403, 422)
+)
+async def list_referrals(
+    session: SessionDep,
+    page: PageDep,
+    principal: CurrentPrincipal,
+    status: Annotated[str | None, Query(pattern="^(open|answered|accepted|cancelled)$")] = None,
+) -> Page[ReferralRead]:
+    """An officer's inbox: the referrals to their organisation, the earliest due first."""
+    items, total = await referrals.list_referrals(session, principal, page, status=status)
+    return Page(items=[ReferralRead.model_validate(item) for item in items], total=total, **page.model_dump())
+
+
+@router.get(
+    "/referrals/{referral_id}",
+    operation_id="referral-get",
+    response_model=ReferralRead,
+    responses=responses(401, 403, 404, 422),
+)
+async def get_referral(referral_id: EntityId, session: SessionDep, principal: CurrentPrincipal) -> ReferralRead:
+    referral = await referrals.get_referral(session, referral_id)
+    await referrals.authorize_read(session, referral, principal)
+    return ReferralRead.model_validate(referral)
+
+
+@router.post(
+    "/referrals/{referral_id}/answer",
+    operation_id="referral-answer",
+    response_model=ReferralRead,
+    responses=ACTION_ERRORS,
+)
+async def answer_referral(
+    referral_id: EntityId,
+    body: AnswerBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """The organisation's officer answers."""
+
+    async def run() -> ReferralRead:
+        referral = await referrals.get_referral(session, referral_id, for_update=True)
+        return ReferralRead.model_validate(await referrals.answer(session, runtime, referral, principal, body))
+
+    scope = f"{principal.subject}:referral-answer:{referral_id}"
+    return await run_idempotent(
+        session, tables.idempotency, key=key, scope=scope, body=body, create=run, status_code=200
+    )
+
+
+async def _decide(
+    session: SessionDep, principal: Principal, referral_id: str, key: str | None, body: BaseModel, action: str, do
+):  # type: ignore[no-untyped-def]
+    async def run() -> ReferralRead:
+        referral = await referrals.get_referral(session, referral_id, for_update=True)
+        case = await logic.get_case(session, referral.case_id, for_update=True)
+        await do(referral, case, await logic.who(session, case, principal))
+        await session.flush()
+        return ReferralRead.model_validate(referral)
+
+    scope = f"{principal.subject}:referral-{action}:{referral_id}"
+    return await run_idempotent(
+        session, tables.idempotency, key=key, scope=scope, body=body, create=run, status_code=200
+    )
+
+
+@router.post(
+    "/referrals/{referral_id}/accept",
+    operation_id="referral-accept",
+    response_model=ReferralRead,
+    responses=ACTION_ERRORS,
+)
+async def accept_referral_answer(
+    referral_id: EntityId,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    body: NoteBody = NoteBody(),  # noqa: B008
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """The deputy accepts the answer: the case goes back to work, to be resolved."""
+
+    async def do(referral, case: Case, standing: Who) -> None:  # type: ignore[no-untyped-def]
+        await referrals.accept_answer(session, runtime, referral, case, standing, body)
+
+    return await _decide(session, principal, referral_id, key, body, "accept", do)
+
+
+@router.post(
+    "/referrals/{referral_id}/send-back",
+    operation_id="referral-send-back",
+    response_model=ReferralRead,
+    responses=ACTION_ERRORS,
+)
+async def send_referral_back(
+    referral_id: EntityId,
+    body: SendBackBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """The answer is not enough: the organisation gets it back with a reason and a new due date."""
+
+    async def do(referral, case: Case, standing: Who) -> None:  # type: ignore[no-untyped-def]
+        await referrals.send_back(session, runtime, referral, case, standing, body)
+
+    return await _decide(session, principal, referral_id, key, body, "send-back", do)
+
+
+# --- mediation ------------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/cases/{case_id}/mediations",
+    operation_id="mediation-list",
+    response_model=Page[MediationRead],
+    responses=responses(401, 403, 404, 422),
+)
+async def list_mediations(
+    case_id: EntityId, session: SessionDep, page: PageDep, principal: CurrentPrincipal
+) -> Page[MediationRead]:
+    case = await logic.get_case(session, case_id)
+    items, total = await mediation.list_sessions(session, case, await logic.who(session, case, principal), page)
+    return Page(items=[mediation.read_model(item) for item in items], total=total, **page.model_dump())
+
+
+@router.post(
+    "/cases/{case_id}/mediations",
+    operation_id="mediation-record",
+    status_code=201,
+    response_model=MediationRead,
+    responses=ACTION_ERRORS,
+)
+async def record_mediation(
+    case_id: EntityId,
+    body: MediationCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """Record a mediation session: the parties, mediators, the record and any agreement (调解协议书)."""
+
+    async def create() -> MediationRead:
+        case = await logic.get_case(session, case_id, for_update=True)
+        standing = await logic.who(session, case, principal)
+        return mediation.read_model(await mediation.record_session(session, runtime, case, standing, body))
+
+    scope = f"{principal.subject}:mediation-record:{case_id}"
+    return await run_idempotent(session, tables.idempotency, key=key, scope=scope, body=body, create=create)
+
+
+async def _follow_up(session: SessionDep, principal: Principal, case_id: str, mediation_id: str, do):  # type: ignore[no-untyped-def]
+    case = await logic.get_case(session, case_id, for_update=True)
+    found = await mediation.get_session(session, case, mediation_id)
+    result = await do(case, found, await logic.who(session, case, principal))
+    read = mediation.read_model(result)
+    await session.commit()
+    return read
+
+
+@router.post(
+    "/cases/{case_id}/mediations/{mediation_id}/performance",
+    operation_id="mediation-performance",
+    response_model=MediationRead,
+    responses=ACTION_ERRORS,
+)
+async def record_performance(
+    case_id: EntityId,
+    mediation_id: EntityId,
+    body: PerformanceBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+) -> MediationRead:
+    """The follow-up: was the agreement carried out? (Setting it twice keeps the latest answer.)"""
+
+    async def do(case, found, standing):  # type: ignore[no-untyped-def]
+        return await mediation.record_performance(session, runtime, case, found, standing, body)
+
+    return await _follow_up(session, principal, case_id, mediation_id, do)
+
+
+@router.post(
+    "/cases/{case_id}/mediations/{mediation_id}/confirmation",
+    operation_id="mediation-confirmation",
+    response_model=MediationRead,
+    responses=ACTION_ERRORS,
+)
+async def record_confirmation(
+    case_id: EntityId,
+    mediation_id: EntityId,
+    body: ConfirmationBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+) -> MediationRead:
+    """Both parties applied to the court for judicial confirmation (司法确认) within 30 days."""
+
+    async def do(case, found, standing):  # type: ignore[no-untyped-def]
+        return await mediation.record_confirmation(session, runtime, case, found, standing, body)
+
+    return await _follow_up(session, principal, case_id, mediation_id, do)
+
+
+# --- reference data -------------------------------------------------------------------------------------------
+
+
+@router.get("/categories", operation_id="category-list", response_model=Page[CategoryRead], responses=responses(422))
+async def list_categories(
+    session: SessionDep, page: PageDep, kind: CaseKind | None = None, include_inactive: bool = False
+) -> Page[CategoryRead]:
+    """The categories a case may name (dispute types for disputes), in display order."""
+    items, total = await reference.list_categories(session, page, kind=kind, include_inactive=include_inactive)
+    return Page(items=[CategoryRead.model_validate(item) for item in items], total=total, **page.model_dump())
+
+
+@router.post(
+    "/categories",
+    operation_id="category-create",
+    status_code=201,
+    response_model=CategoryRead,
+    responses=responses(401, 403, 409, 422),
+)
+async def create_category(
+    body: CategoryCreate, session: SessionDep, principal: CurrentPrincipal, key: IdempotencyKeyHeader = None
+):  # type: ignore[no-untyped-def]
+    principal.require(*STAFF)
+
+    async def create() -> CategoryRead:
+        return CategoryRead.model_validate(await reference.create_category(session, body))
+
+    scope = f"{principal.subject}:category-create"
+    return await run_idempotent(session, tables.idempotency, key=key, scope=scope, body=body, create=create)
+
+
+@router.patch(
+    "/categories/{code}",
+    operation_id="category-update",
+    response_model=CategoryRead,
+    responses=responses(401, 403, 404, 422),
+)
+async def update_category(
+    code: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,40}$")],
+    body: CategoryUpdate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> CategoryRead:
+    """Relabel a category, change its resolve deadline or kinds, or retire it (`active: false`)."""
+    principal.require(*STAFF)
+    read = CategoryRead.model_validate(await reference.update_category(session, code, body))
+    await session.commit()
+    return read
+
+
+@router.get("/holidays", operation_id="holiday-list", response_model=Page[HolidayRead], responses=responses(422))
+async def list_holidays(
+    session: SessionDep, page: PageDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+) -> Page[HolidayRead]:
+    """The days that differ from the Monday-to-Friday week: holidays off, and weekends made working days."""
+    items, total = await reference.list_holidays(session, page, year=year)
+    return Page(items=[HolidayRead.model_validate(item) for item in items], total=total, **page.model_dump())
+
+
+@router.put(
+    "/holidays/{day}", operation_id="holiday-set", response_model=HolidayRead, responses=responses(401, 403, 422)
+)
+async def set_holiday(day: Day, body: HolidaySet, session: SessionDep, principal: CurrentPrincipal) -> HolidayRead:
+    """Set a day off, or a weekend day made a working day (调休上班). Repeating it changes nothing."""
+    principal.require(*STAFF)
+    read = HolidayRead.model_validate(await reference.set_holiday(session, day, body))
+    await session.commit()
+    return read
+
+
+@router.delete(
+    "/holidays/{day}", operation_id="holiday-delete", status_code=204, responses=responses(401, 403, 404, 422)
+)
+async def delete_holiday(day: Day, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    principal.require(*STAFF)
+    await reference.delete_holiday(session, day)
+    await session.commit()
+    return Response(status_code=204)
+
+
+@router.get(
+    "/out-of-scope", operation_id="out-of-scope-list", response_model=Page[OutOfScopeRead], responses=responses(422)
+)
+async def list_out_of_scope(page: PageDep) -> Page[OutOfScopeRead]:
+    """Matters this channel does not handle, and where the villager should go instead."""
+    items = reference.out_of_scope_list()
+    return Page(items=items[page.offset : page.offset + page.limit], total=len(items), **page.model_dump())
+
+
+# --- the village board ----------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/board/{grid_id}/cases",
+    operation_id="board-cases",
+    response_model=Page[BoardCase],
+    responses=responses(404, 422),
+)
+async def board_cases(grid_id: EntityId, session: SessionDep, page: PageDep) -> Page[BoardCase]:
+    """The public cases of a village (or any grid) and the grids below it, without personal data."""
+    items, total = await board.board_cases(session, grid_id, page)
+    return Page(items=items, total=total, **page.model_dump())
+
+
+@router.get(
+    "/board/{grid_id}/stats", operation_id="board-stats", response_model=BoardStats, responses=responses(404, 422)
+)
+async def board_stats(grid_id: EntityId, session: SessionDep, runtime: RuntimeDep) -> BoardStats:
+    """Response, resolution and satisfaction rates and the median days to resolve, of the grid and below."""
+    return await board.board_stats(session, grid_id, runtime.clock.now())

@@ -1,6 +1,6 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, messaging_tables, new_metadata
@@ -28,12 +28,31 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(24), index=True)
     submitted_by: Mapped[str | None] = mapped_column(String(64), index=True)
     contact_phone: Mapped[str | None] = mapped_column(String(20))
+    contact_name: Mapped[str | None] = mapped_column(String(60))
+    contact_preference: Mapped[str] = mapped_column(String(16), server_default="none", default="none")
+    public: Mapped[bool] = mapped_column(server_default=true(), default=True)
+    filer_key_hash: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(index=True)
     accept_due_at: Mapped[datetime]
+    assigned_at: Mapped[datetime | None]
+    resolve_due_at: Mapped[datetime | None]
+    due_kind: Mapped[str | None] = mapped_column(String(16), index=True)
+    extended: Mapped[bool] = mapped_column(server_default=false(), default=False)
+    escalation_level: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+    accepted_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(1000))
+    public_reason: Mapped[str | None] = mapped_column(String(500))
+    out_of_scope: Mapped[str | None] = mapped_column(String(24))
+    rating: Mapped[str | None] = mapped_column(String(24))
+    rating_comment: Mapped[str | None] = mapped_column(String(500))
+    merged_into_id: Mapped[str | None] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
 
 
 class CaseAssignee(Base):
-    """A deputy the case was routed to."""
+    """A deputy the case was routed to (or escalated to, as the township's grid head)."""
 
     __tablename__ = "case_assignees"
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
@@ -41,16 +60,113 @@ class CaseAssignee(Base):
 
 
 class CaseTransition(Base):
-    """One step on the case's timeline: who moved it, when, from what to what, and why."""
+    """One step on the case's timeline: who moved it, when, from what to what, and why.
+
+    Entries whose from_status equals to_status are notes (a "me too", a reminder, an answer) on the way.
+    """
 
     __tablename__ = "case_transitions"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+    action: Mapped[str] = mapped_column(String(24), server_default="submit", default="submit")
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str] = mapped_column(String(16), server_default="system", default="system")
+    actor_deputy_id: Mapped[str | None] = mapped_column(String(36))
     reason: Mapped[str] = mapped_column(String(500))
     at: Mapped[datetime]
+
+
+class CaseSupporter(Base):
+    """A villager who said "me too" (signed in or not), or the filer of a duplicate merged into this case."""
+
+    __tablename__ = "case_supporters"
+    __table_args__ = (UniqueConstraint("case_id", "supporter", name="uq_case_supporters_case_id_supporter"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    supporter: Mapped[str | None] = mapped_column(String(64), index=True)
+    origin_case_id: Mapped[str | None] = mapped_column(String(36))
+    filer: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime]
+
+
+class Referral(Base):
+    """A case sent to an organisation of the four parties (四方联动) for an answer by a due date."""
+
+    __tablename__ = "referrals"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    organisation: Mapped[str] = mapped_column(String(40), index=True)
+    organisation_kind: Mapped[str] = mapped_column(String(24))
+    question: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    due_at: Mapped[datetime]
+    rounds: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+
+
+class MediationSession(Base):
+    """One people's mediation (人民调解) session of a dispute: who, where, the record, and any agreement.
+
+    Parties' names are personal data: kept here for the file, never published in events or public views.
+    """
+
+    __tablename__ = "mediation_sessions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200))
+    parties: Mapped[list] = mapped_column(JSON)
+    mediator_deputy_ids: Mapped[list] = mapped_column(JSON)
+    record: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))
+    agreement: Mapped[dict | None] = mapped_column(JSON)
+    perform_by: Mapped[date | None] = mapped_column(Date)
+    performed: Mapped[bool | None]
+    performance_note: Mapped[str | None] = mapped_column(String(1000))
+    confirmation_applied_on: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class DeadlineNotice(Base):
+    """A reminder, chase or escalation already given for one deadline: each is given once, by one replica."""
+
+    __tablename__ = "deadline_notices"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    deadline: Mapped[str] = mapped_column(String(60), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(primary_key=True)
+    stage: Mapped[str] = mapped_column(String(24), primary_key=True)
+    at: Mapped[datetime]
+
+
+class Category(Base):
+    """A configurable case category (and the dispute types of people's mediation), with its resolve deadline."""
+
+    __tablename__ = "categories"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label_zh: Mapped[str] = mapped_column(String(60))
+    label_en: Mapped[str] = mapped_column(String(60))
+    kinds: Mapped[list] = mapped_column(JSON)
+    resolve_working_days: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Holiday(Base):
+    """A day that differs from the Monday-to-Friday week: a public holiday, or a weekend made a working day (调休)."""
+
+    __tablename__ = "holidays"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    working: Mapped[bool] = mapped_column(default=False)
 
 
 class KnownGrid(Base):
@@ -60,7 +176,7 @@ class KnownGrid(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     level: Mapped[str] = mapped_column(String(16))
-    parent_id: Mapped[str | None] = mapped_column(String(36))
+    parent_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
 class RoutingEntry(Base):
@@ -69,6 +185,6 @@ class RoutingEntry(Base):
     __tablename__ = "routing_entries"
     assignment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     grid_id: Mapped[str] = mapped_column(String(36), index=True)
-    deputy_id: Mapped[str] = mapped_column(String(36))
+    deputy_id: Mapped[str] = mapped_column(String(36), index=True)
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)

@@ -1,9 +1,10 @@
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.types import EntityId, text
+from shared.types import CivilDate, Code, EntityId, text
 
 
 class CaseKind(StrEnum):
@@ -13,18 +14,21 @@ class CaseKind(StrEnum):
     opinion = "opinion"
 
 
-class CaseCategory(StrEnum):
-    water = "water"
-    roads = "roads"
-    rivers = "rivers"
-    parking = "parking"
-    sanitation = "sanitation"
-    old_compound = "old_compound"
-    land = "land"
-    neighbours = "neighbours"
-    family = "family"
-    social_assistance = "social_assistance"
-    other = "other"
+class CaseStatus(StrEnum):
+    submitted = "submitted"
+    assigned = "assigned"
+    accepted = "accepted"
+    in_progress = "in_progress"
+    referred = "referred"
+    mediating = "mediating"
+    resolved = "resolved"
+    closed = "closed"
+    returned = "returned"
+    escalated = "escalated"
+    reopened = "reopened"
+    merged = "merged"
+    withdrawn = "withdrawn"
+    rejected = "rejected"
 
 
 class Channel(StrEnum):
@@ -36,23 +40,72 @@ class Channel(StrEnum):
     open311 = "open311"
 
 
+class ContactPreference(StrEnum):
+    none = "none"
+    phone = "phone"
+    sms = "sms"
+    visit = "visit"
+
+
+class Rating(StrEnum):
+    satisfied = "satisfied"
+    basically_satisfied = "basically_satisfied"
+    unsatisfied = "unsatisfied"
+
+
+class OutOfScope(StrEnum):
+    litigation = "litigation"
+    arbitration = "arbitration"
+    discipline = "discipline"
+    administrative_review = "administrative_review"
+    petition = "petition"
+
+
+class OrganisationKind(StrEnum):
+    government = "government"
+    court = "court"
+    procuratorate = "procuratorate"
+    party_committee = "party_committee"
+
+
+class MediationOutcome(StrEnum):
+    agreement = "agreement"
+    no_agreement = "no_agreement"
+    adjourned = "adjourned"
+
+
+class SortOrder(StrEnum):
+    newest = "newest"
+    due = "due"
+
+
 Phone = Field(default=None, pattern=r"^\+?[0-9]{5,15}$")
+Note = text(400)
+Reason = text(400, 1)
 
 
 class CaseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: CaseKind
-    category: CaseCategory
+    category: Code = Field(description="A code from GET /categories that admits this kind")
     description: text(4000, 1)  # type: ignore[valid-type]
     grid_id: EntityId
     channel: Channel = Channel.pwa
     contact_phone: str | None = Phone
+    contact_name: text(60) | None = None  # type: ignore[valid-type]
+    contact_preference: ContactPreference = ContactPreference.none
+    public: bool = Field(True, description="May the case show on the village board (never with personal data)")
 
 
 class TransitionRead(BaseModel):
+    """One step of the timeline in plain words; `actor_role` says who (villager, deputy, office, agency, system)."""
+
     model_config = ConfigDict(from_attributes=True)
+    action: str
     from_status: str | None
     to_status: str
+    actor_role: str
+    actor_deputy_id: str | None
     reason: str
     at: datetime
 
@@ -63,13 +116,284 @@ class CaseRead(BaseModel):
     id: str
     tracking_code: str
     kind: CaseKind
-    category: CaseCategory
+    category: str
     description: str
     grid_id: str
     channel: Channel
-    status: str
+    status: CaseStatus
     submitted_at: datetime
     accept_due_at: datetime
+    resolve_due_at: datetime | None
+    escalation_level: int
     assigned_deputy_ids: list[str]
+    supporters: int
     contact_phone_masked: str | None
+    contact_name_masked: str | None
+    resolution: str | None
+    public_reason: str | None
+    out_of_scope: OutOfScope | None
+    where_to_go: str | None
+    rating: Rating | None
+    merged_into_id: str | None
     timeline: list[TransitionRead]
+
+
+class CaseCreated(CaseRead):
+    filer_key: str | None = Field(
+        None, description="Given once to an anonymous filer: send it as X-Filer-Key to confirm, reopen or withdraw"
+    )
+
+
+class ContactRead(BaseModel):
+    phone: str | None
+    name: str | None
+    preference: ContactPreference
+
+
+class SimilarCase(BaseModel):
+    """An open case a villager may support instead of filing again ("me too"); no personal data."""
+
+    id: str
+    kind: CaseKind
+    category: str
+    status: CaseStatus
+    summary: str
+    submitted_at: datetime
+    supporters: int
+
+
+class SupportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Note = ""  # type: ignore[valid-type]
+
+
+class SupportRead(BaseModel):
+    case_id: str
+    supporters: int
+
+
+class NoteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Note = ""  # type: ignore[valid-type]
+
+
+class ReasonBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason  # type: ignore[valid-type]
+
+
+class WithdrawBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Note = ""  # type: ignore[valid-type]
+
+
+class RejectBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason  # type: ignore[valid-type]
+    out_of_scope: OutOfScope | None = Field(None, description="Say where the villager should go instead")
+
+
+class ResolveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resolution: text(1000, 1) = Field(description="What was done, in plain words; shown publicly")  # type: ignore[valid-type]
+
+
+class ConfirmBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rating: Rating
+    comment: text(500) = ""  # type: ignore[valid-type]
+    return_visit: bool = Field(False, description="Staff record the villager's answer on a return visit (回访)")
+
+
+class MergeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    into_case_id: EntityId
+    note: Note = ""  # type: ignore[valid-type]
+
+
+class ReferBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    organisation: Code = Field(description="The organisation's code, as in its officers' tokens")
+    organisation_kind: OrganisationKind
+    question: text(2000, 1)  # type: ignore[valid-type]
+    due_on: CivilDate | None = Field(None, description="Answer by the end of this day; default per policy")
+
+
+class DispatchBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grid_id: EntityId | None = Field(None, description="Move the case to this group-level grid")
+    deputy_ids: Annotated[list[EntityId], Field(max_length=20)] | None = None
+    note: Note = ""  # type: ignore[valid-type]
+
+
+class ExtendBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    working_days: int = Field(ge=1, le=30)
+    reason: Reason  # type: ignore[valid-type]
+
+
+class ReferralRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    case_id: str
+    organisation: str
+    organisation_kind: OrganisationKind
+    question: str
+    status: str
+    due_at: datetime
+    rounds: int
+    created_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+    decision_note: str | None
+
+
+class AnswerBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answer: text(4000, 1)  # type: ignore[valid-type]
+
+
+class SendBackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason  # type: ignore[valid-type]
+    due_on: CivilDate | None = None
+
+
+class Party(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: text(40, 1)  # type: ignore[valid-type]
+    name: text(60, 1)  # type: ignore[valid-type]
+
+
+class Agreement(BaseModel):
+    """The written agreement (调解协议书): facts, disputed points, responsibilities, terms and performance."""
+
+    model_config = ConfigDict(extra="forbid")
+    facts: text(2000, 1)  # type: ignore[valid-type]
+    disputed_points: text(2000, 1)  # type: ignore[valid-type]
+    responsibilities: text(2000, 1)  # type: ignore[valid-type]
+    terms: text(2000, 1)  # type: ignore[valid-type]
+    performance: text(1000, 1) = Field(description="How it is carried out")  # type: ignore[valid-type]
+    perform_by: CivilDate
+    signed_by_all: bool = Field(description="Both parties and the mediator signed; only then it takes effect")
+
+
+class MediationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    held_on: CivilDate
+    place: text(200, 1)  # type: ignore[valid-type]
+    parties: Annotated[list[Party], Field(min_length=2, max_length=20)]
+    mediator_deputy_ids: Annotated[list[EntityId], Field(min_length=1, max_length=10)]
+    record: text(8000, 1)  # type: ignore[valid-type]
+    outcome: MediationOutcome
+    agreement: Agreement | None = None
+
+
+class PerformanceBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    performed: bool
+    note: text(1000) = ""  # type: ignore[valid-type]
+
+
+class ConfirmationBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    applied_on: CivilDate
+
+
+class MediationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    case_id: str
+    held_on: date
+    place: str
+    parties: list[Party]
+    mediator_deputy_ids: list[str]
+    record: str
+    outcome: MediationOutcome
+    agreement: Agreement | None
+    perform_by: date | None
+    performed: bool | None
+    performance_note: str | None
+    confirmation_due_on: date | None = Field(None, description="Judicial confirmation (司法确认) is asked by then")
+    confirmation_applied_on: date | None
+
+
+class CategoryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    label_zh: str
+    label_en: str
+    kinds: list[CaseKind]
+    resolve_working_days: int
+    position: int
+    active: bool
+
+
+class CategoryCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Code
+    label_zh: text(60, 1)  # type: ignore[valid-type]
+    label_en: text(60, 1)  # type: ignore[valid-type]
+    kinds: Annotated[list[CaseKind], Field(min_length=1, max_length=4)]
+    resolve_working_days: int = Field(5, ge=1, le=60)
+    position: int = Field(100, ge=0, le=10_000)
+
+
+class CategoryUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label_zh: text(60, 1) | None = None  # type: ignore[valid-type]
+    label_en: text(60, 1) | None = None  # type: ignore[valid-type]
+    kinds: Annotated[list[CaseKind], Field(min_length=1, max_length=4)] | None = None
+    resolve_working_days: int | None = Field(None, ge=1, le=60)
+    position: int | None = Field(None, ge=0, le=10_000)
+    active: bool | None = None
+
+
+class HolidayRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    day: date
+    name: str
+    working: bool
+
+
+class HolidaySet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: text(60, 1)  # type: ignore[valid-type]
+    working: bool = Field(False, description="True: a weekend made a working day (调休上班); false: a day off")
+
+
+class OutOfScopeRead(BaseModel):
+    code: OutOfScope
+    label_zh: str
+    where_to_go_zh: str
+    where_to_go_en: str
+
+
+class BoardCase(BaseModel):
+    """A case on the village board (村务公开): no description, no names, no phone numbers."""
+
+    id: str
+    kind: CaseKind
+    category: str
+    grid_id: str
+    grid_name: str
+    status: CaseStatus
+    submitted_at: datetime
+    resolved_at: datetime | None
+    supporters: int
+    resolution: str | None
+
+
+class BoardStats(BaseModel):
+    """Rates of a grid and the grids below it; a rate is null while nothing is there to count."""
+
+    grid_id: str
+    grid_name: str
+    cases: int
+    open: int
+    resolved: int
+    rejected: int
+    response_rate: float | None = Field(description="Accepted within the accept deadline, of those due")
+    resolution_rate: float | None = Field(description="Resolved or closed, of the cases counted")
+    satisfaction_rate: float | None = Field(description="Satisfied or basically satisfied, of the rated")
+    median_days_to_resolve: float | None

@@ -1,9 +1,40 @@
-"""The deputy service publishes deputy.* events (see logic) and projects case events into inboxes."""
+"""The deputy service publishes deputy.* events (see logic and duty) and listens to:
 
-from services.deputy import logic
+CASE: routing and every step of a case keep each deputy's inbox current; accepting, referring, resolving and
+mediating go on the record of duty. STATION: reception duty held, visitors received with an issue (and the
+suggestions they became). FUNDING: micro-projects proposed and completed. GRID: the tree, to count
+statistics by township and village.
+"""
+
+from services.deputy import duty, logic
 from shared.events.bus import Handler
-from shared.events.catalogue import CaseAssigned, CaseSubmitted
+from shared.events.catalogue import (
+    CASE_TRANSITIONS,
+    CaseAssigned,
+    CaseSubmitted,
+    DisputeMediated,
+    GridChanged,
+    GridCreated,
+    GridRetired,
+    SessionHeld,
+    StationIssueRaised,
+)
 
 SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
-    "CASE": {CaseSubmitted.event_type: logic.on_case_routed, CaseAssigned.event_type: logic.on_case_routed},
+    "CASE": {
+        CaseSubmitted.event_type: logic.on_case_routed,
+        CaseAssigned.event_type: logic.on_case_routed,
+        **{transition.event_type: duty.on_case_transitioned for transition in CASE_TRANSITIONS},
+        DisputeMediated.event_type: duty.on_dispute_mediated,
+    },
+    "STATION": {
+        SessionHeld.event_type: duty.on_session_held,
+        StationIssueRaised.event_type: duty.on_station_issue,
+    },
+    "FUNDING": {step.event_type: duty.on_project_step for step in duty.PROJECT_STEPS},
+    "GRID": {
+        GridCreated.event_type: logic.on_grid_created,
+        GridChanged.event_type: logic.on_grid_changed,
+        GridRetired.event_type: logic.on_grid_retired,
+    },
 }

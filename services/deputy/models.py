@@ -1,6 +1,6 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import String
+from sqlalchemy import Float, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, messaging_tables, new_metadata
@@ -15,7 +15,10 @@ tables = messaging_tables(Base.metadata)
 
 
 class Deputy(Base):
-    """An elected deputy of the city (市级) or township (乡镇级) congress."""
+    """An elected deputy of the city (市级) or township (乡镇级) congress, or of both.
+
+    `contact_phone` and the home coordinates are personal data: never in events, masked or absent in lists.
+    """
 
     __tablename__ = "deputies"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -24,9 +27,18 @@ class Deputy(Base):
     level: Mapped[str] = mapped_column(String(16))
     district: Mapped[str] = mapped_column(String(120))
     council_member: Mapped[bool] = mapped_column(default=False)
+    organisation: Mapped[str | None] = mapped_column(String(120))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    home_lat: Mapped[float | None] = mapped_column(Float)
+    home_lon: Mapped[float | None] = mapped_column(Float)
+    home_grid_id: Mapped[str | None] = mapped_column(String(36))
     status: Mapped[str] = mapped_column(String(16), default="active")
+    retired_on: Mapped[date | None]
+    retire_reason: Mapped[str | None] = mapped_column(String(500))
+    version: Mapped[int] = mapped_column(default=1)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
 
 
 class InboxCase(Base):
@@ -43,3 +55,83 @@ class InboxCase(Base):
     status: Mapped[str] = mapped_column(String(16))
     submitted_at: Mapped[datetime]
     accept_due_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime | None]
+
+
+class KnownGrid(Base):
+    """Projection of grid.grid.* events: enough of the tree to count at township and village level."""
+
+    __tablename__ = "known_grids"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    township_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    village_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class DutyRecord(Base):
+    """One entry of a deputy's record of duty (履职档案): from another service's event, or the deputy's own.
+
+    `fact_key` names the fact behind it (a case resolved, a dispute, an entry): a deputy has one record per fact,
+    and statistics count facts, not deputies (three mediators of one dispute make one dispute mediated).
+    `metric` is the statistic the fact counts towards; `five_one` the yearly "five ones" item it evidences.
+    """
+
+    __tablename__ = "duty_records"
+    __table_args__ = (
+        UniqueConstraint("deputy_id", "fact_key", name="uq_duty_records_deputy_fact"),
+        Index("ix_duty_records_deputy_time", "deputy_id", "occurred_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deputy_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(24))
+    source: Mapped[str] = mapped_column(String(8))
+    roles: Mapped[str] = mapped_column(String(80))
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    grid_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    fact_key: Mapped[str] = mapped_column(String(120))
+    metric: Mapped[str | None] = mapped_column(String(24))
+    quantity: Mapped[int] = mapped_column(default=1)
+    five_one: Mapped[str | None] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str | None] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(String(200))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    photos: Mapped[str | None] = mapped_column(Text)
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    pair_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    created_at: Mapped[datetime]
+
+
+class DutyFact(Base):
+    """A fact the statistics count, once however many deputies' records name it: the first record writes it.
+
+    The covering index lets a date range be counted from the index alone.
+    """
+
+    __tablename__ = "duty_facts"
+    __table_args__ = (Index("ix_duty_facts_window", "occurred_at", "metric", "grid_id", "quantity"),)
+    fact_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(24))
+    quantity: Mapped[int] = mapped_column(default=1)
+    grid_id: Mapped[str | None] = mapped_column(String(36))
+    occurred_at: Mapped[datetime]
+
+
+class SupportPair(Base):
+    """A deputy paired with a household in difficulty (结对帮扶). The household's name is personal data."""
+
+    __tablename__ = "support_pairs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deputy_id: Mapped[str] = mapped_column(String(36), index=True)
+    household: Mapped[str] = mapped_column(String(120))
+    need: Mapped[str] = mapped_column(String(200))
+    grid_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    created_at: Mapped[datetime]

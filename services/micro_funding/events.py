@@ -1,5 +1,28 @@
-"""Fund pools publish no events yet (the catalogue has no funding.* payload) and listen to nothing."""
+"""Micro-funding publishes funding.pool.*, funding.project.* and funding.ledger.* events (see logic and projects).
 
+It listens to grid events (to place a project in its village) and case events (the cases a proposal cites).
+"""
+
+from services.micro_funding import projections
 from shared.events.bus import Handler
+from shared.events.catalogue import (
+    CASE_TRANSITIONS,
+    CaseAssigned,
+    CaseSubmitted,
+    GridChanged,
+    GridCreated,
+    GridRetired,
+)
 
-SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {}
+SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
+    "GRID": {
+        GridCreated.event_type: projections.on_grid_created,
+        GridChanged.event_type: projections.on_grid_changed,
+        GridRetired.event_type: projections.on_grid_changed,
+    },
+    "CASE": {
+        CaseSubmitted.event_type: projections.on_case_routed,
+        CaseAssigned.event_type: projections.on_case_routed,
+        **{transition.event_type: projections.on_case_transitioned for transition in CASE_TRANSITIONS},
+    },
+}

@@ -1,13 +1,17 @@
-"""Fund pool schemas. Money travels as a string of yuan with two decimals and is kept as integer fen."""
+"""Fund pool, ledger and project schemas (the OpenAPI contract).
+
+Money travels as a string of yuan with two decimals and is kept as integer fen.
+"""
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, StringConstraints, WithJsonSchema
 
-from shared.types import Name
+from shared.types import CivilDate, EntityId, Name, SmallInt, text
 
 MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 _MONEY_SCHEMA = {
@@ -61,3 +65,316 @@ class FundPoolRead(BaseModel):
     works_cap: StoredMoney = Field(validation_alias="works_cap_fen")
     is_demo: bool
     created_at: datetime
+
+
+# ---------------------------------------------------------------- ledger
+
+NoteText = text(500)
+LongText = text(4000, 1)
+Reason = text(1000, 1)
+Month = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
+
+
+class EntryKindName(StrEnum):
+    appropriation = "appropriation"
+    allocation = "allocation"
+    disbursement = "disbursement"
+    release = "release"
+
+
+class LedgerEntryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    seq: int
+    pool_id: str
+    project_id: str | None
+    kind: EntryKindName
+    amount: StoredMoney = Field(validation_alias="amount_fen")
+    pool_available: StoredMoney = Field(validation_alias="pool_available_fen")
+    project_balance: StoredMoney | None = Field(validation_alias="project_balance_fen")
+    note: str
+    reference: str
+    actor: str
+    at: datetime
+
+
+class Reconciliation(BaseModel):
+    """The pool's books replayed entry by entry: `balanced` is true when every check below holds.
+
+    appropriated == available + held + disbursed; no balance ever went below zero; the balances kept
+    beside each entry equal the replayed ones; each funded project holds exactly its approved budget.
+    """
+
+    pool_id: str
+    entries: int
+    appropriated: StoredMoney
+    allocated: StoredMoney
+    disbursed: StoredMoney
+    released: StoredMoney
+    available: StoredMoney
+    held: StoredMoney
+    funded_projects: int
+    balanced: bool
+    problems: list[str]
+
+
+class DisbursementCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: Money
+    purpose: text(500, 1)
+    reference: text(120) = ""
+
+
+class ReleaseCreate(BaseModel):
+    """Give unspent allocation back to the pool; without `amount`, all that is left."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: Money | None = None
+    note: NoteText = ""
+
+
+# ---------------------------------------------------------------- projects
+
+
+class ProjectKind(StrEnum):
+    service = "service"
+    goods = "goods"
+    works = "works"
+
+
+class ProjectStatus(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    screened = "screened"
+    deliberated = "deliberated"
+    in_notice = "in_notice"
+    funded = "funded"
+    in_progress = "in_progress"
+    accepted = "accepted"
+    evaluated = "evaluated"
+    published = "published"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+
+
+class BudgetLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item: text(200, 1)
+    amount: Money
+
+
+class MilestoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: text(200, 1)
+    due_on: CivilDate
+
+
+class ProjectDraft(BaseModel):
+    """A deputy's proposal. The grids are village or group grids; the cases are villagers' cases it answers."""
+
+    model_config = ConfigDict(extra="forbid")
+    pool_id: EntityId
+    kind: ProjectKind
+    title: Name
+    description: LongText
+    beneficiaries: text(500, 1) = Field(description="Who benefits, in words (no names): e.g. 湘韶村第3组 42 户")
+    beneficiary_count: SmallInt
+    grid_ids: list[EntityId] = Field(min_length=1, max_length=10)
+    case_ids: list[EntityId] = Field(min_length=1, max_length=50)
+    budget_lines: list[BudgetLineIn] = Field(min_length=1, max_length=50)
+    milestones: list[MilestoneIn] = Field(default_factory=list, max_length=20)
+
+
+class BudgetLineRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    item: str
+    amount: StoredMoney = Field(validation_alias="amount_fen")
+
+
+class MilestoneRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    title: str
+    due_on: date
+    done_on: date | None
+
+
+class ProjectSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    pool_id: str
+    deputy_id: str
+    kind: ProjectKind
+    title: str
+    status: ProjectStatus
+    budget: StoredMoney = Field(validation_alias="budget_fen")
+    progress_percent: int
+    notice_ends_at: datetime | None
+    updated_at: datetime
+    version: int
+
+
+class ProjectMoney(BaseModel):
+    """A project's money as its ledger says: allocated, disbursed, released, and the balance left."""
+
+    allocated: StoredMoney = 0
+    disbursed: StoredMoney = 0
+    released: StoredMoney = 0
+    balance: StoredMoney = 0
+
+
+class ProjectRead(ProjectSummary):
+    description: str
+    beneficiaries: str
+    beneficiary_count: int
+    status_reason: str | None
+    screening_note: str | None
+    review: str | None
+    votes_for: int | None
+    votes_against: int | None
+    votes_abstain: int | None
+    notice_days: int | None
+    acceptance_report: str | None
+    rating_count: int
+    rating_average: float | None
+    grid_ids: list[str]
+    village_ids: list[str]
+    case_ids: list[str]
+    budget_lines: list[BudgetLineRead]
+    milestones: list[MilestoneRead]
+    money: ProjectMoney
+    created_at: datetime
+
+
+class ScreeningDecision(StrEnum):
+    passed = "pass"
+    rejected = "reject"
+
+
+class ScreeningCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: ScreeningDecision
+    note: text(1000) = ""
+
+
+class DeliberationCreate(BaseModel):
+    """The NPC office's review and the vote (passes with more votes for than against)."""
+
+    model_config = ConfigDict(extra="forbid")
+    review: LongText
+    votes_for: SmallInt
+    votes_against: SmallInt
+    votes_abstain: SmallInt = 0
+
+
+class NoticeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days: int = Field(default=7, ge=1, le=60, description="How long the public notice runs")
+
+
+class ActionNote(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: text(1000) = ""
+
+
+class ReasonCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason
+
+
+class ObjectionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: Reason
+
+
+class ObjectionRuling(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    upheld: bool
+    note: Reason
+
+
+class ObjectionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    project_id: str
+    text: str
+    status: str
+    ruling: str | None
+    raised_at: datetime
+    ruled_at: datetime | None
+
+
+class ProgressCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    month: Month
+    percent: int = Field(ge=0, le=100)
+    note: Reason
+    completed_milestone_ids: list[EntityId] = Field(default_factory=list, max_length=20)
+
+
+class ProgressRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    project_id: str
+    month: str
+    percent: int
+    note: str
+    at: datetime
+
+
+class AcceptanceCreate(BaseModel):
+    """The acceptance (验收) report."""
+
+    model_config = ConfigDict(extra="forbid")
+    report: LongText
+
+
+class RatingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    score: int = Field(ge=1, le=5)
+    comment: NoteText = ""
+
+
+class RatingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    project_id: str
+    score: int
+    comment: str
+    at: datetime
+
+
+class StepRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    project_id: str
+    version: int
+    from_status: ProjectStatus | None
+    to_status: ProjectStatus
+    role: str
+    note: str
+    at: datetime
+
+
+class PublicProject(BaseModel):
+    """What anyone may see of a project: no names, no accounts, no phone numbers."""
+
+    id: str
+    kind: ProjectKind
+    title: str
+    description: str
+    beneficiaries: str
+    beneficiary_count: int
+    status: ProjectStatus
+    village_ids: list[str]
+    village_names: list[str]
+    budget: StoredMoney
+    allocated: StoredMoney
+    spent: StoredMoney
+    progress_percent: int
+    milestones_done: int
+    milestones_total: int
+    rating_average: float | None
+    rating_count: int
+    notice_ends_at: datetime | None
+    updated_at: datetime

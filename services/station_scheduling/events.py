@@ -1,5 +1,42 @@
-"""Stations publish no events yet (the catalogue has no station.* payload) and listen to nothing."""
+"""Stations publish station.* events (see logic) and keep projections of deputies, grids, assignments and cases.
 
+Published: station.session.scheduled/cancelled/held.v1, station.booking.made.v1, station.issue.raised.v1.
+Consumed: deputies (who may be on duty), the grid tree and assignments (which deputies a station's grids
+have), and the case events of cases opened from a station issue (the record shows the case's progress).
+"""
+
+from services.station_scheduling.logic import projections, records
 from shared.events.bus import Handler
+from shared.events.catalogue import (
+    CASE_TRANSITIONS,
+    AssignmentEnded,
+    AssignmentStarted,
+    CaseAssigned,
+    CaseSubmitted,
+    DeputyRegistered,
+    DeputyRetired,
+    DeputyUpdated,
+    GridChanged,
+    GridCreated,
+    GridRetired,
+)
 
-SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {}
+SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
+    "DEPUTY": {
+        DeputyRegistered.event_type: projections.on_deputy_registered,
+        DeputyUpdated.event_type: projections.on_deputy_updated,
+        DeputyRetired.event_type: projections.on_deputy_retired,
+    },
+    "GRID": {
+        GridCreated.event_type: projections.on_grid_created,
+        GridChanged.event_type: projections.on_grid_changed,
+        GridRetired.event_type: projections.on_grid_retired,
+        AssignmentStarted.event_type: projections.on_assignment_started,
+        AssignmentEnded.event_type: projections.on_assignment_ended,
+    },
+    "CASE": {
+        CaseSubmitted.event_type: records.on_case_event,
+        CaseAssigned.event_type: records.on_case_event,
+        **{transition.event_type: records.on_case_event for transition in CASE_TRANSITIONS},
+    },
+}

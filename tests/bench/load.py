@@ -23,8 +23,13 @@ class Figures:
         return self.requests / self.seconds
 
     def as_dict(self) -> dict[str, float]:
-        return {"rps": round(self.per_second, 1), "p50_ms": round(self.p50_ms, 2), "p99_ms": round(self.p99_ms, 2),
-                "errors": self.errors, "requests": self.requests}
+        return {
+            "rps": round(self.per_second, 1),
+            "p50_ms": round(self.p50_ms, 2),
+            "p99_ms": round(self.p99_ms, 2),
+            "errors": self.errors,
+            "requests": self.requests,
+        }
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -57,8 +62,9 @@ async def _one_process(method, url, body, headers, connections, seconds):  # typ
     async with aiohttp.ClientSession(connector=connector) as session:
         started = time.perf_counter()
         stop_at = started + seconds
-        await asyncio.gather(*[_worker(session, method, url, body, headers, stop_at, latencies, errors)
-                               for _ in range(connections)])
+        await asyncio.gather(
+            *[_worker(session, method, url, body, headers, stop_at, latencies, errors) for _ in range(connections)]
+        )
         return latencies, len(errors), time.perf_counter() - started
 
 
@@ -66,8 +72,16 @@ def _process_entry(args):  # type: ignore[no-untyped-def]
     return asyncio.run(_one_process(*args))
 
 
-def run_load(method: str, url: str, *, body: dict | None = None, headers: dict[str, str] | None = None,
-             connections: int = 20, seconds: float = 5.0, processes: int = 2) -> Figures:
+def run_load(
+    method: str,
+    url: str,
+    *,
+    body: dict | None = None,
+    headers: dict[str, str] | None = None,
+    connections: int = 20,
+    seconds: float = 5.0,
+    processes: int = 2,
+) -> Figures:
     """Closed-loop load: `connections` in flight, split across `processes`, for `seconds`."""
     per_process = max(1, connections // processes)
     args = (method, url, body, headers or {}, per_process, seconds)
@@ -75,6 +89,10 @@ def run_load(method: str, url: str, *, body: dict | None = None, headers: dict[s
         results = pool.map(_process_entry, [args] * processes)
     elapsed = max(result[2] for result in results)
     latencies = [value for result in results for value in result[0]]
-    return Figures(requests=len(latencies), errors=sum(result[1] for result in results), seconds=elapsed,
-                   p50_ms=statistics.median(latencies) if latencies else float("nan"),
-                   p99_ms=percentile(latencies, 0.99))
+    return Figures(
+        requests=len(latencies),
+        errors=sum(result[1] for result in results),
+        seconds=elapsed,
+        p50_ms=statistics.median(latencies) if latencies else float("nan"),
+        p99_ms=percentile(latencies, 0.99),
+    )

@@ -27,8 +27,19 @@ SECONDS = 5.0
 
 def _bare_app() -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "tests.bench.bare_app:app", "--port", str(port),
-                                "--no-access-log", "--log-level", "warning"])
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tests.bench.bare_app:app",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+    )
     wait_for_http(f"http://127.0.0.1:{port}/ping")
     return process, f"http://127.0.0.1:{port}"
 
@@ -39,15 +50,19 @@ def throughput(stack: Stack) -> dict[str, dict]:
         figures = {
             "bare_get": run_load("GET", f"{base}/ping", seconds=SECONDS),
             "bare_post": run_load("POST", f"{base}/submissions", body=CASE, seconds=SECONDS),
-            "gateway_case_post": run_load("POST", f"{stack.gateway_url}/api/case-intake/cases", body=CASE,
-                                          seconds=SECONDS),
+            "gateway_case_post": run_load(
+                "POST", f"{stack.gateway_url}/api/case-intake/cases", body=CASE, seconds=SECONDS
+            ),
         }
     finally:
         bare.terminate()
         bare.wait()
     result = {name: value.as_dict() for name, value in figures.items()}
-    result["ratio"] = {"gateway_case_post_to_bare_post": round(
-        figures["gateway_case_post"].per_second / figures["bare_post"].per_second, 3)}
+    result["ratio"] = {
+        "gateway_case_post_to_bare_post": round(
+            figures["gateway_case_post"].per_second / figures["bare_post"].per_second, 3
+        )
+    }
     return result
 
 
@@ -71,8 +86,10 @@ async def _latencies_ms(stack: Stack, since: float) -> list[float]:
     """From the outbox write in case_intake to the inbox row in the deputy service, per event."""
     query = "SELECT event_id, {column} FROM {table} WHERE event_type = 'case.case.submitted.v1'"
     sent, received = {}, {}
-    for service, table, column, into in (("case_intake", "outbox", "created_at", sent),
-                                         ("deputy", "inbox", "received_at", received)):
+    for service, table, column, into in (
+        ("case_intake", "outbox", "created_at", sent),
+        ("deputy", "inbox", "received_at", received),
+    ):
         engine = create_engine(stack.settings_for(service))
         async with engine.connect() as connection:
             for event_id, moment in await connection.execute(text(query.format(table=table, column=column))):
@@ -95,8 +112,13 @@ def inbox_latency(stack: Stack, rate: float = 200.0, seconds: float = SECONDS) -
     deadline = time.monotonic() + 30
     while len(latencies := asyncio.run(_latencies_ms(stack, since))) < accepted and time.monotonic() < deadline:
         time.sleep(0.5)
-    return {"rate_per_s": rate, "accepted": accepted, "arrived": len(latencies),
-            "p50_ms": round(percentile(latencies, 0.5), 2), "p99_ms": round(percentile(latencies, 0.99), 2)}
+    return {
+        "rate_per_s": rate,
+        "accepted": accepted,
+        "arrived": len(latencies),
+        "p50_ms": round(percentile(latencies, 0.5), 2),
+        "p99_ms": round(percentile(latencies, 0.99), 2),
+    }
 
 
 def run() -> dict:

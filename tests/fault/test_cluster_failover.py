@@ -97,8 +97,12 @@ def _submit(client: httpx.Client, base_url: str, number: int) -> str | None:
 def _inbox(client: httpx.Client, base_url: str, token: str) -> list[str]:
     ids: list[str] = []
     while True:
-        answer = client.get(f"{base_url}/inbox", headers={"Authorization": f"Bearer {token}"},
-                            params={"limit": 200, "offset": len(ids)}, timeout=10)
+        answer = client.get(
+            f"{base_url}/inbox",
+            headers={"Authorization": f"Bearer {token}"},
+            params={"limit": 200, "offset": len(ids)},
+            timeout=10,
+        )
         page = answer.json()
         ids += [item["case_id"] for item in page["items"]]
         if len(ids) >= page["total"]:
@@ -112,8 +116,9 @@ def test_acknowledged_cases_reach_the_inbox_once_through_node_and_replica_failur
     acknowledged: list[str] = []
     _wait_for_routing(stack)
     with httpx.Client(timeout=10) as client:
-        token = client.post(f"{stack.gateway_url}/api/auth/login",
-                            json={"username": DEPUTY.code, "password": "demo-pass-2026"}).json()["access_token"]
+        token = client.post(
+            f"{stack.gateway_url}/api/auth/login", json={"username": DEPUTY.code, "password": "demo-pass-2026"}
+        ).json()["access_token"]
         targets = itertools.cycle(intake)
         for number in range(SUBMISSIONS):
             if number == SUBMISSIONS // 3:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.case_intake.models import Case
-from tests.integration.city import build_city, case_body
+from tests.integration.city import build_town, case_body
 
 PROBLEM = "application/problem+json"
 
@@ -20,7 +20,7 @@ async def case_count(city) -> int:
 @pytest.fixture
 async def city(nats_server, databases, keys):
     async with AsyncExitStack() as stack:
-        yield await build_city(stack, nats_server, databases, keys)
+        yield await build_town(stack, nats_server, databases, keys)  # the case service alone, fed grid events
 
 
 async def test_the_same_idempotency_key_twice_gives_one_case_and_the_same_answer(city):

@@ -1,0 +1,291 @@
+"""The NPC office manages accounts, roles and integrators' API keys: /api/admin/... Every change is audited.
+
+The office's own role is read from the database, not only from its token, so a revoked office account
+loses these routes at once rather than when its access token expires.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+
+from gateway import logic
+from gateway.auth import tokens
+from gateway.deps import ClientDep, GatewayDep, SessionDep
+from gateway.models import Account, idempotency
+from gateway.schemas import (
+    AccountCreate,
+    AccountRead,
+    AccountUpdate,
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyRead,
+    AuditRead,
+    PasswordReset,
+)
+from shared.auth import CurrentPrincipal, Principal, Role
+from shared.idempotency import run_idempotent
+from shared.pagination import Page, PageParams, page_params
+from shared.problems import Forbidden, Unprocessable, responses
+from shared.types import EntityId, IdempotencyKey, text
+
+router = APIRouter(prefix="/api/admin", tags=["admin"])
+PageDep = Annotated[PageParams, Depends(page_params)]
+KeyHeader = Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")]
+ADMIN_ANSWERS = (401, 403, 422)
+
+
+async def office(session: SessionDep, principal: CurrentPrincipal) -> Principal:
+    account = await session.get(Account, principal.subject)
+    if account is None or not account.active or Role.npc_office not in logic.roles_of(account):
+        raise Forbidden("Only the NPC office manages accounts.")
+    return principal
+
+
+OfficeDep = Annotated[Principal, Depends(office)]
+
+
+@router.get(
+    "/accounts",
+    operation_id="admin-account-list",
+    response_model=Page[AccountRead],
+    responses=responses(*ADMIN_ANSWERS),
+)
+async def list_accounts(
+    session: SessionDep, page: PageDep, _: OfficeDep, role: Role | None = None, active: bool | None = None
+) -> Page[AccountRead]:
+    items, total = await logic.list_accounts(session, page, role=role, active=active)
+    return Page(items=[logic.read_model(item) for item in items], total=total, **page.model_dump())
+
+
+@router.post(
+    "/accounts",
+    operation_id="admin-account-create",
+    status_code=201,
+    response_model=AccountRead,
+    responses=responses(*ADMIN_ANSWERS, 409),
+)
+async def create_account(
+    body: AccountCreate,
+    session: SessionDep,
+    gateway: GatewayDep,
+    principal: OfficeDep,
+    client: ClientDep,
+    key: KeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """Make an official's account with an initial password (the official should change it)."""
+
+    async def create() -> AccountRead:
+        now = gateway.clock.now()
+        account = await logic.create_official(session, body, now)
+        logic.audit(
+            session,
+            principal,
+            "account.created",
+            target_type="account",
+            target_id=account.id,
+            client=client,
+            now=now,
+            detail={"username": account.username, "roles": account.roles, "organisation": account.organisation},
+        )
+        return logic.read_model(account)
+
+    scope = f"{principal.subject}:admin-account-create"
+    return await run_idempotent(session, idempotency, key=key, scope=scope, body=body, create=create)
+
+
+@router.get(
+    "/accounts/{account_id}",
+    operation_id="admin-account-get",
+    response_model=AccountRead,
+    responses=responses(*ADMIN_ANSWERS, 404),
+)
+async def get_account(account_id: EntityId, session: SessionDep, _: OfficeDep) -> AccountRead:
+    return logic.read_model(await logic.get_account(session, account_id))
+
+
+@router.patch(
+    "/accounts/{account_id}",
+    operation_id="admin-account-update",
+    response_model=AccountRead,
+    responses=responses(*ADMIN_ANSWERS, 404),
+)
+async def update_account(
+    account_id: EntityId,
+    body: AccountUpdate,
+    session: SessionDep,
+    gateway: GatewayDep,
+    principal: OfficeDep,
+    client: ClientDep,
+) -> AccountRead:
+    """Change names, roles, the deputy or organisation, or disable an account (its sessions end)."""
+    account = await logic.get_account(session, account_id)
+    now = gateway.clock.now()
+    if account.id == principal.subject and (
+        body.active is False or (body.roles is not None and Role.npc_office not in body.roles)
+    ):
+        raise Unprocessable("You cannot disable your own account or remove your own office role.")
+    changes = logic.update_account(account, body, now)
+    if "roles" in changes or changes.get("active") is False:
+        await tokens.revoke_account(session, account.id, now, "roles-changed")
+    logic.audit(
+        session,
+        principal,
+        "account.updated",
+        target_type="account",
+        target_id=account.id,
+        client=client,
+        now=now,
+        detail=changes,
+    )
+    await session.commit()
+    return logic.read_model(account)
+
+
+@router.post(
+    "/accounts/{account_id}/password",
+    operation_id="admin-account-password-reset",
+    status_code=204,
+    responses=responses(*ADMIN_ANSWERS, 404),
+)
+async def reset_password(
+    account_id: EntityId,
+    body: PasswordReset,
+    session: SessionDep,
+    gateway: GatewayDep,
+    principal: OfficeDep,
+    client: ClientDep,
+) -> Response:
+    """Set a new password for an official; every session of the account ends."""
+    account = await logic.get_account(session, account_id)
+    if account.username is None:
+        raise Unprocessable("Villagers sign in with one-time codes and have no password.")
+    now = gateway.clock.now()
+    account.password_hash, account.updated_at = await logic.hash_password(body.password), now
+    await tokens.revoke_account(session, account.id, now, "password-reset")
+    logic.audit(
+        session,
+        principal,
+        "account.password-reset",
+        target_type="account",
+        target_id=account.id,
+        client=client,
+        now=now,
+    )
+    await session.commit()
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/accounts/{account_id}/totp",
+    operation_id="admin-account-totp-reset",
+    status_code=204,
+    responses=responses(*ADMIN_ANSWERS, 404),
+)
+async def reset_totp(
+    account_id: EntityId, session: SessionDep, gateway: GatewayDep, principal: OfficeDep, client: ClientDep
+) -> Response:
+    """Turn TOTP off for an official who lost their authenticator."""
+    account = await logic.get_account(session, account_id)
+    now = gateway.clock.now()
+    account.totp_enabled, account.totp_secret, account.totp_last_step, account.updated_at = False, None, None, now
+    logic.audit(
+        session, principal, "account.totp-reset", target_type="account", target_id=account.id, client=client, now=now
+    )
+    await session.commit()
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/accounts/{account_id}/sessions",
+    operation_id="admin-account-sessions-revoke",
+    status_code=204,
+    responses=responses(*ADMIN_ANSWERS, 404),
+)
+async def revoke_sessions(
+    account_id: EntityId, session: SessionDep, gateway: GatewayDep, principal: OfficeDep, client: ClientDep
+) -> Response:
+    """Sign an account out everywhere (its refresh tokens stop working)."""
+    account = await logic.get_account(session, account_id)
+    now = gateway.clock.now()
+    await tokens.revoke_account(session, account.id, now, "revoked-by-office")
+    logic.audit(
+        session,
+        principal,
+        "account.sessions-revoked",
+        target_type="account",
+        target_id=account.id,
+        client=client,
+        now=now,
+    )
+    await session.commit()
+    return Response(status_code=204)
+
+
+@router.get(
+    "/audit", operation_id="admin-audit-list", response_model=Page[AuditRead], responses=responses(*ADMIN_ANSWERS)
+)
+async def list_audit(
+    session: SessionDep,
+    page: PageDep,
+    _: OfficeDep,
+    action: Annotated[text(60, 1) | None, Query()] = None,  # type: ignore[valid-type]
+    actor_id: Annotated[text(64, 1) | None, Query()] = None,  # type: ignore[valid-type]
+    target_id: Annotated[text(64, 1) | None, Query()] = None,  # type: ignore[valid-type]
+) -> Page[AuditRead]:
+    """Privileged actions, the newest first."""
+    items, total = await logic.list_audit(session, page, action=action, actor_id=actor_id, target_id=target_id)
+    return Page(items=items, total=total, **page.model_dump())
+
+
+@router.get(
+    "/api-keys", operation_id="admin-api-key-list", response_model=list[ApiKeyRead], responses=responses(401, 403)
+)
+async def list_api_keys(session: SessionDep, _: OfficeDep) -> list[ApiKeyRead]:
+    return [ApiKeyRead.model_validate(row) for row in await logic.list_api_keys(session)]
+
+
+@router.post(
+    "/api-keys",
+    operation_id="admin-api-key-create",
+    status_code=201,
+    response_model=ApiKeyCreated,
+    responses=responses(*ADMIN_ANSWERS),
+)
+async def create_api_key(
+    body: ApiKeyCreate, session: SessionDep, gateway: GatewayDep, principal: OfficeDep, client: ClientDep
+) -> ApiKeyCreated:
+    """A new Open311 API key for an integrator; the key is in this answer only."""
+    now = gateway.clock.now()
+    key, raw = await logic.create_api_key(session, body.name, principal.subject, now)
+    logic.audit(
+        session,
+        principal,
+        "api-key.created",
+        target_type="api-key",
+        target_id=key.id,
+        client=client,
+        now=now,
+        detail={"name": key.name, "prefix": key.prefix},
+    )
+    await session.commit()
+    return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=raw)
+
+
+@router.delete(
+    "/api-keys/{key_id}",
+    operation_id="admin-api-key-revoke",
+    status_code=204,
+    responses=responses(*ADMIN_ANSWERS, 404),
+)
+async def revoke_api_key(
+    key_id: EntityId, session: SessionDep, gateway: GatewayDep, principal: OfficeDep, client: ClientDep
+) -> Response:
+    key = await logic.get_api_key(session, key_id)
+    now = gateway.clock.now()
+    if key.revoked_at is None:
+        key.revoked_at = now
+        logic.audit(
+            session, principal, "api-key.revoked", target_type="api-key", target_id=key.id, client=client, now=now
+        )
+        await session.commit()
+    return Response(status_code=204)

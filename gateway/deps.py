@@ -1,0 +1,88 @@
+"""What every gateway route may ask for: the gateway's state, a database session, the caller."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from gateway.auth.senders import CodeSender
+from gateway.clients import client_address
+from gateway.ratelimit import SlidingWindow
+from gateway.settings import GatewaySettings
+from shared.auth import TokenVerifier, jwk_of, public_key_of
+from shared.clock import Clock
+
+
+@dataclass
+class Limits:
+    signin: SlidingWindow
+    filing: SlidingWindow
+    password_failures: SlidingWindow
+
+    @classmethod
+    def of(cls, settings: GatewaySettings, clock: Clock) -> "Limits":
+        minute = timedelta(minutes=1)
+        return cls(
+            signin=SlidingWindow(settings.signin_per_minute, minute, clock),
+            filing=SlidingWindow(settings.filing_per_minute, minute, clock),
+            password_failures=SlidingWindow(settings.password_failures_per_quarter_hour, timedelta(minutes=15), clock),
+        )
+
+
+@dataclass
+class Gateway:
+    """The state of one gateway process; tests swap the clock and the sender."""
+
+    settings: GatewaySettings
+    engine: AsyncEngine
+    maker: async_sessionmaker[AsyncSession]
+    sender: CodeSender
+    clock: Clock = field(default_factory=Clock)
+    private_key: bytes = b""
+    public_key: bytes = b""
+    jwk: dict[str, str] = field(default_factory=dict)
+    verifier: TokenVerifier | None = None
+    limits: Limits | None = None
+    trusted_proxies: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.private_key = self.settings.token_private_key_file.read_bytes()
+        self.public_key = public_key_of(self.private_key)
+        self.jwk = jwk_of(self.public_key)
+        self.verifier = TokenVerifier(self.public_key, self.settings.token_issuer)
+        self.limits = Limits.of(self.settings, self.clock)
+        self.trusted_proxies = self.settings.trusted_proxy_addresses()
+
+    def use_clock(self, clock: Clock) -> None:
+        """Move every time-dependent part onto another clock (tests)."""
+        self.clock = clock
+        self.limits = Limits.of(self.settings, clock)
+
+    @property
+    def key_id(self) -> str:
+        return self.jwk["kid"]
+
+
+def get_gateway(request: Request) -> Gateway:
+    return request.app.state.gateway
+
+
+GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.gateway.maker() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_client(request: Request) -> str:
+    return client_address(request.scope, request.app.state.gateway.trusted_proxies)
+
+
+ClientDep = Annotated[str, Depends(get_client)]

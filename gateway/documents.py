@@ -1,0 +1,59 @@
+"""The public API described: the merged OpenAPI document, the AsyncAPI document of the events, and a docs
+page served from the gateway itself (static HTML and a small script; no CDN, no inline script)."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse, JSONResponse
+
+from gateway.asyncapi import document as asyncapi_document
+from gateway.openapi_merge import MergedDocument
+from gateway.proxy import ServiceProxy
+from gateway.settings import GatewaySettings
+from shared import problems
+
+STATIC = Path(__file__).with_name("static")
+DESCRIPTION = (
+    "The public API of Deputies in the grid: sign-in and tokens (/api/auth), account management (/api/admin), "
+    "every service under /api/<service>, live updates (/api/live, Server-Sent Events) and Open311 GeoReport v2 "
+    "(/open311/v2). Errors are application/problem+json (RFC 9457); creates accept an Idempotency-Key header; "
+    "lists are paginated with limit/offset and a total."
+)
+
+
+def gateway_openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=DESCRIPTION, routes=app.routes)
+        app.openapi_schema = problems.rewrite_openapi(schema)
+    return app.openapi_schema
+
+
+def install(app: FastAPI, settings: GatewaySettings, proxy: ServiceProxy) -> None:
+    merged = MergedDocument(
+        lambda: gateway_openapi(app), proxy.urls, proxy.get_json, ttl=settings.openapi_cache_seconds
+    )
+    nats_url = settings.public_nats_url or settings.nats_url
+    events = asyncapi_document(nats_url)
+    router = APIRouter(tags=["documents"])
+
+    @router.get("/api/openapi.json", operation_id="documents-openapi", summary="This document")
+    async def openapi(_: Request) -> JSONResponse:
+        return JSONResponse(await merged.get(), headers={"Cache-Control": "no-cache"})
+
+    @router.get("/api/asyncapi.json", operation_id="documents-asyncapi", summary="The events, as AsyncAPI 2.6")
+    async def asyncapi() -> JSONResponse:
+        return JSONResponse(events, headers={"Cache-Control": "no-cache"})
+
+    @router.get("/api/docs", include_in_schema=False)
+    async def docs_page() -> FileResponse:
+        return FileResponse(STATIC / "docs.html", headers={"Cache-Control": "no-cache"})
+
+    @router.get("/api/docs/{name}", include_in_schema=False)
+    async def docs_asset(name: str) -> FileResponse:
+        if name not in ("docs.js", "docs.css"):
+            raise problems.NotFound("No such file.")
+        return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+
+    app.include_router(router)

@@ -1,0 +1,344 @@
+"""Live updates: GET /api/live streams case events as Server-Sent Events, fed by a core NATS subscription
+to `case.>` (no JetStream consumer: a live view wants what happens now; on reconnect the client reloads).
+
+Each stream gets only what its caller may see — a deputy the cases routed to them, an agency officer the
+cases referred to their organisation, the office and station staff every case, a villager their own cases
+(and anyone the cases whose tracking codes they hold) — and every update is reduced to ids, kind,
+category, status and time: no description, no names, no phone numbers.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import nats
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from gateway.proxy import ServiceProxy
+from shared.auth import Principal, Role
+from shared.logs import REQUEST_ID_HEADER, request_id_var
+from shared.problems import Unauthorized, Unprocessable, responses
+
+log = logging.getLogger(__name__)
+
+SUBJECT = "case.>"
+STAFF = (Role.npc_office, Role.station_staff)
+TRACKING_CODE = r"^SS-[0-9]{4}-[0-9]{5}$"
+CASE_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+@dataclass(frozen=True)
+class CaseUpdate:
+    """What a live stream says about a case event; `deputies` and `organisation` only steer the filter."""
+
+    event_id: str
+    type: str
+    case_id: str
+    tracking_code: str | None
+    grid_id: str | None
+    kind: str | None
+    category: str | None
+    status: str | None
+    at: str | None
+    deputies: frozenset[str] = frozenset()
+    organisation: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "type": self.type,
+            "case_id": self.case_id,
+            "tracking_code": self.tracking_code,
+            "grid_id": self.grid_id,
+            "kind": self.kind,
+            "category": self.category,
+            "status": self.status,
+            "at": self.at,
+        }
+
+
+def update_of(envelope: dict[str, Any]) -> CaseUpdate | None:
+    """Reduce a CloudEvent of the CASE stream to a CaseUpdate (None if it names no case)."""
+    data = envelope.get("data") or {}
+    case_id = data.get("case_id")
+    if not isinstance(case_id, str):
+        return None
+    event_type = str(envelope.get("type", ""))
+    deputies = data.get("assigned_deputy_ids") or data.get("deputy_ids") or data.get("mediator_deputy_ids") or []
+    if "to_status" in data:
+        status = data["to_status"]
+    elif event_type.startswith("case.case.submitted"):
+        status = "assigned" if data.get("assigned_deputy_ids") else "submitted"
+    elif event_type.startswith("case.case.assigned"):
+        status = "assigned"
+    else:
+        status = None
+    return CaseUpdate(
+        event_id=str(envelope.get("id", "")),
+        type=event_type,
+        case_id=case_id,
+        tracking_code=data.get("tracking_code"),
+        grid_id=data.get("grid_id"),
+        kind=data.get("kind"),
+        category=data.get("category"),
+        status=status,
+        at=data.get("at") or data.get("submitted_at") or envelope.get("time"),
+        deputies=frozenset(deputy for deputy in deputies if isinstance(deputy, str)),
+        organisation=data.get("organisation"),
+    )
+
+
+@dataclass(eq=False)
+class Subscriber:
+    principal: Principal | None
+    case_ids: set[str]
+    queue: asyncio.Queue[CaseUpdate | None]
+    overflowed: bool = False
+    seen: set[str] = field(default_factory=set)
+
+    def wants(self, update: CaseUpdate) -> bool:
+        principal = self.principal
+        if update.case_id in self.case_ids:
+            return True
+        if principal is None:
+            return False
+        if principal.has(*STAFF):
+            return True
+        if principal.deputy_id and principal.has(Role.deputy) and principal.deputy_id in update.deputies:
+            self.case_ids.add(update.case_id)  # follow the case even if a later event names other deputies
+            return True
+        if (
+            principal.has(Role.agency_officer)
+            and principal.organisation
+            and update.organisation == principal.organisation
+        ):
+            self.case_ids.add(update.case_id)
+            return True
+        return False
+
+    def offer(self, update: CaseUpdate | None) -> None:
+        try:
+            self.queue.put_nowait(update)
+        except asyncio.QueueFull:
+            self.overflowed = True  # the stream ends with `overflow`; the client reconnects and reloads
+
+
+class LiveHub:
+    """One NATS connection per gateway process, fanning case events out to the open streams."""
+
+    def __init__(self, nats_url: str, queue_size: int = 200) -> None:
+        self.nats_url = nats_url
+        self.queue_size = queue_size
+        self.subscribers: set[Subscriber] = set()
+        self.nc: Client | None = None
+        self.ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._connect(), name="live-nats")
+
+    async def _connect(self) -> None:
+        delay = 0.2
+        while self.nc is None:
+            try:
+                self.nc = await nats.connect(
+                    self.nats_url,
+                    allow_reconnect=True,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    connect_timeout=2,
+                    name="gateway-live",
+                    error_cb=self._on_error,
+                )
+            except Exception as error:
+                log.warning("live updates: NATS at %s not reachable yet: %s", self.nats_url, error)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        await self.nc.subscribe(SUBJECT, cb=self._on_message)
+        self.ready.set()
+
+    async def _on_error(self, error: Exception) -> None:
+        log.warning("live updates: NATS: %s", error or type(error).__name__)
+
+    async def stop(self) -> None:
+        for subscriber in list(self.subscribers):
+            subscriber.offer(None)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self.nc is not None:
+            with contextlib.suppress(Exception):
+                await self.nc.close()
+
+    @property
+    def connected(self) -> bool:
+        return self.nc is not None and self.nc.is_connected
+
+    async def _on_message(self, message: Msg) -> None:
+        try:
+            update = update_of(json.loads(message.data))
+        except (ValueError, TypeError):
+            log.warning("live updates: an event on %s is not JSON", message.subject)
+            return
+        if update is None:
+            return
+        for subscriber in list(self.subscribers):
+            if subscriber.wants(update):
+                subscriber.offer(update)
+
+    def subscribe(self, principal: Principal | None, case_ids: set[str]) -> Subscriber:
+        subscriber = Subscriber(principal, case_ids, asyncio.Queue(self.queue_size))
+        self.subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+
+
+def _sse(event: str, data: dict[str, Any], event_id: str | None = None) -> bytes:
+    lines = [f"id: {event_id}"] if event_id else []
+    lines += [f"event: {event}", "data: " + json.dumps(data, ensure_ascii=False, separators=(",", ":"))]
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+async def _stream(
+    hub: LiveHub, subscriber: Subscriber, expires_at: datetime | None, heartbeat: float
+) -> AsyncIterator[bytes]:
+    try:
+        yield b"retry: 3000\n\n"
+        yield _sse("ready", {"cases": len(subscriber.case_ids), "nats": hub.connected})
+        while True:
+            timeout = heartbeat
+            if expires_at is not None:
+                left = (expires_at - datetime.now(UTC)).total_seconds()
+                if left <= 0:
+                    yield _sse("expired", {"detail": "The access token expired; reconnect with a fresh one."})
+                    return
+                timeout = min(timeout, left)
+            try:
+                update = await asyncio.wait_for(subscriber.queue.get(), timeout)
+            except TimeoutError:
+                yield b": keepalive\n\n"
+                continue
+            if update is None:
+                yield _sse("closing", {"detail": "The gateway is stopping; reconnect shortly."})
+                return
+            yield _sse("case", update.public(), update.event_id)
+            if subscriber.overflowed:
+                yield _sse("overflow", {"detail": "Updates came faster than they could be sent; reload."})
+                return
+    finally:
+        hub.unsubscribe(subscriber)
+
+
+class CaseLookup:
+    """Asks case intake (through the pooled client, with the caller's own token) which cases are theirs."""
+
+    def __init__(self, proxy: ServiceProxy) -> None:
+        self.proxy = proxy
+
+    def _headers(self, token: str | None) -> dict[str, str]:
+        headers = {REQUEST_ID_HEADER: request_id_var.get() or ""}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+    async def _get(self, path: str, token: str | None) -> tuple[int, Any]:
+        assert self.proxy.session is not None
+        url = self.proxy.urls["case-intake"] + path
+        try:
+            async with self.proxy.session.get(url, headers=self._headers(token)) as answer:
+                return answer.status, (await answer.json() if answer.status == 200 else None)
+        except Exception as error:
+            log.warning("live updates: case intake unavailable: %r", error)
+            return 503, None
+
+    async def own_cases(self, token: str) -> set[str]:
+        status, body = await self._get("/cases?limit=200", token)
+        return {item["id"] for item in body["items"]} if status == 200 else set()
+
+    async def readable(self, case_id: str, token: str | None) -> bool:
+        return token is not None and (await self._get(f"/cases/{case_id}", token))[0] == 200
+
+    async def by_tracking_code(self, code: str) -> str | None:
+        status, body = await self._get(f"/cases/track/{code}", None)
+        return body["id"] if status == 200 else None
+
+
+def install(app, hub: LiveHub, proxy: ServiceProxy, heartbeat: float) -> None:  # type: ignore[no-untyped-def]
+    router = APIRouter(tags=["live"])
+    lookup = CaseLookup(proxy)
+
+    @router.get(
+        "/api/live",
+        operation_id="live-stream",
+        summary="Live case updates (Server-Sent Events)",
+        response_class=StreamingResponse,
+        responses={
+            200: {"description": "An event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+            **responses(401, 422),
+        },
+    )
+    async def live(
+        request: Request,
+        access_token: Annotated[str | None, Query(max_length=4096, description="When no header can be sent")] = None,
+        case: Annotated[list[str], Query(max_length=20, description="Case ids of the caller's to follow")] = [],  # noqa: B006
+        track: Annotated[list[str], Query(max_length=10, description="Tracking codes to follow, no sign-in")] = [],  # noqa: B006
+    ) -> StreamingResponse:
+        """Case events as they happen, filtered for the caller and stripped of personal data.
+
+        A deputy gets the cases of their grids, an agency officer those referred to their organisation,
+        the office and station staff all, a villager their own; anyone can follow tracking codes. Events:
+        `ready`, `case` (with `id:` = event id), `expired` (reconnect with a fresh token), `closing`,
+        `overflow`; a comment line every 15 s keeps proxies from closing the stream.
+        """
+        token = access_token
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            token = header[7:].strip()
+        principal, expires_at = None, None
+        if token:
+            principal, claims = request.app.state.gateway.verifier.verify_claims(token)
+            expires_at = datetime.fromtimestamp(claims["exp"], UTC)
+        elif not track:
+            raise Unauthorized("Sign in, or name the tracking codes to follow.")
+        if any(not _matches(TRACKING_CODE, code) for code in track) or any(not _matches(CASE_ID, i) for i in case):
+            raise Unprocessable("case must be case ids and track tracking codes (SS-YYMM-NNNNN).")
+        case_ids = await _initial_cases(lookup, principal, token, case, track)
+        subscriber = hub.subscribe(principal, case_ids)
+        return StreamingResponse(
+            _stream(hub, subscriber, expires_at, heartbeat),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"},
+        )
+
+    app.include_router(router)
+
+
+def _matches(pattern: str, value: str) -> bool:
+    return re.fullmatch(pattern, value) is not None
+
+
+async def _initial_cases(
+    lookup: CaseLookup, principal: Principal | None, token: str | None, case: list[str], track: list[str]
+) -> set[str]:
+    case_ids: set[str] = set()
+    if principal is not None and principal.has(Role.villager):
+        case_ids |= await lookup.own_cases(token or "")
+    for case_id in case:
+        if case_id not in case_ids and await lookup.readable(case_id, token):
+            case_ids.add(case_id)
+    for code in track:
+        if (case_id := await lookup.by_tracking_code(code)) is not None:
+            case_ids.add(case_id)
+    return case_ids

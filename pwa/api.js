@@ -1,0 +1,148 @@
+// Reads through the gateway, the signed-in session, and the grid "atlas" that lets villagers pick a place offline.
+const Q = self.ddgQueue;
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super((problem && (problem.detail || problem.title)) || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+export class OfflineError extends Error {}
+
+/** JSON in, JSON out; rejects with OfflineError (no network, timeout) or ApiError (problem+json). */
+export async function request(method, url, { body, auth = false, timeout = 20000 } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (auth) {
+    const session = await Q.getSession();
+    if (session) headers.Authorization = 'Bearer ' + session.token;
+  }
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeout);
+  try {
+    let response;
+    try {
+      response = await fetch(url, {
+        method, headers, signal: controller.signal, credentials: 'same-origin',
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new OfflineError(String(error));
+    }
+    if (response.headers.get('X-DDG-Offline')) throw new OfflineError('offline, nothing cached');
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new ApiError(response.status, data);
+    if (data === null) throw new OfflineError('unreadable answer');
+    return { data, cachedAt: response.headers.get('X-DDG-Cached-At') };
+  } catch (error) {
+    if (error.name === 'AbortError') throw new OfflineError('timeout');
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/* ---- session ---- */
+
+export async function signIn(username, password) {
+  const { data } = await request('POST', '/api/auth/login', { body: { username, password } });
+  const claims = Q.decodeToken(data.access_token) || {};
+  const session = {
+    token: data.access_token, subject: claims.sub || null, name: data.name, roles: data.roles,
+    deputyId: data.deputy_id, expiresAt: Date.now() + data.expires_in * 1000,
+  };
+  await forgetReads();
+  await Q.setSession(session);
+  return session;
+}
+
+export async function signOut() {
+  await Q.clearSession();
+  await forgetReads();
+}
+
+/** Cached API reads may hold one person's inbox: drop them when who is signed in changes. */
+async function forgetReads() {
+  if (!self.caches) return;
+  for (const name of await caches.keys()) {
+    if (name.startsWith('ddg-api')) await caches.delete(name);
+  }
+}
+
+/** The subject to file as: the signed-in user while the session is good, else anonymous (null). */
+export async function filingSubject() {
+  const session = await Q.getSession();
+  return Q.sessionUsable(session) ? session.subject : null;
+}
+
+/* ---- grid atlas: every township, village and group as [id, name, level letter, parent id] ---- */
+
+const ATLAS_KEY = 'ddg.atlas.v1';
+const ATLAS_FRESH_MS = 24 * 3600 * 1000; // younger: the pickers use it without asking the network
+const ATLAS_REFRESH_MS = 7 * 24 * 3600 * 1000; // older: download it again (about 65 KB of JSON, 8 KB gzipped)
+const LEVELS = ['township', 'village', 'group'];
+
+function readAtlas() {
+  try {
+    const atlas = JSON.parse(localStorage.getItem(ATLAS_KEY));
+    return atlas && Array.isArray(atlas.items) ? atlas : null;
+  } catch (error) {
+    return null;
+  }
+}
+
+const fresh = (atlas, age = ATLAS_FRESH_MS) => atlas && Date.now() - atlas.at < age;
+
+/** Keep a copy of the whole grid tree (a few KB) so that a place can be chosen with no network. */
+export async function warmAtlas() {
+  const atlas = readAtlas();
+  if (fresh(atlas, ATLAS_REFRESH_MS) || !navigator.onLine) return atlas;
+  const items = [];
+  for (const level of LEVELS) {
+    for (let offset = 0; ;) {
+      const { data, cachedAt } = await request('GET', `/api/grid/grids?level=${level}&limit=200&offset=${offset}`);
+      if (cachedAt) return atlas; // offline after all: keep what we have
+      for (const grid of data.items) items.push([grid.id, grid.name, level[0], grid.parent_id || null]);
+      offset += data.items.length;
+      if (!data.items.length || offset >= data.total) break;
+    }
+  }
+  const next = { at: Date.now(), items };
+  try { localStorage.setItem(ATLAS_KEY, JSON.stringify(next)); } catch (error) { /* full: use the network */ }
+  return next;
+}
+
+export function atlasReady() {
+  return Boolean(readAtlas());
+}
+
+function fromAtlas(atlas, level, parentId) {
+  return atlas.items.filter((item) => item[2] === level[0] && item[3] === (parentId || null))
+    .map(([id, name]) => ({ id, name }));
+}
+
+/** The grids of `level` under `parentId` (townships: no parent): the atlas when fresh, else the network. */
+export async function gridChildren(level, parentId) {
+  const atlas = readAtlas();
+  if (fresh(atlas)) return fromAtlas(atlas, level, parentId);
+  const parent = parentId ? `&parent_id=${encodeURIComponent(parentId)}` : '';
+  try {
+    const { data } = await request('GET', `/api/grid/grids?level=${level}&limit=200${parent}`);
+    return data.items.map(({ id, name }) => ({ id, name }));
+  } catch (error) {
+    if (atlas && error instanceof OfflineError) return fromAtlas(atlas, level, parentId);
+    throw error;
+  }
+}
+
+/** The names of a group and its village and township, from the atlas (for the lists on the home screen). */
+export function placeNames(groupId) {
+  const atlas = readAtlas();
+  if (!atlas) return [];
+  const byId = new Map(atlas.items.map((item) => [item[0], item]));
+  const names = [];
+  for (let item = byId.get(groupId); item; item = item[3] ? byId.get(item[3]) : null) names.unshift(item[1]);
+  return names;
+}

@@ -1,0 +1,107 @@
+/* Service worker.
+ * - App shell: a versioned cache, filled on install, served cache-first (bump VERSION to ship a new shell).
+ * - GET /api/...: network-first; a successful answer is kept, and served (marked X-DDG-Cached-At) when the
+ *   network fails or is too slow. Nothing else under /api/ is touched: writes go through the page's queue
+ *   and are never cached.
+ * - Background Sync "ddg-queue": replays the offline queue (queue.js, shared with the page).
+ */
+importScripts('/queue.js');
+
+const VERSION = '2026-11-26.1';
+const SHELL_CACHE = `ddg-shell-${VERSION}`;
+const API_CACHE = 'ddg-api-v1';
+const SHELL = [
+  '/index.html', '/styles.css', '/app.js', '/ui.js', '/i18n.js', '/i18n/zh-CN.js', '/api.js', '/queue.js',
+  '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png',
+];
+const APP_ROUTES = /^\/(?:$|file\/|sent\/|track(?:\/|$)|deputy$)/;
+const STATIC_FILE = /\.(?:js|css|png|svg|webmanifest|ico)$/;
+const API_PATIENCE_MS = 8000; // with a saved copy at hand, a slower network answer is not worth the wait
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    // First install: the page has just fetched these files, so the HTTP cache answers (no second download).
+    // An upgrade: go to the server, so that a week-old HTTP-cached file never enters the new version.
+    const upgrading = (await caches.keys()).some((name) => name.startsWith('ddg-shell-') && name !== SHELL_CACHE);
+    const cache = await caches.open(SHELL_CACHE);
+    await cache.addAll(SHELL.map((url) => new Request(url, { cache: upgrading ? 'reload' : 'default' })));
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith('ddg-shell-') && name !== SHELL_CACHE) await caches.delete(name);
+    }
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  if (request.method !== 'GET') return; // writes go to the network untouched
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith('/api/')) {
+    if (!url.pathname.startsWith('/api/auth/')) event.respondWith(networkFirst(event));
+    return;
+  }
+  if (request.mode === 'navigate') {
+    if (APP_ROUTES.test(url.pathname) || url.pathname === '/index.html') event.respondWith(appShell(request));
+    return;
+  }
+  if (STATIC_FILE.test(url.pathname) && url.pathname !== '/sw.js') event.respondWith(cacheFirst(event));
+});
+
+async function appShell(request) {
+  const cached = await caches.match('/index.html', { cacheName: SHELL_CACHE });
+  return cached || fetch(request);
+}
+
+async function cacheFirst(event) {
+  const cache = await caches.open(SHELL_CACHE);
+  const cached = await cache.match(event.request);
+  if (cached) return cached;
+  const response = await fetch(event.request, { cache: 'no-cache' });
+  if (response.ok && response.type === 'basic') event.waitUntil(cache.put(event.request, response.clone()));
+  return response;
+}
+
+async function stamped(response) {
+  const headers = new Headers(response.headers);
+  headers.set('X-DDG-Cached-At', new Date().toISOString());
+  return new Response(await response.blob(), { status: response.status, statusText: response.statusText, headers });
+}
+
+function offline() {
+  const body = { title: 'Offline', status: 503, detail: 'There is no network and no saved copy of this.' };
+  return new Response(JSON.stringify(body), {
+    status: 503, headers: { 'Content-Type': 'application/problem+json', 'X-DDG-Offline': '1' },
+  });
+}
+
+async function networkFirst(event) {
+  const cache = await caches.open(API_CACHE);
+  const cached = await cache.match(event.request);
+  const network = fetch(event.request).then((response) => {
+    if (response.ok) event.waitUntil(stamped(response.clone()).then((copy) => cache.put(event.request, copy)));
+    return response;
+  });
+  event.waitUntil(network.catch(() => null)); // let a slow answer still refresh the saved copy
+  try {
+    if (!cached) return await network;
+    const patience = new Promise((resolve, reject) => { setTimeout(() => reject(new Error('slow')), API_PATIENCE_MS); });
+    return await Promise.race([network, patience]);
+  } catch (error) {
+    return cached || offline();
+  }
+}
+
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'ddg-queue') return;
+  event.waitUntil(self.ddgQueue.replay({ force: true }).then((summary) => {
+    // Rejecting asks the browser to try this sync again later, with its own back-off.
+    if (summary && summary.offline) throw new Error('still offline');
+  }));
+});

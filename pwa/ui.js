@@ -1,0 +1,64 @@
+// Small DOM helpers shared by the screens: no innerHTML, user text always goes in as text.
+import { lang, t } from './i18n.js';
+
+/** h('p', {class: 'x', onclick: fn}, 'text', child, [more]) -> an element. */
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value == null || value === false) continue;
+    if (key === 'class') el.className = value;
+    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else if (key === 'value' || key === 'checked') el[key] = value;
+    else el.setAttribute(key, value === true ? '' : value);
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child == null || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : String(child));
+  }
+}
+
+/** A link handled by the app's router. */
+export const link = (href, props, ...children) => h('a', { href, 'data-link': true, ...props }, ...children);
+
+/** Date and time in Asia/Shanghai, whatever the phone's own time zone. */
+export function formatTime(iso) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  // zh-CN: 2026年11月27日 02:37; en: 27 Nov 2026, 02:37
+  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'zh-CN', {
+    timeZone: 'Asia/Shanghai', year: 'numeric', month: lang === 'en' ? 'short' : 'long', day: 'numeric',
+    hour: '2-digit', minute: '2-digit', hour12: false,
+  }).format(date);
+}
+
+/** A screen: its heading (focused after navigation, for screen readers) and its content. */
+export function screen(title, ...content) {
+  return h('section', { class: 'screen' }, h('h1', { tabindex: '-1' }, title), ...content);
+}
+
+export function stepper(n) {
+  return h('p', { class: 'stepper' }, h('span', { class: 'dots', 'aria-hidden': 'true' },
+    [1, 2, 3, 4].map((i) => h('span', { class: i <= n ? 'dot on' : 'dot' }))), t('file.step', { n }));
+}
+
+export function notice(kind, ...content) {
+  return h('div', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : null }, ...content);
+}
+
+/** A label from the catalogue, or the raw value when the catalogue has none (a status added later). */
+export function label(prefix, value) {
+  const text = t(`${prefix}.${value}`);
+  return text === `${prefix}.${value}` ? value : text;
+}
+
+export function shorten(text, length) {
+  const value = String(text || '').replace(/\s+/g, ' ').trim();
+  return value.length > length ? value.slice(0, length) + '…' : value;
+}

@@ -1,0 +1,147 @@
+"""People's mediation (人民调解) of disputes: sessions with their record, the written agreement, the follow-up of
+its performance and the optional judicial confirmation (司法确认) within 30 days of the agreement."""
+
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.case_intake import logic
+from services.case_intake.logic import Actor, Who
+from services.case_intake.models import Case, MediationSession
+from services.case_intake.runtime import CaseRuntime
+from services.case_intake.schemas import (
+    ConfirmationBody,
+    MediationCreate,
+    MediationOutcome,
+    MediationRead,
+    PerformanceBody,
+)
+from shared.events.catalogue import DisputeMediated
+from shared.pagination import PageParams, paginate
+from shared.problems import Conflict, NotFound, Unprocessable
+
+CONFIRMATION_DAYS = 30
+OUTCOME_WORDS = {
+    MediationOutcome.agreement: "an agreement was reached",
+    MediationOutcome.no_agreement: "no agreement was reached",
+    MediationOutcome.adjourned: "it will continue another day",
+}
+
+
+def _mediator(who: Who) -> Actor:
+    logic.require(who, Actor.handler, Actor.staff, doing="keep this dispute's mediation file")
+    return logic.standing_for_note(who, Actor.handler, Actor.staff)
+
+
+def _check_outcome(data: MediationCreate) -> None:
+    if (data.outcome is MediationOutcome.agreement) != (data.agreement is not None):
+        raise Unprocessable("An agreement comes with the outcome 'agreement', and only with it.", field="agreement")
+
+
+async def record_session(
+    session: AsyncSession, runtime: CaseRuntime, case: Case, who: Who, data: MediationCreate
+) -> MediationSession:
+    actor = _mediator(who)
+    if case.kind != "dispute":
+        raise Conflict("Only a dispute is mediated.", current_status=case.status)
+    if case.status not in ("mediating", "escalated"):
+        raise Conflict(f"The case is {case.status}; start mediation first.", current_status=case.status)
+    _check_outcome(data)
+    now = logic.now_of(runtime)
+    agreement = data.agreement.model_dump(mode="json") if data.agreement else None
+    mediation = MediationSession(
+        id=str(uuid.uuid4()),
+        case_id=case.id,
+        held_on=data.held_on,
+        place=data.place,
+        parties=[party.model_dump() for party in data.parties],
+        mediator_deputy_ids=sorted(set(data.mediator_deputy_ids)),
+        record=data.record,
+        outcome=data.outcome,
+        agreement=agreement,
+        perform_by=data.agreement.perform_by if data.agreement else None,
+        created_by=who.subject,
+        created_at=now,
+    )
+    session.add(mediation)
+    words = f"A mediation session was held on {data.held_on}: {OUTCOME_WORDS[data.outcome]}"
+    logic.note(session, case, "mediation_session", who, actor, words, now)
+    reached = data.agreement is not None and data.agreement.signed_by_all
+    payload = DisputeMediated(
+        case_id=case.id,
+        grid_id=case.grid_id,
+        mediator_deputy_ids=mediation.mediator_deputy_ids,
+        agreement_reached=reached,
+        at=now,
+    )
+    await runtime.emit(session, payload, subject=case.id)
+    return mediation
+
+
+async def get_session(session: AsyncSession, case: Case, mediation_id: str) -> MediationSession:
+    mediation = await session.get(MediationSession, mediation_id)
+    if mediation is None or mediation.case_id != case.id:
+        raise NotFound(f"No mediation session {mediation_id} in this case.")
+    return mediation
+
+
+def _agreement_date(mediation: MediationSession) -> date:
+    if not mediation.agreement:
+        raise Conflict("This session ended without an agreement.")
+    return mediation.held_on
+
+
+async def record_performance(
+    session: AsyncSession,
+    runtime: CaseRuntime,
+    case: Case,
+    mediation: MediationSession,
+    who: Who,
+    data: PerformanceBody,
+) -> MediationSession:
+    """The follow-up: was the agreement carried out?"""
+    actor = _mediator(who)
+    _agreement_date(mediation)
+    now = logic.now_of(runtime)
+    mediation.performed, mediation.performance_note = data.performed, data.note or None
+    words = "The agreement was carried out" if data.performed else "The agreement is not carried out yet"
+    logic.note(session, case, "mediation_performance", who, actor, words, now)
+    return mediation
+
+
+async def record_confirmation(
+    session: AsyncSession,
+    runtime: CaseRuntime,
+    case: Case,
+    mediation: MediationSession,
+    who: Who,
+    data: ConfirmationBody,
+) -> MediationSession:
+    """Both parties applied to the court for judicial confirmation, within 30 days of the agreement."""
+    actor = _mediator(who)
+    agreed_on = _agreement_date(mediation)
+    if not (mediation.agreement or {}).get("signed_by_all"):
+        raise Conflict("Only an agreement signed by both parties and the mediator can be confirmed by a court.")
+    if not agreed_on <= data.applied_on <= agreed_on + timedelta(days=CONFIRMATION_DAYS):
+        raise Unprocessable("Judicial confirmation is applied for within 30 days of the agreement.", field="applied_on")
+    mediation.confirmation_applied_on = data.applied_on
+    words = f"The parties applied to the court for judicial confirmation (司法确认) on {data.applied_on}"
+    logic.note(session, case, "judicial_confirmation", who, actor, words, logic.now_of(runtime))
+    return mediation
+
+
+async def list_sessions(
+    session: AsyncSession, case: Case, who: Who, params: PageParams
+) -> tuple[list[MediationSession], int]:
+    _mediator(who)
+    query = select(MediationSession).where(MediationSession.case_id == case.id)
+    return await paginate(session, query.order_by(MediationSession.held_on, MediationSession.created_at), params)
+
+
+def read_model(mediation: MediationSession) -> MediationRead:
+    read = MediationRead.model_validate(mediation)
+    if mediation.agreement:
+        read.confirmation_due_on = mediation.held_on + timedelta(days=CONFIRMATION_DAYS)
+    return read

@@ -1,0 +1,160 @@
+"""Delivery of a funded project: monthly progress, money paid out or released by finance, villagers' ratings."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.micro_funding import logic, stages
+from services.micro_funding.ledger import Entry, EntryKind
+from services.micro_funding.models import (
+    LedgerEntry,
+    Milestone,
+    ProgressReport,
+    Project,
+    Rating,
+)
+from services.micro_funding.projects import get_project, project_facts, take_step
+from services.micro_funding.schemas import (
+    DisbursementCreate,
+    ProgressCreate,
+    RatingCreate,
+    ReleaseCreate,
+)
+from shared.auth import Principal, Role
+from shared.events import catalogue as events
+from shared.problems import Conflict, Unprocessable
+from shared.service import ServiceRuntime
+
+# ---------------------------------------------------------------- delivery
+
+
+async def report_progress(
+    session: AsyncSession, runtime: ServiceRuntime, principal: Principal, project_id: str, data: ProgressCreate
+) -> ProgressReport:
+    """A monthly progress report by the project's deputy or station staff; the first one starts the project."""
+    project = await get_project(session, project_id, lock=True)
+    role = stages.authorise("start", principal, deputy_id=project.deputy_id, status=project.status)
+    if project.status not in stages.REPORTABLE:
+        raise Conflict(f"Progress is reported on funded projects in progress; this one is {project.status}.")
+    if await session.scalar(
+        select(ProgressReport.id).where(ProgressReport.project_id == project.id, ProgressReport.month == data.month)
+    ):
+        raise Conflict(f"Progress for {data.month} was already reported.")
+    await _complete_milestones(session, project.id, data.completed_milestone_ids, runtime.clock.now())
+    if project.status == "funded":
+        await take_step(session, runtime, principal, project, "start", f"first report: {data.month}")
+    report = ProgressReport(
+        id=str(uuid.uuid4()),
+        project_id=project.id,
+        month=data.month,
+        percent=data.percent,
+        note=data.note,
+        reporter=f"{role.value}:{principal.subject}"[:64],
+        at=runtime.clock.now(),
+    )
+    session.add(report)
+    project.progress_percent = data.percent
+    project.updated_at = runtime.clock.now()
+    await session.flush()
+    facts = await project_facts(session, project.id)
+    await runtime.emit(
+        session,
+        events.ProjectProgressed(
+            project_id=project.id,
+            pool_id=project.pool_id,
+            village_ids=facts["village_ids"],
+            month=data.month,
+            percent=data.percent,
+            at=report.at,
+        ),
+        subject=project.id,
+    )
+    return report
+
+
+async def _complete_milestones(session: AsyncSession, project_id: str, ids: list[str], now: datetime) -> None:
+    if not ids:
+        return
+    rows = (
+        (await session.execute(select(Milestone).where(Milestone.project_id == project_id, Milestone.id.in_(ids))))
+        .scalars()
+        .all()
+    )
+    if len(rows) != len(set(ids)):
+        raise Unprocessable("Some completed milestones are not milestones of this project.")
+    for milestone in rows:
+        milestone.done_on = milestone.done_on or now.date()
+
+
+async def _money_project(session: AsyncSession, principal: Principal, project_id: str, allowed: tuple) -> Project:
+    principal.require(Role.finance)
+    pool_id = (await get_project(session, project_id)).pool_id
+    await logic.lock_pool(session, pool_id)
+    project = await get_project(session, project_id, lock=True)
+    if project.status not in allowed:
+        raise Conflict(f"Money moves on funded projects only in {', '.join(allowed)}; this one is {project.status}.")
+    return project
+
+
+async def disburse(
+    session: AsyncSession, runtime: ServiceRuntime, principal: Principal, project_id: str, data: DisbursementCreate
+) -> LedgerEntry:
+    """Finance pays out of the project's allocation; never more than the allocation has left."""
+    principal.require(Role.finance)
+    if data.amount <= 0:
+        raise Unprocessable("A disbursement needs a positive amount.")
+    project = await _money_project(session, principal, project_id, stages.DISBURSABLE)
+    entry = Entry(EntryKind.disbursement, data.amount, project.id)
+    return await logic.post_entry(
+        session, runtime, project.pool_id, entry, actor=principal.subject, note=data.purpose, reference=data.reference
+    )
+
+
+async def release(
+    session: AsyncSession, runtime: ServiceRuntime, principal: Principal, project_id: str, data: ReleaseCreate
+) -> LedgerEntry:
+    """Finance gives unspent allocation back to the pool (all that is left when no amount is given)."""
+    principal.require(Role.finance)
+    if data.amount is not None and data.amount <= 0:
+        raise Unprocessable("Release a positive amount.")
+    project = await _money_project(session, principal, project_id, stages.RELEASABLE)
+    left = (await logic.current_books(session, project.pool_id, project.id)).balance(project.id)
+    amount = left if data.amount is None else data.amount
+    if amount <= 0:
+        raise Conflict("Nothing is left to release.")
+    entry = Entry(EntryKind.release, amount, project.id)
+    return await logic.post_entry(session, runtime, project.pool_id, entry, actor=principal.subject, note=data.note)
+
+
+async def rate(
+    session: AsyncSession, runtime: ServiceRuntime, principal: Principal, project_id: str, data: RatingCreate
+) -> Rating:
+    """A villager rates a delivered project once; the first rating opens the evaluated stage."""
+    principal.require(Role.villager)
+    project = await get_project(session, project_id, lock=True)
+    if project.status not in stages.RATEABLE:
+        raise Conflict(f"Delivered projects are rated after acceptance; this one is {project.status}.")
+    rater = principal.subject[:64]
+    if await session.scalar(select(Rating.id).where(Rating.project_id == project.id, Rating.rater == rater)):
+        raise Conflict("You already rated this project.")
+    rating = Rating(
+        id=str(uuid.uuid4()),
+        project_id=project.id,
+        rater=rater,
+        score=data.score,
+        comment=data.comment,
+        at=runtime.clock.now(),
+    )
+    session.add(rating)
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise Conflict("You already rated this project.") from error
+    project.rating_count += 1
+    project.rating_sum += data.score
+    if project.status == "accepted":
+        await take_step(session, runtime, principal, project, "evaluate")
+    return rating

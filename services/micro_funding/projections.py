@@ -1,0 +1,76 @@
+"""This service's own copies of other services' facts, fed by events: grids (to find a project's village)
+and villagers' cases (the evidence a proposal cites). Handlers run inside the consumer's inbox transaction.
+"""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.micro_funding.models import KnownCase, KnownGrid
+from shared.events.catalogue import (
+    CaseAssigned,
+    CaseSubmitted,
+    CaseTransitioned,
+    GridChanged,
+    GridCreated,
+    GridRetired,
+)
+from shared.service import ServiceRuntime
+
+
+async def on_grid_created(session: AsyncSession, _: ServiceRuntime, payload: GridCreated) -> None:
+    grid = await session.get(KnownGrid, payload.grid_id)
+    if grid is None:
+        session.add(
+            KnownGrid(
+                id=payload.grid_id,
+                code=payload.code,
+                name=payload.name,
+                level=payload.level,
+                parent_id=payload.parent_id,
+                retired=False,
+                version=0,
+            )
+        )
+
+
+async def on_grid_changed(session: AsyncSession, _: ServiceRuntime, payload: GridChanged | GridRetired) -> None:
+    """A rename or move (or retirement) newer than what is known; stale ones are dropped by `version`."""
+    grid = await session.get(KnownGrid, payload.grid_id)
+    if grid is None:
+        grid = KnownGrid(id=payload.grid_id, name="", retired=False, version=-1)
+        session.add(grid)
+    if payload.version <= grid.version:
+        return
+    grid.code, grid.level, grid.parent_id, grid.version = (
+        payload.code,
+        payload.level,
+        payload.parent_id,
+        payload.version,
+    )
+    if isinstance(payload, GridChanged):
+        grid.name = payload.name
+    else:
+        grid.retired = True
+
+
+async def on_case_routed(session: AsyncSession, _: ServiceRuntime, payload: CaseSubmitted | CaseAssigned) -> None:
+    status = "assigned" if payload.assigned_deputy_ids else "submitted"
+    await _upsert_case(
+        session, payload.case_id, payload.grid_id, payload.kind, payload.category, status, payload.submitted_at
+    )
+
+
+async def on_case_transitioned(session: AsyncSession, _: ServiceRuntime, payload: CaseTransitioned) -> None:
+    await _upsert_case(
+        session, payload.case_id, payload.grid_id, payload.kind, payload.category, payload.to_status, payload.at
+    )
+
+
+async def _upsert_case(
+    session: AsyncSession, case_id: str, grid_id: str, kind: str, category: str, status: str, at
+) -> None:  # type: ignore[no-untyped-def]
+    """Keep the newest status; an older event arriving late (a redelivery) does not overwrite it."""
+    case = await session.get(KnownCase, case_id)
+    if case is None:
+        session.add(KnownCase(id=case_id, grid_id=grid_id, kind=kind, category=category, status=status, at=at))
+    elif at >= case.at:
+        case.grid_id, case.status, case.at = grid_id, status, at

@@ -1,0 +1,335 @@
+"""Micro-project rules: reading, drafts checked against the projections, and the one way a project
+changes stage (`take_step`: authorise, check the stage, record the step, stage its event).
+
+The stages themselves live in `workflow` (review, notice, approval, closing) and `delivery` (progress,
+money, ratings). Money moves only through `logic.post_entry`, with the pool's row locked.
+"""
+
+import uuid
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.micro_funding import logic, stages
+from services.micro_funding.models import (
+    BudgetLine,
+    KnownCase,
+    KnownGrid,
+    Milestone,
+    Objection,
+    ProgressReport,
+    Project,
+    ProjectCase,
+    ProjectGrid,
+    ProjectStep,
+    Rating,
+)
+from services.micro_funding.schemas import (
+    ProjectDraft,
+    format_fen,
+)
+from shared.auth import Principal, Role
+from shared.events import catalogue as events
+from shared.pagination import PageParams, paginate
+from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
+from shared.service import ServiceRuntime
+
+STEP_EVENTS: dict[str, type[events.ProjectStepped]] = {
+    "draft": events.ProjectDrafted,
+    "submit": events.ProjectSubmitted,
+    "screen": events.ProjectScreened,
+    "deliberate": events.ProjectDeliberated,
+    "notice": events.ProjectNoticed,
+    "return": events.ProjectReturned,
+    "approve": events.ProjectApproved,
+    "start": events.ProjectStarted,
+    "accept": events.ProjectCompleted,
+    "evaluate": events.ProjectEvaluated,
+    "publish": events.ProjectPublished,
+    "reject": events.ProjectRejected,
+    "withdraw": events.ProjectWithdrawn,
+}
+CITABLE_GRID_LEVELS = ("village", "group")
+DEAD_CASE_STATUSES = ("withdrawn", "rejected", "merged")
+READERS = (Role.deputy, Role.station_staff, Role.npc_office, Role.finance, Role.agency_officer)
+
+
+# ---------------------------------------------------------------- reading
+
+
+async def get_project(session: AsyncSession, project_id: str, *, lock: bool = False) -> Project:
+    query = select(Project).where(Project.id == project_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    project = (await session.execute(query)).scalar_one_or_none()
+    if project is None:
+        raise NotFound(f"No project {project_id}.")
+    return project
+
+
+def authorise_read(principal: Principal, project: Project) -> None:
+    """Drafts are their deputy's alone; other stages are open to officials (villagers use the public page)."""
+    if project.status == "draft":
+        if not stages.is_owner(principal, project.deputy_id):
+            raise Forbidden("A draft is seen only by the deputy who wrote it.")
+        return
+    principal.require(*READERS)
+
+
+async def readable_project(session: AsyncSession, principal: Principal, project_id: str) -> Project:
+    project = await get_project(session, project_id)
+    authorise_read(principal, project)
+    return project
+
+
+async def list_projects(
+    session: AsyncSession,
+    params: PageParams,
+    principal: Principal,
+    *,
+    status: str | None = None,
+    pool_id: str | None = None,
+    village_id: str | None = None,
+    deputy_id: str | None = None,
+) -> tuple[list[Project], int]:
+    principal.require(*READERS)
+    query = select(Project).order_by(Project.updated_at.desc(), Project.id)
+    visible = Project.status != "draft"
+    if principal.deputy_id and Role.deputy in principal.roles:
+        visible = or_(visible, Project.deputy_id == principal.deputy_id)
+    query = query.where(visible)
+    if status is not None:
+        query = query.where(Project.status == status)
+    if pool_id is not None:
+        query = query.where(Project.pool_id == pool_id)
+    if deputy_id is not None:
+        query = query.where(Project.deputy_id == deputy_id)
+    if village_id is not None:
+        query = query.where(Project.id.in_(select(ProjectGrid.project_id).where(ProjectGrid.village_id == village_id)))
+    return await paginate(session, query, params)
+
+
+# ---------------------------------------------------------------- drafts
+
+
+async def _villages_of(session: AsyncSession, grid_ids: list[str]) -> dict[str, str]:
+    """Each cited grid's village (a village is its own); 422 for grids unknown, retired or of another level."""
+    grids = {
+        grid.id: grid
+        for grid in (await session.execute(select(KnownGrid).where(KnownGrid.id.in_(grid_ids)))).scalars().all()
+    }
+    bad = [grid_id for grid_id in grid_ids if grid_id not in grids or grids[grid_id].retired]
+    bad += [grid_id for grid_id, grid in grids.items() if grid.level not in CITABLE_GRID_LEVELS]
+    if bad:
+        raise Unprocessable(f"These are not known active village or group grids: {', '.join(sorted(set(bad)))}.")
+    return {
+        grid_id: grid_id if grid.level == "village" else (grid.parent_id or grid_id) for grid_id, grid in grids.items()
+    }
+
+
+async def _check_cases(session: AsyncSession, case_ids: list[str]) -> None:
+    rows = dict((await session.execute(select(KnownCase.id, KnownCase.status).where(KnownCase.id.in_(case_ids)))).all())
+    unknown = sorted(case_id for case_id in case_ids if case_id not in rows)
+    if unknown:
+        raise Unprocessable(f"These cases are not known here (yet): {', '.join(unknown)}.")
+    dead = sorted(case_id for case_id, status in rows.items() if status in DEAD_CASE_STATUSES)
+    if dead:
+        raise Unprocessable(f"These cases were withdrawn, rejected or merged: {', '.join(dead)}.")
+
+
+async def _check_draft(session: AsyncSession, data: ProjectDraft) -> tuple[int, dict[str, str]]:
+    """The budget total and the grids' villages of a valid draft; 404 for an unknown pool, 422 otherwise."""
+    pool = await logic.get_pool(session, data.pool_id)
+    if len(set(data.grid_ids)) != len(data.grid_ids) or len(set(data.case_ids)) != len(data.case_ids):
+        raise Unprocessable("Name each grid and each case once.")
+    if any(line.amount <= 0 for line in data.budget_lines):
+        raise Unprocessable("Every budget line needs a positive amount.")
+    total = sum(line.amount for line in data.budget_lines)
+    cap = logic.cap_of(pool, data.kind.value)
+    if total > cap:
+        raise Unprocessable(f"The budget {format_fen(total)} exceeds the {data.kind.value} cap {format_fen(cap)}.")
+    villages = await _villages_of(session, data.grid_ids)
+    await _check_cases(session, data.case_ids)
+    return total, villages
+
+
+async def _write_parts(session: AsyncSession, project: Project, data: ProjectDraft, villages: dict[str, str]) -> None:
+    for table in (ProjectGrid, ProjectCase, BudgetLine, Milestone):
+        await session.execute(delete(table).where(table.project_id == project.id))
+    session.add_all(ProjectGrid(project_id=project.id, grid_id=g, village_id=villages[g]) for g in data.grid_ids)
+    session.add_all(ProjectCase(project_id=project.id, case_id=case_id) for case_id in data.case_ids)
+    session.add_all(
+        BudgetLine(project_id=project.id, position=i, item=line.item, amount_fen=line.amount)
+        for i, line in enumerate(data.budget_lines)
+    )
+    session.add_all(
+        Milestone(id=str(uuid.uuid4()), project_id=project.id, position=i, title=m.title, due_on=m.due_on, done_on=None)
+        for i, m in enumerate(data.milestones)
+    )
+    await session.flush()
+
+
+def _draft_fields(data: ProjectDraft, total: int) -> dict:
+    return {
+        "pool_id": data.pool_id,
+        "kind": data.kind.value,
+        "title": data.title,
+        "description": data.description,
+        "beneficiaries": data.beneficiaries,
+        "beneficiary_count": data.beneficiary_count,
+        "budget_fen": total,
+    }
+
+
+async def create_draft(
+    session: AsyncSession, runtime: ServiceRuntime, principal: Principal, data: ProjectDraft
+) -> Project:
+    """A deputy's new proposal, in draft."""
+    principal.require(Role.deputy)
+    if not principal.deputy_id:
+        raise Forbidden("Only an account acting for a deputy may propose a project.")
+    total, villages = await _check_draft(session, data)
+    now = runtime.clock.now()
+    project = Project(
+        id=str(uuid.uuid4()),
+        deputy_id=principal.deputy_id,
+        owner=principal.subject,
+        status="draft",
+        created_at=now,
+        updated_at=now,
+        progress_percent=0,
+        rating_count=0,
+        rating_sum=0,
+        version=1,
+        **_draft_fields(data, total),
+    )
+    session.add(project)
+    await session.flush()
+    await _write_parts(session, project, data, villages)
+    await _record(session, runtime, project, "draft", None, principal.subject, Role.deputy, "")
+    return project
+
+
+async def update_draft(
+    session: AsyncSession, runtime: ServiceRuntime, principal: Principal, project_id: str, data: ProjectDraft
+) -> Project:
+    """Replace a draft's content; only its own deputy, and only while it is a draft."""
+    project = await get_project(session, project_id, lock=True)
+    if not stages.is_owner(principal, project.deputy_id):
+        raise Forbidden("Only the deputy who proposed this project may edit it.")
+    if project.status != "draft":
+        raise Conflict(f"Only a draft can be edited; this project is {project.status}.")
+    total, villages = await _check_draft(session, data)
+    for name, value in _draft_fields(data, total).items():
+        setattr(project, name, value)
+    project.updated_at = runtime.clock.now()
+    project.version += 1
+    await _write_parts(session, project, data, villages)
+    return project
+
+
+# ---------------------------------------------------------------- steps
+
+
+async def project_facts(session: AsyncSession, project_id: str) -> dict[str, list[str]]:
+    grids = (
+        await session.execute(
+            select(ProjectGrid.grid_id, ProjectGrid.village_id)
+            .where(ProjectGrid.project_id == project_id)
+            .order_by(ProjectGrid.grid_id)
+        )
+    ).all()
+    cases = (
+        await session.execute(
+            select(ProjectCase.case_id).where(ProjectCase.project_id == project_id).order_by(ProjectCase.case_id)
+        )
+    ).scalars()
+    return {
+        "grid_ids": [row.grid_id for row in grids],
+        "village_ids": sorted({row.village_id for row in grids}),
+        "case_ids": list(cases),
+    }
+
+
+async def _record(
+    session: AsyncSession,
+    runtime: ServiceRuntime,
+    project: Project,
+    action: str,
+    source: str | None,
+    actor: str,
+    role: Role,
+    note: str,
+) -> None:
+    """Write the timeline step and stage the stage's event, in the caller's transaction."""
+    now = runtime.clock.now()
+    session.add(
+        ProjectStep(
+            id=str(uuid.uuid4()),
+            project_id=project.id,
+            version=project.version,
+            from_status=source,
+            to_status=project.status,
+            actor=actor[:64],
+            role=role.value,
+            note=note,
+            at=now,
+        )
+    )
+    payload = STEP_EVENTS[action](
+        project_id=project.id,
+        pool_id=project.pool_id,
+        kind=project.kind,
+        title=project.title,
+        deputy_ids=[project.deputy_id],
+        budget=format_fen(project.budget_fen),
+        from_status=source,
+        to_status=project.status,
+        at=now,
+        note=note,
+        **await project_facts(session, project.id),
+    )
+    await runtime.emit(session, payload, subject=project.id)
+
+
+async def take_step(
+    session: AsyncSession,
+    runtime: ServiceRuntime,
+    principal: Principal,
+    project: Project,
+    action: str,
+    note: str = "",
+) -> Project:
+    """Authorise `action`, check the stage it starts from, move the project and record it."""
+    role = stages.authorise(action, principal, deputy_id=project.deputy_id, status=project.status)
+    source = project.status
+    project.status = stages.check_source(action, source)
+    project.updated_at = runtime.clock.now()
+    project.version += 1
+    await _record(session, runtime, project, action, source, principal.subject, role, note)
+    return project
+
+
+# ---------------------------------------------------------------- lists of a project
+
+
+async def list_steps(session: AsyncSession, project_id: str, params: PageParams) -> tuple[list, int]:
+    query = (
+        select(ProjectStep).where(ProjectStep.project_id == project_id).order_by(ProjectStep.version, ProjectStep.at)
+    )
+    return await paginate(session, query, params)
+
+
+async def list_objections(session: AsyncSession, project_id: str, params: PageParams) -> tuple[list, int]:
+    query = select(Objection).where(Objection.project_id == project_id).order_by(Objection.raised_at, Objection.id)
+    return await paginate(session, query, params)
+
+
+async def list_progress(session: AsyncSession, project_id: str, params: PageParams) -> tuple[list, int]:
+    query = select(ProgressReport).where(ProgressReport.project_id == project_id).order_by(ProgressReport.month)
+    return await paginate(session, query, params)
+
+
+async def list_ratings(session: AsyncSession, project_id: str, params: PageParams) -> tuple[list, int]:
+    query = select(Rating).where(Rating.project_id == project_id).order_by(Rating.at, Rating.id)
+    return await paginate(session, query, params)

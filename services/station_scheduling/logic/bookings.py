@@ -1,0 +1,183 @@
+"""Bookings: places up to the capacity, then a waitlist promoted in order; walk-ins registered at the desk.
+
+Every change takes the session's row lock first (PostgreSQL: SELECT ... FOR UPDATE; SQLite: one writer at a
+time, BEGIN IMMEDIATE), so counting the places taken and adding a booking happen as one step.
+"""
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.station_scheduling.logic.common import (
+    ACTIVE_BOOKINGS,
+    PLACE_TAKEN,
+    get_reception,
+    mask_name,
+    mask_phone,
+    now,
+)
+from services.station_scheduling.models import Booking, ReceptionRecord, ReceptionSession
+from services.station_scheduling.schemas import BookingCreate, BookingRead, FollowUpRead, WalkInCreate
+from shared.events.catalogue import BookingMade
+from shared.pagination import PageParams, paginate
+from shared.problems import Conflict, NotFound
+from shared.service import ServiceRuntime
+
+PROMOTED = "A place became free: your booking is confirmed."
+
+
+async def _taken(db: AsyncSession, session_id: str) -> int:
+    query = select(func.count()).where(Booking.session_id == session_id, Booking.status.in_(PLACE_TAKEN))
+    return (await db.execute(query)).scalar_one()
+
+
+async def _next_queue_no(db: AsyncSession, session_id: str) -> int:
+    query = select(func.coalesce(func.max(Booking.queue_no), 0)).where(Booking.session_id == session_id)
+    return (await db.execute(query)).scalar_one() + 1
+
+
+async def add_booking(
+    db: AsyncSession, runtime: ServiceRuntime, reception: ReceptionSession, status: str, **fields: object
+) -> Booking:
+    moment = now(runtime)
+    booking = Booking(
+        id=str(uuid.uuid4()),
+        session_id=reception.id,
+        status=status,
+        queue_no=await _next_queue_no(db, reception.id),
+        created_at=moment,
+        changed_at=moment,
+        **fields,
+    )
+    db.add(booking)
+    await db.flush()
+    event = BookingMade(
+        booking_id=booking.id,
+        session_id=reception.id,
+        station_id=reception.station_id,
+        kind=booking.kind,
+        status=booking.status,
+        at=moment,
+    )
+    await runtime.emit(db, event, subject=reception.id)
+    return booking
+
+
+async def book(db: AsyncSession, runtime: ServiceRuntime, session_id: str, data: BookingCreate, owner: str) -> Booking:
+    """A villager's booking: confirmed while places are left, else waitlisted (or refused when `waitlist` is off)."""
+    reception = await get_reception(db, session_id, lock=True)
+    if reception.status != "scheduled" or now(runtime) >= reception.starts_at:
+        raise Conflict("This session no longer takes bookings.")
+    mine = select(Booking.id).where(
+        Booking.session_id == session_id, Booking.owner == owner, Booking.status.in_(ACTIVE_BOOKINGS)
+    )
+    if (await db.execute(mine)).first() is not None:
+        raise Conflict("You already have a booking for this session.")
+    full = await _taken(db, session_id) >= reception.capacity
+    if full and not data.waitlist:
+        raise Conflict("The session is full.")
+    status = "waitlisted" if full else "confirmed"
+    return await add_booking(db, runtime, reception, status, kind="booked", owner=owner, topic=data.topic)
+
+
+async def walk_in(db: AsyncSession, runtime: ServiceRuntime, session_id: str, data: WalkInCreate) -> Booking:
+    """A visitor registered at the desk: they take a place, so a full session turns them away."""
+    reception = await get_reception(db, session_id, lock=True)
+    if reception.status == "cancelled":
+        raise Conflict("The session was cancelled.")
+    if await _taken(db, session_id) >= reception.capacity:
+        raise Conflict("The session is full.")
+    return await add_booking(db, runtime, reception, "attended", kind="walk_in", owner=None, **data.model_dump())
+
+
+async def get_booking(db: AsyncSession, booking_id: str) -> Booking:
+    booking = await db.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound(f"No booking {booking_id}.")
+    return booking
+
+
+async def cancel_booking(db: AsyncSession, runtime: ServiceRuntime, booking: Booking) -> Booking:
+    """Cancel a booking; a confirmed place that frees up goes to the first on the waitlist."""
+    reception = await get_reception(db, booking.session_id, lock=True)
+    await db.refresh(booking)
+    if booking.status not in ACTIVE_BOOKINGS:
+        raise Conflict(f"The booking is {booking.status}.")
+    moment = now(runtime)
+    freed = booking.status == "confirmed"
+    booking.status, booking.changed_at = "cancelled", moment
+    await db.flush()
+    if freed and reception.status == "scheduled":
+        await _promote(db, runtime, reception)
+    return booking
+
+
+async def _promote(db: AsyncSession, runtime: ServiceRuntime, reception: ReceptionSession) -> None:
+    query = (
+        select(Booking)
+        .where(Booking.session_id == reception.id, Booking.status == "waitlisted")
+        .order_by(Booking.queue_no)
+        .limit(1)
+    )
+    first = (await db.execute(query)).scalar_one_or_none()
+    if first is not None and await _taken(db, reception.id) < reception.capacity:
+        first.status, first.notice, first.changed_at = "confirmed", PROMOTED, now(runtime)
+        await db.flush()
+
+
+async def mark_attended(db: AsyncSession, booking: Booking, runtime: ServiceRuntime) -> None:
+    if booking.status not in PLACE_TAKEN:
+        raise Conflict(f"The booking is {booking.status}; only a confirmed visitor is received.")
+    booking.status, booking.changed_at = "attended", now(runtime)
+
+
+async def my_bookings(db: AsyncSession, owner: str, params: PageParams) -> tuple[list[Booking], int]:
+    query = select(Booking).where(Booking.owner == owner).order_by(Booking.created_at.desc(), Booking.id)
+    return await paginate(db, query, params)
+
+
+async def session_bookings(db: AsyncSession, session_id: str, params: PageParams) -> tuple[list[Booking], int]:
+    await get_reception(db, session_id)
+    query = select(Booking).where(Booking.session_id == session_id).order_by(Booking.queue_no)
+    return await paginate(db, query, params)
+
+
+async def _place(db: AsyncSession, booking: Booking) -> int | None:
+    if booking.status != "waitlisted":
+        return None
+    ahead = select(func.count()).where(
+        Booking.session_id == booking.session_id, Booking.status == "waitlisted", Booking.queue_no < booking.queue_no
+    )
+    return (await db.execute(ahead)).scalar_one() + 1
+
+
+async def _follow_ups(db: AsyncSession, booking: Booking) -> list[ReceptionRecord]:
+    query = (
+        select(ReceptionRecord)
+        .where(ReceptionRecord.booking_id == booking.id, ReceptionRecord.outcome == "follow_up")
+        .order_by(ReceptionRecord.recorded_at, ReceptionRecord.id)
+    )
+    return list((await db.execute(query)).scalars())
+
+
+async def describe(db: AsyncSession, booking: Booking) -> BookingRead:
+    """A booking with its waitlist place; the visitor's name and phone masked."""
+    return BookingRead(
+        id=booking.id,
+        session_id=booking.session_id,
+        kind=booking.kind,
+        topic=booking.topic,
+        status=booking.status,
+        place=await _place(db, booking),
+        notice=booking.notice,
+        visitor_name_masked=mask_name(booking.visitor_name),
+        visitor_phone_masked=mask_phone(booking.visitor_phone),
+        follow_ups=[FollowUpRead.model_validate(record) for record in await _follow_ups(db, booking)],
+        created_at=booking.created_at,
+        changed_at=booking.changed_at,
+    )
+
+
+async def describe_all(db: AsyncSession, bookings: list[Booking]) -> list[BookingRead]:
+    return [await describe(db, booking) for booking in bookings]

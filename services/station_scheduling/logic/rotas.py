@@ -1,0 +1,128 @@
+"""Rotas: a recurrence rule makes the station's reception days; each day's session takes the next deputies.
+
+Days that cannot be held (short notice, outside opening hours, too few deputies free) are skipped and listed
+on the rota with the reason; the others become ordinary scheduled sessions.
+"""
+
+import asyncio
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.station_scheduling.logic.common import SHANGHAI, dump, now
+from services.station_scheduling.logic.projections import linked_deputies, station_pool
+from services.station_scheduling.logic.recurrence import pick, reception_days
+from services.station_scheduling.logic.sessions import busy_deputies, lock_deputies, schedule
+from services.station_scheduling.logic.stations import get_station
+from services.station_scheduling.models import ReceptionSession, Rota
+from services.station_scheduling.schemas import RotaCreate, RotaRead, SessionCreate
+from shared.pagination import PageParams, paginate
+from shared.problems import NotFound, ProblemError, Unprocessable
+from shared.service import ServiceRuntime
+
+VENUE = {"mode", "place", "meeting_url"}
+
+
+@dataclass
+class Rotation:
+    """The pool in rotation order, the deputies linked to the station, and how many sessions each one took."""
+
+    pool: list[str]
+    linked: set[str]
+    served: dict[str, int] = field(default_factory=dict)
+
+
+async def create_rota(db: AsyncSession, runtime: ServiceRuntime, data: RotaCreate, created_by: str) -> Rota:
+    station = await get_station(db, data.station_id)
+    days = await asyncio.to_thread(reception_days, data.rule, data.starts_on, data.ends_on)
+    if not days:
+        raise Unprocessable("The rule gives no reception day between starts_on and ends_on.")
+    pool = list(dict.fromkeys(data.deputy_ids)) or await station_pool(db, station)
+    if len(pool) < data.deputies_per_session:
+        raise Unprocessable(f"The rotation needs at least {data.deputies_per_session} deputies; it has {len(pool)}.")
+    await lock_deputies(db, pool)
+    rota = Rota(
+        id=str(uuid.uuid4()),
+        created_by=created_by,
+        created_at=now(runtime),
+        pool=dump(pool),
+        **data.model_dump(exclude={"deputy_ids"}),
+    )
+    db.add(rota)
+    await db.flush()
+    rotation = Rotation(pool=pool, linked=await linked_deputies(db, station))
+    skipped = []
+    for day in days:
+        reason = await _schedule_day(db, runtime, rota, data, day, rotation)
+        if reason:
+            skipped.append({"day": day.isoformat(), "reason": reason})
+    rota.skipped = dump(skipped)
+    await db.flush()
+    return rota
+
+
+def _session(data: RotaCreate, starts: datetime, ends: datetime, deputies: list[str]) -> SessionCreate:
+    return SessionCreate(
+        station_id=data.station_id,
+        starts_at=starts,
+        ends_at=ends,
+        capacity=data.capacity,
+        topic=data.topic,
+        deputy_ids=deputies,
+        **data.model_dump(include=VENUE),
+    )
+
+
+async def _schedule_day(
+    db: AsyncSession, runtime: ServiceRuntime, rota: Rota, data: RotaCreate, day: date, rotation: "Rotation"
+) -> str | None:
+    """Schedule one day's session with the next deputies; the reason it was skipped, or None. A skip writes nothing."""
+    starts = datetime.combine(day, data.start_time, SHANGHAI)
+    ends = starts + timedelta(minutes=data.duration_minutes)
+    busy = await busy_deputies(db, rotation.pool, starts, ends)
+    deputies = pick(rotation.pool, data.deputies_per_session, rotation.served, busy)
+    if deputies is None:
+        return "too few deputies are free"
+    try:
+        await schedule(
+            db,
+            runtime,
+            _session(data, starts, ends, deputies),
+            rota.created_by,
+            rota_id=rota.id,
+            linked=rotation.linked,
+        )
+    except ProblemError as refusal:
+        return refusal.detail or refusal.title
+    for deputy in deputies:
+        rotation.served[deputy] = rotation.served.get(deputy, 0) + 1
+    return None
+
+
+async def get_rota(db: AsyncSession, rota_id: str) -> Rota:
+    rota = await db.get(Rota, rota_id)
+    if rota is None:
+        raise NotFound(f"No rota {rota_id}.")
+    return rota
+
+
+async def list_rotas(db: AsyncSession, params: PageParams, *, station_id: str | None = None) -> tuple[list[Rota], int]:
+    query = select(Rota).order_by(Rota.created_at.desc(), Rota.id)
+    if station_id:
+        query = query.where(Rota.station_id == station_id)
+    return await paginate(db, query, params)
+
+
+async def describe(db: AsyncSession, rota: Rota) -> RotaRead:
+    query = select(ReceptionSession.id).where(ReceptionSession.rota_id == rota.id).order_by(ReceptionSession.starts_at)
+    fields = {name: getattr(rota, name) for name in RotaRead.model_fields if hasattr(rota, name)}
+    fields.update(
+        pool=json.loads(rota.pool),
+        skipped=json.loads(rota.skipped),
+        session_ids=list((await db.execute(query)).scalars()),
+    )
+    return RotaRead.model_validate(fields)

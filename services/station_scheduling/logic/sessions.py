@@ -1,0 +1,230 @@
+"""Reception sessions: announced ahead, inside opening hours, never two places at once for one deputy."""
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.station_scheduling.logic.common import (
+    ACTIVE_BOOKINGS,
+    dump,
+    get_reception,
+    local,
+    local_label,
+    now,
+)
+from services.station_scheduling.logic.projections import linked_deputies
+from services.station_scheduling.logic.stations import get_station, opening_windows
+from services.station_scheduling.models import (
+    AgencyStaff,
+    Booking,
+    DutyDeputy,
+    KnownDeputy,
+    OpeningWindow,
+    ReceptionSession,
+    Station,
+)
+from services.station_scheduling.schemas import (
+    AgencyStaffIn,
+    SessionCreate,
+    SessionMode,
+)
+from shared.events.catalogue import SessionCancelled, SessionHeld, SessionScheduled
+from shared.problems import Conflict, Unprocessable
+from shared.service import ServiceRuntime
+
+SESSION_FIELDS = {"station_id", "mode", "place", "meeting_url", "starts_at", "ends_at", "capacity", "topic"}
+
+
+def within_hours(windows: list[OpeningWindow], starts_at: datetime, ends_at: datetime) -> bool:
+    """Whether [starts_at, ends_at) fits inside one opening window of its (Asia/Shanghai) day."""
+    start, end = local(starts_at), local(ends_at)
+    if end.date() != start.date():
+        return False
+    return any(
+        (window.weekday == start.isoweekday() or window.month_day == start.day)
+        and window.opens <= start.time()
+        and end.time() <= window.closes
+        for window in windows
+    )
+
+
+def check_notice(station: Station, starts_at: datetime, moment: datetime, short_notice_reason: str | None) -> list[str]:
+    """Sessions are announced `notice_days` ahead (3 by default); a shorter notice needs a reason and is flagged."""
+    if starts_at <= moment:
+        raise Unprocessable("A session cannot start in the past.")
+    if starts_at >= moment + timedelta(days=station.notice_days):
+        return []
+    if not short_notice_reason:
+        raise Unprocessable(
+            f"Sessions are announced at least {station.notice_days} days ahead; "
+            "give short_notice_reason to announce one later."
+        )
+    return [f"short notice: {short_notice_reason}"]
+
+
+async def lock_deputies(db: AsyncSession, deputy_ids: list[str]) -> dict[str, KnownDeputy]:
+    """The deputies, row-locked in id order so that two schedulers of one deputy take turns."""
+    query = (
+        select(KnownDeputy)
+        .where(KnownDeputy.id.in_(sorted(deputy_ids)))
+        .order_by(KnownDeputy.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    deputies = {deputy.id: deputy for deputy in (await db.execute(query)).scalars()}
+    unknown = [deputy_id for deputy_id in deputy_ids if deputy_id not in deputies]
+    if unknown:
+        raise Unprocessable(f"Unknown deputy: {', '.join(unknown)}.")
+    retired = [deputy.code for deputy in deputies.values() if deputy.status != "active"]
+    if retired:
+        raise Unprocessable(f"Not in office: {', '.join(retired)}.")
+    return deputies
+
+
+async def busy_deputies(db: AsyncSession, deputy_ids: list[str], starts_at: datetime, ends_at: datetime) -> set[str]:
+    """Those of `deputy_ids` on duty at another session (not cancelled) overlapping [starts_at, ends_at)."""
+    query = (
+        select(DutyDeputy.deputy_id)
+        .join(ReceptionSession, ReceptionSession.id == DutyDeputy.session_id)
+        .where(
+            DutyDeputy.deputy_id.in_(deputy_ids),
+            ReceptionSession.status != "cancelled",
+            ReceptionSession.starts_at < ends_at,
+            ReceptionSession.ends_at > starts_at,
+        )
+    )
+    return set((await db.execute(query)).scalars())
+
+
+async def _check(db: AsyncSession, runtime: ServiceRuntime, station: Station, data: SessionCreate) -> list[str]:
+    """Refuse what cannot be (short notice without reason, outside hours, a deputy in two places); flag the rest."""
+    warnings = check_notice(station, data.starts_at, now(runtime), data.short_notice_reason)
+    if data.mode == SessionMode.station:
+        windows = await opening_windows(db, station.id)
+        if windows and not within_hours(windows, data.starts_at, data.ends_at):
+            raise Unprocessable(
+                f"{local_label(data.starts_at)} is outside the opening hours ({station.opening_hours})."
+            )
+    deputies = await lock_deputies(db, data.deputy_ids)
+    busy = await busy_deputies(db, data.deputy_ids, data.starts_at, data.ends_at)
+    if busy:
+        names = ", ".join(sorted(deputies[deputy_id].code for deputy_id in busy))
+        raise Conflict(f"On duty elsewhere at that time: {names}.")
+    return warnings
+
+
+async def schedule(
+    db: AsyncSession,
+    runtime: ServiceRuntime,
+    data: SessionCreate,
+    created_by: str,
+    *,
+    rota_id: str | None = None,
+    linked: set[str] | None = None,
+) -> ReceptionSession:
+    """Announce a session: every check runs before anything is written, so a refusal changes nothing."""
+    station = await get_station(db, data.station_id)
+    warnings = await _check(db, runtime, station, data)
+    linked = linked if linked is not None else await linked_deputies(db, station)
+    unlinked = [deputy_id for deputy_id in data.deputy_ids if deputy_id not in linked]
+    warnings += [f"deputy {deputy_id} is not linked to the grids this station serves" for deputy_id in unlinked]
+    moment = now(runtime)
+    reception = ReceptionSession(
+        id=str(uuid.uuid4()),
+        rota_id=rota_id,
+        status="scheduled",
+        warnings=dump(warnings),
+        created_by=created_by,
+        created_at=moment,
+        **data.model_dump(include=SESSION_FIELDS),
+    )
+    db.add(reception)
+    await db.flush()
+    db.add_all([DutyDeputy(session_id=reception.id, deputy_id=d, linked=d not in unlinked) for d in data.deputy_ids])
+    db.add_all([_agency(reception.id, staff, moment) for staff in data.agency_staff])
+    await db.flush()
+    await runtime.emit(db, _scheduled_event(reception, data), subject=reception.id)
+    return reception
+
+
+def _agency(session_id: str, staff: AgencyStaffIn, moment: datetime) -> AgencyStaff:
+    return AgencyStaff(id=str(uuid.uuid4()), session_id=session_id, joined_at=moment, **staff.model_dump())
+
+
+def _scheduled_event(reception: ReceptionSession, data: SessionCreate) -> SessionScheduled:
+    return SessionScheduled(
+        session_id=reception.id,
+        station_id=reception.station_id,
+        mode=reception.mode,
+        starts_at=reception.starts_at,
+        ends_at=reception.ends_at,
+        capacity=reception.capacity,
+        topic=reception.topic,
+        deputy_ids=list(data.deputy_ids),
+        organisations=sorted({staff.organisation for staff in data.agency_staff}),
+        rota_id=reception.rota_id,
+    )
+
+
+async def duty_ids(db: AsyncSession, session_id: str) -> list[str]:
+    query = select(DutyDeputy.deputy_id).where(DutyDeputy.session_id == session_id).order_by(DutyDeputy.deputy_id)
+    return list((await db.execute(query)).scalars())
+
+
+async def cancel(db: AsyncSession, runtime: ServiceRuntime, session_id: str, reason: str) -> ReceptionSession:
+    """Cancel a scheduled session; everyone booked gets a notice on their booking, and the event names them."""
+    reception = await get_reception(db, session_id, lock=True)
+    if reception.status != "scheduled":
+        raise Conflict(f"The session is {reception.status}; only a scheduled session can be cancelled.")
+    moment = now(runtime)
+    reception.status, reception.cancel_reason, reception.cancelled_at = "cancelled", reason, moment
+    query = select(Booking).where(Booking.session_id == session_id, Booking.status.in_(ACTIVE_BOOKINGS))
+    booked = list((await db.execute(query)).scalars())
+    notice = f"The session of {local_label(reception.starts_at)} was cancelled: {reason}"
+    for booking in booked:
+        booking.status, booking.notice, booking.changed_at = "session_cancelled", notice[:500], moment
+    await db.flush()
+    event = SessionCancelled(
+        session_id=reception.id,
+        station_id=reception.station_id,
+        starts_at=reception.starts_at,
+        reason=reason,
+        deputy_ids=await duty_ids(db, reception.id),
+        booking_ids=sorted(booking.id for booking in booked),
+        at=moment,
+    )
+    await runtime.emit(db, event, subject=reception.id)
+    return reception
+
+
+async def mark_held(db: AsyncSession, runtime: ServiceRuntime, session_id: str) -> ReceptionSession:
+    reception = await get_reception(db, session_id, lock=True)
+    moment = now(runtime)
+    if reception.status != "scheduled":
+        raise Conflict(f"The session is {reception.status}.")
+    if moment < reception.starts_at:
+        raise Conflict("The session has not started yet.")
+    reception.status, reception.held_at = "held", moment
+    await db.flush()
+    event = SessionHeld(
+        session_id=reception.id,
+        station_id=reception.station_id,
+        starts_at=reception.starts_at,
+        deputy_ids=await duty_ids(db, reception.id),
+        at=moment,
+    )
+    await runtime.emit(db, event, subject=reception.id)
+    return reception
+
+
+async def join_agency_staff(
+    db: AsyncSession, runtime: ServiceRuntime, session_id: str, staff: AgencyStaffIn
+) -> ReceptionSession:
+    reception = await get_reception(db, session_id, lock=True)
+    if reception.status != "scheduled":
+        raise Conflict(f"The session is {reception.status}.")
+    db.add(_agency(reception.id, staff, now(runtime)))
+    await db.flush()
+    return reception

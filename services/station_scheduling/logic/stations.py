@@ -1,0 +1,94 @@
+"""Station rules: one main station, one station per township, area stations inside a township ("1+4+N")."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.station_scheduling.models import OpeningWindow, Station, StationGrid
+from services.station_scheduling.schemas import OpeningWindowIn, StationCreate, StationRead, StationTier
+from shared.pagination import PageParams, paginate
+from shared.problems import Conflict, NotFound, Unprocessable
+from shared.service import ServiceRuntime
+
+
+async def get_station(db: AsyncSession, station_id: str) -> Station:
+    station = await db.get(Station, station_id)
+    if station is None:
+        raise NotFound(f"No station {station_id}.")
+    return station
+
+
+async def list_stations(db: AsyncSession, params: PageParams, *, tier: str | None = None) -> tuple[list[Station], int]:
+    query = select(Station).order_by(Station.code)
+    if tier:
+        query = query.where(Station.tier == tier)
+    return await paginate(db, query, params)
+
+
+async def served_grid_ids(db: AsyncSession, station_id: str) -> list[str]:
+    query = select(StationGrid.grid_id).where(StationGrid.station_id == station_id).order_by(StationGrid.grid_id)
+    return list((await db.execute(query)).scalars())
+
+
+async def opening_windows(db: AsyncSession, station_id: str) -> list[OpeningWindow]:
+    query = select(OpeningWindow).where(OpeningWindow.station_id == station_id).order_by(OpeningWindow.id)
+    return list((await db.execute(query)).scalars())
+
+
+async def describe_station(db: AsyncSession, station: Station) -> StationRead:
+    windows = [OpeningWindowIn.model_validate(window) for window in await opening_windows(db, station.id)]
+    return StationRead.model_validate(
+        {
+            **{column: getattr(station, column) for column in StationRead.model_fields if hasattr(station, column)},
+            "served_grid_ids": await served_grid_ids(db, station.id),
+            "hours": windows,
+        }
+    )
+
+
+async def _exists(db: AsyncSession, *conditions) -> bool:  # type: ignore[no-untyped-def]
+    return (await db.execute(select(Station.id).where(*conditions).limit(1))).first() is not None
+
+
+async def _check_shape(db: AsyncSession, data: StationCreate) -> None:
+    if data.tier == StationTier.main and data.township_grid_id:
+        raise Unprocessable("The main station belongs to no township.")
+    if data.tier != StationTier.main and not data.township_grid_id:
+        raise Unprocessable(f"A {data.tier} station needs its township grid.")
+    if await _exists(db, Station.code == data.code):
+        raise Conflict(f"A station with code {data.code} exists.")
+    if data.tier == StationTier.main and await _exists(db, Station.tier == StationTier.main):
+        raise Conflict("There is already a main station.")
+    if data.tier == StationTier.township and await _exists(
+        db, Station.tier == StationTier.township, Station.township_grid_id == data.township_grid_id
+    ):
+        raise Conflict("This township already has its station.")
+
+
+async def create_station(
+    db: AsyncSession,
+    runtime: ServiceRuntime,
+    data: StationCreate,
+    *,
+    station_id: str | None = None,
+    is_demo: bool = False,
+) -> Station:
+    """Check the 1+4+N shape, then store the station with the grids it serves and its opening hours."""
+    await _check_shape(db, data)
+    fields = data.model_dump(exclude={"served_grid_ids", "hours"})
+    station = Station(id=station_id or str(uuid.uuid4()), is_demo=is_demo, created_at=datetime.now(UTC), **fields)
+    db.add(station)
+    await db.flush()
+    db.add_all([StationGrid(station_id=station.id, grid_id=grid_id) for grid_id in sorted(set(data.served_grid_ids))])
+    await set_hours(db, station, data.hours)
+    return station
+
+
+async def set_hours(db: AsyncSession, station: Station, windows: list[OpeningWindowIn]) -> Station:
+    """Replace the station's opening hours (sessions at the station must fall inside one window)."""
+    await db.execute(delete(OpeningWindow).where(OpeningWindow.station_id == station.id))
+    db.add_all([OpeningWindow(station_id=station.id, **window.model_dump()) for window in windows])
+    await db.flush()
+    return station

@@ -1,0 +1,50 @@
+"""The demo city loads once, covers every group with a deputy, heads each township with a council member,
+and its events reach the other service when the services run."""
+
+import asyncio
+from contextlib import AsyncExitStack
+
+from sqlalchemy import func, select
+
+from services.deputy.logic import seed_demo_deputies
+from services.deputy.models import KnownGrid
+from services.grid.logic import seed_demo_city
+from services.grid.models import KnownDeputy
+from shared import demo_city
+from shared.auth import Role
+from shared.migrations import package_of, upgrade
+from tests.support import eventually, start_service
+
+
+async def test_the_demo_city_loads_once_with_full_coverage_and_its_events_flow(nats_server, databases, keys):
+    settings = {name: databases.settings(name, nats_server.url, keys.public) for name in ("grid", "deputy")}
+    for name, seed in (("grid", seed_demo_city), ("deputy", seed_demo_deputies)):
+        await asyncio.to_thread(upgrade, package_of(name), settings[name])
+        assert await demo_city._seed_service(name, settings[name], seed) > 0
+        assert await demo_city._seed_service(name, settings[name], seed) == 0  # a second load changes nothing
+
+    async with AsyncExitStack() as stack:
+        grid = await start_service(stack, "grid", settings["grid"])
+        deputy = await start_service(stack, "deputy", settings["deputy"])
+        office = keys.headers(Role.npc_office)
+        report = (await grid.client.get("/coverage", headers=office)).json()
+        assert (report["groups_total"], report["groups_covered"], report["total"]) == (218, 218, 0)
+        assert report["townships_without_head"] == []
+        for township, head in demo_city.grid_heads():
+            answer = await grid.client.get("/assignments", params={"grid_id": township.id, "active": True})
+            assert [(item["deputy_id"], item["role"]) for item in answer.json()["items"]] == [(head.id, "grid_head")]
+        group = (await grid.client.get("/grids", params={"q": "湘韶村第1组"})).json()["items"][0]
+        lat, lon = group["centre_lat"], group["centre_lon"]
+        assert (await grid.client.get("/resolve", params={"lat": lat, "lon": lon})).json()["grid"]["id"] == group["id"]
+        listed = (await deputy.client.get("/deputies", params={"limit": 1})).json()
+        assert listed["total"] == 414 and listed["items"][0]["is_demo"] and listed["items"][0]["contact_phone"] is None
+
+        async def projected() -> bool:
+            async with grid.runtime.maker() as session:
+                homes = select(func.count()).select_from(KnownDeputy).where(KnownDeputy.version == 1)
+                confirmed = (await session.execute(homes)).scalar_one()
+            async with deputy.runtime.maker() as session:
+                placed = select(func.count()).select_from(KnownGrid).where(KnownGrid.township_id.is_not(None))
+                return confirmed == 414 and (await session.execute(placed)).scalar_one() == 260
+
+        await eventually(projected, timeout=30)

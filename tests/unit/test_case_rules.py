@@ -1,0 +1,117 @@
+"""The case rules without I/O: the transition table, working days, rates, and what goes public."""
+
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.case_intake.board import rates
+from services.case_intake.logic import FINAL, TRANSITIONS, Actor, mask_name, plan, scrub
+from services.case_intake.schemas import CaseStatus
+from services.case_intake.workdays import CHINA, WorkCalendar
+from shared.problems import Conflict, Forbidden
+
+# The autumn of 2026: Mid-Autumn (25-27 Sep) and National Day (1-7 Oct) off; Sunday 20 Sep and
+# Saturday 10 Oct are working days (调休).
+AUTUMN = WorkCalendar(
+    {
+        **{date(2026, 9, day): False for day in (25, 26, 27)},
+        **{date(2026, 10, day): False for day in range(1, 8)},
+        date(2026, 9, 20): True,
+        date(2026, 10, 10): True,
+    }
+)
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=CHINA)
+
+
+def test_a_day_to_accept_on_a_friday_runs_over_the_weekend():
+    assert AUTUMN.add_working_days(local(2026, 11, 27, 15), 1) == local(2026, 12, 1, 0)
+
+
+def test_a_day_to_accept_before_mid_autumn_runs_over_the_holiday_and_the_weekend():
+    assert AUTUMN.add_working_days(local(2026, 9, 24, 10), 1) == local(2026, 9, 29, 0)
+
+
+def test_five_days_to_resolve_skip_national_day_and_the_working_saturday_counts():
+    due = AUTUMN.add_working_days(local(2026, 9, 24, 10), 5)
+    assert due == local(2026, 10, 10, 0)  # 28, 29, 30 Sep, 8, 9 Oct: the end of Friday 9 October
+    assert AUTUMN.due_day(due) == date(2026, 10, 9)
+    assert AUTUMN.after_deadline(due, 1) == local(2026, 10, 11, 0)  # Saturday 10 October is a working day
+
+
+def test_a_sunday_made_a_working_day_counts():
+    assert AUTUMN.add_working_days(local(2026, 9, 19, 9), 1) == local(2026, 9, 21, 0)
+
+
+@given(
+    start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)),
+    days=st.integers(1, 25),
+)
+def test_a_deadline_is_the_end_of_a_working_day_n_working_days_on(start, days):
+    due = AUTUMN.add_working_days(start, days)
+    assert due > start
+    assert AUTUMN.is_working(AUTUMN.due_day(due))
+    assert due.astimezone(CHINA).time() == datetime.min.time()
+    assert AUTUMN.working_days_between(start, due) == days
+
+
+def test_the_table_lets_nothing_leave_a_final_state_and_only_the_office_reopens_a_closed_case():
+    for action, rule in TRANSITIONS.items():
+        for actor, states in rule.by.items():
+            assert not states & FINAL, (action, actor)
+            if CaseStatus.closed in states:
+                assert (action, actor) == ("reopen", Actor.staff)
+
+
+def test_plan_names_the_next_state_and_refuses_with_403_or_409():
+    assert plan("accept", "assigned", {Actor.handler}) == (CaseStatus.accepted, Actor.handler)
+    with pytest.raises(Forbidden):
+        plan("accept", "assigned", {Actor.filer})
+    with pytest.raises(Conflict):
+        plan("accept", "resolved", {Actor.handler})
+    with pytest.raises(Conflict):
+        plan("confirm", "closed", {Actor.filer, Actor.staff})
+    assert plan("reopen", "closed", {Actor.filer, Actor.staff}) == (CaseStatus.reopened, Actor.staff)
+
+
+def _row(status, submitted, accept_due, accepted=None, resolved=None, rating=None):  # type: ignore[no-untyped-def]
+    return SimpleNamespace(
+        status=status,
+        submitted_at=submitted,
+        accept_due_at=accept_due,
+        accepted_at=accepted,
+        resolved_at=resolved,
+        rating=rating,
+    )
+
+
+def test_rates_count_what_the_board_promises():
+    t0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
+    day = timedelta(days=1)
+    rows = [
+        _row("closed", t0, t0 + day, t0 + day / 2, t0 + 2 * day, "satisfied"),
+        _row("closed", t0, t0 + day, t0 + 2 * day, t0 + 4 * day, "unsatisfied"),
+        _row("resolved", t0, t0 + day, t0 + day / 4, t0 + 6 * day),
+        _row("assigned", t0, t0 + day),
+        _row("assigned", t0 + 9 * day, t0 + 10 * day),  # not due yet: not in the response rate
+        _row("withdrawn", t0, t0 + day),
+        _row("rejected", t0, t0 + day),
+    ]
+    figures = rates(rows, now=t0 + 5 * day)
+    assert figures["cases"] == 5 and figures["resolved"] == 3 and figures["rejected"] == 1
+    assert figures["response_rate"] == round(2 / 4, 3)
+    assert figures["resolution_rate"] == round(3 / 5, 3)
+    assert figures["satisfaction_rate"] == 0.5
+    assert figures["median_days_to_resolve"] == 4.0
+    assert rates([], now=t0)["response_rate"] is None
+
+
+def test_phone_numbers_are_masked_in_public_text_and_names_show_one_character():
+    assert scrub("请打13812345678或 0731-5566 7788") == "请打138****5678或 073*****7788"
+    assert mask_name("毛春华") == "毛**"
+    assert mask_name(None) is None

@@ -1,0 +1,117 @@
+"""Deputy rules without I/O: who sees what, masking, China days, what an event or entry counts towards."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from services.deputy import duty
+from services.deputy.api import _view, mask_name, mask_phone
+from services.deputy.schemas import EntryCreate
+from shared.auth import Principal, Role
+from shared.events.catalogue import CaseAccepted, CaseClosed, CaseReferred, CaseResolved
+
+DEPUTY = "6f1c8a52-7d0e-4c5b-9a37-2f4e1b9d0c11"
+
+
+def principal(*roles: Role, deputy_id: str | None = None) -> Principal:
+    return Principal(subject="someone", roles=frozenset(roles), deputy_id=deputy_id)
+
+
+@pytest.mark.parametrize(
+    ("caller", "single", "view"),
+    [
+        (None, True, "public"),
+        (principal(Role.villager), True, "public"),
+        (principal(Role.station_staff), True, "masked"),
+        (principal(Role.agency_officer), True, "masked"),
+        (principal(Role.deputy, deputy_id="another"), True, "masked"),
+        (principal(Role.deputy, deputy_id=DEPUTY), True, "full"),
+        (principal(Role.npc_office), True, "full"),
+        (principal(Role.npc_office), False, "masked"),  # lists are masked, even for the office
+        (principal(Role.villager, deputy_id=DEPUTY), True, "public"),  # a deputy id without the role counts nothing
+    ],
+)
+def test_who_sees_a_deputys_contact(caller, single, view):
+    assert _view(caller, DEPUTY, single=single) == view
+
+
+def test_phones_and_households_are_masked():
+    assert mask_phone("13912345678") == "139****5678"
+    assert mask_phone("12345") == "*****"
+    assert mask_phone(None) is None
+    assert mask_name("王某某户") == "王***"
+
+
+def test_a_range_of_days_is_china_days_both_included():
+    start, end = duty.day_range(date(2026, 3, 1), date(2026, 3, 31))
+    assert start == datetime(2026, 2, 28, 16, tzinfo=UTC) and end == datetime(2026, 3, 31, 16, tzinfo=UTC)
+    assert duty.year_range(2026) == duty.day_range(date(2026, 1, 1), date(2026, 12, 31))
+
+
+def step(kind: type, case_kind: str = "request"):  # type: ignore[no-untyped-def]
+    return kind(
+        case_id="c",
+        tracking_code="SS-2611-00001",
+        grid_id="g",
+        kind=case_kind,
+        category="water",
+        from_status="a",
+        to_status="b",
+        deputy_ids=["d1", "d2"],
+        at=datetime.now(UTC),
+    )
+
+
+def test_what_a_case_step_puts_on_the_record():
+    assert duty._from_transition(step(CaseAccepted)) == ("case_accepted", None, None)
+    assert duty._from_transition(step(CaseReferred)) == ("case_referred", None, None)
+    assert duty._from_transition(step(CaseResolved)) == ("case_resolved", "issues_resolved", "livelihood")
+    assert duty._from_transition(step(CaseResolved, "dispute")) == ("case_resolved", "issues_resolved", "dispute")
+    assert duty._from_transition(step(CaseClosed)) is None
+    assert duty._actors(step(CaseAccepted)) == ["d1", "d2"]  # no actor named: every routed deputy
+
+
+def test_every_kind_has_default_roles_and_entries_count_where_they_should():
+    assert {kind for kind in duty.DEFAULT_ROLES} >= {"field_visit", "household_visit", "dispute_mediated"}
+    assert duty.ENTRY_FIVE_ONE["research"] == "inspection" and duty.ENTRY_METRIC["reception"] == "visitors"
+    assert set(duty.ENTRY_FIVE_ONE.values()) | {"dispute", "household"} == set(duty.FIVE_ONES)
+
+
+def test_facts_are_tallied_per_place_and_visitors_summed():
+    rows = duty._tally(
+        [("t1", "visitors", 2, 17), ("t1", "suggestions", 3, 3), (None, "issues_resolved", 1, 1)],
+        [("t1", 4)],
+    )
+    assert rows["t1"]["visitors"] == 17 and rows["t1"]["suggestions"] == 3
+    assert rows["t1"]["households_supported"] == 4 and rows[None]["issues_resolved"] == 1
+
+
+def entry(**changes):  # type: ignore[no-untyped-def]
+    return EntryCreate.model_validate(
+        {"kind": "field_visit", "occurred_at": "2026-03-09T09:30:00+08:00", "summary": "走访", **changes}
+    )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"roles": ["mediator", "mediator"]},
+        {"roles": ["chairman"]},
+        {"occurred_at": "2026-03-09T09:30:00"},
+        {"occurred_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()},
+        {"location": {"lat": 91, "lon": 0}},
+        {"photos": ["x"] * 10},
+        {"summary": ""},
+        {"notes": "a\x00b"},
+    ],
+)
+def test_bad_entries_are_refused(changes):
+    with pytest.raises(ValidationError):
+        entry(**changes)
+
+
+def test_a_good_entry_keeps_its_roles_and_time():
+    made = entry(roles=["informant", "servant"], location={"lat": 27.9, "lon": 112.5})
+    assert [str(role) for role in made.roles] == ["informant", "servant"]
+    assert made.occurred_at.utcoffset() == timedelta(hours=8)
