@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models import OneTimeCode
@@ -147,8 +147,3 @@ async def check(session: AsyncSession, *, phone: str, code: str, now: datetime, 
         detail = "The code is wrong." + (f" {left} tries left." if left > 0 else " Please ask for a new code.")
         raise CodeRejected(detail, attempts_left=max(left, 0))
     row.spent_at = now
-
-
-async def codes_in_last_hour(session: AsyncSession, phone: str, now: datetime) -> int:
-    query = select(func.count()).where(OneTimeCode.phone == phone, OneTimeCode.created_at > now - timedelta(hours=1))
-    return (await session.execute(query)).scalar_one()

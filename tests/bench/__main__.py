@@ -32,6 +32,9 @@ def main(names: list[str]) -> None:
         except ModuleNotFoundError:
             continue
         print(f"--- {name}", flush=True)
+        if not hasattr(module, "run"):
+            module.main()  # prints its own figures
+            continue
         figures[name] = module.run()
         print(json.dumps(figures[name], indent=2, ensure_ascii=False), flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
