@@ -79,7 +79,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # One connection a process: SQLite has one writer anyway, and queueing for the connection in asyncio is
+        # far cheaper than connections taking turns through SQLite's busy-wait sleeps.
+        pool = {"pool_size": 1, "max_overflow": 0} if path and path != ":memory:" else {}
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine

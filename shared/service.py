@@ -101,6 +101,8 @@ class ServiceRuntime:
 
     async def readiness(self) -> dict[str, str]:
         checks = {"database": "ok", "nats": "ok" if self.bus.connected else "unavailable"}
+        if self.consumers:  # ready once the backlog of events that was waiting at start has been applied
+            checks["events"] = "ok" if all(consumer.caught_up for consumer in self.consumers) else "catching_up"
         try:
             await ping(self.engine)
         except Exception:

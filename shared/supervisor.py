@@ -116,7 +116,7 @@ class Stack:
             self.start_service(name)
         self._start_gateway()
         for port in self.service_ports.values():
-            wait_for_http(f"http://127.0.0.1:{port}/healthz")
+            wait_for_http(f"http://127.0.0.1:{port}/readyz", timeout=90)  # projections caught up
         wait_for_http(f"{self.gateway_url}/healthz")
 
     def _ensure_keys(self) -> None:

@@ -113,6 +113,7 @@ class DurableConsumer:
         self.name = name
         self.stream = stream
         self.handlers = handlers
+        self.caught_up = False
         self.context = context
         self.max_deliver = max_deliver
         self.nak_delay = nak_delay
@@ -124,6 +125,7 @@ class DurableConsumer:
             try:
                 messages = await subscription.fetch(batch=50, timeout=1)
             except nats.errors.TimeoutError:
+                self.caught_up = True  # nothing waiting: the projections have the backlog
                 continue
             except Exception as error:
                 log.warning("consumer %s on %s paused: %s", self.name, self.stream, error)

@@ -6,10 +6,12 @@
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import aiohttp
@@ -17,6 +19,7 @@ from sqlalchemy import text
 
 from shared import demo_city
 from shared.db import create_engine
+from shared.migrations import SERVICES
 from shared.supervisor import Stack, free_port, wait_for_http
 from tests.bench.load import percentile, run_load
 
@@ -122,14 +125,45 @@ def inbox_latency(stack: Stack, rate: float = 200.0, seconds: float = SECONDS) -
 
 
 def run() -> dict:
+    """On SQLite (the embedded default), and on PostgreSQL too when BENCH_DATABASE_URL names one."""
+    os.environ.setdefault("FILING_PER_MINUTE", "10000000")  # one client address files everything here
+    results = {"sqlite": _run_on(None)}
+    if url := os.environ.get("BENCH_DATABASE_URL"):
+        results["postgresql"] = _run_on(url)
+    return results
+
+
+def _run_on(database_url: str | None) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         stack = Stack(var_dir=Path(folder), gateway_port=free_port())
+        if database_url:
+            run = uuid.uuid4().hex[:6]
+            for name in (*SERVICES, "gateway"):
+                stack.database_urls[name] = database_url
+                stack.database_schemas[name] = f"bench_{run}_{name}"
         try:
             stack.start()
             time.sleep(3)  # the demo city's events reach the projections
-            return {"throughput": throughput(stack), "inbox_latency": inbox_latency(stack)}
+            return {
+                "throughput": throughput(stack),
+                "inbox_latency_200_per_s": inbox_latency(stack),
+                "inbox_latency_20_per_s": inbox_latency(stack, rate=20.0),
+            }
         finally:
             stack.stop()
+            if database_url:
+                asyncio.run(_drop_schemas(database_url, stack.database_schemas.values()))
+
+
+async def _drop_schemas(url: str, schemas) -> None:  # type: ignore[no-untyped-def]
+    import asyncpg
+
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        for schema in schemas:
+            await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await connection.close()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from shared import demo_city
-from shared.supervisor import Stack, free_port
+from shared.supervisor import Stack, free_port, wait_for_http
 from tests.support import NatsCluster
 
 SUBMISSIONS = 120
@@ -39,8 +39,9 @@ def stack(tmp_path, cluster, monkeypatch):
             system.database_schemas[name] = f"failover_{run}_{name}"
     try:
         system.start()
-        system.start_service("case_intake", replica=2)
-        system.start_service("deputy", replica=2)
+        for name in ("case_intake", "deputy"):
+            replica = system.start_service(name, replica=2)
+            wait_for_http(f"http://127.0.0.1:{system.service_ports[replica]}/readyz", timeout=60)
         yield system
     finally:
         system.stop()
