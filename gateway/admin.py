@@ -24,12 +24,11 @@ from gateway.schemas import (
 )
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.idempotency import run_idempotent
-from shared.pagination import Page, PageParams, page_params
+from shared.pagination import Page, PageDep
 from shared.problems import Forbidden, Unprocessable, responses
 from shared.types import EntityId, IdempotencyKey, text
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
-PageDep = Annotated[PageParams, Depends(page_params)]
 KeyHeader = Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")]
 ADMIN_ANSWERS = (401, 403, 422)
 

@@ -1,6 +1,10 @@
 """An injectable clock: deadlines and schedulers ask it for the time, so tests can move time."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Protocol
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""Every grid is in China: civil dates and working days are counted in Beijing time."""
 
 
 class Clock:
@@ -19,3 +23,12 @@ class MovableClock(Clock):
 
     def advance(self, delta: timedelta) -> None:
         self.current += delta
+
+
+class HasClock(Protocol):
+    clock: Clock
+
+
+def today(runtime: HasClock) -> date:
+    """The civil date in China by the runtime's clock."""
+    return runtime.clock.now().astimezone(CHINA).date()

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,3 +34,7 @@ async def paginate(session: AsyncSession, query: Select, params: PageParams) -> 
     total = (await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
     rows = (await session.execute(query.limit(params.limit).offset(params.offset))).scalars().all()
     return list(rows), total
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+"""A route's `page: PageDep` parameter: `limit` and `offset` from the query, validated."""

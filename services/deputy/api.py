@@ -1,7 +1,7 @@
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from services.deputy import duty, logic
 from services.deputy.models import Deputy, DutyRecord, InboxCase, SupportPair, tables
@@ -27,13 +27,12 @@ from services.deputy.schemas import (
 )
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, Role
 from shared.idempotency import run_idempotent
-from shared.pagination import Page, PageParams, page_params
+from shared.pagination import Page, PageDep, PageParams
 from shared.problems import Forbidden, responses
 from shared.service import RuntimeDep, SessionDep
 from shared.types import CivilDate, EntityId, IdempotencyKeyHeader, text
 
 router = APIRouter(tags=["deputy"])
-PageDep = Annotated[PageParams, Depends(page_params)]
 Year = Annotated[int, Query(ge=2000, le=2100, description="The year (China time)")]
 OFFICIALS = (Role.deputy, Role.station_staff, Role.agency_officer, Role.npc_office, Role.finance)
 OFFICE_OR_STAFF = (Role.npc_office, Role.station_staff)

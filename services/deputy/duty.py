@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deputy.logic import CHINA, get_deputy, today, update_inbox
+from services.deputy.logic import get_deputy, update_inbox
 from services.deputy.models import Deputy, DutyFact, DutyRecord, KnownGrid, SupportPair
 from services.deputy.schemas import EntryCreate, HouseholdVisitCreate, SupportPairCreate, SupportPairEnd
+from shared.clock import CHINA, today
 from shared.events.catalogue import (
     CaseAccepted,
     CaseReferred,

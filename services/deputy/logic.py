@@ -3,7 +3,7 @@ and the grid tree projected from grid events (for statistics by township and vil
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import case, delete, or_, select
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.deputy.models import Deputy, InboxCase, KnownGrid
 from services.deputy.schemas import DeputyCreate, DeputyRetire, DeputyUpdate
 from shared import demo_city
+from shared.clock import today
 from shared.events.catalogue import (
     CaseAssigned,
     CaseSubmitted,
@@ -27,15 +28,10 @@ from shared.pagination import PageParams, paginate
 from shared.problems import Conflict, NotFound, Unprocessable
 from shared.service import ServiceRuntime
 
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 CLOSED_CASE_STATUSES = ("resolved", "closed", "withdrawn", "rejected", "merged")
 PUBLIC_FIELDS = ["name", "level", "district", "council_member", "organisation", "home_grid_id"]
 PRIVATE_FIELDS = ["contact_phone", "home_lat", "home_lon"]
 Progress = Callable[[int, int], None]
-
-
-def today(runtime: ServiceRuntime) -> date:
-    return runtime.clock.now().astimezone(CHINA).date()
 
 
 # --- deputies -------------------------------------------------------------------------------------------

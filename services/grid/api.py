@@ -1,7 +1,7 @@
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from services.grid import logic
 from services.grid.models import tables
@@ -23,13 +23,12 @@ from services.grid.schemas import (
 )
 from shared.auth import CurrentPrincipal, Role
 from shared.idempotency import run_idempotent
-from shared.pagination import Page, PageParams, page_params
+from shared.pagination import Page, PageDep, PageParams
 from shared.problems import responses
 from shared.service import RuntimeDep, SessionDep
 from shared.types import EntityId, IdempotencyKeyHeader, text
 
 router = APIRouter(tags=["grid"])
-PageDep = Annotated[PageParams, Depends(page_params)]
 SearchText = Annotated[
     text(60, 1) | None,  # type: ignore[valid-type]
     Query(description="Part of the name, its pinyin or its pinyin initials ('xsc' finds 湘韶村)"),

@@ -11,7 +11,7 @@ import uuid
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import case, func, or_, select, update
@@ -23,6 +23,7 @@ from services.grid.coverage import Candidate, CandidatePool, Ranked
 from services.grid.models import Assignment, Grid, GridCase, GridChange, IndexState, KnownDeputy
 from services.grid.schemas import AssignmentCreate, AssignmentEnd, GridCreate, GridRetire, GridUpdate, LatLon
 from shared import demo_city
+from shared.clock import today
 from shared.events.catalogue import (
     AssignmentEnded,
     AssignmentStarted,
@@ -43,14 +44,8 @@ from shared.service import ServiceRuntime
 PARENT_LEVEL = {"township": None, "village": "township", "group": "village"}
 LEVEL_ORDER = {"township": 0, "village": 1, "group": 2}
 CLOSED_CASE_STATUSES = frozenset({"closed", "withdrawn", "rejected", "merged"})
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 SYSTEM = "system"
 Progress = Callable[[int, int], None]
-
-
-def today(runtime: ServiceRuntime) -> date:
-    """The civil date in China, where every grid is."""
-    return runtime.clock.now().astimezone(CHINA).date()
 
 
 # --- the tree ------------------------------------------------------------------------------------------

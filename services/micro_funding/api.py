@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from services.micro_funding import delivery, logic, projects, views, workflow
@@ -39,13 +39,12 @@ from services.micro_funding.schemas import (
 )
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, Role
 from shared.idempotency import run_idempotent
-from shared.pagination import Page, PageParams, page_params
+from shared.pagination import Page, PageDep, PageParams
 from shared.problems import responses
 from shared.service import RuntimeDep, SessionDep
 from shared.types import EntityId, IdempotencyKeyHeader
 
 router = APIRouter(tags=["funding"])
-PageDep = Annotated[PageParams, Depends(page_params)]
 ACTION = responses(401, 403, 404, 409, 422)
 
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.station_scheduling.logic import bookings, feeds, records, rotas, sessions, stations, statistics, views
 from services.station_scheduling.logic.common import get_reception
@@ -30,13 +30,12 @@ from services.station_scheduling.schemas import (
 )
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.idempotency import run_idempotent
-from shared.pagination import Page, PageParams, page_params
+from shared.pagination import Page, PageDep
 from shared.problems import Forbidden, responses
 from shared.service import RuntimeDep, SessionDep
 from shared.types import CivilDate, EntityId, IdempotencyKeyHeader
 
 router = APIRouter(tags=["station"])
-PageDep = Annotated[PageParams, Depends(page_params)]
 MANAGERS = (Role.station_staff, Role.npc_office)
 ICS = {
     200: {"description": "An iCalendar feed (RFC 5545)", "content": {"text/calendar": {"schema": {"type": "string"}}}}
