@@ -106,6 +106,7 @@ class DurableConsumer:
         context: Any = None,
         max_deliver: int = 5,
         nak_delay: float = 0.5,
+        ack_wait: float = 10.0,
     ) -> None:
         self.bus = bus
         self.maker = maker
@@ -117,6 +118,7 @@ class DurableConsumer:
         self.context = context
         self.max_deliver = max_deliver
         self.nak_delay = nak_delay
+        self.ack_wait = ack_wait  # how soon a message a dead replica had fetched goes to another
 
     async def run(self) -> None:
         await self.bus.ready.wait()
@@ -139,7 +141,7 @@ class DurableConsumer:
         config = ConsumerConfig(
             durable_name=self.name,
             ack_policy=AckPolicy.EXPLICIT,
-            ack_wait=30,
+            ack_wait=self.ack_wait,
             max_deliver=self.max_deliver + 1,
             filter_subjects=sorted(self.handlers),
         )
