@@ -50,13 +50,12 @@ from services.case_intake.schemas import (
 )
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, Role
 from shared.idempotency import run_idempotent
-from shared.pagination import Page, PageParams, page_params
+from shared.pagination import Page, PageDep
 from shared.problems import responses
 from shared.service import SessionDep, get_runtime
 from shared.types import Code, EntityId, IdempotencyKeyHeader
 
 router = APIRouter(tags=["case"])
-PageDep = Annotated[PageParams, Depends(page_params)]
 RuntimeDep = Annotated[CaseRuntime, Depends(get_runtime)]
 TrackingCode = Annotated[str, Path(pattern=r"^SS-[0-9]{4}-[0-9]{5}$")]
 FilerKey = Annotated[
@@ -129,8 +128,8 @@ async def submit_case(
     """File a case, signed in or anonymously; the answer's tracking code follows it without an account."""
 
     async def create() -> CaseCreated:
-        case, filer_key = await logic.submit_case(session, runtime, body, principal)
-        return await logic.created_model(session, case, filer_key)
+        filed, filer_key = await logic.submit_case(session, runtime, body, principal)
+        return logic.created_model(filed, filer_key)
 
     scope = f"{principal.subject if principal else 'anonymous'}:case-submit"
     return await run_idempotent(session, tables.idempotency, key=key, scope=scope, body=body, create=create)
@@ -794,7 +793,11 @@ async def list_categories(
     responses=responses(401, 403, 409, 422),
 )
 async def create_category(
-    body: CategoryCreate, session: SessionDep, principal: CurrentPrincipal, key: IdempotencyKeyHeader = None
+    body: CategoryCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
 ):  # type: ignore[no-untyped-def]
     principal.require(*STAFF)
 
@@ -802,7 +805,10 @@ async def create_category(
         return CategoryRead.model_validate(await reference.create_category(session, body))
 
     scope = f"{principal.subject}:category-create"
-    return await run_idempotent(session, tables.idempotency, key=key, scope=scope, body=body, create=create)
+    try:
+        return await run_idempotent(session, tables.idempotency, key=key, scope=scope, body=body, create=create)
+    finally:
+        runtime.reference.invalidate()
 
 
 @router.patch(
@@ -815,12 +821,14 @@ async def update_category(
     code: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,40}$")],
     body: CategoryUpdate,
     session: SessionDep,
+    runtime: RuntimeDep,
     principal: CurrentPrincipal,
 ) -> CategoryRead:
     """Relabel a category, change its resolve deadline or kinds, or retire it (`active: false`)."""
     principal.require(*STAFF)
     read = CategoryRead.model_validate(await reference.update_category(session, code, body))
     await session.commit()
+    runtime.reference.invalidate()
     return read
 
 
@@ -836,21 +844,25 @@ async def list_holidays(
 @router.put(
     "/holidays/{day}", operation_id="holiday-set", response_model=HolidayRead, responses=responses(401, 403, 422)
 )
-async def set_holiday(day: Day, body: HolidaySet, session: SessionDep, principal: CurrentPrincipal) -> HolidayRead:
+async def set_holiday(
+    day: Day, body: HolidaySet, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal
+) -> HolidayRead:
     """Set a day off, or a weekend day made a working day (调休上班). Repeating it changes nothing."""
     principal.require(*STAFF)
     read = HolidayRead.model_validate(await reference.set_holiday(session, day, body))
     await session.commit()
+    runtime.reference.invalidate()
     return read
 
 
 @router.delete(
     "/holidays/{day}", operation_id="holiday-delete", status_code=204, responses=responses(401, 403, 404, 422)
 )
-async def delete_holiday(day: Day, session: SessionDep, principal: CurrentPrincipal) -> Response:
+async def delete_holiday(day: Day, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal) -> Response:
     principal.require(*STAFF)
     await reference.delete_holiday(session, day)
     await session.commit()
+    runtime.reference.invalidate()
     return Response(status_code=204)
 
 

@@ -12,7 +12,7 @@ import secrets
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import delete, func, or_, select, update
@@ -329,23 +329,23 @@ def record(
     actor: Actor,
     reason: str,
     at: datetime,
-) -> None:
-    session.add(
-        CaseTransition(
-            id=str(uuid.uuid4()),
-            case_id=case.id,
-            seq=case.version,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            actor=who_.subject,
-            actor_role=PUBLIC_ROLE[actor],
-            actor_deputy_id=who_.deputy_id if actor is Actor.handler else None,
-            reason=reason[:500],
-            at=at,
-        )
+) -> CaseTransition:
+    step = CaseTransition(
+        id=str(uuid.uuid4()),
+        case_id=case.id,
+        seq=case.version,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=who_.subject,
+        actor_role=PUBLIC_ROLE[actor],
+        actor_deputy_id=who_.deputy_id if actor is Actor.handler else None,
+        reason=reason[:500],
+        at=at,
     )
+    session.add(step)
     case.version = (case.version or 0) + 1
+    return step
 
 
 def note(session: AsyncSession, case: Case, action: str, who_: Who, actor: Actor, reason: str, at: datetime) -> None:
@@ -376,12 +376,12 @@ async def move(
     reason: str,
     at: datetime,
     **event_fields: object,
-) -> None:
-    """Change the status by the table, put it on the timeline and stage the event."""
+) -> CaseTransition:
+    """Change the status by the table, put it on the timeline and stage the event; returns the step."""
     to, actor = plan(action, case.status, who_.actors)
     from_status = case.status
     case.status = to
-    record(
+    step = record(
         session,
         case,
         action=action,
@@ -409,6 +409,7 @@ async def move(
             **event_fields,
         )
         await runtime.emit(session, payload, subject=case.id)
+    return step
 
 
 def check(case: Case, action: str, who_: Who) -> Actor:
@@ -421,7 +422,8 @@ def now_of(runtime: CaseRuntime) -> datetime:
 
 
 async def calendar(session: AsyncSession, runtime: CaseRuntime) -> WorkCalendar:
-    return await reference.load_calendar(session, runtime.policy)
+    """The working-day calendar, from the runtime's reference cache (re-read after a short TTL)."""
+    return await runtime.reference.calendar(session, runtime.policy)
 
 
 # --- filing and routing ----------------------------------------------------------------------------------------
@@ -477,7 +479,7 @@ def _filing_standing(channel: Channel, principal: Principal | None) -> Actor:
 async def _deadlines_from(session: AsyncSession, runtime: CaseRuntime, case: Case, now: datetime) -> None:
     """Start the accept and resolve clocks of a case that has just reached its deputies."""
     days = await calendar(session, runtime)
-    category = await session.get(Category, case.category)
+    category = await runtime.reference.category(session, case.category)
     resolve_days = category.resolve_working_days if category else 5
     case.assigned_at = now
     case.accept_due_at = days.add_working_days(now, runtime.policy.accept_days(case.kind))
@@ -485,12 +487,21 @@ async def _deadlines_from(session: AsyncSession, runtime: CaseRuntime, case: Cas
     case.due_kind = "accept"
 
 
+@dataclass(frozen=True)
+class Filed:
+    """A case just filed, with what the filing wrote beside it: the answer is shaped from these, not re-read."""
+
+    case: Case
+    deputies: list[str]
+    steps: list[CaseTransition]
+
+
 async def submit_case(
     session: AsyncSession, runtime: CaseRuntime, data: CaseCreate, principal: Principal | None
-) -> tuple[Case, str | None]:
+) -> tuple[Filed, str | None]:
     """File a case; returns it and, for a filer without an account, the key that lets them act on it."""
     await _group_grid(session, data.grid_id)
-    await reference.usable_category(session, data.category, data.kind)
+    await reference.usable_category(runtime.reference, session, data.category, data.kind)
     standing = _filing_standing(data.channel, principal)
     owner = principal.subject if principal is not None and standing is Actor.filer else None
     filer_key = None if owner else secrets.token_urlsafe(24)
@@ -498,8 +509,8 @@ async def submit_case(
         principal.subject if principal else "anonymous", frozenset({standing}), principal and principal.deputy_id
     )
     fields = {**data.model_dump(), "submitted_by": owner, "filer_key_hash": hash_key(filer_key) if filer_key else None}
-    case = await open_case(session, runtime, str(uuid.uuid4()), fields, filer, CHANNEL_WORDS[data.channel])
-    return case, filer_key
+    filed = await open_case(session, runtime, str(uuid.uuid4()), fields, filer, CHANNEL_WORDS[data.channel])
+    return filed, filer_key
 
 
 async def _group_grid(session: AsyncSession, grid_id: str) -> KnownGrid:
@@ -511,13 +522,19 @@ async def _group_grid(session: AsyncSession, grid_id: str) -> KnownGrid:
 
 async def open_case(
     session: AsyncSession, runtime: CaseRuntime, case_id: str, fields: dict, filer: Who, reason: str
-) -> Case:
-    """Store a new case, put its filing on the timeline, route it, and stage case.case.submitted."""
+) -> Filed:
+    """Store a new case, put its filing on the timeline, route it, and stage case.case.submitted.
+
+    Everything is decided in memory first (routing, deadlines, the status it ends in) and written by one flush:
+    the case row is inserted with its final status, and nothing is deleted or updated after it.
+    """
     now = now_of(runtime)
     accept_days = runtime.policy.accept_days(fields["kind"])
+    tracking_code = await _unique_tracking_code(session, now)
+    deputies = await route(session, fields["grid_id"])
     case = Case(
         id=case_id,
-        tracking_code=await _unique_tracking_code(session, now),
+        tracking_code=tracking_code,
         status=S.submitted,
         submitted_at=now,
         accept_due_at=(await calendar(session, runtime)).add_working_days(now, accept_days),
@@ -526,16 +543,21 @@ async def open_case(
     )
     session.add(case)
     actor = next(iter(filer.actors))
-    record(
-        session, case, action="submit", from_status=None, to_status=S.submitted, who_=filer, actor=actor,
-        reason=reason, at=now,
-    )  # fmt: skip
-    deputies = await route(session, case.grid_id)
+    steps = [
+        record(
+            session, case, action="submit", from_status=None, to_status=S.submitted, who_=filer, actor=actor,
+            reason=reason, at=now,
+        )
+    ]  # fmt: skip
     if deputies:
-        await _assign(session, runtime, case, deputies, "route", SYSTEM, "Sent to the deputies of the grid", now)
+        steps.append(
+            await _assign(
+                session, runtime, case, deputies, "route", SYSTEM, "Sent to the deputies of the grid", now, new=True
+            )
+        )
     await session.flush()
     await runtime.emit(session, _submitted_event(case, deputies, now), subject=case.id)
-    return case
+    return Filed(case, deputies, steps)
 
 
 async def on_station_issue_raised(session: AsyncSession, runtime: CaseRuntime, payload: StationIssueRaised) -> None:
@@ -585,13 +607,20 @@ async def _assign(
     who_: Who,
     reason: str,
     now: datetime,
-) -> None:
-    """Route (system) or dispatch (office) the case to `deputies`: replaces those it had, restarts the clocks."""
+    *,
+    new: bool = False,
+) -> CaseTransition:
+    """Route (system) or dispatch (office) the case to `deputies`: replaces those it had, restarts the clocks.
+
+    `new`: the case is being filed in this transaction and has no assignees to replace.
+    Returns the step it put on the timeline.
+    """
     check(case, action, who_)
-    await session.execute(delete(CaseAssignee).where(CaseAssignee.case_id == case.id))
+    if not new:
+        await session.execute(delete(CaseAssignee).where(CaseAssignee.case_id == case.id))
     session.add_all([CaseAssignee(case_id=case.id, deputy_id=deputy_id) for deputy_id in deputies])
     await _deadlines_from(session, runtime, case, now)
-    await move(session, runtime, case, action, who_, reason, now)
+    return await move(session, runtime, case, action, who_, reason, now)
 
 
 async def route_waiting_cases(session: AsyncSession, runtime: CaseRuntime) -> None:
@@ -1021,6 +1050,25 @@ async def read_model(
     session: AsyncSession, case: Case, *, contact_visible: bool = False, by_code: bool = False
 ) -> CaseRead:
     """The case; `contact_visible` for its handlers, filer and the office; `by_code` for anyone with the code."""
+    return shape(
+        case,
+        assigned=await assignees(session, case.id),
+        supporters=await supporter_count(session, case.id),
+        steps=await timeline(session, case.id),
+        contact_visible=contact_visible,
+        by_code=by_code,
+    )
+
+
+def shape(
+    case: Case,
+    *,
+    assigned: list[str],
+    supporters: int,
+    steps: list[TransitionRead],
+    contact_visible: bool = False,
+    by_code: bool = False,
+) -> CaseRead:
     return CaseRead(
         id=case.id,
         tracking_code=case.tracking_code,
@@ -1034,8 +1082,8 @@ async def read_model(
         accept_due_at=case.accept_due_at,
         resolve_due_at=case.resolve_due_at,
         escalation_level=case.escalation_level,
-        assigned_deputy_ids=await assignees(session, case.id),
-        supporters=await supporter_count(session, case.id),
+        assigned_deputy_ids=assigned,
+        supporters=supporters,
         contact_phone_masked=mask_phone(case.contact_phone) if contact_visible else None,
         contact_name_masked=mask_name(case.contact_name) if contact_visible else None,
         resolution=case.resolution,
@@ -1044,12 +1092,17 @@ async def read_model(
         where_to_go=reference.where_to_go(case.out_of_scope),
         rating=case.rating,
         merged_into_id=case.merged_into_id,
-        timeline=await timeline(session, case.id),
+        timeline=steps,
     )
 
 
-async def created_model(session: AsyncSession, case: Case, filer_key: str | None) -> CaseCreated:
-    base = await read_model(session, case, contact_visible=True)
+def created_model(filed: Filed, filer_key: str | None) -> CaseCreated:
+    """The filing's answer, from what it wrote (a new case has no supporters yet): what GET /cases/{id} reads."""
+    steps = [
+        TransitionRead.model_validate(step).model_copy(update={"at": step.at.astimezone(UTC)})
+        for step in sorted(filed.steps, key=lambda step: step.seq)
+    ]
+    base = shape(filed.case, assigned=sorted(filed.deputies), supporters=0, steps=steps, contact_visible=True)
     return CaseCreated(**base.model_dump(), filer_key=filer_key)
 
 

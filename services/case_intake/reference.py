@@ -1,6 +1,10 @@
 """Reference data staff configure: categories (with dispute types), the holiday calendar, out-of-scope answers."""
 
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta, timezone
+from types import MappingProxyType
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -74,9 +78,71 @@ async def get_category(session: AsyncSession, code: str) -> Category:
     return category
 
 
-async def usable_category(session: AsyncSession, code: str, kind: str) -> Category:
+@dataclass(frozen=True)
+class CategoryRule:
+    """What filing needs of a category, detached from any session."""
+
+    code: str
+    active: bool
+    kinds: frozenset[str]
+    resolve_working_days: int
+
+
+class ReferenceCache:
+    """Categories and the holiday calendar in process memory: read on every filing, changed a few times a year.
+
+    This replica's own writes call `invalidate` (after their commit); another replica's are seen once `ttl`
+    seconds have passed. A load that raced an invalidation is used once but not kept.
+    """
+
+    def __init__(self, ttl: float = 30.0) -> None:
+        self.ttl = ttl
+        self._generation = 0
+        self._categories: tuple[float, Mapping[str, CategoryRule]] | None = None
+        self._holidays: tuple[float, Mapping[date, bool]] | None = None
+
+    def invalidate(self) -> None:
+        self._generation += 1
+        self._categories = self._holidays = None
+
+    def _fresh(self, entry: tuple[float, object] | None) -> bool:
+        return entry is not None and time.monotonic() - entry[0] < self.ttl
+
+    async def categories(self, session: AsyncSession) -> Mapping[str, CategoryRule]:
+        if self._categories is not None and self._fresh(self._categories):
+            return self._categories[1]
+        generation, loaded_at = self._generation, time.monotonic()
+        query = select(Category.code, Category.active, Category.kinds, Category.resolve_working_days)
+        rules = MappingProxyType(
+            {
+                row.code: CategoryRule(row.code, row.active, frozenset(row.kinds), row.resolve_working_days)
+                for row in (await session.execute(query)).all()
+            }
+        )
+        if generation == self._generation:
+            self._categories = (loaded_at, rules)
+        return rules
+
+    async def category(self, session: AsyncSession, code: str) -> CategoryRule | None:
+        return (await self.categories(session)).get(code)
+
+    async def holidays(self, session: AsyncSession) -> Mapping[date, bool]:
+        if self._holidays is not None and self._fresh(self._holidays):
+            return self._holidays[1]
+        generation, loaded_at = self._generation, time.monotonic()
+        rows = (await session.execute(select(Holiday.day, Holiday.working))).all()
+        overrides = MappingProxyType({row.day: row.working for row in rows})
+        if generation == self._generation:
+            self._holidays = (loaded_at, overrides)
+        return overrides
+
+    async def calendar(self, session: AsyncSession, policy: CasePolicy) -> WorkCalendar:
+        return WorkCalendar(await self.holidays(session), timezone(timedelta(hours=policy.utc_offset_hours)))
+
+
+async def usable_category(cache: ReferenceCache, session: AsyncSession, code: str, kind: str) -> CategoryRule:
     """The category a new case names: it must exist, be active and admit the case's kind."""
-    category = await session.get(Category, code)
+    category = await cache.category(session, code)
     if category is None or not category.active:
         raise Unprocessable(f"Unknown category {code}: choose one from /categories.", field="category")
     if kind not in category.kinds:
@@ -133,9 +199,3 @@ async def delete_holiday(session: AsyncSession, day: date) -> None:
         raise NotFound(f"{day} is not in the holiday calendar.")
     await session.delete(holiday)
     await session.flush()
-
-
-async def load_calendar(session: AsyncSession, policy: CasePolicy) -> WorkCalendar:
-    rows = (await session.execute(select(Holiday.day, Holiday.working))).all()
-    zone = timezone(timedelta(hours=policy.utc_offset_hours))
-    return WorkCalendar({row.day: row.working for row in rows}, zone)

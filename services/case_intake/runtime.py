@@ -5,11 +5,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from services.case_intake.policy import CasePolicy
+from services.case_intake.reference import ReferenceCache
 from shared.service import ServiceRuntime
 
 
 class CaseRuntime(ServiceRuntime):
-    """Adds the deadline policy and lifespan tasks (the deadline scheduler) to the common runtime."""
+    """Adds the deadline policy, lifespan tasks (the deadline scheduler) and the reference data cache."""
 
     def __init__(
         self,
@@ -21,6 +22,7 @@ class CaseRuntime(ServiceRuntime):
         super().__init__(*args, **kwargs)
         self.policy = policy or CasePolicy()
         self.background = list(background)
+        self.reference = ReferenceCache()
 
     async def start(self) -> None:
         await super().start()
