@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack
 from datetime import timedelta
 from pathlib import Path
@@ -85,17 +85,20 @@ class Databases:
         )
 
     async def drop_all(self) -> None:
-        if not self.postgres_url or not self.schemas:
-            return
-        import asyncpg
+        if self.postgres_url:
+            await drop_schemas(self.postgres_url, self.schemas)
 
-        dsn = self.postgres_url.replace("postgresql+asyncpg://", "postgresql://")
-        connection = await asyncpg.connect(dsn)
-        try:
-            for schema in self.schemas:
-                await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        finally:
-            await connection.close()
+
+async def drop_schemas(url: str, schemas: Iterable[str]) -> None:
+    """Drop the PostgreSQL schemas a test or benchmark made for its services (SQLAlchemy URL accepted)."""
+    import asyncpg
+
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        for schema in schemas:
+            await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await connection.close()
 
 
 class Keys:

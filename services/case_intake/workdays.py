@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+from shared.clock import CHINA
+
 INSTANT = timedelta(microseconds=1)
 
 

@@ -22,6 +22,7 @@ from shared.db import create_engine
 from shared.migrations import SERVICES
 from shared.supervisor import Stack, free_port, wait_for_http
 from tests.bench.load import percentile, run_load
+from tests.support import drop_schemas
 
 GROUP_ID = demo_city.stable_id("grid:" + demo_city.deputies()[0].home_grid_code)
 CASE = {"kind": "request", "category": "roads", "description": "村口的桥栏杆坏了。", "grid_id": GROUP_ID}
@@ -152,18 +153,7 @@ def _run_on(database_url: str | None) -> dict:
         finally:
             stack.stop()
             if database_url:
-                asyncio.run(_drop_schemas(database_url, stack.database_schemas.values()))
-
-
-async def _drop_schemas(url: str, schemas) -> None:  # type: ignore[no-untyped-def]
-    import asyncpg
-
-    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        for schema in schemas:
-            await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await connection.close()
+                asyncio.run(drop_schemas(database_url, stack.database_schemas.values()))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from shared import demo_city
 from shared.db import create_engine
 from shared.migrations import SERVICES
 from shared.supervisor import Stack, free_port
+from tests.support import drop_schemas
 
 
 def stack_on_test_database(tmp_path: Path, nats_url: str | None = None) -> Stack:
@@ -27,17 +28,8 @@ def stack_on_test_database(tmp_path: Path, nats_url: str | None = None) -> Stack
 
 
 def drop_test_schemas(system: Stack) -> None:
-    if not (url := os.environ.get("TEST_DATABASE_URL")):
-        return
-    import asyncpg
-
-    async def drop() -> None:
-        connection = await asyncpg.connect(url.replace("+asyncpg", ""))
-        for schema in system.database_schemas.values():
-            await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await connection.close()
-
-    asyncio.run(drop())
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        asyncio.run(drop_schemas(url, system.database_schemas.values()))
 
 
 def wait_for_routing(stack: Stack, timeout: float = 60) -> None:

@@ -27,6 +27,7 @@ from shared.auth import Principal, Role, issue_token
 from shared.db import create_engine, create_sessionmaker
 from shared.migrations import SERVICES, upgrade
 from shared.supervisor import Stack, free_port
+from tests.support import drop_schemas
 
 ISSUER = "deputies-in-the-grid"
 OFFICE_PASSWORD = "matrix-office-password"
@@ -212,19 +213,6 @@ def _stack_databases(stack: Stack) -> list[str]:
     return list(stack.database_schemas.values())
 
 
-async def _drop_schemas(schemas: list[str]) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(
-        os.environ["TEST_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
-    )
-    try:
-        for schema in schemas:
-            await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await connection.close()
-
-
 async def _add_office(settings: GatewaySettings) -> None:
     engine = create_engine(settings)
     async with create_sessionmaker(engine)() as session:
@@ -265,7 +253,7 @@ def stack(tmp_path_factory):
             else:
                 os.environ[key] = value
         if schemas:
-            asyncio.run(_drop_schemas(schemas))
+            asyncio.run(drop_schemas(os.environ["TEST_DATABASE_URL"], schemas))
 
 
 def _token(stack: Stack, role: Role, **claims: Any) -> str:
