@@ -24,7 +24,7 @@ test: $(STAMP)  ## the whole suite on SQLite; with TEST_DATABASE_URL set, the da
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "--- the database tests again, on $$TEST_DATABASE_URL"; \
-		$(BIN)/python -m pytest tests/integration tests/fault $(PYTEST_ARGS); \
+		$(BIN)/python -m pytest tests/integration tests/badinput tests/fault $(PYTEST_ARGS); \
 	fi
 
 test-e2e: $(STAMP)  ## only the browser tests (Debian's /usr/bin/chromium)

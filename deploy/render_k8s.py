@@ -95,6 +95,8 @@ def workload(name: str, target: str, env: list[dict], replicas: int = 2) -> list
 
 def service_manifests(name: str) -> list[dict]:
     env = [{"name": "SERVICE_NAME", "value": name}, {"name": "DATABASE_SCHEMA", "value": name}]
+    if name == "case_intake":  # it resolves a filed point to a grid by asking the grid service
+        env.append({"name": "GRID_URL", "value": f"http://{dns_name('grid')}:{PORT}"})
     return workload(name, f"services.{name}.app:create_app", env)
 
 

@@ -20,6 +20,7 @@ from shared.clock import Clock
 class Limits:
     signin: SlidingWindow
     filing: SlidingWindow
+    photos: SlidingWindow
     password_failures: SlidingWindow
 
     @classmethod
@@ -28,6 +29,7 @@ class Limits:
         return cls(
             signin=SlidingWindow(settings.signin_per_minute, minute, clock),
             filing=SlidingWindow(settings.filing_per_minute, minute, clock),
+            photos=SlidingWindow(settings.photos_per_minute, minute, clock),
             password_failures=SlidingWindow(settings.password_failures_per_quarter_hour, timedelta(minutes=15), clock),
         )
 

@@ -32,7 +32,10 @@ def gateway_openapi(app: FastAPI) -> dict[str, Any]:
 
 def install(app: FastAPI, settings: GatewaySettings, proxy: ServiceProxy) -> None:
     merged = MergedDocument(
-        lambda: gateway_openapi(app), proxy.urls, proxy.get_json, ttl=settings.openapi_cache_seconds
+        lambda: gateway_openapi(app),
+        list(proxy.upstreams),
+        lambda segment: proxy.get_json(segment, "/openapi.json"),
+        ttl=settings.openapi_cache_seconds,
     )
     nats_url = settings.public_nats_url or settings.nats_url
     events = asyncapi_document(nats_url)

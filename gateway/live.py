@@ -97,6 +97,9 @@ def update_of(envelope: dict[str, Any]) -> CaseUpdate | None:
     )
 
 
+NOTE_EVENT = "case.case.noted"
+
+
 @dataclass(eq=False)
 class Subscriber:
     principal: Principal | None
@@ -107,6 +110,8 @@ class Subscriber:
 
     def wants(self, update: CaseUpdate) -> bool:
         principal = self.principal
+        if update.type.startswith(NOTE_EVENT) and not (principal and principal.has(*STAFF, Role.deputy)):
+            return False  # internal notes are news only for those handling cases
         if update.case_id in self.case_ids:
             return True
         if principal is None:
@@ -254,10 +259,8 @@ class CaseLookup:
         return headers
 
     async def _get(self, path: str, token: str | None) -> tuple[int, Any]:
-        assert self.proxy.session is not None
-        url = self.proxy.urls["case-intake"] + path
         try:
-            async with self.proxy.session.get(url, headers=self._headers(token)) as answer:
+            async with self.proxy.call("case-intake", "GET", path, headers=self._headers(token)) as answer:
                 return answer.status, (await answer.json() if answer.status == 200 else None)
         except Exception as error:
             log.warning("live updates: case intake unavailable: %r", error)

@@ -4,8 +4,8 @@
   (read from case intake's own OpenAPI document, so new categories appear by themselves).
 - services/{code}.{json,xml}: one attribute, `grid_id`: the village group the matter is in.
 - POST requests.{json,xml} (form-encoded, api_key required): files a case in case intake through the
-  gateway's pooled client, channel `open311`, as the API key's integrator. lat/long cannot be resolved to
-  a grid yet, so the grid comes from attribute[grid_id] or address_id (= the grid id). Names and e-mail
+  gateway's pooled client, channel `open311`, as the API key's integrator. The place is attribute[grid_id]
+  or address_id (= the grid id), or else lat/long, which case intake resolves to a village group. Names and e-mail
   are not stored; `phone` becomes the case's contact phone, which only those handling the case see.
 - GET requests.{json,xml} and requests/{id}.{json,xml} (api_key required): the requests this key filed,
   filtered by service_request_id, service_code, status (open/closed), start_date/end_date (at most 90
@@ -36,6 +36,7 @@ from shared.logs import REQUEST_ID_HEADER, request_id_var
 PREFIX = "/open311/v2"
 PAGE = 200
 MAX_FORM_BYTES = 64 * 1024
+RETRY_AFTER_SECONDS = "5"
 
 
 class CaseIntakeClient:
@@ -46,17 +47,12 @@ class CaseIntakeClient:
         self.proxy = proxy
         self._catalogue: tuple[float, list[dict[str, Any]]] | None = None
 
-    @property
-    def base(self) -> str:
-        return self.proxy.urls["case-intake"]
-
     async def _call(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> tuple[int, Any]:
-        assert self.proxy.session is not None
         headers = {REQUEST_ID_HEADER: request_id_var.get() or "", **kwargs.pop("headers", {})}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:
-            async with self.proxy.session.request(method, self.base + path, headers=headers, **kwargs) as answer:
+            async with self.proxy.call("case-intake", method, path, headers=headers, **kwargs) as answer:
                 try:
                     body = await answer.json(content_type=None) if answer.content_length != 0 else None
                 except ValueError:
@@ -170,7 +166,10 @@ def install(app: FastAPI, gateway: Gateway, proxy: ServiceProxy) -> None:
             try:
                 return await route(request, _format(fmt))
             except Open311Error as error:
-                return fmt311.render_error(fmt, error)
+                response = fmt311.render_error(fmt, error)
+                if error.code == 503:
+                    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+                return response
             except TooManyRequests as error:
                 response = fmt311.render_error(fmt, Open311Error(429, error.detail or "Too many requests."))
                 response.headers["Retry-After"] = str(error.retry_after)
@@ -219,26 +218,12 @@ def install(app: FastAPI, gateway: Gateway, proxy: ServiceProxy) -> None:
         key = await api_key(form)
         gateway.limits.filing.hit(client_address(request.scope, gateway.trusted_proxies), "Too many requests.")
         kind, category = fmt311.parse_service_code(form.get("service_code", ""), await intake.catalogue())
-        grid_id = form.get(f"attribute[{fmt311.GRID_ATTRIBUTE}]") or form.get("address_id")
-        if not grid_id:
-            where = (
-                "lat/long"
-                if form.get("lat") or form.get("long")
-                else "address_string"
-                if form.get("address_string")
-                else ""
-            )
-            raise Open311Error(
-                400,
-                (f"{where} cannot be resolved to a grid yet; " if where else "")
-                + "send address_id or attribute[grid_id]: the id of the village group (see /api/grid/grids).",
-            )
         body: dict[str, Any] = {
             "kind": kind,
             "category": category,
             "description": form.get("description") or "",
-            "grid_id": grid_id,
             "channel": "open311",
+            **_place(form),
         }
         if form.get("phone"):
             body["contact_phone"] = form["phone"].replace(" ", "").replace("-", "")
@@ -247,7 +232,7 @@ def install(app: FastAPI, gateway: Gateway, proxy: ServiceProxy) -> None:
             headers["Idempotency-Key"] = idempotency_key
         status, case = await intake._call("POST", "/cases", token=intake.token_for(key), json=body, headers=headers)
         if status != 201:
-            raise Open311Error(400 if status == 422 else 502 if status >= 500 else status, _problem_text(case))
+            raise Open311Error(_open311_status(status), _problem_text(case))
         reply = {"service_request_id": case["id"], "service_notice": f"Tracking code {case['tracking_code']}"}
         reply["account_id"] = None
         return fmt311.render(fmt, "service_requests", "request", [reply], status=201)
@@ -352,7 +337,7 @@ REQUEST_BODY = {
                     "service_code": {"type": "string", "maxLength": 80},
                     "attribute[grid_id]": {"type": "string", "description": "The village group's grid id"},
                     "address_id": {"type": "string", "description": "Also accepted as the grid id"},
-                    "lat": {"type": "number", "description": "Not resolvable to a grid yet: send the grid id"},
+                    "lat": {"type": "number", "description": "WGS 84; used when no grid id is sent"},
                     "long": {"type": "number"},
                     "description": {"type": "string", "maxLength": 4000},
                     "phone": {"type": "string", "maxLength": 20},
@@ -390,6 +375,25 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
     201: {"description": "The request was filed (POST requests)", **_OPEN311_ANSWER},
     **{status: _OPEN311_ERRORS for status in (400, 403, 404, 413, 429, 503)},
 }
+
+
+def _place(form: dict[str, str]) -> dict[str, Any]:
+    """The grid id when sent; else the point, which case intake resolves to a village group."""
+    if grid_id := form.get(f"attribute[{fmt311.GRID_ATTRIBUTE}]") or form.get("address_id"):
+        return {"grid_id": grid_id}
+    try:
+        return {"location": {"lat": float(form["lat"]), "lon": float(form["long"])}}
+    except (KeyError, ValueError):
+        raise Open311Error(
+            400, "Send address_id or attribute[grid_id] (the village group's id, see /api/grid/grids), or lat and long."
+        ) from None
+
+
+def _open311_status(status: int) -> int:
+    """Case intake's refusal as Open311 reports it: invalid input is 400; busy stays 503; other failures 502."""
+    if status == 422:
+        return 400
+    return status if status < 500 or status == 503 else 502
 
 
 def _problem_text(problem: Any) -> str:

@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 REF_PREFIX = "#/components/schemas/"
 Fetch = Callable[[str], Awaitable[dict]]
+"""A service's OpenAPI document, by its public segment."""
 
 
 def prefix_of(segment: str) -> str:
@@ -112,9 +113,9 @@ def merge(gateway_doc: dict, services: dict[str, dict], *, unavailable: list[str
 class MergedDocument:
     """Fetches the services' documents, merges them, and keeps the result for a while."""
 
-    def __init__(self, gateway_doc: Callable[[], dict], urls: dict[str, str], fetch: Fetch, ttl: float) -> None:
+    def __init__(self, gateway_doc: Callable[[], dict], segments: list[str], fetch: Fetch, ttl: float) -> None:
         self.gateway_doc = gateway_doc
-        self.urls = urls
+        self.segments = segments
         self.fetch = fetch
         self.ttl = ttl
         self._cached: dict | None = None
@@ -125,10 +126,8 @@ class MergedDocument:
         async with self._lock:
             if self._cached is not None and time.monotonic() < self._expires:
                 return self._cached
-            segments = list(self.urls)
-            answers = await asyncio.gather(
-                *(self.fetch(self.urls[segment] + "/openapi.json") for segment in segments), return_exceptions=True
-            )
+            segments = self.segments
+            answers = await asyncio.gather(*(self.fetch(segment) for segment in segments), return_exceptions=True)
             services, missing = {}, []
             for segment, answer in zip(segments, answers, strict=True):
                 if isinstance(answer, BaseException):

@@ -8,18 +8,25 @@ uploads (chunked, or over 256 KiB: photos) go through one long-lived pooled aioh
 gateway also uses for its own calls. The proxy is plain ASGI in front of FastAPI's router, so a forwarded
 request costs no routing or dependency injection.
 
+- A service may run as several replicas (`<SERVICE>_URL` lists them, separated by commas): requests take
+  them in turn (round robin per request, each replica with its own keep-alive pool). A replica that refuses
+  the connection (or whose host does not answer the connect) was sent nothing, so any request, a POST too,
+  goes on to the next one; that replica is then tried last for a few seconds.
 - A service that is down answers 503 problem+json at once (connection refused), or after the connect
   timeout (2 s) when its host does not answer; a slow answer becomes 504 after the total timeout.
 - Bodies: a declared Content-Length over the limit is refused before reading (413); small bodies are
   buffered, larger or chunked ones stream through and are cut off at the limit.
-- Only idempotent requests are sent again, once, when no connection could be made or the connection
-  closed before an answer came; a POST is never sent twice.
+- Only idempotent requests are sent again when the connection closed before an answer came (to the next
+  replica, or once more to the only one; also once more when the only one refused); a POST that may have
+  reached a service is never sent twice.
 - Answers stream back (long ones with flow control); short ones are relayed in one piece.
 """
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -28,7 +35,7 @@ from yarl import URL
 
 from gateway import hop
 from gateway.clients import client_address
-from gateway.ratelimit import TooManyRequests
+from gateway.ratelimit import SlidingWindow, TooManyRequests
 from gateway.settings import SERVICE_PATHS
 from shared.logs import request_id_var
 from shared.problems import problem_response
@@ -59,6 +66,7 @@ BUFFER_BYTES = 256 * 1024
 OWN_BODY_BYTES = 1024 * 1024
 CHUNK_BYTES = 64 * 1024
 UNAVAILABLE = (503, "The service is not answering; please try again shortly.")
+DOWN_SECONDS = 3.0
 
 
 class BodyTooLarge(Exception):
@@ -69,19 +77,49 @@ class ClientGone(Exception):
     """The client disconnected before its body was read."""
 
 
+class Upstreams:
+    """The replicas of one service, taken in turn; one that refused a connection goes last for DOWN_SECONDS."""
+
+    def __init__(self, urls: list[str]) -> None:
+        self.urls = urls
+        self.addresses = [_address(url) for url in urls]
+        self.down_until = [0.0] * len(urls)
+        self._turn = 0
+
+    def order(self) -> list[int]:
+        """The replicas to try for one request: the next in turn first, those refusing lately last."""
+        count = len(self.urls)
+        if count == 1:
+            return [0]
+        start, self._turn = self._turn, (self._turn + 1) % count
+        turns = [(start + step) % count for step in range(count)]
+        now = time.monotonic()
+        if any(self.down_until[index] > now for index in turns):
+            turns.sort(key=lambda index: self.down_until[index] > now)
+        return turns
+
+    def refused(self, index: int) -> None:
+        if len(self.urls) > 1:
+            log.warning("replica %s refused the connection; the next one takes its requests", self.urls[index])
+        self.down_until[index] = time.monotonic() + DOWN_SECONDS
+
+    def answered(self, index: int) -> None:
+        if self.down_until[index]:
+            self.down_until[index] = 0.0
+
+
 class ServiceProxy:
     """The hop's pools for every service; `handle` forwards one ASGI request."""
 
     def __init__(
         self,
-        urls: dict[str, str],
+        urls: dict[str, list[str]],
         *,
         timeout_seconds: float,
         connect_timeout_seconds: float,
         max_body_bytes: int,
     ) -> None:
-        self.urls = urls
-        self.addresses = {segment: _address(url) for segment, url in urls.items()}
+        self.upstreams = {segment: Upstreams(replicas) for segment, replicas in urls.items()}
         self.timeout_seconds = timeout_seconds
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=connect_timeout_seconds)
         self.max_body_bytes = max_body_bytes
@@ -103,18 +141,47 @@ class ServiceProxy:
         if self.session is not None:
             await self.session.close()
 
-    def target(self, path: str) -> tuple[str, str, str] | None:
-        """(segment, base URL, rest of the path) when `path` is /api/<service>/..., else None."""
+    def target(self, path: str) -> tuple[str, str] | None:
+        """(segment, rest of the path) when `path` is /api/<service>/..., else None."""
         if not path.startswith("/api/"):
             return None
         segment, _, rest = path[5:].partition("/")
-        base = self.urls.get(segment)
-        return (segment, base, rest) if base else None
+        return (segment, rest) if segment in self.upstreams else None
 
-    async def get_json(self, url: str, timeout: float = 5.0) -> dict:
-        """A GET the gateway makes for itself (service OpenAPI documents, Open311 look-ups)."""
+    async def open(
+        self, segment: str, method: str, path: str, *, encoded: bool = False, **kwargs
+    ) -> aiohttp.ClientResponse:  # type: ignore[no-untyped-def]
+        """A request through the pooled aiohttp session to the next replica in turn, on to the next one when a
+        replica refuses the connection (nothing was sent). `encoded`: `path` is already percent-encoded."""
         assert self.session is not None
-        async with self.session.get(url, timeout=aiohttp.ClientTimeout(total=timeout, connect=2)) as answer:
+        upstreams = self.upstreams[segment]
+        turns = upstreams.order()
+        for position, index in enumerate(turns):
+            url = URL(upstreams.urls[index] + path, encoded=encoded)
+            try:
+                answer = await self.session.request(method, url, **kwargs)
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError):
+                upstreams.refused(index)
+                if position == len(turns) - 1:
+                    raise
+                continue
+            upstreams.answered(index)
+            return answer
+        raise AssertionError("a service has at least one replica")
+
+    @asynccontextmanager
+    async def call(self, segment: str, method: str, path: str, **kwargs) -> AsyncIterator[aiohttp.ClientResponse]:  # type: ignore[no-untyped-def]
+        """A request the gateway makes for itself (Open311, live updates), released afterwards."""
+        answer = await self.open(segment, method, path, **kwargs)
+        try:
+            yield answer
+        finally:
+            answer.release()
+
+    async def get_json(self, segment: str, path: str, timeout: float = 5.0) -> dict:
+        """A GET the gateway makes for itself (the services' OpenAPI documents)."""
+        limits = aiohttp.ClientTimeout(total=timeout, connect=2)
+        async with self.call(segment, "GET", path, timeout=limits) as answer:
             answer.raise_for_status()
             return await answer.json()
 
@@ -143,22 +210,18 @@ class ServiceProxy:
         idempotent = method in IDEMPOTENT_METHODS
         target = b"/" + raw_rest + (b"?" + scope["query_string"] if scope.get("query_string") else b"")
         headers = _forwarded_headers(scope)
-        key = self.addresses[segment]
+        upstreams = self.upstreams[segment]
+        turns = upstreams.order()
+        if idempotent and len(turns) == 1:
+            turns = [0, 0]  # the only replica: once more, after a moment
         started = False
         try:
             async with asyncio.timeout(self.timeout_seconds):
-                answer = None
-                for attempt in (1, 2):
-                    try:
-                        answer = await self.hop.request(method, key, target, headers, body, idempotent=idempotent)
-                        break
-                    except (hop.ConnectFailed, hop.Dropped) as error:
-                        if not idempotent or attempt == 2:
-                            log.warning("service %s unavailable: %s", segment, error)
-                            await _problem(scope, receive, send, *UNAVAILABLE)
-                            return
-                        await asyncio.sleep(0.05)
-                assert answer is not None
+                answer = await self._send(upstreams, turns, method, target, headers, body, idempotent)
+                if answer is None:
+                    log.warning("service %s unavailable", segment)
+                    await _problem(scope, receive, send, *UNAVAILABLE)
+                    return
                 started = True
                 await _relay(answer, send)
         except TimeoutError:
@@ -169,16 +232,52 @@ class ServiceProxy:
             if not started:
                 await _problem(scope, receive, send, 502, "The service gave a broken answer.", "bad-gateway")
 
+    async def _send(
+        self,
+        upstreams: Upstreams,
+        turns: list[int],
+        method: str,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        idempotent: bool,
+    ) -> hop.Answer | None:
+        """The answer's head from the first replica that gives one, by the rules above; None = unavailable."""
+        for position, index in enumerate(turns):
+            if position and index == turns[position - 1]:
+                await asyncio.sleep(0.05)
+            try:
+                answer = await self.hop.request(
+                    method, upstreams.addresses[index], target, headers, body, idempotent=idempotent
+                )
+            except hop.ConnectFailed as error:
+                log.info("%s: %s", upstreams.urls[index], error)
+                upstreams.refused(index)
+                continue
+            except hop.Dropped as error:
+                log.info("%s: %s", upstreams.urls[index], error)
+                if not idempotent:
+                    return None
+                continue
+            upstreams.answered(index)
+            return answer
+        return None
+
     async def _stream_upload(self, scope: Scope, receive: Receive, send: Send, segment: str, raw_rest: bytes) -> None:
         """A streamed body (a photo): through aiohttp, chunk by chunk, cut off at the limit; never retried."""
-        assert self.session is not None
-        url = URL(self.urls[segment] + "/" + raw_rest.decode("latin-1"), encoded=True)
+        path = "/" + raw_rest.decode("latin-1")
         if scope.get("query_string"):
-            url = URL(str(url) + "?" + scope["query_string"].decode("latin-1"), encoded=True)
+            path += "?" + scope["query_string"].decode("latin-1")
         headers = [(key.decode("latin-1"), value.decode("latin-1")) for key, value in _forwarded_headers(scope)]
-        try:
-            upstream = await self.session.request(
-                scope["method"], url, headers=headers, data=self._stream_body(receive), allow_redirects=False
+        try:  # a replica that refuses the connection has not read the body: the next one gets all of it
+            upstream = await self.open(
+                segment,
+                scope["method"],
+                path,
+                encoded=True,
+                headers=headers,
+                data=self._stream_body(receive),
+                allow_redirects=False,
             )
         except Exception as error:  # every failure becomes a problem answer
             outcome = _failure(error)
@@ -308,17 +407,27 @@ class ProxyDispatch:
         if target is None:
             await self._own(scope, receive, send)
             return
-        segment, _, rest = target
-        if scope["method"] == "POST" and segment == "case-intake" and rest.rstrip("/") == "cases":
-            client = client_address(scope, self.gateway.trusted_proxies)
+        segment, rest = target
+        if limit := self._limit(scope["method"], segment, rest.rstrip("/")):
+            window, detail = limit
             try:
-                self.gateway.limits.filing.hit(client, "Too many cases filed from this address; please wait.")
+                window.hit(client_address(scope, self.gateway.trusted_proxies), detail)
             except TooManyRequests as error:
                 await too_many(error)(scope, receive, send)
                 return
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         raw_rest = raw_path.split(b"/", 3)[3] if raw_path.count(b"/") >= 3 else b""
         await self.proxy.handle(scope, receive, send, segment, raw_rest)
+
+    def _limit(self, method: str, segment: str, rest: str) -> tuple[SlidingWindow, str] | None:
+        """The per-address limit on anonymous writes that cost the most: filing cases and uploading photos."""
+        if method != "POST" or segment != "case-intake":
+            return None
+        if rest == "cases":
+            return self.gateway.limits.filing, "Too many cases filed from this address; please wait."
+        if rest == "photos":
+            return self.gateway.limits.photos, "Too many photos sent from this address; please wait."
+        return None
 
     async def _own(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The gateway's own routes take bodies of at most OWN_BODY_BYTES (JSON and forms, never files)."""
@@ -357,5 +466,5 @@ def too_many(error: TooManyRequests):  # type: ignore[no-untyped-def]
     return response
 
 
-def service_urls(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {segment: settings.service_url(segment).rstrip("/") for segment in SERVICE_PATHS}
+def service_urls(settings) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    return {segment: settings.service_urls(segment) for segment in SERVICE_PATHS}

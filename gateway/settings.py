@@ -26,6 +26,7 @@ class GatewaySettings(Settings):
     access_token_minutes: int = 15
     refresh_token_days: int = 30
     pwa_dir: Path = PROJECT_ROOT / "pwa"
+    # Each service's base URL, or its replicas' URLs separated by commas (the proxy takes them in turn)
     grid_url: str = "http://127.0.0.1:8101"
     deputy_url: str = "http://127.0.0.1:8102"
     case_intake_url: str = "http://127.0.0.1:8103"
@@ -46,6 +47,7 @@ class GatewaySettings(Settings):
     # Rate limits per client address (sliding window of one minute, per gateway process)
     signin_per_minute: int = 20
     filing_per_minute: int = 20
+    photos_per_minute: int = 60  # anonymous villagers upload up to three photos a case
     password_failures_per_quarter_hour: int = 10
 
     # Client addresses: X-Forwarded-For is read only when the peer is one of these (a load balancer)
@@ -72,6 +74,8 @@ class GatewaySettings(Settings):
             raise ValueError("OTP_SENDER is log or webhook")
         if self.otp_sender == "webhook" and not self.otp_webhook_url:
             raise ValueError("OTP_SENDER=webhook needs OTP_WEBHOOK_URL")
+        if any(not self.service_urls(segment) for segment in SERVICE_PATHS):
+            raise ValueError("every <SERVICE>_URL needs at least one URL")
         if self.is_production and self.otp_sender == "log":
             raise ValueError("production needs OTP_SENDER=webhook: codes must not go to the log")
         return self
@@ -81,9 +85,11 @@ class GatewaySettings(Settings):
         """The development-only endpoints (the code outbox) exist only outside production."""
         return not self.is_production
 
-    def service_url(self, public_segment: str) -> str | None:
+    def service_urls(self, public_segment: str) -> list[str]:
+        """A service's replicas: `<SERVICE>_URL` is one base URL, or several separated by commas."""
         name = SERVICE_PATHS.get(public_segment)
-        return getattr(self, f"{name}_url") if name else None
+        value: str = getattr(self, f"{name}_url") if name else ""
+        return [url.strip().rstrip("/") for url in value.split(",") if url.strip()]
 
     def origins(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]

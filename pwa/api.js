@@ -16,7 +16,7 @@ export async function request(method, url, { body, auth = false, timeout = 20000
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (auth) {
-    const session = await Q.getSession();
+    const session = await Q.freshSession();
     if (session) headers.Authorization = 'Bearer ' + session.token;
   }
   const controller = new AbortController();
@@ -48,19 +48,32 @@ export async function request(method, url, { body, auth = false, timeout = 20000
 
 export async function signIn(username, password) {
   const { data } = await request('POST', '/api/auth/login', { body: { username, password } });
-  const claims = Q.decodeToken(data.access_token) || {};
-  const session = {
-    token: data.access_token, subject: claims.sub || null, name: data.name, roles: data.roles,
-    deputyId: data.deputy_id, expiresAt: Date.now() + data.expires_in * 1000,
-  };
+  return keepSession(Q.sessionFrom(data));
+}
+
+/** A villager's sign-in: a code sent by text message to the phone (the first sign-in makes the account). */
+export async function requestCode(phone) {
+  return (await request('POST', '/api/auth/otp/request', { body: { phone } })).data;
+}
+
+export async function signInWithCode(phone, code, phoneMasked) {
+  const { data } = await request('POST', '/api/auth/otp/verify', { body: { phone, code } });
+  return keepSession(Q.sessionFrom(data, { phoneMasked }));
+}
+
+async function keepSession(session) {
   await forgetReads();
   await Q.setSession(session);
   return session;
 }
 
 export async function signOut() {
+  const session = await Q.getSession();
   await Q.clearSession();
   await forgetReads();
+  if (session && session.refreshToken) { // end the refresh token's family on the server too (best effort)
+    request('POST', '/api/auth/logout', { body: { refresh_token: session.refreshToken } }).catch(() => {});
+  }
 }
 
 /** Cached API reads may hold one person's inbox: drop them when who is signed in changes. */
@@ -135,6 +148,13 @@ export async function gridChildren(level, parentId) {
     if (atlas && error instanceof OfflineError) return fromAtlas(atlas, level, parentId);
     throw error;
   }
+}
+
+/** One grid from the atlas, {id, name, level, parentId}, or null (no atlas, or a grid it does not know). */
+export function atlasGrid(id) {
+  const atlas = readAtlas();
+  const item = atlas && atlas.items.find((entry) => entry[0] === id);
+  return item ? { id: item[0], name: item[1], level: LEVELS.find((level) => level[0] === item[2]), parentId: item[3] } : null;
 }
 
 /** The names of a group and its village and township, from the atlas (for the lists on the home screen). */

@@ -1,8 +1,9 @@
-// The app shell: router, the villager's four-step filing, the outcome screen, tracking, and the queue's lists.
+// The app shell: router, home, the villager's four-step filing, the outcome screen, and the queue's lists.
+// Every other screen is a module loaded when first opened (pwa/villager/*.js, deputy.js).
 import './queue.js';
 import { loadLanguage, otherLanguage, storedLanguage, t } from './i18n.js';
 import { formatTime, h, label, link, notice, screen, shorten, stepper } from './ui.js';
-import { OfflineError, filingSubject, gridChildren, placeNames, request, warmAtlas } from './api.js';
+import { filingSubject, warmAtlas } from './api.js';
 
 const Q = self.ddgQueue;
 const main = document.getElementById('main');
@@ -12,13 +13,12 @@ const CATEGORIES = {
   water: '💧', roads: '🛣️', rivers: '🌊', parking: '🚗', sanitation: '🗑️', old_compound: '🏢', land: '🌾',
   neighbours: '👥', family: '🏠', social_assistance: '🤲', other: '📌',
 };
-const LEVELS = ['township', 'village', 'group'];
-const CODE = /^SS-\d{4}-\d{5}$/;
 const PHONE = /^\+?[0-9]{5,15}$/;
 const SEND_WAIT_MS = 10000; // then show "waiting to send"; the queue keeps trying
+const OFFER_WAIT_MS = 400; // the review screen waits as long for "me too" (asked at step 3), then draws anyway
 const REPLAY_EVERY_MS = 20000;
 
-/* ---- small state: the draft being filed and the last place used, both kept across reloads ---- */
+/* ---- small state: the draft being filed and the villager's place, both kept across reloads ---- */
 
 const DRAFT_KEY = 'ddg.draft';
 const PLACE_KEY = 'ddg.place';
@@ -35,6 +35,9 @@ let draft = load(DRAFT_KEY);
 const saveDraft = () => store(DRAFT_KEY, draft);
 
 const kindLine = (kind, category) => `${KINDS[kind] || ''} ${label('kind', kind)} · ${label('category', category)}`;
+const placeText = (place) => (place.group
+  ? ['township', 'village', 'group'].map((level) => place[level] && place[level].name).filter(Boolean).join(' / ')
+  : t('where.myPoint'));
 
 /* ---- router ---- */
 
@@ -46,19 +49,51 @@ export function go(path, { replace = false } = {}) {
   return render();
 }
 
+/** What the lazily loaded screens get from the shell. */
+const app = {
+  go,
+  refresh: () => render(true),
+  place: () => load(PLACE_KEY), // {township, village, group}: the last place filed from or chosen
+  setPlace: (place) => store(PLACE_KEY, { township: place.township, village: place.village, group: place.group }),
+  kindLine,
+};
+
+/** A screen from a module loaded on first use (then cached by the service worker). */
+async function lazy(loader, title, show) {
+  let module;
+  try {
+    module = await loader();
+  } catch (error) {
+    return screen(title, notice('error', t('app.moduleOffline')), link('/', { class: 'btn ghost wide' }, t('nav.home')));
+  }
+  return show(module);
+}
+
+const VILLAGER = {
+  cases: () => import('./villager/cases.js'),
+  signin: () => import('./villager/signin.js'),
+  book: () => import('./villager/booking.js'),
+  board: () => import('./villager/board.js'),
+  deputies: () => import('./villager/deputies.js'),
+  photos: () => import('./villager/photos.js'),
+  place: () => import('./villager/place.js'),
+  similar: () => import('./villager/similar.js'),
+};
+
 async function route(path) {
   let match;
   if ((match = path.match(/^\/file\/([1-4])$/))) return fileStep(Number(match[1]));
   if ((match = path.match(/^\/sent\/([\w-]+)$/))) return sentScreen(match[1]);
-  if ((match = path.match(/^\/track(?:\/([\w-]+))?$/))) return trackScreen(match[1]);
-  if (path === '/deputy') {
-    let deputy;
-    try {
-      deputy = await import('./deputy.js'); // loaded (and then cached) only when a deputy opens it
-    } catch (error) {
-      return screen(t('deputy.signinTitle'), notice('error', t('deputy.offline')));
-    }
-    return deputy.deputyScreen({ go, refresh: () => render(true) });
+  if ((match = path.match(/^\/track(?:\/([\w-]+))?$/))) {
+    return lazy(VILLAGER.cases, t('track.title'), (cases) => cases.trackScreen(app, match[1]));
+  }
+  if (path === '/cases') return lazy(VILLAGER.cases, t('cases.title'), (cases) => cases.myCasesScreen(app));
+  if (path === '/signin') return lazy(VILLAGER.signin, t('signin.title'), (signin) => signin.signInScreen(app));
+  if (path === '/book') return lazy(VILLAGER.book, t('book.title'), (booking) => booking.bookingScreen(app));
+  if (path === '/board') return lazy(VILLAGER.board, t('board.title'), (board) => board.boardScreen(app));
+  if (path === '/deputies') return lazy(VILLAGER.deputies, t('deputies.title'), (deputies) => deputies.deputiesScreen(app));
+  if (/^\/(?:deputy|staff|office)(?:\/|$)/.test(path)) { // officials' screens: pwa/deputy.js and pwa/work/
+    return lazy(() => import('./deputy.js'), t('deputy.signinTitle'), (work) => work.workScreen(app, path));
   }
   if (path !== '/') history.replaceState(null, '', '/');
   return home();
@@ -118,7 +153,7 @@ async function updateBanner() {
   if (!navigator.onLine) parts.push(notice('offline', t('banner.offline')));
   if (!Q.persistent) parts.push(notice('error', t('banner.memory')));
   if (location.pathname !== '/') {
-    const [waiting, attention] = await Promise.all([Q.commands(), Q.attention()]);
+    const [waiting, attention] = await Promise.all([Q.commands(), Q.attention()]).then((lists) => lists.map(villagers));
     if (attention.length) parts.push(link('/', { class: 'notice error' }, '⚠️ ' + t('banner.attention', { n: attention.length })));
     if (waiting.length) parts.push(link('/', { class: 'notice waiting' }, '⏳ ' + t('banner.waiting', { n: waiting.length })));
   }
@@ -131,27 +166,57 @@ async function updateBanner() {
 
 /* ---- home ---- */
 
+const HOME_TILES = [
+  ['/cases', '📋', 'home.cases', 'start-cases'],
+  ['/track', '🔎', 'home.track', 'start-track'],
+  ['/book', '📅', 'home.book', 'start-book'],
+  ['/board', '📢', 'home.board', 'start-board'],
+  ['/deputies', '👥', 'home.deputies', 'start-deputies'],
+];
+
+/** The villager's own commands: the officials' (`work.post`, queued on the same phone) show on their screens. */
+const villagers = (commands) => commands.filter((command) => command.op !== 'work.post');
+
 async function home() {
-  const [waiting, attention, sent] = await Promise.all([Q.commands(), Q.attention(), Q.sent()]);
+  const [waiting, attention, sent, session] = await Promise.all([
+    Q.commands().then(villagers), Q.attention().then(villagers), Q.sent(), Q.getSession()]);
+  const villager = session && session.phoneMasked;
+  const tile = (href, emoji, key, id, hint) => link(href, { class: 'home-tile', id },
+    h('span', { class: 'emoji', 'aria-hidden': 'true' }, emoji),
+    h('span', { class: 'tile-text' }, h('strong', {}, t(key)), hint ? h('small', {}, hint) : null));
   return screen(t('home.title'),
     h('p', { class: 'lead' }, t('home.lead')),
-    h('div', { class: 'big-actions' },
-      link('/file/1', { class: 'big primary', id: 'start-file' }, h('span', { class: 'emoji', 'aria-hidden': 'true' }, '📝'),
-        h('span', { class: 'big-text' }, h('strong', {}, t('home.file')), h('small', {}, t('home.fileHint')))),
-      link('/track', { class: 'big secondary', id: 'start-track' }, h('span', { class: 'emoji', 'aria-hidden': 'true' }, '🔎'),
-        h('span', { class: 'big-text' }, h('strong', {}, t('home.track')), h('small', {}, t('home.trackHint'))))),
-    attention.length ? attentionList(attention) : null,
+    attention.length ? attentionList(attention) : null, // what needs the villager comes first
+    link('/file/1', { class: 'big primary', id: 'start-file' }, h('span', { class: 'emoji', 'aria-hidden': 'true' }, '📝'),
+      h('span', { class: 'big-text' }, h('strong', {}, t('home.file')), h('small', {}, t('home.fileHint')))),
     waiting.length ? waitingList(waiting) : null,
+    h('nav', { class: 'home-tiles', 'aria-label': t('home.more') },
+      ...HOME_TILES.map(([href, emoji, key, id]) => tile(href, emoji, key, id)),
+      tile('/signin', villager ? '✅' : '📱', villager ? 'home.signedIn' : 'home.signin', 'start-signin', villager || null)),
     sent.length ? sentList(sent) : null,
     h('p', { class: 'deputy-link' }, link('/deputy', { class: 'btn ghost' }, t('home.deputy'))));
 }
 
 function problemText(record) {
   const status = record.status;
-  const headline = [422, 404, 403].includes(status) ? t(`problem.${status}`) : t('problem.other', { status });
+  const headline = [422, 404, 403, 409].includes(status) ? t(`problem.${status}`) : t('problem.other', { status });
   const problem = record.problem || {};
   const details = [problem.detail, ...(problem.errors || []).map((e) => e.msg)].filter(Boolean);
   return [h('p', {}, headline), details.length ? h('p', { class: 'meta' }, details.join(' ')) : null];
+}
+
+/** What a queued command is, in a line or two. */
+function describe(item) {
+  if (item.op === 'case.submit') {
+    const photos = (item.photos || []).length;
+    return [h('strong', {}, kindLine(item.body.kind, item.body.category)), h('p', {}, shorten(item.body.description, 60)),
+      photos ? h('p', { class: 'meta' }, t('queue.photos', { n: photos })) : null];
+  }
+  if (item.op === 'case.support') {
+    return [h('strong', {}, '🙋 ' + t('queue.op.case.support')), h('p', {}, `“${shorten(item.meta.summary, 60)}”`)];
+  }
+  const target = item.target || {};
+  return [h('strong', {}, t(`queue.op.${item.op}`, { code: target.code || '', when: (item.meta && item.meta.when) || '' }))];
 }
 
 function attentionList(items) {
@@ -159,11 +224,12 @@ function attentionList(items) {
     h('h2', { id: 'q-attention' }, '⚠️ ' + t('queue.attention')),
     h('p', { class: 'meta' }, t('queue.attentionNote')),
     h('ul', { class: 'items' }, items.map((item) => h('li', { class: 'item' },
-      h('strong', {}, kindLine(item.body.kind, item.body.category)),
-      h('p', {}, shorten(item.body.description, 60)),
+      ...describe(item),
       ...problemText(item),
       h('div', { class: 'row' },
-        h('button', { type: 'button', class: 'btn primary', onclick: () => editAgain(item) }, t('queue.edit')),
+        item.op === 'case.submit' || item.op === 'case.support' ? h('button', {
+          type: 'button', class: 'btn primary', onclick: () => editAgain(item),
+        }, t(item.op === 'case.submit' ? 'queue.edit' : 'similar.fileOwn')) : null,
         h('button', {
           type: 'button', class: 'btn ghost', onclick: async () => {
             if (window.confirm(t('queue.confirmDelete'))) { await Q.discard(item.id); render(true); }
@@ -171,11 +237,19 @@ function attentionList(items) {
         }, t('queue.delete')))))));
 }
 
+/** Back to the review screen with a refused filing, or with the draft of a refused "me too" to file it alone. */
 function editAgain(item) {
+  if (item.op === 'case.support') {
+    draft = { ...item.meta.draft, replaces: item.id };
+    saveDraft();
+    go('/file/4');
+    return;
+  }
   const { kind, category, description, contact_phone: phone } = item.body;
-  draft = { kind, category, description, phone: phone || '', place: (item.meta && item.meta.place) || null, replaces: item.id };
+  const photos = (item.photos || []).map((photo) => ({ id: photo.blobId }));
+  draft = { kind, category, description, phone: phone || '', photos, place: (item.meta && item.meta.place) || null, replaces: item.id };
   saveDraft();
-  go(draft.place && draft.place.group ? '/file/4' : '/file/3');
+  go(draft.place && (draft.place.group || draft.place.point) ? '/file/4' : '/file/3');
 }
 
 function waitingList(items) {
@@ -183,21 +257,21 @@ function waitingList(items) {
     h('h2', { id: 'q-waiting' }, '⏳ ' + t('queue.waiting')),
     h('p', { class: 'meta' }, t('queue.waitingNote')),
     h('ul', { class: 'items' }, items.map((item) => h('li', { class: 'item' },
-      h('strong', {}, kindLine(item.body.kind, item.body.category)),
-      h('p', {}, shorten(item.body.description, 60)),
+      ...describe(item),
       h('p', { class: 'meta' }, t('queue.savedAt', { time: formatTime(item.createdAt) })),
       item.lastError === 'signin' ? h('p', { class: 'meta' }, t('queue.signin')) : null))),
     h('button', { type: 'button', class: 'btn secondary', onclick: () => Q.replay({ force: true }) }, t('queue.sendNow')));
 }
 
 function sentList(items) {
-  const recent = items.sort((a, b) => (a.sentAt < b.sentAt ? 1 : -1)).slice(0, 10);
+  const recent = items.sort((a, b) => (a.sentAt < b.sentAt ? 1 : -1)).slice(0, 3);
   return h('section', { class: 'queue sent', 'aria-labelledby': 'q-sent' },
     h('h2', { id: 'q-sent' }, t('queue.sent')),
     h('ul', { class: 'items' }, recent.map((item) => h('li', { class: 'item' },
       link(`/track/${item.trackingCode}`, { class: 'code-link' }, item.trackingCode),
       h('p', {}, kindLine(item.kind, item.category)),
-      h('p', { class: 'meta' }, t('queue.sentAt', { time: formatTime(item.sentAt) }))))));
+      h('p', { class: 'meta' }, t('queue.sentAt', { time: formatTime(item.sentAt) }))))),
+    link('/cases', { class: 'btn ghost wide' }, t('queue.allCases', { n: items.length })));
 }
 
 /* ---- filing: four steps ---- */
@@ -206,7 +280,8 @@ function fileStep(n) {
   if (n >= 2 && !Object.keys(draft).length) return redirect('/'); // e.g. "back" after sending
   if (n >= 2 && !(draft.kind && draft.category)) return redirect('/file/1');
   if (n >= 3 && !(draft.description || '').trim()) return redirect('/file/2');
-  if (n >= 4 && !(draft.place && draft.place.group)) return redirect('/file/3');
+  if (n >= 4 && !(draft.place && (draft.place.group || draft.place.point))) return redirect('/file/3');
+  if (n === 1) { VILLAGER.photos().catch(() => {}); VILLAGER.place().catch(() => {}); } // ready for steps 2 and 3
   return [stepKind, stepWhat, stepWhere, stepReview][n - 1]();
 }
 
@@ -242,6 +317,14 @@ function stepKind() {
   actions(backLink('/'), h('button', { type: 'submit', class: 'btn primary', id: 'next' }, t('nav.next')))));
 }
 
+/** A slot filled by a lazily loaded module; a plain note if it cannot be loaded (offline, never cached). */
+function slot(loader, fill) {
+  const box = h('div', { class: 'slot' });
+  loader().then((module) => box.replaceChildren(fill(module)))
+    .catch(() => box.replaceChildren(h('p', { class: 'meta' }, t('app.moduleOffline'))));
+  return box;
+}
+
 function stepWhat() {
   const count = h('p', { class: 'meta', id: 'what-count' });
   const error = h('p', { class: 'field-error', role: 'alert' });
@@ -272,88 +355,69 @@ function stepWhat() {
   },
   h('div', { class: 'field' }, h('label', { for: 'what' }, t('file.2.label')),
     h('p', { class: 'meta', id: 'what-hint' }, t('file.2.hint')), what, count, error),
+  slot(VILLAGER.photos, (photos) => photos.photoField(draft, saveDraft)),
   h('div', { class: 'field' }, h('label', { for: 'phone' }, t('file.2.phone')), phone,
     h('p', { class: 'meta', id: 'phone-hint' }, t('file.2.phoneHint')), phoneError),
   actions(backLink('/file/1'), h('button', { type: 'submit', class: 'btn primary', id: 'next' }, t('nav.next')))));
 }
 
-function stepWhere() {
-  const place = draft.place || load(PLACE_KEY);
+async function stepWhere() {
+  let places;
+  try {
+    places = await VILLAGER.place();
+  } catch (error) {
+    return screen(t('file.3.title'), stepper(3), notice('error', t('app.moduleOffline')), actions(backLink('/file/2')));
+  }
+  const place = draft.place || { ...app.place() };
   draft.place = place;
   const error = h('p', { class: 'field-error', role: 'alert' });
-  const selects = {};
-  const fields = {};
-  for (const level of LEVELS) {
-    selects[level] = h('select', { id: level, name: level, onchange: () => choose(level) });
-    fields[level] = h('div', { class: 'field', hidden: level !== 'township' },
-      h('label', { for: level }, t(`file.3.${level}`)), selects[level]);
-  }
-
-  async function fill(level, parentId) {
-    const select = selects[level];
-    fields[level].hidden = false;
-    select.disabled = true;
-    select.replaceChildren(h('option', { value: '' }, t('file.3.loading')));
-    try {
-      const grids = await gridChildren(level, parentId);
-      select.replaceChildren(h('option', { value: '' }, t('file.3.choose')),
-        ...grids.map((grid) => h('option', { value: grid.id }, grid.name)));
-      select.disabled = false;
-      const chosen = place[level];
-      if (chosen && grids.some((grid) => grid.id === chosen.id)) {
-        select.value = chosen.id;
-        return true;
-      }
-      place[level] = null;
-    } catch (failure) {
-      select.replaceChildren(h('option', { value: '' }, '—'));
-      error.textContent = failure instanceof OfflineError ? t('file.3.offline') : failure.message;
-    }
-    return false;
-  }
-
-  function clearBelow(level) {
-    for (const lower of LEVELS.slice(LEVELS.indexOf(level) + 1)) {
-      place[lower] = null;
-      fields[lower].hidden = true;
-      selects[lower].replaceChildren();
-    }
-  }
-
-  async function choose(level) {
-    const select = selects[level];
-    error.textContent = '';
-    place[level] = select.value ? { id: select.value, name: select.selectedOptions[0].textContent } : null;
-    clearBelow(level);
-    saveDraft();
-    const next = LEVELS[LEVELS.indexOf(level) + 1];
-    if (place[level] && next) await fill(next, place[level].id);
-  }
-
-  (async () => {
-    for (const [index, level] of LEVELS.entries()) {
-      const known = await fill(level, index ? place[LEVELS[index - 1]].id : null);
-      if (!known) { clearBelow(level); break; }
-    }
-    saveDraft();
-  })();
-
+  const picker = places.placePicker(place, {
+    onChange: () => { // once the group is known, "me too" is asked, to be offered on the review screen
+      error.textContent = '';
+      saveDraft();
+      VILLAGER.similar().then((similar) => similar.ask(draft)).catch(() => {});
+    },
+  });
+  const locate = places.locateButton(place, () => { saveDraft(); picker.reload(); });
   return screen(t('file.3.title'), stepper(3), h('form', {
     novalidate: true, onsubmit: (event) => {
       event.preventDefault();
-      if (!place.group) { error.textContent = t('file.3.missing'); return; }
+      if (!place.group && !place.point) { error.textContent = t('file.3.missing'); return; }
       saveDraft();
       go('/file/4');
     },
-  }, ...LEVELS.map((level) => fields[level]), error,
+  }, locate, h('p', { class: 'meta or' }, t('where.orChoose')), picker.element, error,
   actions(backLink('/file/2'), h('button', { type: 'submit', class: 'btn primary', id: 'next' }, t('nav.next')))));
 }
 
-function stepReview() {
+/** Filed or supported ("me too"): saved in the queue; now forget the draft, try to send, and show how it went. */
+async function queued(command, replaces) {
+  if (replaces) await Q.discard(replaces);
   const place = draft.place;
-  const names = LEVELS.map((level) => place[level] && place[level].name).filter(Boolean);
+  if (place.group) app.setPlace(place);
+  draft = {};
+  saveDraft();
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  const result = await Promise.race([Q.sendNow(command.id), new Promise((resolve) => setTimeout(resolve, SEND_WAIT_MS))]);
+  if (!result || result.state === 'waiting') askForSync();
+  go(`/sent/${command.id}`, { replace: true });
+}
+
+/** "Me too" (pwa/villager/similar.js): open cases like the draft's, offered at the top of the review screen;
+ * drawn with it when the answer asked at step 3 is in, else when it comes. Never in filing's way. */
+async function similarSlot(sendButton, error) {
+  const slot = h('div', { class: 'similar-slot', 'aria-live': 'polite' });
+  const offered = VILLAGER.similar()
+    .then((similar) => similar.offer(slot, draft, { sendButton, error, saveDraft, queued })).catch(() => {});
+  await Promise.race([offered, new Promise((resolve) => setTimeout(resolve, OFFER_WAIT_MS))]);
+  return slot;
+}
+
+async function stepReview() {
+  const place = draft.place;
   const error = h('div', { class: 'field-error', role: 'alert' });
   const sendButton = h('button', { type: 'submit', class: 'btn primary', id: 'send' }, t('nav.send'));
+  const photos = draft.photos || [];
   const row = (title, value, href) => h('div', { class: 'review-row' },
     h('dt', {}, title),
     h('dd', {}, value, href ? link(href, { class: 'edit', 'aria-label': t('file.editWhat', { what: title }) }, t('file.edit')) : null));
@@ -363,34 +427,33 @@ function stepReview() {
     if (sendButton.disabled) return;
     sendButton.disabled = true;
     sendButton.textContent = t('nav.sending');
-    const body = { kind: draft.kind, category: draft.category, description: draft.description.trim(), grid_id: place.group.id };
+    const body = { kind: draft.kind, category: draft.category, description: draft.description.trim() };
+    if (place.group) body.grid_id = place.group.id;
+    else body.location = { lat: place.point.lat, lon: place.point.lon }; // the server finds the group
     if (draft.phone) body.contact_phone = draft.phone;
     let command;
     try {
-      command = await Q.enqueue('case.submit', body, { subject: await filingSubject(), meta: { place } });
+      command = await Q.enqueue('case.submit', body, {
+        subject: await filingSubject(), meta: { place }, photos: photos.map((photo) => photo.id),
+      });
     } catch (failure) {
       error.textContent = String(failure);
       sendButton.disabled = false;
       sendButton.textContent = t('nav.send');
       return;
     }
-    if (draft.replaces) await Q.discard(draft.replaces);
-    store(PLACE_KEY, place);
-    draft = {};
-    saveDraft();
-    if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
-    const result = await Promise.race([Q.sendNow(command.id), new Promise((resolve) => setTimeout(resolve, SEND_WAIT_MS))]);
-    if (!result || result.state === 'waiting') askForSync();
-    go(`/sent/${command.id}`, { replace: true });
+    await queued(command, draft.replaces);
   }
 
-  return screen(t('file.4.title'), stepper(4), h('p', { class: 'lead' }, t('file.4.lead')),
+  return screen(t('file.4.title'), stepper(4), await similarSlot(sendButton, error), h('p', { class: 'lead' }, t('file.4.lead')),
     h('form', { onsubmit: send },
       h('dl', { class: 'review' },
         row(t('file.4.kind'), kindLine(draft.kind, draft.category), '/file/1'),
         row(t('file.4.what'), h('span', { class: 'pre' }, draft.description), '/file/2'),
+        row(t('file.4.photos'), photos.length
+          ? slot(VILLAGER.photos, (module) => module.photoStrip(photos)) : t('file.4.noPhotos'), '/file/2'),
         row(t('file.4.phone'), draft.phone || t('file.4.noPhone'), '/file/2'),
-        row(t('file.4.where'), names.join(' / '), '/file/3')),
+        row(t('file.4.where'), placeText(place), '/file/3')),
       h('p', { class: 'meta' }, t('file.4.after')),
       error,
       actions(backLink('/file/3'), sendButton)));
@@ -401,7 +464,11 @@ function stepReview() {
 async function sentScreen(id) {
   const result = await Q.outcome(id);
   const home = link('/', { class: 'btn ghost' }, t('nav.home'));
-  if (result.state === 'sent') {
+  const support = result.record && result.record.op === 'case.support';
+  if (result.state === 'sent' && support) {
+    return lazy(VILLAGER.similar, t('similar.done.title'), (similar) => similar.supportedScreen(result.record));
+  }
+  if (result.state === 'sent' && result.record.trackingCode) {
     const code = result.record.trackingCode;
     return screen('✅ ' + t('sent.title'), h('p', { class: 'lead' }, t('sent.lead')),
       h('div', { class: 'code-box' }, h('p', { class: 'code-label', id: 'code-label' }, t('sent.code')),
@@ -410,84 +477,20 @@ async function sentScreen(id) {
       actions(home, link(`/track/${code}`, { class: 'btn primary' }, t('sent.track'))));
   }
   if (result.state === 'waiting') {
-    return screen('⏳ ' + t('waiting.title'), notice('waiting', h('p', {}, t('waiting.lead'))),
-      h('p', {}, t('waiting.next')),
-      h('p', { class: 'meta' }, kindLine(result.record.body.kind, result.record.body.category)),
+    return screen('⏳ ' + t('waiting.title'), notice('waiting', h('p', {}, t(support ? 'similar.waiting' : 'waiting.lead'))),
+      support ? null : h('p', {}, t('waiting.next')),
+      h('div', { class: 'meta' }, ...describe(result.record)),
       actions(home, h('button', {
         type: 'button', class: 'btn primary', id: 'retry', onclick: () => Q.replay({ force: true }),
       }, t('waiting.retry'))));
   }
   if (result.state === 'attention') {
     return screen('⚠️ ' + t('attention.title'), notice('error', ...problemText(result.record)),
-      actions(home, h('button', { type: 'button', class: 'btn primary', onclick: () => editAgain(result.record) }, t('queue.edit'))));
+      actions(home, h('button', {
+        type: 'button', class: 'btn primary', onclick: () => editAgain(result.record),
+      }, t(support ? 'similar.fileOwn' : 'queue.edit'))));
   }
   return screen(t('unknown.title'), actions(home));
-}
-
-/* ---- tracking ---- */
-
-function normaliseCode(raw) {
-  const digits = String(raw || '').replace(/\D/g, '');
-  return digits.length === 9 ? `SS-${digits.slice(0, 4)}-${digits.slice(4)}` : String(raw || '').trim().toUpperCase();
-}
-
-function trackScreen(code) {
-  const input = h('input', {
-    id: 'code', name: 'code', value: code || '', autocomplete: 'off', autocapitalize: 'characters',
-    spellcheck: 'false', 'aria-describedby': 'code-hint',
-  });
-  const error = h('p', { class: 'field-error', role: 'alert' });
-  const result = h('div', { class: 'result', 'aria-live': 'polite' });
-  if (code) showCase(code, result, error);
-  return screen(t('track.title'), h('form', {
-    class: 'track-form', novalidate: true, onsubmit: (event) => {
-      event.preventDefault();
-      const value = normaliseCode(input.value);
-      if (!CODE.test(value)) { error.textContent = t('track.bad'); input.focus(); return; }
-      go(`/track/${value}`);
-    },
-  },
-  h('div', { class: 'field' }, h('label', { for: 'code' }, t('track.label')), input,
-    h('p', { class: 'meta', id: 'code-hint' }, t('track.hint'))),
-  error,
-  h('button', { type: 'submit', class: 'btn primary wide' }, t('track.submit'))), result);
-}
-
-async function showCase(code, box, error) {
-  if (!CODE.test(code)) { error.textContent = t('track.bad'); return; }
-  box.replaceChildren(h('p', { class: 'meta' }, t('app.loading')));
-  try {
-    const { data, cachedAt } = await request('GET', `/api/case-intake/cases/track/${code}`);
-    box.replaceChildren(caseCard(data, cachedAt));
-  } catch (failure) {
-    box.replaceChildren();
-    if (failure instanceof OfflineError) error.textContent = t('track.offline');
-    else if (failure.status === 404) error.textContent = t('track.notFound');
-    else if (failure.status === 422) error.textContent = t('track.bad');
-    else error.textContent = failure.message;
-  }
-}
-
-const SYSTEM_STEPS = new Set(['submitted', 'assigned']); // their reasons are machine words, not news
-
-function caseCard(found, cachedAt) {
-  const names = placeNames(found.grid_id);
-  const open = SYSTEM_STEPS.has(found.status);
-  return h('article', { class: 'card' },
-    cachedAt ? notice('offline', t('track.cached', { time: formatTime(cachedAt) })) : null,
-    h('p', { class: 'code small' }, found.tracking_code),
-    h('p', { class: 'now' }, h('span', {}, t('track.now')), h('strong', { class: 'badge', id: 'case-status' }, label('state', found.status))),
-    h('p', {}, kindLine(found.kind, found.category)),
-    h('p', { class: 'pre' }, shorten(found.description, 300)),
-    names.length ? h('p', { class: 'meta' }, `${t('track.where')}：${names.join(' / ')}`) : null,
-    h('p', { class: 'meta' }, t('track.filed', { time: formatTime(found.submitted_at) })),
-    open ? h('p', { class: 'meta' }, t('track.acceptBy', { time: formatTime(found.accept_due_at) })) : null,
-    h('h2', {}, t('track.history')),
-    h('ol', { class: 'timeline' }, found.timeline.map((step) => h('li', {},
-      h('time', { datetime: step.at }, formatTime(step.at)),
-      h('p', {}, label('step', step.to_status)),
-      step.reason && !SYSTEM_STEPS.has(step.to_status) ? h('p', { class: 'meta' }, t('step.reason', { reason: step.reason })) : null))),
-    h('p', { class: 'meta' }, t('time.note')));
 }
 
 /* ---- the queue: replay on start, on `online`, when the app is shown again, on a timer, by Background Sync ---- */
@@ -505,7 +508,7 @@ function askForSync() {
 Q.onChange((message) => {
   if (message.type === 'waiting') askForSync();
   const path = location.pathname;
-  if (path === '/' || path === `/sent/${message.id}`) render(true);
+  if (path === '/' || path === `/sent/${message.id}` || (path === '/cases' && message.type !== 'waiting')) render(true);
   else updateBanner();
 });
 
@@ -529,4 +532,5 @@ await loadLanguage(storedLanguage());
 applyChrome();
 await render();
 Q.replay({ force: true });
+Q.collectBlobs((draft.photos || []).map((photo) => photo.id)).catch(() => {}); // photos of drafts given up
 setTimeout(() => warmAtlas().catch(() => {}), 1500);

@@ -1,16 +1,93 @@
-// The deputy's path, loaded only when opened: sign in, then the inbox (most urgent first, as the API orders it).
-import { t } from './i18n.js';
-import { formatTime, h, label, notice, screen, shorten } from './ui.js';
-import { ApiError, OfflineError, request, signIn, signOut } from './api.js';
+// The officials' side — deputies, station staff, the NPC office — loaded only when one of them opens /deputy,
+// /staff or /office (never on the villager's first load): sign-in, then each screen's module from pwa/work/,
+// itself loaded when first opened. Its words and styles load with it (pwa/work/i18n/, pwa/work/work.css).
+import { h, notice, screen } from './ui.js';
+import { OfflineError, signIn, signOut } from './api.js';
+import { loadCategories, menuOf } from './work/common.js';
+import { loadWords, t } from './work/text.js';
 
 const Q = self.ddgQueue;
+const DEPUTY = ['deputy'];
+const OFFICE = ['station_staff', 'npc_office'];
+const ID = '([0-9a-f-]{36})';
 
-export async function deputyScreen(app) {
-  const session = await Q.getSession();
-  return session ? inboxScreen(app, session) : signInScreen(app);
+/** [path pattern, roles that may open it, module, its screen function]. */
+const ROUTES = [
+  [/^\/deputy$/, DEPUTY, () => import('./work/inbox.js'), 'inboxScreen'],
+  [new RegExp(`^/(?:deputy|office)/case/${ID}$`), [...DEPUTY, ...OFFICE], () => import('./work/case.js'), 'caseScreen'],
+  [/^\/deputy\/visit$/, DEPUTY, () => import('./work/visit.js'), 'visitScreen'],
+  [/^\/deputy\/duty$/, DEPUTY, () => import('./work/duty.js'), 'dutyScreen'],
+  [/^\/deputy\/proposal$/, DEPUTY, () => import('./work/proposal.js'), 'proposalScreen'],
+  [/^\/staff\/file$/, OFFICE, () => import('./work/file.js'), 'fileScreen'],
+  [/^\/staff\/desk$/, OFFICE, () => import('./work/desk.js'), 'deskScreen'],
+  [/^\/staff\/sessions$/, OFFICE, () => import('./work/sessions.js'), 'sessionsScreen'],
+  [/^\/office\/review$/, OFFICE, () => import('./work/review.js'), 'reviewScreen'],
+  [/^\/office\/dashboard$/, OFFICE, () => import('./work/dashboard.js'), 'dashboardScreen'],
+  [/^\/office\/coverage$/, OFFICE, () => import('./work/coverage.js'), 'coverageScreen'],
+];
+
+let styled = null;
+
+/** The officials' stylesheet, once, before the first screen is drawn (so that nothing jumps). */
+function loadStyles() {
+  styled = styled || new Promise((resolve) => {
+    const sheet = h('link', { rel: 'stylesheet', href: '/work/work.css' });
+    sheet.onload = resolve;
+    sheet.onerror = resolve; // offline and never loaded: the shared styles still make it usable
+    document.head.append(sheet);
+  });
+  return styled;
 }
 
-function signInScreen(app, message) {
+/** Kept for the shell's /deputy route. */
+export const deputyScreen = (app) => workScreen(app, location.pathname);
+
+export async function workScreen(app, path) {
+  try {
+    await Promise.all([loadWords(), loadStyles(), loadCategories()]);
+  } catch (error) {
+    return screen(t('deputy.signinTitle'), notice('error', t('app.moduleOffline')));
+  }
+  const session = await Q.getSession();
+  if (!session) return signInScreen(app, path);
+  const ctx = context(app, path, session);
+  const route = ROUTES.find(([pattern]) => pattern.test(path));
+  const roles = session.roles || [];
+  if (!route || !route[1].some((role) => roles.includes(role))) return home(ctx);
+  let module;
+  try {
+    module = await route[2]();
+  } catch (error) {
+    return screen(t('deputy.signinTitle'), notice('error', t('app.moduleOffline')));
+  }
+  return module[route[3]](ctx, ...path.match(route[0]).slice(1));
+}
+
+function context(app, path, session) {
+  return {
+    app, path, session,
+    isDeputy: (session.roles || []).includes('deputy'),
+    isOffice: (session.roles || []).includes('npc_office'),
+    isStaff: (session.roles || []).includes('station_staff'),
+    expired: async () => { await signOut(); return signInScreen(app, path, t('deputy.expired')); },
+    signOut: async () => {
+      const waiting = (await Q.commands()).filter((item) => item.op === 'work.post' && item.subject === session.subject);
+      if (waiting.length && !window.confirm(t('work.signOutWaiting', { n: waiting.length }))) return;
+      await signOut();
+      app.go(path.startsWith('/deputy') ? '/deputy' : path.replace(/^(\/\w+).*$/, '$1'), { replace: true });
+    },
+  };
+}
+
+/** A path the role has no screen at: its first screen, or a word that there is none. */
+function home(ctx) {
+  const first = menuOf(ctx.session)[0];
+  if (first && first[0] !== ctx.path) return ctx.app.go(first[0], { replace: true }).then(() => document.createComment('moved'));
+  return screen(t('work.noScreens'), notice('error', t('work.noScreensHint')),
+    h('button', { type: 'button', class: 'btn ghost', id: 'signout', onclick: ctx.signOut }, t('deputy.signout')));
+}
+
+function signInScreen(app, path, message) {
   const username = h('input', {
     id: 'username', name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false',
   });
@@ -25,7 +102,7 @@ function signInScreen(app, message) {
     button.textContent = t('deputy.signingIn');
     try {
       await signIn(username.value.trim(), password.value);
-      app.go('/deputy', { replace: true });
+      app.go(location.pathname + location.search, { replace: true });
     } catch (failure) {
       error.textContent = failure instanceof OfflineError ? t('deputy.offline')
         : failure.status === 401 ? t('deputy.badLogin') : failure.message;
@@ -34,53 +111,10 @@ function signInScreen(app, message) {
     }
   }
 
-  return screen(t('deputy.signinTitle'), h('form', { novalidate: true, onsubmit: submit },
-    h('div', { class: 'field' }, h('label', { for: 'username' }, t('deputy.username')), username),
-    h('div', { class: 'field' }, h('label', { for: 'password' }, t('deputy.password')), password),
-    error, button));
-}
-
-function toolbar(app) {
-  return h('div', { class: 'row' },
-    h('button', { type: 'button', class: 'btn secondary', id: 'refresh', onclick: () => app.refresh() }, t('deputy.refresh')),
-    h('button', {
-      type: 'button', class: 'btn ghost', id: 'signout',
-      onclick: async () => { await signOut(); app.go('/deputy', { replace: true }); },
-    }, t('deputy.signout')));
-}
-
-async function inboxScreen(app, session) {
-  let answer;
-  try {
-    answer = await request('GET', '/api/deputy/inbox?limit=100', { auth: true });
-  } catch (failure) {
-    if (failure instanceof ApiError && failure.status === 401) {
-      await signOut();
-      return signInScreen(app, t('deputy.expired'));
-    }
-    const text = failure instanceof OfflineError ? t('deputy.offline')
-      : failure.status === 403 ? t('deputy.notDeputy') : t('deputy.error');
-    return screen(t('deputy.inbox'), notice('error', text), toolbar(app));
-  }
-  const { data, cachedAt } = answer;
-  return screen(t('deputy.inbox'),
-    h('p', { class: 'lead' }, t('deputy.hello', { name: session.name })),
-    toolbar(app),
-    cachedAt ? notice('offline', t('deputy.cached', { time: formatTime(cachedAt) })) : null,
-    h('p', { class: 'meta' }, t('deputy.count', { n: data.total })),
-    data.items.length
-      ? h('ul', { class: 'inbox' }, data.items.map(inboxItem))
-      : h('p', { class: 'lead' }, t('deputy.empty')),
-    h('p', { class: 'meta' }, t('time.note')));
-}
-
-function inboxItem(item) {
-  return h('li', { class: item.overdue ? 'case overdue' : 'case', 'data-case-id': item.case_id },
-    h('div', { class: 'case-head' },
-      h('span', { class: 'code small' }, item.tracking_code),
-      item.overdue ? h('span', { class: 'badge danger' }, t('deputy.overdue')) : null),
-    h('p', { class: 'case-kind' }, `${label('kind', item.kind)} · ${label('category', item.category)} · ${label('state', item.status)}`),
-    h('p', {}, shorten(item.summary, 140)),
-    h('p', { class: item.overdue ? 'due late' : 'due' }, t('deputy.acceptBy', { time: formatTime(item.accept_due_at) })),
-    h('p', { class: 'meta' }, t('deputy.filedAt', { time: formatTime(item.submitted_at) })));
+  const title = path.startsWith('/deputy') ? t('deputy.signinTitle') : t('staff.signinTitle');
+  return screen(title, h('p', { class: 'lead' }, t(path.startsWith('/deputy') ? 'deputy.signinLead' : 'staff.signinLead')),
+    h('form', { novalidate: true, onsubmit: submit },
+      h('div', { class: 'field' }, h('label', { for: 'username' }, t('deputy.username')), username),
+      h('div', { class: 'field' }, h('label', { for: 'password' }, t('deputy.password')), password),
+      error, button));
 }

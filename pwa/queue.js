@@ -4,23 +4,57 @@
  * worker (`importScripts`) for Background Sync, so it has no import/export and defines `self.ddgQueue`.
  *
  * Stores commands, not requests: {id, op, body, idempotencyKey, createdAt, attempts, ...}; the request is
- * built at send time with fresh credentials. 2xx -> the "sent" store (tracking code kept for the user);
- * network error, 5xx, 408/409/425/429 -> stays, backs off; any other 4xx -> the "attention" store, which the
- * user sees. Nothing is ever removed without a 2xx answer or the user's explicit choice.
+ * built at send time with fresh credentials. 2xx -> a filing goes to the "sent" store (tracking code and filer
+ * key kept for the user), any other command to "done"; network error, 5xx, 401/408/425/429 and a 409 "still
+ * being processed" -> stays, backs off; any other 4xx -> the "attention" store, which the user sees. Nothing is
+ * ever removed without a 2xx answer or the user's explicit choice.
+ *
+ * Photos: a filing's scaled JPEGs wait in the "blobs" store. At send time each photo not yet uploaded goes up
+ * under its own stable key (the multipart body is built here with a boundary made from that key, so a retry
+ * sends the very same bytes), then the case with the photo ids under the case's key: however often the network
+ * drops, the server ends with one case and one set of photos.
  */
 (function (root) {
   'use strict';
 
   const DB_NAME = 'ddg-pwa';
-  const DB_VERSION = 1;
-  const STORES = ['commands', 'attention', 'sent', 'kv'];
-  const OPS = {
-    'case.submit': { method: 'POST', path: '/api/case-intake/cases', done: (answer) => Boolean(answer && answer.tracking_code) },
+  const DB_VERSION = 2;
+  const STORES = ['commands', 'attention', 'sent', 'kv', 'blobs', 'done'];
+  const CASES = '/api/case-intake/cases';
+  const PHOTOS = '/api/case-intake/photos';
+  const isCase = (answer) => Boolean(answer && answer.tracking_code);
+  const caseAction = (action) => (command) => {
+    const { code, caseId, filerKey } = command.target;
+    return filerKey ? `${CASES}/track/${code}/${action}` : `${CASES}/${caseId}/${action}`;
   };
-  // 401: the session expired or changed; 409: the same key is still being processed by the server.
-  const RETRY_STATUSES = new Set([401, 408, 409, 425, 429]);
+  /** Each operation: where it is sent, what a complete answer looks like (else: ask again, same key) and, for
+   * all but a filing, what of the answer is kept once it is sent (default: its id, status and place). */
+  const OPS = {
+    'case.submit': { path: () => CASES, done: isCase },
+    'case.confirm': { path: caseAction('confirm'), done: isCase },
+    'case.reopen': { path: caseAction('reopen'), done: isCase },
+    // "Me too" (我也遇到了): the villager joins an open case instead of filing the same matter again.
+    'case.support': {
+      path: (command) => `${CASES}/${command.target.caseId}/support`,
+      done: (answer) => Boolean(answer && answer.case_id && Number.isInteger(answer.supporters)),
+      kept: (answer) => ({ id: answer.case_id, supporters: answer.supporters }),
+    },
+    'booking.create': {
+      path: (command) => `/api/station-scheduling/sessions/${command.target.sessionId}/bookings`,
+      done: (answer) => Boolean(answer && answer.id && answer.status),
+    },
+    // The officials' screens (pwa/work/): a POST to the /api/ path the command names; any JSON object answers it.
+    // A command with photos gets their ids in `target.photoField` (a deputy's visit: `photos`).
+    'work.post': { path: (command) => command.target.path, done: (answer) => Boolean(answer && typeof answer === 'object') },
+  };
+  // 401: the session expired or changed. A 409 is retried only while the same key is still being processed
+  // (shared/idempotency.py says so in its detail); any other 409 (a case no longer in that state) needs the user.
+  const RETRY_STATUSES = new Set([401, 408, 425, 429]);
+  const stillRunning = (problem) => Boolean(problem && /Idempotency-Key/.test(problem.detail || ''));
   const SEND_TIMEOUT_MS = 30000;
+  const PHOTO_TIMEOUT_MS = 120000; // 300 KB on a 2G link
   const MAX_BACKOFF_MS = 5 * 60 * 1000;
+  const BLOB_KEEP_MS = 30 * 24 * 3600 * 1000;
   const listeners = new Set();
   const channel = typeof root.BroadcastChannel === 'function' ? new root.BroadcastChannel('ddg-queue') : null;
 
@@ -78,21 +112,22 @@
     });
   }
 
-  const clone = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+  // Memory copies are cloned like IndexedDB would; a photo (a Blob) is immutable and kept as it is.
+  const clone = (name, value) => (value === undefined || name === 'blobs' ? value : JSON.parse(JSON.stringify(value)));
 
   function all(name) {
     return transact([name], 'readonly', (tx) => (tx ? promisify(tx.objectStore(name).getAll())
-      : [...memory[name].values()].map(clone)));
+      : [...memory[name].values()].map((value) => clone(name, value))));
   }
 
   function get(name, id) {
     return transact([name], 'readonly', (tx) => (tx ? promisify(tx.objectStore(name).get(id))
-      : clone(memory[name].get(id))));
+      : clone(name, memory[name].get(id))));
   }
 
   function put(name, value) {
     return transact([name], 'readwrite', (tx) => {
-      if (!tx) { memory[name].set(value.id, clone(value)); return undefined; }
+      if (!tx) { memory[name].set(value.id, clone(name, value)); return undefined; }
       return promisify(tx.objectStore(name).put(value));
     });
   }
@@ -110,7 +145,7 @@
       if (!tx) {
         if (!memory[from].has(id)) return false;
         memory[from].delete(id);
-        memory[to].set(value.id, clone(value));
+        memory[to].set(value.id, clone(to, value));
         return true;
       }
       const source = tx.objectStore(from);
@@ -125,13 +160,49 @@
   function update(command) {
     return transact(['commands'], 'readwrite', async (tx) => {
       if (!tx) {
-        if (memory.commands.has(command.id)) memory.commands.set(command.id, clone(command));
+        if (memory.commands.has(command.id)) memory.commands.set(command.id, clone('commands', command));
         return undefined;
       }
       const store = tx.objectStore('commands');
       if ((await promisify(store.get(command.id))) !== undefined) await promisify(store.put(command));
       return undefined;
     });
+  }
+
+  function withLock(name, work) {
+    const locks = root.navigator && root.navigator.locks;
+    return locks && typeof locks.request === 'function' ? locks.request(name, work) : work();
+  }
+
+  const offline = () => Boolean(root.navigator && root.navigator.onLine === false);
+
+  /* ---- photos waiting on the phone: {id, blob, width, height}; kept while a draft or a command names them ---- */
+
+  async function putBlob(blob, info) {
+    const id = newId();
+    await put('blobs', { id, blob, createdAt: new Date().toISOString(), ...(info || {}) });
+    return id;
+  }
+
+  const getBlob = (id) => get('blobs', id);
+
+  async function referencedBlobs() {
+    const [waiting, attention] = await Promise.all([all('commands'), all('attention')]);
+    return new Set([...waiting, ...attention].flatMap((command) => (command.photos || []).map((photo) => photo.blobId)));
+  }
+
+  /** Delete these photos unless a waiting or refused command still needs them. */
+  async function dropBlobs(ids) {
+    const used = await referencedBlobs();
+    for (const id of ids) if (!used.has(id)) await remove('blobs', id);
+  }
+
+  /** Delete the photos of drafts given up: older than a month, named by no command and not in `keep`. (Drafts
+   * live in the pages' localStorage, so a younger photo may still belong to one the queue cannot see.) */
+  async function collectBlobs(keep) {
+    const before = new Date(Date.now() - BLOB_KEEP_MS).toISOString();
+    const stored = await all('blobs');
+    await dropBlobs(stored.filter((item) => item.createdAt < before && !(keep || []).includes(item.id)).map((item) => item.id));
   }
 
   /* ---- the signed-in session, kept here so that the service worker can send with it too ---- */
@@ -146,6 +217,16 @@
     }
   }
 
+  /** The session kept from a sign-in answer (gateway TokenRead); `extra` adds what the page wants to show. */
+  function sessionFrom(data, extra) {
+    const claims = decodeToken(data.access_token) || {};
+    return {
+      token: data.access_token, refreshToken: data.refresh_token || null, subject: claims.sub || null,
+      name: data.name, roles: data.roles || [], deputyId: data.deputy_id || null,
+      expiresAt: Date.now() + data.expires_in * 1000, ...(extra || {}),
+    };
+  }
+
   async function getSession() {
     const record = await get('kv', 'session');
     return record ? record.value : null;
@@ -154,6 +235,38 @@
   function setSession(value) { return put('kv', { id: 'session', value }); }
   function clearSession() { return remove('kv', 'session'); }
   function sessionUsable(session) { return Boolean(session && session.expiresAt > Date.now() + 10000); }
+
+  /** The session, its 15-minute access token renewed with the refresh token when it ran out (once across tabs:
+   * a refresh token spent twice ends the whole family). A refused refresh leaves a session that needs a sign-in. */
+  async function freshSession() {
+    const session = await getSession();
+    if (!session || sessionUsable(session) || !session.refreshToken || offline()) return session;
+    return withLock('ddg-session', async () => {
+      const current = await getSession();
+      if (!current || sessionUsable(current) || !current.refreshToken) return current;
+      let response;
+      try {
+        response = await fetch('/api/auth/refresh', {
+          method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify({ refresh_token: current.refreshToken }), credentials: 'same-origin', cache: 'no-store',
+        });
+      } catch (error) {
+        return current;
+      }
+      const data = await response.json().catch(() => null);
+      if (response.ok && data && data.access_token) {
+        const next = sessionFrom(data, { phoneMasked: current.phoneMasked || null });
+        await setSession(next);
+        return next;
+      }
+      if (response.status === 401 || response.status === 422) {
+        const spent = { ...current, refreshToken: null };
+        await setSession(spent);
+        return spent;
+      }
+      return current;
+    });
+  }
 
   /* ---- events: this context's listeners, and other tabs and the worker through a BroadcastChannel ---- */
 
@@ -186,17 +299,22 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   }
 
-  /** Save a command first (so that nothing is lost), then let the caller try to send it. */
+  /** Save a command first (so that nothing is lost), then let the caller try to send it.
+   * options: subject (send as this signed-in user), target (the case or session acted on), photos (blob ids),
+   * meta (what the page wants back, e.g. the place names). */
   async function enqueue(op, body, options) {
     if (!OPS[op]) throw new Error('unknown operation ' + op);
+    const opts = options || {};
     const id = newId();
+    const key = 'pwa-' + id;
     const command = {
-      id, op, body, idempotencyKey: 'pwa-' + id, createdAt: new Date().toISOString(), attempts: 0,
-      subject: (options && options.subject) || null, meta: (options && options.meta) || {},
+      id, op, body, idempotencyKey: key, createdAt: new Date().toISOString(), attempts: 0,
+      subject: opts.subject || null, meta: opts.meta || {}, target: opts.target || null,
+      photos: (opts.photos || []).map((blobId, index) => ({ blobId, key: `${key}-photo-${index + 1}`, id: null })),
       nextAttemptAt: 0, lastError: null,
     };
     await put('commands', command);
-    notify({ type: 'queued', id });
+    notify({ type: 'queued', id, op });
     return command;
   }
 
@@ -221,79 +339,132 @@
       nextAttemptAt: Date.now() + (delay == null ? backoff(attempts) : delay),
     };
     await update(waiting);
-    notify({ type: 'waiting', id: command.id, reason });
+    notify({ type: 'waiting', id: command.id, op: command.op, reason });
     return { state: 'waiting', reason, record: waiting };
   }
 
+  const keptByDefault = (answer) => ({ id: answer.id, status: answer.status, place: answer.place == null ? null : answer.place });
+
   async function markSent(command, answer) {
+    const blobs = (command.photos || []).map((photo) => photo.blobId);
+    if (command.op !== 'case.submit') {
+      const record = {
+        id: command.id, op: command.op, createdAt: command.createdAt, sentAt: new Date().toISOString(),
+        target: command.target, meta: command.meta, result: (OPS[command.op].kept || keptByDefault)(answer),
+      };
+      await move('commands', command.id, 'done', record);
+      await dropBlobs(blobs); // the server has them now
+      notify({ type: 'sent', id: command.id, op: command.op });
+      return { state: 'sent', record };
+    }
     const record = {
       id: command.id, op: command.op, createdAt: command.createdAt, sentAt: new Date().toISOString(),
       trackingCode: answer.tracking_code, caseId: answer.id, kind: answer.kind, category: answer.category,
-      summary: String(answer.description || '').slice(0, 60), meta: command.meta,
+      summary: String(answer.description || '').slice(0, 60), meta: command.meta, subject: command.subject,
+      filerKey: answer.filer_key || null, gridId: answer.grid_id, photoIds: (command.photos || []).map((p) => p.id),
     };
     await move('commands', command.id, 'sent', record);
-    notify({ type: 'sent', id: command.id, trackingCode: record.trackingCode });
+    await dropBlobs(blobs);
+    notify({ type: 'sent', id: command.id, op: command.op, trackingCode: record.trackingCode });
     return { state: 'sent', record };
   }
 
   async function moveToAttention(command, status, problem) {
     const record = { ...command, status, problem: problem || null, failedAt: new Date().toISOString() };
     await move('commands', command.id, 'attention', record);
-    notify({ type: 'attention', id: command.id, status });
+    notify({ type: 'attention', id: command.id, op: command.op, status });
     return { state: 'attention', record };
+  }
+
+  /** Headers with the command's credentials, or null while the right person is not signed in. */
+  async function credentials(command, key) {
+    const headers = { Accept: 'application/json', 'Idempotency-Key': key };
+    if (command.target && command.target.filerKey) headers['X-Filer-Key'] = command.target.filerKey;
+    if (command.subject) {
+      // The same identity as when it was saved: the server scopes idempotency keys per caller.
+      const session = await freshSession();
+      if (!sessionUsable(session) || session.subject !== command.subject) return null;
+      headers.Authorization = 'Bearer ' + session.token;
+    }
+    return headers;
+  }
+
+  /** One POST; resolves {answer} when done, else {outcome} already stored (waiting or attention). */
+  async function exchange(command, path, init, done, timeout) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeout);
+    let response;
+    let answer = null;
+    try {
+      response = await fetch(path, {
+        method: 'POST', ...init, signal: controller.signal, credentials: 'same-origin', cache: 'no-store',
+      });
+      answer = await response.json().catch(() => null);
+    } catch (error) {
+      return { outcome: await keepWaiting(command, 'network', null) };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.ok) {
+      // A 2xx without the expected answer (a cut-off body, a Wi-Fi login page): ask again with the same key.
+      return done(answer) ? { answer } : { outcome: await keepWaiting(command, 'incomplete', null) };
+    }
+    const status = response.status;
+    if (status >= 500 || RETRY_STATUSES.has(status) || (status === 409 && stillRunning(answer))) {
+      return { outcome: await keepWaiting(command, 'http-' + status, retryAfter(response)) };
+    }
+    return { outcome: await moveToAttention(command, status, answer) };
+  }
+
+  /** A multipart body with one `file` part, byte for byte the same on every retry of the same key. */
+  function multipart(blob, key) {
+    const boundary = 'ddg-' + key;
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"\r\n`
+      + `Content-Type: ${blob.type || 'image/jpeg'}\r\n\r\n`;
+    return { body: new Blob([head, blob, `\r\n--${boundary}--\r\n`]), type: `multipart/form-data; boundary=${boundary}` };
+  }
+
+  /** Upload the photos not yet on the server, each under its own key; null when all are, else the outcome. */
+  async function uploadPhotos(command) {
+    for (const photo of command.photos || []) {
+      if (photo.id) continue;
+      const stored = await getBlob(photo.blobId);
+      if (!stored) return moveToAttention(command, 0, { title: 'photo-missing' });
+      const headers = await credentials(command, photo.key);
+      if (!headers) return keepWaiting(command, 'signin', 60000);
+      const { body, type } = multipart(stored.blob, photo.key);
+      headers['Content-Type'] = type;
+      const { answer, outcome } = await exchange(command, PHOTOS, { headers, body }, (a) => Boolean(a && a.id), PHOTO_TIMEOUT_MS);
+      if (outcome) return outcome;
+      photo.id = answer.id;
+      await update(command); // a later retry does not upload this one again (its key would give the same id)
+    }
+    return null;
   }
 
   /** One try of one command; the outcome is stored before it is returned. */
   async function attempt(command) {
     const op = OPS[command.op];
     if (!op) return moveToAttention(command, 0, { title: 'Unknown operation ' + command.op });
-    if (root.navigator && root.navigator.onLine === false) return keepWaiting(command, 'offline', 0);
-    const headers = {
-      'Content-Type': 'application/json', Accept: 'application/json', 'Idempotency-Key': command.idempotencyKey,
-    };
-    if (command.subject) {
-      // The same identity as when it was filed: the server scopes idempotency keys per caller.
-      const session = await getSession();
-      if (!sessionUsable(session) || session.subject !== command.subject) {
-        return keepWaiting(command, 'signin', 60000);
-      }
-      headers.Authorization = 'Bearer ' + session.token;
-    }
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), SEND_TIMEOUT_MS);
-    let response;
-    let answer = null;
-    try {
-      response = await fetch(op.path, {
-        method: op.method, headers, body: JSON.stringify(command.body), signal: controller.signal,
-        credentials: 'same-origin', cache: 'no-store',
-      });
-      answer = await response.json().catch(() => null);
-    } catch (error) {
-      return keepWaiting(command, 'network', null);
-    } finally {
-      clearTimeout(timer);
-    }
-    if (response.ok) {
-      // A 2xx without the expected answer (a cut-off body, a Wi-Fi login page): ask again with the same key.
-      return op.done(answer) ? markSent(command, answer) : keepWaiting(command, 'incomplete', null);
-    }
-    if (response.status >= 500 || RETRY_STATUSES.has(response.status)) {
-      return keepWaiting(command, 'http-' + response.status, retryAfter(response));
-    }
-    return moveToAttention(command, response.status, answer);
-  }
-
-  function withLock(work) {
-    const locks = root.navigator && root.navigator.locks;
-    return locks && typeof locks.request === 'function' ? locks.request('ddg-queue', work) : work();
+    if (offline()) return keepWaiting(command, 'offline', 0);
+    const photosOutcome = await uploadPhotos(command);
+    if (photosOutcome) return photosOutcome;
+    const headers = await credentials(command, command.idempotencyKey);
+    if (!headers) return keepWaiting(command, 'signin', 60000);
+    headers['Content-Type'] = 'application/json';
+    const body = command.photos && command.photos.length
+      ? { ...command.body, [(command.target && command.target.photoField) || 'photo_ids']: command.photos.map((photo) => photo.id) }
+      : command.body;
+    const init = { headers, body: JSON.stringify(body) };
+    const { answer, outcome } = await exchange(command, op.path(command), init, op.done, SEND_TIMEOUT_MS);
+    return outcome || markSent(command, answer);
   }
 
   async function outcome(id) {
-    const sent = await get('sent', id);
-    if (sent) return { state: 'sent', record: sent };
-    const attention = await get('attention', id);
-    if (attention) return { state: 'attention', record: attention };
+    for (const [store, state] of [['sent', 'sent'], ['done', 'sent'], ['attention', 'attention']]) {
+      const record = await get(store, id);
+      if (record) return { state, record };
+    }
     const waiting = await get('commands', id);
     if (waiting) return { state: 'waiting', reason: waiting.lastError, record: waiting };
     return { state: 'unknown' };
@@ -301,7 +472,7 @@
 
   /** Try one command now (the user just pressed "send"); if another context sent it meanwhile, say so. */
   function sendNow(id) {
-    return withLock(async () => {
+    return withLock('ddg-queue', async () => {
       const command = await get('commands', id);
       return command ? attempt(command) : outcome(id);
     });
@@ -336,7 +507,7 @@
       again = again || force;
       return running;
     }
-    running = withLock(() => drain(force)).finally(() => {
+    running = withLock('ddg-queue', () => drain(force)).finally(() => {
       running = null;
       if (again) {
         again = false;
@@ -346,14 +517,18 @@
     return running;
   }
 
-  function discard(id) {
+  async function discard(id) {
     // Only the user may do this, and only for an entry in "needs attention".
-    return remove('attention', id).then(() => notify({ type: 'discarded', id }));
+    const record = await get('attention', id);
+    await remove('attention', id);
+    if (record) await dropBlobs((record.photos || []).map((photo) => photo.blobId));
+    notify({ type: 'discarded', id });
   }
 
   root.ddgQueue = {
-    enqueue, sendNow, replay, outcome, discard, onChange, decodeToken, getSession, setSession, clearSession,
-    sessionUsable, commands: () => all('commands'), attention: () => all('attention'), sent: () => all('sent'),
+    enqueue, sendNow, replay, outcome, discard, onChange, decodeToken, sessionFrom, getSession, setSession,
+    clearSession, sessionUsable, freshSession, putBlob, getBlob, dropBlobs, collectBlobs,
+    commands: () => all('commands'), attention: () => all('attention'), sent: () => all('sent'), done: () => all('done'),
     get persistent() { return !memory; },
   };
 })(self);

@@ -7,14 +7,17 @@
  */
 importScripts('/queue.js');
 
-const VERSION = '2026-11-26.1';
+const VERSION = '2026-11-27.3';
 const SHELL_CACHE = `ddg-shell-${VERSION}`;
 const API_CACHE = 'ddg-api-v1';
 const SHELL = [
   '/index.html', '/styles.css', '/app.js', '/ui.js', '/i18n.js', '/i18n/zh-CN.js', '/api.js', '/queue.js',
   '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png',
+  // the villager's other screens, loaded by the page when first opened: here so that they open offline too
+  '/villager/photos.js', '/villager/place.js', '/villager/cases.js', '/villager/signin.js', '/villager/booking.js',
+  '/villager/board.js', '/villager/deputies.js', '/villager/similar.js',
 ];
-const APP_ROUTES = /^\/(?:$|file\/|sent\/|track(?:\/|$)|deputy$)/;
+const APP_ROUTES = /^\/(?:$|file\/|sent\/|track(?:\/|$)|(?:deputy|staff|office)(?:\/|$)|cases$|signin$|book$|board$|deputies$)/;
 const STATIC_FILE = /\.(?:js|css|png|svg|webmanifest|ico)$/;
 const API_PATIENCE_MS = 8000; // with a saved copy at hand, a slower network answer is not worth the wait
 
@@ -44,7 +47,8 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/api/')) {
-    if (!url.pathname.startsWith('/api/auth/')) event.respondWith(networkFirst(event));
+    // sign-in and the live stream (an endless answer) go to the network untouched
+    if (!url.pathname.startsWith('/api/auth/') && url.pathname !== '/api/live') event.respondWith(networkFirst(event));
     return;
   }
   if (request.mode === 'navigate') {

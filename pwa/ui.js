@@ -38,6 +38,13 @@ export function formatTime(iso) {
   }).format(date);
 }
 
+/** A deadline: 24:00 of its day (China time) rather than 00:00 of the next, as the rules word it. */
+export function formatDeadline(iso) {
+  const text = formatTime(iso);
+  const before = formatTime(new Date(new Date(iso).getTime() - 60000).toISOString());
+  return text.endsWith('00:00') && before.endsWith('23:59') ? before.replace(/23:59$/, '24:00') : text;
+}
+
 /** A screen: its heading (focused after navigation, for screen readers) and its content. */
 export function screen(title, ...content) {
   return h('section', { class: 'screen' }, h('h1', { tabindex: '-1' }, title), ...content);

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     consumer_max_deliver: int = 5
     consumer_nak_delay_seconds: float = 0.5
     log_level: str = "INFO"
+    grid_url: str = "http://127.0.0.1:8101"
+    """The grid service, for the services that ask it something directly (case intake resolves points)."""
 
     @model_validator(mode="after")
     def _default_database(self) -> "Settings":

@@ -102,15 +102,23 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+MESSAGE_CHARACTERS = 300
+"""A field error's message may quote the input (a discriminator's tag): it is cut, never sent back whole."""
+
+
 def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     return [
         {
             "loc": [str(part) if not isinstance(part, int) else part for part in item["loc"]],
-            "msg": item["msg"],
+            "msg": _cut(item["msg"]),
             "type": item["type"],
         }
         for item in error.errors()
     ]
+
+
+def _cut(message: str) -> str:
+    return message if len(message) <= MESSAGE_CHARACTERS else message[: MESSAGE_CHARACTERS - 1] + "…"
 
 
 def install(app: FastAPI) -> None:

@@ -66,6 +66,7 @@ class Stack:
     database_urls: dict[str, str] = field(default_factory=dict)
     database_schemas: dict[str, str] = field(default_factory=dict)
     seed: bool = True
+    replicas: dict[str, int] = field(default_factory=dict)  # processes of a service; 1 when not named
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     service_ports: dict[str, int] = field(default_factory=dict)
 
@@ -98,6 +99,7 @@ class Stack:
             "NATS_URL": settings.nats_url,
             "DATABASE_URL": settings.database_url,
             "TOKEN_PUBLIC_KEY_FILE": str(self.public_key),
+            "GRID_URL": f"http://127.0.0.1:{self.service_ports.setdefault('grid', free_port())}",
         }
         if settings.database_schema:
             env["DATABASE_SCHEMA"] = settings.database_schema
@@ -113,7 +115,8 @@ class Stack:
         if self.seed:
             asyncio.run(seed_demo_data(self))
         for name in SERVICES:
-            self.start_service(name)
+            for replica in range(1, self.replicas.get(name, 1) + 1):
+                self.start_service(name, replica)
         self._start_gateway()
         for port in self.service_ports.values():
             wait_for_http(f"http://127.0.0.1:{port}/readyz", timeout=90)  # projections caught up
@@ -148,11 +151,29 @@ class Stack:
         self._spawn(process, _uvicorn(f"{SERVICE_PACKAGES[name]}.app:create_app", port), self.environment_for(name))
         return process
 
+    def replica_ports(self, name: str) -> list[int]:
+        """The ports of a service's replicas (running or killed to be restarted), the first replica first."""
+        return [port for process, port in self.service_ports.items() if process.partition("#")[0] == name]
+
+    def scale(self, name: str, count: int) -> None:
+        """Run `count` replicas of a service, then restart the gateway with all of their addresses."""
+        replicas = [process for process in self.service_ports if process.partition("#")[0] == name]
+        for replica in range(len(replicas) + 1, count + 1):
+            process = self.start_service(name, replica)
+            wait_for_http(f"http://127.0.0.1:{self.service_ports[process]}/readyz", timeout=90)
+        for process in replicas[count:]:
+            if process in self.processes:
+                self.kill(process, signal.SIGTERM)
+            del self.service_ports[process]
+        self.kill("gateway", signal.SIGTERM)
+        self._start_gateway()
+        wait_for_http(f"{self.gateway_url}/healthz")
+
     def _start_gateway(self) -> None:
         env = self.environment_for("gateway")
         env["TOKEN_PRIVATE_KEY_FILE"] = str(self.private_key)
-        for name in SERVICES:
-            env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{self.service_ports[name]}"
+        for name in SERVICES:  # every replica, separated by commas: the gateway takes them in turn
+            env[f"{name.upper()}_URL"] = ",".join(f"http://127.0.0.1:{port}" for port in self.replica_ports(name))
         self._spawn("gateway", [*_uvicorn("gateway.app:create_app", self.gateway_port), *GATEWAY_FLAGS], env)
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:

@@ -39,6 +39,8 @@ Limit = Annotated[int, Field(ge=1, le=200)]
 Offset = Annotated[int, Field(ge=0, le=1_000_000)]
 SmallInt = Annotated[int, Field(ge=0, le=2_147_483_647)]
 CivilDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, description="WGS 84 latitude")]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, description="WGS 84 longitude")]
 IdempotencyKeyHeader = Annotated[
     str,
     Header(

@@ -1,13 +1,17 @@
 """Routes only: parse, authorise, call the rules, shape the answer."""
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 
-from services.case_intake import board, logic, mediation, reference, referrals
+from services.case_intake import board, logic, mediation, organisations, photos, reference, referrals, statistics
 from services.case_intake.logic import Who
 from services.case_intake.models import Case, tables
 from services.case_intake.runtime import CaseRuntime
@@ -18,7 +22,9 @@ from services.case_intake.schemas import (
     CaseCreate,
     CaseCreated,
     CaseKind,
+    CaseNoteCreate,
     CaseRead,
+    CaseStatistics,
     CaseStatus,
     CategoryCreate,
     CategoryRead,
@@ -34,13 +40,20 @@ from services.case_intake.schemas import (
     MediationRead,
     MergeBody,
     NoteBody,
+    OrganisationCreate,
+    OrganisationKind,
+    OrganisationRead,
+    OrganisationUpdate,
     OutOfScopeRead,
     PerformanceBody,
+    PhotosBody,
+    PhotoUploaded,
     ReasonBody,
     ReferBody,
     ReferralRead,
     RejectBody,
     ResolveBody,
+    ReturnVisitBody,
     SendBackBody,
     SimilarCase,
     SortOrder,
@@ -51,18 +64,20 @@ from services.case_intake.schemas import (
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, Role
 from shared.idempotency import run_idempotent
 from shared.pagination import Page, PageDep
-from shared.problems import responses
+from shared.problems import Unprocessable, responses
 from shared.service import SessionDep, get_runtime
 from shared.types import Code, EntityId, IdempotencyKeyHeader
 
 router = APIRouter(tags=["case"])
 RuntimeDep = Annotated[CaseRuntime, Depends(get_runtime)]
-TrackingCode = Annotated[str, Path(pattern=r"^SS-[0-9]{4}-[0-9]{5}$")]
+TRACKING_CODE = r"^SS-[0-9]{4}-[0-9]{5}$"
+TrackingCode = Annotated[str, Path(pattern=TRACKING_CODE)]
 FilerKey = Annotated[
     str | None,
     Header(alias="X-Filer-Key", pattern=r"^[A-Za-z0-9_-]{16,64}$", description="The key the filing answer gave"),
 ]
-Day = Annotated[date, Path(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+Day = Annotated[date, Path(ge=FIRST_DAY, le=LAST_DAY)]
 ACTION_ERRORS = responses(401, 403, 404, 409, 422)
 STAFF = (Role.station_staff, Role.npc_office)
 
@@ -77,6 +92,7 @@ async def _act(
     body: BaseModel,
     action: str,
     do: Act,
+    status_code: int = 200,
 ):  # type: ignore[no-untyped-def]
     """Lock the case, find the caller's standing, do the action, answer with the case (idempotent by key)."""
 
@@ -85,12 +101,18 @@ async def _act(
         standing = await logic.who(session, case, principal)
         await do(case, standing)
         await session.flush()
-        return await logic.read_model(session, case, contact_visible=standing.sees_contact)
+        return await _shaped(session, case, principal, standing)
 
     scope = f"{principal.subject}:case-{action}:{case_id}"
     return await run_idempotent(
-        session, tables.idempotency, key=key, scope=scope, body=body, create=run, status_code=200
+        session, tables.idempotency, key=key, scope=scope, body=body, create=run, status_code=status_code
     )
+
+
+async def _shaped(session: SessionDep, case: Case, principal: Principal, standing: Who) -> CaseRead:
+    """The case as this signed-in caller sees it: the contact for those who call back, notes for officials."""
+    internal = logic.sees_internal(principal)
+    return await logic.read_model(session, case, contact_visible=standing.sees_contact, internal=internal)
 
 
 async def _filer_act(
@@ -116,7 +138,7 @@ async def _filer_act(
     operation_id="case-submit",
     status_code=201,
     response_model=CaseCreated,
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 422, 503),
 )
 async def submit_case(
     body: CaseCreate,
@@ -125,10 +147,14 @@ async def submit_case(
     principal: OptionalPrincipal,
     key: IdempotencyKeyHeader = None,
 ):  # type: ignore[no-untyped-def]
-    """File a case, signed in or anonymously; the answer's tracking code follows it without an account."""
+    """File a case, signed in or anonymously; the answer's tracking code follows it without an account.
+
+    Give the group grid, or the `location` (the grid service finds its grid: 503 with Retry-After while it
+    cannot, and nothing is stored), or both."""
+    grid_id = await logic.place(runtime, body)
 
     async def create() -> CaseCreated:
-        filed, filer_key = await logic.submit_case(session, runtime, body, principal)
+        filed, filer_key = await logic.submit_case(session, runtime, body, principal, grid_id)
         return logic.created_model(filed, filer_key)
 
     scope = f"{principal.subject if principal else 'anonymous'}:case-submit"
@@ -162,10 +188,7 @@ async def list_cases(
         now=runtime.clock.now(),
         sort=sort,
     )
-    shaped = []
-    for item in items:
-        standing = await logic.who(session, item, principal)
-        shaped.append(await logic.read_model(session, item, contact_visible=standing.sees_contact))
+    shaped = [await _shaped(session, item, principal, await logic.who(session, item, principal)) for item in items]
     return Page(items=shaped, total=total, **page.model_dump())
 
 
@@ -256,8 +279,7 @@ async def withdraw_by_code(
 )
 async def get_case(case_id: EntityId, session: SessionDep, principal: CurrentPrincipal) -> CaseRead:
     case = await logic.get_case(session, case_id)
-    standing = await logic.authorize_read(session, case, principal)
-    return await logic.read_model(session, case, contact_visible=standing.sees_contact)
+    return await _shaped(session, case, principal, await logic.authorize_read(session, case, principal))
 
 
 @router.get(
@@ -270,6 +292,192 @@ async def get_contact(case_id: EntityId, session: SessionDep, principal: Current
     """The villager's phone and name, for the deputies handling the case and the office only."""
     case = await logic.get_case(session, case_id)
     return await logic.contact(session, case, await logic.who(session, case, principal))
+
+
+# --- photos ---------------------------------------------------------------------------------------------------
+
+MULTIPART_SLACK = 64 * 1024
+"""Room for the multipart framing around a file of the largest size allowed."""
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary", "description": "JPEG, PNG or WebP"}},
+            }
+        }
+    },
+}
+IMAGE_ANSWER = {
+    200: {
+        "description": "The photo (or its thumbnail) as JPEG",
+        "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+    },
+    **responses(401, 404, 422),
+}
+CACHE = "private, max-age=31536000, immutable"
+
+
+class UploadFingerprint(BaseModel):
+    """What the Idempotency-Key is checked against: the uploaded bytes."""
+
+    sha256: str
+
+
+async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    received = 0
+    async for chunk in stream:
+        received += len(chunk)
+        if received > limit:
+            raise photos.TooLarge(f"A photo may be at most {photos.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        yield chunk
+
+
+async def _uploaded_file(request: Request) -> bytes:
+    """The bytes of the one multipart field `file`, read at most up to the cap (413 past it)."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "multipart/form-data":
+        raise photos.NotMultipart("Send the photo as multipart/form-data with one field named file.")
+    limit = photos.MAX_UPLOAD_BYTES + MULTIPART_SLACK
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise photos.TooLarge(f"A photo may be at most {photos.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    parser = MultiPartParser(request.headers, _capped(request.stream(), limit), max_files=1, max_fields=8)
+    try:
+        form = await parser.parse()
+    except MultiPartException as error:
+        raise Unprocessable(f"The multipart body is not valid: {error.message}", field="file") from error
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Unprocessable("Send the photo in a multipart field named file.", field="file")
+        data = await upload.read(photos.MAX_UPLOAD_BYTES + 1)
+    finally:
+        await form.close()
+    if len(data) > photos.MAX_UPLOAD_BYTES:
+        raise photos.TooLarge(f"A photo may be at most {photos.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    if not data:
+        raise photos.NotAnImage("The file is empty.")
+    return data
+
+
+@router.post(
+    "/photos",
+    operation_id="photo-upload",
+    status_code=201,
+    response_model=PhotoUploaded,
+    responses=responses(401, 409, 413, 415, 422),
+    openapi_extra={"requestBody": UPLOAD_BODY},
+)
+async def upload_photo(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: OptionalPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """Upload one photo (field `file`, at most 10 MB), signed in or not, then name its id in `photo_ids` when
+    filing. It is checked by its content, re-encoded as JPEG without metadata, and given a thumbnail."""
+    data = await _uploaded_file(request)
+    async with runtime.decoding:
+        prepared = await asyncio.to_thread(photos.prepare, data)
+    uploader = principal.subject if principal else None
+
+    async def create() -> PhotoUploaded:
+        return photos.uploaded_model(photos.store(session, prepared, uploader, runtime.clock.now()))
+
+    fingerprint = UploadFingerprint(sha256=hashlib.sha256(data).hexdigest())
+    scope = f"{uploader or 'anonymous'}:photo-upload"
+    return await run_idempotent(session, tables.idempotency, key=key, scope=scope, body=fingerprint, create=create)
+
+
+async def _photo(
+    session: SessionDep,
+    photo_id: str,
+    principal: Principal | None,
+    filer_key: str | None,
+    tracking_code: str | None,
+    *,
+    thumbnail: bool,
+) -> Response:
+    stored = await photos.load(session, photo_id, thumbnail=thumbnail)
+    await logic.authorize_photo(session, stored, principal, filer_key=filer_key, tracking_code=tracking_code)
+    return Response(stored.content, media_type="image/jpeg", headers={"Cache-Control": CACHE})
+
+
+PhotoCode = Annotated[
+    str | None,
+    Query(pattern=TRACKING_CODE, description="The case's tracking code, for those who follow it without an account"),
+]
+
+
+@router.get("/photos/{photo_id}", operation_id="photo-get", response_class=Response, responses=IMAGE_ANSWER)
+async def get_photo(
+    photo_id: EntityId,
+    session: SessionDep,
+    principal: OptionalPrincipal,
+    filer_key: FilerKey = None,
+    tracking_code: PhotoCode = None,
+) -> Response:
+    """A photo, for whoever may read its case (or, not yet attached, for its uploader); 404 for anyone else."""
+    return await _photo(session, photo_id, principal, filer_key, tracking_code, thumbnail=False)
+
+
+@router.get(
+    "/photos/{photo_id}/thumbnail", operation_id="photo-thumbnail", response_class=Response, responses=IMAGE_ANSWER
+)
+async def get_photo_thumbnail(
+    photo_id: EntityId,
+    session: SessionDep,
+    principal: OptionalPrincipal,
+    filer_key: FilerKey = None,
+    tracking_code: PhotoCode = None,
+) -> Response:
+    """The photo's thumbnail (at most 320 px), for the same readers as the photo."""
+    return await _photo(session, photo_id, principal, filer_key, tracking_code, thumbnail=True)
+
+
+@router.post("/cases/{case_id}/photos", operation_id="case-photos", response_model=CaseRead, responses=ACTION_ERRORS)
+async def add_case_photos(
+    case_id: EntityId,
+    body: PhotosBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """A deputy handling the case or staff add up to 3 photos (e.g. a field visit's evidence) at a time."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.add_photos(session, runtime, case, standing, body.photo_ids)
+
+    return await _act(session, principal, case_id, key, body, "photos", do)
+
+
+@router.post(
+    "/cases/{case_id}/notes",
+    operation_id="case-note",
+    status_code=201,
+    response_model=CaseRead,
+    responses=responses(401, 403, 404, 409, 422),
+)
+async def add_case_note(
+    case_id: EntityId,
+    body: CaseNoteCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """An internal note on the timeline (action `note`), the status unchanged: by the deputies handling the case
+    and the office, seen by deputies and the office only — never by the villager, on the tracking-code view or
+    by the agencies it went to."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.add_note(session, runtime, case, standing, body.note)
+
+    return await _act(session, principal, case_id, key, body, "note", do, status_code=201)
 
 
 # --- the lifecycle ----------------------------------------------------------------------------------------------
@@ -375,6 +583,43 @@ async def confirm_case(
         await logic.confirm(session, runtime, case, standing, body)
 
     return await _act(session, principal, case_id, key, body, "confirm", do)
+
+
+@router.post(
+    "/cases/{case_id}/return-visit", operation_id="case-return-visit", response_model=CaseRead, responses=ACTION_ERRORS
+)
+async def record_return_visit(
+    case_id: EntityId,
+    body: ReturnVisitBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    key: IdempotencyKeyHeader = None,
+):  # type: ignore[no-untyped-def]
+    """Station staff or the office record a return visit (回访) to a villager who cannot use the app: confirmed
+    closes the resolved case with the villager's rating, reopened sends it back to work."""
+
+    async def do(case: Case, standing: Who) -> None:
+        await logic.return_visit(session, runtime, case, standing, body)
+
+    return await _act(session, principal, case_id, key, body, "return-visit", do)
+
+
+@router.get(
+    "/return-visits/due",
+    operation_id="return-visit-due",
+    response_model=Page[CaseRead],
+    responses=responses(401, 403, 422),
+)
+async def return_visits_due(
+    session: SessionDep, runtime: RuntimeDep, page: PageDep, principal: CurrentPrincipal
+) -> Page[CaseRead]:
+    """For staff: resolved cases waiting for the villager's word, oldest first — those filed on a villager's
+    behalf at once, the others once CASE_RETURN_VISIT_DAYS passed without a rating."""
+    principal.require(*STAFF)
+    items, total = await logic.return_visits_due(session, runtime, page)
+    shaped = [await logic.read_model(session, item, contact_visible=True, internal=True) for item in items]
+    return Page(items=shaped, total=total, **page.model_dump())
 
 
 @router.post("/cases/{case_id}/reopen", operation_id="case-reopen", response_model=CaseRead, responses=ACTION_ERRORS)
@@ -832,6 +1077,56 @@ async def update_category(
     return read
 
 
+OrganisationCode = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
+
+
+@router.get(
+    "/organisations", operation_id="organisation-list", response_model=Page[OrganisationRead], responses=responses(422)
+)
+async def list_organisations(
+    session: SessionDep, page: PageDep, kind: OrganisationKind | None = None, include_inactive: bool = False
+) -> Page[OrganisationRead]:
+    """The organisations a case may be referred to (四方联动), in display order; `code` goes in a referral."""
+    items, total = await organisations.list_organisations(session, page, kind=kind, include_inactive=include_inactive)
+    return Page(items=[OrganisationRead.model_validate(item) for item in items], total=total, **page.model_dump())
+
+
+@router.post(
+    "/organisations",
+    operation_id="organisation-create",
+    status_code=201,
+    response_model=OrganisationRead,
+    responses=responses(401, 403, 409, 422),
+)
+async def create_organisation(
+    body: OrganisationCreate, session: SessionDep, principal: CurrentPrincipal, key: IdempotencyKeyHeader = None
+):  # type: ignore[no-untyped-def]
+    """Add an organisation to refer cases to; its code must be what its officers' accounts name."""
+    principal.require(*STAFF)
+
+    async def create() -> OrganisationRead:
+        return OrganisationRead.model_validate(await organisations.create_organisation(session, body))
+
+    scope = f"{principal.subject}:organisation-create"
+    return await run_idempotent(session, tables.idempotency, key=key, scope=scope, body=body, create=create)
+
+
+@router.patch(
+    "/organisations/{code}",
+    operation_id="organisation-update",
+    response_model=OrganisationRead,
+    responses=responses(401, 403, 404, 422),
+)
+async def update_organisation(
+    code: OrganisationCode, body: OrganisationUpdate, session: SessionDep, principal: CurrentPrincipal
+) -> OrganisationRead:
+    """Rename an organisation, change its kind or place in the list, or retire it (`active: false`)."""
+    principal.require(*STAFF)
+    read = OrganisationRead.model_validate(await organisations.update_organisation(session, code, body))
+    await session.commit()
+    return read
+
+
 @router.get("/holidays", operation_id="holiday-list", response_model=Page[HolidayRead], responses=responses(422))
 async def list_holidays(
     session: SessionDep, page: PageDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
@@ -896,3 +1191,36 @@ async def board_cases(grid_id: EntityId, session: SessionDep, page: PageDep) -> 
 async def board_stats(grid_id: EntityId, session: SessionDep, runtime: RuntimeDep) -> BoardStats:
     """Response, resolution and satisfaction rates and the median days to resolve, of the grid and below."""
     return await board.board_stats(session, grid_id, runtime.clock.now())
+
+
+# --- the office's figures -------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/statistics",
+    operation_id="case-statistics",
+    response_model=CaseStatistics,
+    responses=responses(401, 403, 404, 422),
+)
+async def case_statistics(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    grid_id: Annotated[EntityId | None, Query(description="A grid: its figures and those of the grids below")] = None,
+    township_id: Annotated[EntityId | None, Query(description="A township (instead of grid_id)")] = None,
+    date_from: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="Filed from this day")] = None,
+    date_to: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="… to this day, included")] = None,
+) -> CaseStatistics:
+    """For the office and station staff, in one answer: cases by status, kind and township; the response,
+    resolution and satisfaction rates; the rated, the overdue and the median hours to resolve — of the cases
+    filed in the period (days in Beijing time, both included)."""
+    principal.require(*STAFF)
+    return await statistics.case_statistics(
+        session,
+        runtime.clock.now(),
+        grid_id=grid_id,
+        township_id=township_id,
+        date_from=date_from,
+        date_to=date_to,
+        utc_offset_hours=runtime.policy.utc_offset_hours,
+    )

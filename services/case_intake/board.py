@@ -1,35 +1,15 @@
 """The village board (村务公开): a grid's public cases without personal data, and its rates."""
 
-import statistics
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake.models import Case, CaseSupporter, KnownGrid
+from services.case_intake import statistics
+from services.case_intake.models import Case, CaseSupporter
 from services.case_intake.schemas import BoardCase, BoardStats
+from services.case_intake.statistics import HIDDEN, subtree
 from shared.pagination import PageParams
-from shared.problems import NotFound
-
-HIDDEN = ("withdrawn", "merged", "rejected")
-DONE = ("resolved", "closed")
-SATISFIED = ("satisfied", "basically_satisfied")
-
-
-async def subtree(session: AsyncSession, grid_id: str) -> dict[str, str]:
-    """The grid and every grid below it: id -> name."""
-    root = await session.get(KnownGrid, grid_id)
-    if root is None:
-        raise NotFound(f"No grid {grid_id}.")
-    names, frontier = {root.id: root.name}, {root.id}
-    while frontier:
-        rows = (
-            await session.execute(select(KnownGrid.id, KnownGrid.name).where(KnownGrid.parent_id.in_(frontier)))
-        ).all()
-        frontier = {row.id for row in rows} - names.keys()
-        names.update({row.id: row.name for row in rows})
-    return names
 
 
 async def board_cases(session: AsyncSession, grid_id: str, params: PageParams) -> tuple[list[BoardCase], int]:
@@ -61,35 +41,15 @@ def _board_case(case: Case, supporters: int, names: dict[str, str]) -> BoardCase
 
 
 async def board_stats(session: AsyncSession, grid_id: str, now: datetime) -> BoardStats:
+    """The figures of the grid and every grid below it (see statistics), the median in days."""
     names = await subtree(session, grid_id)
-    query = select(
-        Case.status, Case.accept_due_at, Case.accepted_at, Case.submitted_at, Case.resolved_at, Case.rating
-    ).where(Case.grid_id.in_(names))
-    rows = (await session.execute(query)).all()
-    return BoardStats(grid_id=grid_id, grid_name=names[grid_id], **rates(rows, now))
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 3) if whole else None
-
-
-def rates(rows: Iterable, now: datetime) -> dict:
-    """Response, resolution and satisfaction rates and the median days to resolve (withdrawn, merged and
-    rejected cases are not counted; the response rate counts those accepted or past their accept deadline)."""
-    rows = list(rows)
-    counted = [row for row in rows if row.status not in HIDDEN]
-    due = [row for row in counted if row.accepted_at is not None or row.accept_due_at <= now]
-    on_time = [row for row in due if row.accepted_at is not None and row.accepted_at <= row.accept_due_at]
-    done = [row for row in counted if row.status in DONE and row.resolved_at is not None]
-    rated = [row for row in counted if row.rating is not None]
-    spans = [(row.resolved_at - row.submitted_at).total_seconds() / 86_400 for row in done]
-    return {
-        "cases": len(counted),
-        "open": len(counted) - len(done),
-        "resolved": len(done),
-        "rejected": sum(1 for row in rows if row.status == "rejected"),
-        "response_rate": _share(len(on_time), len(due)),
-        "resolution_rate": _share(len(done), len(counted)),
-        "satisfaction_rate": _share(sum(1 for row in rated if row.rating in SATISFIED), len(rated)),
-        "median_days_to_resolve": round(statistics.median(spans), 1) if spans else None,
-    }
+    scope = [Case.grid_id.in_(names)]
+    counts = await statistics.tally(session, scope, now)
+    hours = await statistics.median_hours(session, scope, counts.resolved)
+    figures = {key: value for key, value in counts.figures().items() if key in BoardStats.model_fields}
+    return BoardStats(
+        grid_id=grid_id,
+        grid_name=names[grid_id],
+        **figures,
+        median_days_to_resolve=None if hours is None else round(hours / 24, 1),
+    )

@@ -1,5 +1,8 @@
 """The deadline scheduler: a reminder before a deadline, a chase (催办) once it has passed, escalation to the
-township grid head and then the NPC office (督办), chasing late referrals, and closing unanswered resolutions.
+township grid head and then the NPC office (督办), chasing late referrals, closing unanswered resolutions, and
+deleting photo uploads no filing took within CASE_UNATTACHED_PHOTO_DAYS.
+An urgent case's stages come in clock hours (policy.py). A case that reached no deputy at all goes to the NPC
+office once its accept deadline has passed.
 
 Every notice is written to `deadline_notices` in the same transaction as its effect, so each is given once.
 On PostgreSQL a transaction-level advisory lock lets one replica act per tick (the others skip it), and the
@@ -14,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake import logic
+from services.case_intake import logic, photos
 from services.case_intake.models import Case, DeadlineNotice, Referral
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.workdays import WorkCalendar
@@ -32,14 +35,15 @@ class Stage:
     at: datetime
 
 
-def stages(days: WorkCalendar, runtime: CaseRuntime, due_at: datetime) -> list[Stage]:
+def stages(days: WorkCalendar, runtime: CaseRuntime, due_at: datetime, urgent: bool = False) -> list[Stage]:
     """When each notice of one deadline is due, in order."""
     policy = runtime.policy
+    to_head, to_office = policy.escalation_times(days, due_at, urgent)
     return [
-        Stage("reminder", due_at - timedelta(hours=policy.reminder_hours)),
+        Stage("reminder", due_at - policy.reminder_before(urgent)),
         Stage("chase", due_at),
-        Stage("escalate_head", days.after_deadline(due_at, policy.escalate_head_after)),
-        Stage("escalate_office", days.after_deadline(due_at, policy.escalate_office_after)),
+        Stage("escalate_head", to_head),
+        Stage("escalate_office", to_office),
     ]
 
 
@@ -61,8 +65,10 @@ async def run_deadlines(runtime: CaseRuntime) -> int | None:
         now = runtime.clock.now()
         days = await logic.calendar(session, runtime)
         acted = await _case_deadlines(session, runtime, days, now)
+        acted += await _unrouted(session, runtime, now)
         acted += await _referral_deadlines(session, runtime, now)
         acted += await _auto_close(session, runtime, now)
+        await photos.forget_unattached(session, now - timedelta(days=runtime.policy.unattached_photo_days))
     return acted
 
 
@@ -96,7 +102,7 @@ async def _case_deadlines(session: AsyncSession, runtime: CaseRuntime, days: Wor
     for case in cases:
         due_at, kind = _due(case), case.due_kind
         assert due_at is not None and kind is not None
-        for stage in stages(days, runtime, due_at):
+        for stage in stages(days, runtime, due_at, case.urgent):
             if now < stage.at or (case.id, kind, due_at, stage.name) in given:
                 continue
             session.add(DeadlineNotice(case_id=case.id, deadline=kind, due_at=due_at, stage=stage.name, at=now))
@@ -133,9 +139,23 @@ async def _give(
         level = 1 if stage == "escalate_head" else 2
         if case.escalation_level >= level:
             return 0
-        late = days.working_days_between(due_at, now)
-        await logic.escalate(session, runtime, case, logic.SYSTEM, f"{late} working days past the deadline")
+        await logic.escalate(session, runtime, case, logic.SYSTEM, _lateness(days, case, due_at, now))
     return 1
+
+
+def _lateness(days: WorkCalendar, case: Case, due_at: datetime, now: datetime) -> str:
+    if case.urgent:
+        return f"urgent, {int((now - due_at).total_seconds() // 3600)} hours past the deadline"
+    return f"{days.working_days_between(due_at, now)} working days past the deadline"
+
+
+async def _unrouted(session: AsyncSession, runtime: CaseRuntime, now: datetime) -> int:
+    """Cases still waiting for a deputy when their accept deadline passed: to the NPC office."""
+    query = select(Case).where(Case.status == "submitted", Case.accept_due_at <= now)
+    cases = (await session.execute(_lock(query.order_by(Case.id), runtime))).scalars().all()
+    for case in cases:
+        await logic.escalate_unrouted(session, runtime, case)
+    return len(cases)
 
 
 async def _remind(

@@ -11,14 +11,14 @@ import re
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake import reference
+from services.case_intake import photos, reference, statistics
 from services.case_intake.models import (
     Case,
     CaseAssignee,
@@ -34,6 +34,7 @@ from services.case_intake.schemas import (
     CaseCreate,
     CaseCreated,
     CaseKind,
+    CasePhoto,
     CaseRead,
     CaseStatus,
     Channel,
@@ -42,10 +43,14 @@ from services.case_intake.schemas import (
     DispatchBody,
     ExtendBody,
     MergeBody,
+    Point,
     RejectBody,
+    ReturnVisitBody,
     SimilarCase,
     SortOrder,
     TransitionRead,
+    VisitMethod,
+    VisitOutcome,
 )
 from services.case_intake.workdays import WorkCalendar
 from shared.auth import Principal, Role
@@ -58,6 +63,7 @@ from shared.events.catalogue import (
     CaseEscalated,
     CaseMediationStarted,
     CaseMerged,
+    CaseNoted,
     CaseReferred,
     CaseRejected,
     CaseReopened,
@@ -73,7 +79,7 @@ from shared.events.catalogue import (
     StationIssueRaised,
 )
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
+from shared.problems import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
 
 SUMMARY_LENGTH = 140
 STAFF_ROLES = (Role.station_staff, Role.npc_office)
@@ -120,7 +126,7 @@ def _handlers_and_staff(*states: CaseStatus) -> dict[Actor, frozenset[CaseStatus
 
 TRANSITIONS: dict[str, Rule] = {
     "route": Rule(S.assigned, {Actor.system: frozenset({S.submitted})}, None, "routed"),
-    "dispatch": Rule(S.assigned, {Actor.staff: frozenset({S.submitted, S.returned})}, None, "dispatched"),
+    "dispatch": Rule(S.assigned, {Actor.staff: frozenset({S.submitted, S.returned, S.escalated})}, None, "dispatched"),
     "accept": Rule(S.accepted, _handlers_and_staff(S.assigned, S.reopened, S.escalated), CaseAccepted, "accepted"),
     "start": Rule(S.in_progress, _handlers_and_staff(S.accepted, S.reopened, S.escalated), CaseStarted, "started"),
     "refer": Rule(
@@ -144,7 +150,9 @@ TRANSITIONS: dict[str, Rule] = {
         "reopened",
     ),
     "return": Rule(S.returned, {Actor.handler: frozenset({S.assigned, S.accepted})}, CaseReturned, "returned"),
-    "escalate": Rule(S.escalated, {Actor.system: ESCALATABLE, Actor.staff: ESCALATABLE}, CaseEscalated, "escalated"),
+    "escalate": Rule(
+        S.escalated, {Actor.system: ESCALATABLE | {S.submitted}, Actor.staff: ESCALATABLE}, CaseEscalated, "escalated"
+    ),
     "merge": Rule(S.merged, {Actor.staff: OPEN - {S.referred, S.mediating}}, CaseMerged, "merged"),
     "withdraw": Rule(S.withdrawn, {Actor.filer: OPEN, Actor.staff: OPEN}, CaseWithdrawn, "withdrawn"),
     "reject": Rule(
@@ -191,7 +199,10 @@ STATION_ROUTES = {
     "suggestion": "as a deputy's suggestion",
 }
 ON_BEHALF = {Channel.phone, Channel.walk_in, Channel.station, Channel.field_visit}
+VISIT_WORDS = {VisitMethod.phone: "by phone", VisitMethod.in_person: "in person"}
 RATING_WORDS = {"satisfied": "satisfied", "basically_satisfied": "basically satisfied", "unsatisfied": "unsatisfied"}
+INTERNAL = frozenset({"note"})
+"""Timeline steps for officials only: never shown to the villager, on the tracking-code view or to agencies."""
 PHONE_LIKE = re.compile(r"(?<!\d)(\+?\d[\d -]{6,}\d)(?!\d)")
 
 
@@ -231,7 +242,8 @@ def scrub(words: str) -> str:
 
 
 def with_note(sentence: str, note: str | None) -> str:
-    return f"{sentence}: {note}"[:500] if note else sentence[:500]
+    """The service's sentence, then the person's own words (phone numbers masked): a timeline step's reason."""
+    return f"{sentence}: {scrub(note)}"[:500] if note else sentence[:500]
 
 
 def hash_key(key: str) -> str:
@@ -329,7 +341,9 @@ def record(
     actor: Actor,
     reason: str,
     at: datetime,
+    said: str | None = None,
 ) -> CaseTransition:
+    """Write a step; `reason` is its plain sentence (see with_note), `said` the person's own words in it."""
     step = CaseTransition(
         id=str(uuid.uuid4()),
         case_id=case.id,
@@ -341,6 +355,7 @@ def record(
         actor_role=PUBLIC_ROLE[actor],
         actor_deputy_id=who_.deputy_id if actor is Actor.handler else None,
         reason=reason[:500],
+        note=scrub(said)[:1000] if said else None,
         at=at,
     )
     session.add(step)
@@ -348,8 +363,17 @@ def record(
     return step
 
 
-def note(session: AsyncSession, case: Case, action: str, who_: Who, actor: Actor, reason: str, at: datetime) -> None:
-    """A step on the timeline that does not change the status (a "me too", an answer, a chase)."""
+def note(
+    session: AsyncSession,
+    case: Case,
+    action: str,
+    who_: Who,
+    actor: Actor,
+    reason: str,
+    at: datetime,
+    said: str | None = None,
+) -> None:
+    """A step on the timeline that does not change the status (a "me too", an answer, a chase, a note)."""
     record(
         session,
         case,
@@ -360,6 +384,7 @@ def note(session: AsyncSession, case: Case, action: str, who_: Who, actor: Actor
         actor=actor,
         reason=reason,
         at=at,
+        said=said,
     )
 
 
@@ -375,6 +400,7 @@ async def move(
     who_: Who,
     reason: str,
     at: datetime,
+    said: str | None = None,
     **event_fields: object,
 ) -> CaseTransition:
     """Change the status by the table, put it on the timeline and stage the event; returns the step."""
@@ -391,6 +417,7 @@ async def move(
         actor=actor,
         reason=reason,
         at=at,
+        said=said,
     )
     event = TRANSITIONS[action].event
     if event is not None:
@@ -478,13 +505,19 @@ def _filing_standing(channel: Channel, principal: Principal | None) -> Actor:
 
 async def _deadlines_from(session: AsyncSession, runtime: CaseRuntime, case: Case, now: datetime) -> None:
     """Start the accept and resolve clocks of a case that has just reached its deputies."""
-    days = await calendar(session, runtime)
-    category = await runtime.reference.category(session, case.category)
-    resolve_days = category.resolve_working_days if category else 5
     case.assigned_at = now
-    case.accept_due_at = days.add_working_days(now, runtime.policy.accept_days(case.kind))
-    case.resolve_due_at = days.add_working_days(now, resolve_days)
+    due = await _due_times(session, runtime, case.kind, case.category, case.urgent, now)
+    case.accept_due_at, case.resolve_due_at = due
     case.due_kind = "accept"
+
+
+async def _due_times(
+    session: AsyncSession, runtime: CaseRuntime, kind: str, category: str, urgent: bool, now: datetime
+) -> tuple[datetime, datetime]:
+    rule = await runtime.reference.category(session, category)
+    resolve_days = rule.resolve_working_days if rule else 5
+    days = await calendar(session, runtime)
+    return runtime.policy.due_times(days, now, kind=kind, resolve_working_days=resolve_days, urgent=urgent)
 
 
 @dataclass(frozen=True)
@@ -494,23 +527,50 @@ class Filed:
     case: Case
     deputies: list[str]
     steps: list[CaseTransition]
+    photos: list[CasePhoto] = field(default_factory=list)
+
+
+async def place(runtime: CaseRuntime, data: CaseCreate) -> str:
+    """The group grid a filing names, or the one the grid service finds at its location (asked before writing)."""
+    if data.grid_id is not None:
+        return data.grid_id
+    assert data.location is not None
+    found = await runtime.locator.resolve(data.location.lat, data.location.lon, runtime.policy.max_point_distance_m)
+    return found.grid_id
 
 
 async def submit_case(
-    session: AsyncSession, runtime: CaseRuntime, data: CaseCreate, principal: Principal | None
+    session: AsyncSession, runtime: CaseRuntime, data: CaseCreate, principal: Principal | None, grid_id: str
 ) -> tuple[Filed, str | None]:
-    """File a case; returns it and, for a filer without an account, the key that lets them act on it."""
-    await _group_grid(session, data.grid_id)
+    """File a case in `grid_id` (see `place`); returns it and, for a filer without an account, the key that lets
+    them act on it. Its photos (the filer's own uploads or anonymous ones) are attached in the same transaction.
+    """
+    if data.grid_id is None and await session.get(KnownGrid, grid_id) is None:
+        raise ServiceUnavailable("The grid of this place is not known here yet; send the case again shortly.")
+    await _group_grid(session, grid_id)
     await reference.usable_category(runtime.reference, session, data.category, data.kind)
     standing = _filing_standing(data.channel, principal)
+    if data.urgent and not (principal is not None and principal.has(*STAFF_ROLES, Role.deputy)):
+        raise Forbidden("Only staff or a deputy mark a case urgent; safety-hazard categories are urgent already.")
+    await photos.check_attachable(session, data.photo_ids, principal.subject if principal else None)
     owner = principal.subject if principal is not None and standing is Actor.filer else None
     filer_key = None if owner else secrets.token_urlsafe(24)
     filer = Who(
         principal.subject if principal else "anonymous", frozenset({standing}), principal and principal.deputy_id
     )
-    fields = {**data.model_dump(), "submitted_by": owner, "filer_key_hash": hash_key(filer_key) if filer_key else None}
+    fields = {
+        **data.model_dump(exclude={"photo_ids", "location", "grid_id"}),
+        "grid_id": grid_id,
+        "location_lat": data.location.lat if data.location else None,
+        "location_lon": data.location.lon if data.location else None,
+        "submitted_by": owner,
+        "filer_key_hash": hash_key(filer_key) if filer_key else None,
+    }
     filed = await open_case(session, runtime, str(uuid.uuid4()), fields, filer, CHANNEL_WORDS[data.channel])
-    return filed, filer_key
+    if not data.photo_ids:
+        return filed, filer_key
+    await photos.attach(session, filed.case, data.photo_ids, filed.case.submitted_at)
+    return replace(filed, photos=await photos.case_photos(session, filed.case.id)), filer_key
 
 
 async def _group_grid(session: AsyncSession, grid_id: str) -> KnownGrid:
@@ -529,7 +589,9 @@ async def open_case(
     the case row is inserted with its final status, and nothing is deleted or updated after it.
     """
     now = now_of(runtime)
-    accept_days = runtime.policy.accept_days(fields["kind"])
+    rule = await runtime.reference.category(session, fields["category"])
+    urgent = bool(fields.get("urgent")) or bool(rule and rule.urgent)
+    accept_due_at, _ = await _due_times(session, runtime, fields["kind"], fields["category"], urgent, now)
     tracking_code = await _unique_tracking_code(session, now)
     deputies = await route(session, fields["grid_id"])
     case = Case(
@@ -537,9 +599,9 @@ async def open_case(
         tracking_code=tracking_code,
         status=S.submitted,
         submitted_at=now,
-        accept_due_at=(await calendar(session, runtime)).add_working_days(now, accept_days),
+        accept_due_at=accept_due_at,
         version=0,
-        **fields,
+        **{**fields, "urgent": urgent},
     )
     session.add(case)
     actor = next(iter(filer.actors))
@@ -595,6 +657,7 @@ def _submitted_event(case: Case, deputies: list[str], now: datetime) -> CaseSubm
         submitted_at=now,
         accept_due_at=case.accept_due_at,
         assigned_deputy_ids=deputies,
+        urgent=case.urgent,
     )
 
 
@@ -609,6 +672,7 @@ async def _assign(
     now: datetime,
     *,
     new: bool = False,
+    said: str | None = None,
 ) -> CaseTransition:
     """Route (system) or dispatch (office) the case to `deputies`: replaces those it had, restarts the clocks.
 
@@ -620,7 +684,7 @@ async def _assign(
         await session.execute(delete(CaseAssignee).where(CaseAssignee.case_id == case.id))
     session.add_all([CaseAssignee(case_id=case.id, deputy_id=deputy_id) for deputy_id in deputies])
     await _deadlines_from(session, runtime, case, now)
-    return await move(session, runtime, case, action, who_, reason, now)
+    return await move(session, runtime, case, action, who_, reason, now, said=said)
 
 
 async def route_waiting_cases(session: AsyncSession, runtime: CaseRuntime) -> None:
@@ -645,6 +709,7 @@ def _assigned_event(case: Case, deputies: list[str]) -> CaseAssigned:
         submitted_at=case.submitted_at,
         accept_due_at=case.accept_due_at,
         assigned_deputy_ids=deputies,
+        urgent=case.urgent,
     )
 
 
@@ -661,7 +726,7 @@ async def dispatch(session: AsyncSession, runtime: CaseRuntime, case: Case, who_
         raise Unprocessable("No deputy answers for this grid yet: name the deputies.", field="deputy_ids")
     now = now_of(runtime)
     reason = with_note("Sent by the office to the deputies who answer for it", data.note)
-    await _assign(session, runtime, case, deputies, "dispatch", who_, reason, now)
+    await _assign(session, runtime, case, deputies, "dispatch", who_, reason, now, said=data.note)
     await runtime.emit(session, _assigned_event(case, deputies), subject=case.id)
 
 
@@ -677,7 +742,7 @@ async def accept(session: AsyncSession, runtime: CaseRuntime, case: Case, who_: 
         await _deadlines_from(session, runtime, case, now)
         case.due_kind = "resolve"
     words = "Accepted by a deputy, who will handle it" if actor is Actor.handler else "Accepted by the office"
-    await move(session, runtime, case, "accept", who_, with_note(words, note_), now)
+    await move(session, runtime, case, "accept", who_, with_note(words, note_), now, said=note_)
 
 
 async def start(session: AsyncSession, runtime: CaseRuntime, case: Case, who_: Who, note_: str) -> None:
@@ -685,7 +750,7 @@ async def start(session: AsyncSession, runtime: CaseRuntime, case: Case, who_: W
     now = now_of(runtime)
     case.accepted_at = case.accepted_at or now
     case.due_kind = "resolve"
-    await move(session, runtime, case, "start", who_, with_note("Work on it started", note_), now)
+    await move(session, runtime, case, "start", who_, with_note("Work on it started", note_), now, said=note_)
 
 
 async def mediate(session: AsyncSession, runtime: CaseRuntime, case: Case, who_: Who, note_: str) -> None:
@@ -695,7 +760,8 @@ async def mediate(session: AsyncSession, runtime: CaseRuntime, case: Case, who_:
     now = now_of(runtime)
     case.accepted_at = case.accepted_at or now
     case.due_kind = "resolve"
-    await move(session, runtime, case, "mediate", who_, with_note("Mediation between the parties began", note_), now)
+    words = with_note("Mediation between the parties began", note_)
+    await move(session, runtime, case, "mediate", who_, words, now, said=note_)
 
 
 async def close_referrals(session: AsyncSession, case: Case, status: str = "cancelled") -> None:
@@ -713,21 +779,28 @@ async def resolve(session: AsyncSession, runtime: CaseRuntime, case: Case, who_:
     case.resolved_at, case.closed_at, case.due_kind = now, None, None
     case.accepted_at = case.accepted_at or now
     await close_referrals(session, case)
-    await move(session, runtime, case, "resolve", who_, with_note("Resolved", case.resolution), now)
+    await move(session, runtime, case, "resolve", who_, with_note("Resolved", case.resolution), now, said=resolution)
 
 
 async def confirm(session: AsyncSession, runtime: CaseRuntime, case: Case, who_: Who, data: ConfirmBody) -> None:
     actor = check(case, "confirm", who_)
     if data.return_visit and actor is not Actor.staff:
         raise Forbidden("Only station staff record a return visit.")
-    now = now_of(runtime)
-    case.rating, case.rating_comment, case.closed_at = data.rating, scrub(data.comment) or None, now
     rating = RATING_WORDS[data.rating]
     if data.return_visit or actor is Actor.staff:
         words = f"On a return visit (回访) the villager said it was solved and rated it: {rating}"
     else:
         words = f"The villager confirmed it was solved and rated it: {rating}"
-    await move(session, runtime, case, "confirm", who_, with_note(words, case.rating_comment), now, rating=data.rating)
+    await _close_rated(session, runtime, case, who_, data.rating, data.comment, words)
+
+
+async def _close_rated(
+    session: AsyncSession, runtime: CaseRuntime, case: Case, who_: Who, rating: str, comment: str, words: str
+) -> None:
+    now = now_of(runtime)
+    case.rating, case.rating_comment, case.closed_at = rating, scrub(comment) or None, now
+    reason = with_note(words, case.rating_comment)
+    await move(session, runtime, case, "confirm", who_, reason, now, said=case.rating_comment, rating=rating)
 
 
 async def auto_close(session: AsyncSession, runtime: CaseRuntime, case: Case, days: int) -> None:
@@ -739,11 +812,49 @@ async def auto_close(session: AsyncSession, runtime: CaseRuntime, case: Case, da
 
 async def reopen(session: AsyncSession, runtime: CaseRuntime, case: Case, who_: Who, reason: str) -> None:
     actor = check(case, "reopen", who_)
+    words = "Reopened by the villager: not solved" if actor is Actor.filer else "Reopened by the office to be redone"
+    await _reopen(session, runtime, case, who_, with_note(words, reason), reason)
+
+
+async def _reopen(
+    session: AsyncSession, runtime: CaseRuntime, case: Case, who_: Who, words: str, said: str | None
+) -> None:
     now = now_of(runtime)
     case.rating = case.rating_comment = case.resolved_at = case.closed_at = None
     await _deadlines_from(session, runtime, case, now)
-    words = "Reopened by the villager: not solved" if actor is Actor.filer else "Reopened by the office to be redone"
-    await move(session, runtime, case, "reopen", who_, with_note(words, reason), now)
+    await move(session, runtime, case, "reopen", who_, words, now, said=said)
+
+
+async def return_visit(
+    session: AsyncSession, runtime: CaseRuntime, case: Case, who_: Who, data: ReturnVisitBody
+) -> None:
+    """回访: staff ask a villager who cannot use the app (by phone or in person) and record the answer for them:
+    solved, closing the case with the villager's rating, or not solved, reopening it."""
+    require(who_, Actor.staff, doing="record a return visit")
+    if case.status != S.resolved:
+        raise Conflict("A return visit is made on a resolved case.", current_status=case.status, action="return_visit")
+    staff = Who(who_.subject, frozenset({Actor.staff}))
+    visit = f"Return visit (回访) {VISIT_WORDS[data.method]} by the office"
+    if data.outcome is VisitOutcome.confirmed:
+        assert data.rating is not None
+        words = f"{visit}: the villager said it was solved and rated it: {RATING_WORDS[data.rating]}"
+        await _close_rated(session, runtime, case, staff, data.rating, data.comment, words)
+    else:
+        words = with_note(f"{visit}: the villager said it is not solved, so it was reopened", data.comment)
+        await _reopen(session, runtime, case, staff, words, data.comment)
+
+
+async def return_visits_due(session: AsyncSession, runtime: CaseRuntime, params: PageParams) -> tuple[list[Case], int]:
+    """Resolutions waiting for the villager's word, oldest first: at once when the case was filed on their
+    behalf (they have no app), else once `return_visit_days` passed without a rating."""
+    unrated_since = now_of(runtime) - timedelta(days=runtime.policy.return_visit_days)
+    no_app = Case.submitted_by.is_(None) & Case.channel.in_(ON_BEHALF)
+    query = (
+        select(Case)
+        .where(Case.status == S.resolved, or_(no_app, Case.resolved_at <= unrated_since))
+        .order_by(Case.resolved_at, Case.id)
+    )
+    return await paginate(session, query, params)
 
 
 async def return_case(session: AsyncSession, runtime: CaseRuntime, case: Case, who_: Who, reason: str) -> None:
@@ -756,7 +867,7 @@ async def return_case(session: AsyncSession, runtime: CaseRuntime, case: Case, w
         raise Conflict("The time to return this case has passed; ask the office to dispatch it again.")
     case.public_reason, case.due_kind = scrub(reason), None
     words = with_note("Returned to the office as not for these deputies; it will be sent on", case.public_reason)
-    await move(session, runtime, case, "return", who_, words, now)
+    await move(session, runtime, case, "return", who_, words, now, said=case.public_reason)
 
 
 async def withdraw(session: AsyncSession, runtime: CaseRuntime, case: Case, who_: Who, reason: str) -> None:
@@ -765,7 +876,8 @@ async def withdraw(session: AsyncSession, runtime: CaseRuntime, case: Case, who_
     case.public_reason, case.due_kind = scrub(reason) or None, None
     await close_referrals(session, case)
     words = "Withdrawn by the villager" if actor is Actor.filer else "Withdrawn by the office at the villager's request"
-    await move(session, runtime, case, "withdraw", who_, with_note(words, case.public_reason), now)
+    reason = with_note(words, case.public_reason)
+    await move(session, runtime, case, "withdraw", who_, reason, now, said=case.public_reason)
 
 
 async def reject(session: AsyncSession, runtime: CaseRuntime, case: Case, who_: Who, data: RejectBody) -> None:
@@ -776,7 +888,7 @@ async def reject(session: AsyncSession, runtime: CaseRuntime, case: Case, who_: 
     words = with_note("Not taken up", case.public_reason)
     if data.out_of_scope:
         words = f"{words}. {reference.where_to_go(data.out_of_scope)}"
-    await move(session, runtime, case, "reject", who_, words, now)
+    await move(session, runtime, case, "reject", who_, words, now, said=case.public_reason)
 
 
 async def escalate(session: AsyncSession, runtime: CaseRuntime, case: Case, who_: Who, reason: str) -> None:
@@ -801,7 +913,15 @@ async def escalate(session: AsyncSession, runtime: CaseRuntime, case: Case, who_
         )
     else:
         words = "Escalated to the NPC office, which now supervises it (督办)"
-    await move(session, runtime, case, "escalate", who_, with_note(words, reason), now)
+    await move(session, runtime, case, "escalate", who_, with_note(words, reason), now, said=reason)
+
+
+async def escalate_unrouted(session: AsyncSession, runtime: CaseRuntime, case: Case) -> None:
+    """A case that reached no deputy by its accept deadline (no one answers for its grid, its village or its
+    township) goes to the NPC office, which dispatches it: it never waits unseen."""
+    case.escalation_level = 2
+    words = "No deputy answers for this grid, its village or its township yet: sent to the NPC office (督办)"
+    await move(session, runtime, case, "escalate", SYSTEM, words, now_of(runtime))
 
 
 async def _has_head(session: AsyncSession, case: Case) -> bool:
@@ -829,7 +949,80 @@ async def extend(session: AsyncSession, runtime: CaseRuntime, case: Case, who_: 
         standing_for_note(who_, Actor.handler, Actor.staff),
         with_note(words, data.reason),
         now,
+        said=data.reason,
     )
+
+
+# --- photos ---------------------------------------------------------------------------------------------------
+
+
+async def add_photos(session: AsyncSession, runtime: CaseRuntime, case: Case, who_: Who, photo_ids: list[str]) -> None:
+    """Deputies handling the case or staff add photos (a field visit's evidence); a note on the timeline."""
+    require(who_, Actor.handler, Actor.staff, doing="add photos to this case")
+    if case.status not in OPEN | {S.resolved}:
+        raise Conflict(f"Photos are not added to a case that is {case.status}.", current_status=case.status)
+    await photos.check_attachable(session, photo_ids, who_.subject)
+    now = now_of(runtime)
+    await photos.attach(session, case, photo_ids, now)
+    actor = standing_for_note(who_, Actor.handler, Actor.staff)
+    count = f"{len(photo_ids)} photo{'s' if len(photo_ids) > 1 else ''}"
+    words = f"{count} added by {'a deputy' if actor is Actor.handler else 'the office'}"
+    note(session, case, "photos", who_, actor, words, now)
+
+
+async def authorize_photo(
+    session: AsyncSession,
+    stored: photos.Stored,
+    principal: Principal | None,
+    *,
+    filer_key: str | None,
+    tracking_code: str | None,
+) -> None:
+    """Whoever may read the photo's case (its tracking code or filer key does, as for the case); an unattached
+    photo only its signed-in uploader. Anyone else is told it does not exist."""
+    if stored.case_id is None:
+        if principal is None or stored.uploaded_by != principal.subject:
+            raise photos.hidden()
+        return
+    case = await get_case(session, stored.case_id)
+    if tracking_code is not None and hmac.compare_digest(tracking_code, case.tracking_code):
+        return
+    if filer_key and case.filer_key_hash and hmac.compare_digest(case.filer_key_hash, hash_key(filer_key)):
+        return
+    if principal is not None:
+        try:
+            await authorize_read(session, case, principal)
+            return
+        except Forbidden:
+            pass
+    raise photos.hidden()
+
+
+# --- internal notes -------------------------------------------------------------------------------------------
+
+
+async def add_note(session: AsyncSession, runtime: CaseRuntime, case: Case, who_: Who, words: str) -> None:
+    """An internal note (内部备注) by a deputy handling the case or the office: on the timeline, the status as it
+    is, seen by officials only. Its event carries ids only, so that the words stay in this service."""
+    require(who_, Actor.handler, Actor.staff, doing="write a note on this case")
+    actor = standing_for_note(who_, Actor.handler, Actor.staff)
+    now = now_of(runtime)
+    author = "a deputy" if actor is Actor.handler else "the office"
+    note(session, case, "note", who_, actor, with_note(f"Note by {author}", words), now, words)
+    payload = CaseNoted(
+        case_id=case.id,
+        tracking_code=case.tracking_code,
+        grid_id=case.grid_id,
+        deputy_ids=await assignees(session, case.id),
+        actor_deputy_id=who_.deputy_id if actor is Actor.handler else None,
+        at=now,
+    )
+    await runtime.emit(session, payload, subject=case.id)
+
+
+def sees_internal(principal: Principal | None) -> bool:
+    """Internal notes are for the officials who may read the case: its deputies and the office."""
+    return principal is not None and principal.has(*STAFF_ROLES, Role.deputy)
 
 
 # --- duplicates, "me too" -------------------------------------------------------------------------------------
@@ -855,7 +1048,7 @@ async def support(
     session.add(CaseSupporter(id=str(uuid.uuid4()), case_id=case.id, supporter=subject, filer=False, at=now))
     villager = Who(subject or "anonymous", frozenset({Actor.filer}))
     note(
-        session, case, "support", villager, Actor.filer, with_note('Another villager said "me too"', scrub(words)), now
+        session, case, "support", villager, Actor.filer, with_note('Another villager said "me too"', words), now, words
     )
     await session.flush()
     count = await supporter_count(session, case.id)
@@ -879,7 +1072,7 @@ async def merge(
     words = with_note(
         f"Merged into case {target.tracking_code} about the same matter; supporters moved there", data.note
     )
-    await move(session, runtime, case, "merge", who_, words, now, into_case_id=target.id)
+    await move(session, runtime, case, "merge", who_, words, now, said=data.note, into_case_id=target.id)
     actor = standing_for_note(who_, Actor.staff)
     note(
         session,
@@ -1009,10 +1202,7 @@ async def list_cases(
         if value is not None:
             query = query.where(column == value)
     if overdue is not None and now is not None:
-        late = or_(
-            (Case.due_kind == "accept") & (Case.accept_due_at < now),
-            (Case.due_kind == "resolve") & (Case.resolve_due_at < now),
-        )
+        late = statistics.late(now)
         query = query.where(late if overdue else ~late | Case.due_kind.is_(None))
     if sort is SortOrder.due:
         query = query.order_by(Case.due_kind.is_(None), Case.resolve_due_at, Case.accept_due_at, Case.id)
@@ -1037,24 +1227,34 @@ async def _visible(session: AsyncSession, principal: Principal) -> list:
     return conditions
 
 
-async def timeline(session: AsyncSession, case_id: str) -> list[TransitionRead]:
+async def timeline(session: AsyncSession, case_id: str, *, internal: bool = False) -> list[TransitionRead]:
+    """The case's steps in order; internal notes only if `internal`."""
     query = (
         select(CaseTransition)
         .where(CaseTransition.case_id == case_id)
         .order_by(CaseTransition.seq, CaseTransition.at, CaseTransition.to_status.desc())
     )
+    if not internal:
+        query = query.where(CaseTransition.action.not_in(INTERNAL))
     return [TransitionRead.model_validate(item) for item in (await session.execute(query)).scalars()]
 
 
 async def read_model(
-    session: AsyncSession, case: Case, *, contact_visible: bool = False, by_code: bool = False
+    session: AsyncSession,
+    case: Case,
+    *,
+    contact_visible: bool = False,
+    by_code: bool = False,
+    internal: bool = False,
 ) -> CaseRead:
-    """The case; `contact_visible` for its handlers, filer and the office; `by_code` for anyone with the code."""
+    """The case; `contact_visible` for its handlers, filer and the office; `by_code` for anyone with the code;
+    `internal` (its internal notes) for officials (see `sees_internal`)."""
     return shape(
         case,
         assigned=await assignees(session, case.id),
         supporters=await supporter_count(session, case.id),
-        steps=await timeline(session, case.id),
+        steps=await timeline(session, case.id, internal=internal and not by_code),
+        pictures=await photos.case_photos(session, case.id),
         contact_visible=contact_visible,
         by_code=by_code,
     )
@@ -1066,6 +1266,7 @@ def shape(
     assigned: list[str],
     supporters: int,
     steps: list[TransitionRead],
+    pictures: list[CasePhoto],
     contact_visible: bool = False,
     by_code: bool = False,
 ) -> CaseRead:
@@ -1076,8 +1277,10 @@ def shape(
         category=case.category,
         description=scrub(case.description) if by_code else case.description,
         grid_id=case.grid_id,
+        location=_location(case) if not by_code else None,
         channel=case.channel,
         status=case.status,
+        urgent=case.urgent,
         submitted_at=case.submitted_at,
         accept_due_at=case.accept_due_at,
         resolve_due_at=case.resolve_due_at,
@@ -1092,8 +1295,15 @@ def shape(
         where_to_go=reference.where_to_go(case.out_of_scope),
         rating=case.rating,
         merged_into_id=case.merged_into_id,
+        photos=pictures,
         timeline=steps,
     )
+
+
+def _location(case: Case) -> Point | None:
+    if case.location_lat is None or case.location_lon is None:
+        return None
+    return Point(lat=case.location_lat, lon=case.location_lon)
 
 
 def created_model(filed: Filed, filer_key: str | None) -> CaseCreated:
@@ -1102,7 +1312,14 @@ def created_model(filed: Filed, filer_key: str | None) -> CaseCreated:
         TransitionRead.model_validate(step).model_copy(update={"at": step.at.astimezone(UTC)})
         for step in sorted(filed.steps, key=lambda step: step.seq)
     ]
-    base = shape(filed.case, assigned=sorted(filed.deputies), supporters=0, steps=steps, contact_visible=True)
+    base = shape(
+        filed.case,
+        assigned=sorted(filed.deputies),
+        supporters=0,
+        steps=steps,
+        pictures=filed.photos,
+        contact_visible=True,
+    )
     return CaseCreated(**base.model_dump(), filer_key=filer_key)
 
 

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false, true
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, messaging_tables, new_metadata
@@ -18,12 +18,30 @@ class Case(Base):
     """A villager's matter: request (诉求), dispute (矛盾纠纷), suggestion (建议) or public opinion (社情民意)."""
 
     __tablename__ = "cases"
+    __table_args__ = (
+        # covers the figures (statistics.py): one scan of it, in grid, status and kind order, counts them all
+        Index(
+            "ix_cases_statistics",
+            "grid_id",
+            "status",
+            "kind",
+            "submitted_at",
+            "accepted_at",
+            "accept_due_at",
+            "resolved_at",
+            "rating",
+            "due_kind",
+            "resolve_due_at",
+        ),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
     kind: Mapped[str] = mapped_column(String(24))
     category: Mapped[str] = mapped_column(String(40), index=True)
     description: Mapped[str] = mapped_column(Text)
     grid_id: Mapped[str] = mapped_column(String(36), index=True)
+    location_lat: Mapped[float | None]
+    location_lon: Mapped[float | None]
     channel: Mapped[str] = mapped_column(String(24))
     status: Mapped[str] = mapped_column(String(24), index=True)
     submitted_by: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -31,6 +49,7 @@ class Case(Base):
     contact_name: Mapped[str | None] = mapped_column(String(60))
     contact_preference: Mapped[str] = mapped_column(String(16), server_default="none", default="none")
     public: Mapped[bool] = mapped_column(server_default=true(), default=True)
+    urgent: Mapped[bool] = mapped_column(server_default=false(), default=False)
     filer_key_hash: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(index=True)
     accept_due_at: Mapped[datetime]
@@ -62,7 +81,8 @@ class CaseAssignee(Base):
 class CaseTransition(Base):
     """One step on the case's timeline: who moved it, when, from what to what, and why.
 
-    Entries whose from_status equals to_status are notes (a "me too", a reminder, an answer) on the way.
+    Entries whose from_status equals to_status are notes (a "me too", a reminder, an answer) on the way; those
+    with the action `note` are internal: for deputies and the office only.
     """
 
     __tablename__ = "case_transitions"
@@ -76,6 +96,8 @@ class CaseTransition(Base):
     actor_role: Mapped[str] = mapped_column(String(16), server_default="system", default="system")
     actor_deputy_id: Mapped[str | None] = mapped_column(String(36))
     reason: Mapped[str] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(String(1000))
+    """The person's own words in `reason` (a note, a resolution, a comment), apart from the service's sentence."""
     at: Mapped[datetime]
 
 
@@ -136,6 +158,24 @@ class MediationSession(Base):
     created_at: Mapped[datetime]
 
 
+class Photo(Base):
+    """An uploaded photo, re-encoded as JPEG without metadata, with its thumbnail; kept in the database so that
+    every replica serves it. Attached to at most one case; `uploaded_by` is None for an anonymous upload."""
+
+    __tablename__ = "photos"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    uploaded_by: Mapped[str | None] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+    thumbnail: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(index=True)
+    attached_at: Mapped[datetime | None]
+    position: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+
+
 class DeadlineNotice(Base):
     """A reminder, chase or escalation already given for one deadline: each is given once, by one replica."""
 
@@ -148,7 +188,8 @@ class DeadlineNotice(Base):
 
 
 class Category(Base):
-    """A configurable case category (and the dispute types of people's mediation), with its resolve deadline."""
+    """A configurable case category (and the dispute types of people's mediation), with its resolve deadline;
+    an urgent category (a safety hazard) makes its cases urgent: deadlines in clock hours."""
 
     __tablename__ = "categories"
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -156,6 +197,20 @@ class Category(Base):
     label_en: Mapped[str] = mapped_column(String(60))
     kinds: Mapped[list] = mapped_column(JSON)
     resolve_working_days: Mapped[int] = mapped_column(Integer)
+    urgent: Mapped[bool] = mapped_column(server_default=false(), default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Organisation(Base):
+    """An organisation a case may be referred to (四方联动): a government department, the court, the procuratorate
+    or a party committee. `code` is what its officers' tokens carry as their organisation."""
+
+    __tablename__ = "organisations"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(24))
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(default=True)
 

@@ -86,6 +86,7 @@ class CategoryRule:
     active: bool
     kinds: frozenset[str]
     resolve_working_days: int
+    urgent: bool
 
 
 class ReferenceCache:
@@ -112,10 +113,10 @@ class ReferenceCache:
         if self._categories is not None and self._fresh(self._categories):
             return self._categories[1]
         generation, loaded_at = self._generation, time.monotonic()
-        query = select(Category.code, Category.active, Category.kinds, Category.resolve_working_days)
+        query = select(Category.code, Category.active, Category.kinds, Category.resolve_working_days, Category.urgent)
         rules = MappingProxyType(
             {
-                row.code: CategoryRule(row.code, row.active, frozenset(row.kinds), row.resolve_working_days)
+                row.code: CategoryRule(row.code, row.active, frozenset(row.kinds), row.resolve_working_days, row.urgent)
                 for row in (await session.execute(query)).all()
             }
         )

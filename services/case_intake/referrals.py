@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake import logic
+from services.case_intake import logic, organisations
 from services.case_intake.logic import Actor, Who
 from services.case_intake.models import Case, CaseAssignee, Referral
 from services.case_intake.runtime import CaseRuntime
@@ -33,13 +33,14 @@ async def _due_words(session: AsyncSession, runtime: CaseRuntime, due_at: dateti
 
 async def refer(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Who, data: ReferBody) -> Referral:
     logic.check(case, "refer", who)
+    organisation = await organisations.referable(session, data.organisation, data.organisation_kind)
     now = logic.now_of(runtime)
     due_at = await _due(session, runtime, data.due_on, now)
     referral = Referral(
         id=str(uuid.uuid4()),
         case_id=case.id,
-        organisation=data.organisation,
-        organisation_kind=data.organisation_kind,
+        organisation=organisation.code,
+        organisation_kind=organisation.kind,
         question=data.question,
         status="open",
         due_at=due_at,
@@ -145,7 +146,9 @@ async def accept_answer(
     now = logic.now_of(runtime)
     referral.status, referral.decision_note = "accepted", logic.scrub(data.note) or None
     words = logic.with_note(f"The answer of {referral.organisation} was accepted", referral.decision_note)
-    await logic.move(session, runtime, case, "accept_reply", who, words, now, organisation=referral.organisation)
+    await logic.move(
+        session, runtime, case, "accept_reply", who, words, now, said=data.note, organisation=referral.organisation
+    )
 
 
 async def send_back(
@@ -164,7 +167,7 @@ async def send_back(
         f"The answer of {referral.organisation} was sent back, to come by {due}", referral.decision_note
     )
     actor = logic.standing_for_note(who, Actor.handler, Actor.staff)
-    logic.note(session, case, "referral_returned", who, actor, words, now)
+    logic.note(session, case, "referral_returned", who, actor, words, now, said=data.reason)
     payload = ReferralReturned(
         referral_id=referral.id,
         case_id=case.id,

@@ -2,9 +2,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from shared.types import CivilDate, Code, EntityId, text
+from shared.types import CivilDate, Code, EntityId, Latitude, Longitude, text
 
 
 class CaseKind(StrEnum):
@@ -82,6 +82,24 @@ class SortOrder(StrEnum):
 Phone = Field(default=None, pattern=r"^\+?[0-9]{5,15}$")
 Note = text(400)
 Reason = text(400, 1)
+MAX_PHOTOS = 3
+
+
+def _distinct(ids: list[str]) -> list[str]:
+    if len(set(ids)) != len(ids):
+        raise ValueError("names a photo twice")
+    return ids
+
+
+PhotoIds = Annotated[list[EntityId], Field(max_length=MAX_PHOTOS), AfterValidator(_distinct)]
+
+
+class Point(BaseModel):
+    """A place on the map in WGS 84 degrees, e.g. from the phone's GPS."""
+
+    model_config = ConfigDict(extra="forbid")
+    lat: Latitude
+    lon: Longitude
 
 
 class CaseCreate(BaseModel):
@@ -89,16 +107,33 @@ class CaseCreate(BaseModel):
     kind: CaseKind
     category: Code = Field(description="A code from GET /categories that admits this kind")
     description: text(4000, 1)  # type: ignore[valid-type]
-    grid_id: EntityId
+    grid_id: EntityId | None = Field(None, description="The group grid; or give `location` and it is looked up")
+    location: Point | None = Field(None, description="Where the matter is; kept on the case, never made public")
     channel: Channel = Channel.pwa
     contact_phone: str | None = Phone
     contact_name: text(60) | None = None  # type: ignore[valid-type]
     contact_preference: ContactPreference = ContactPreference.none
     public: bool = Field(True, description="May the case show on the village board (never with personal data)")
+    urgent: bool = Field(
+        False, description="A safety hazard: deadlines in hours (2 to accept, 24 to resolve); staff or a deputy only"
+    )
+    photo_ids: PhotoIds = Field(default_factory=list, description="Up to 3 photos from POST /photos")
+
+    @model_validator(mode="after")
+    def _placed(self) -> "CaseCreate":
+        if self.grid_id is None and self.location is None:
+            raise ValueError("give the grid_id, the location, or both")
+        return self
 
 
 class TransitionRead(BaseModel):
-    """One step of the timeline in plain words; `actor_role` says who (villager, deputy, office, agency, system)."""
+    """One step of the timeline; `actor_role` says who (villager, deputy, office, agency, system).
+
+    `action` is a stable code to put in words in any language (submit, route, accept, … and the notes that leave
+    the status as it is: note, support, photos, extend, chase, referral_answered, …); `reason` is the step in plain
+    English with the person's own words after ": ", and `note` those words alone. Internal notes (`action` note)
+    are shown only to deputies and the office, never to the villager, on the tracking-code view or to agencies.
+    """
 
     model_config = ConfigDict(from_attributes=True)
     action: str
@@ -107,7 +142,33 @@ class TransitionRead(BaseModel):
     actor_role: str
     actor_deputy_id: str | None
     reason: str
+    note: str | None = Field(None, description="What the person wrote (phone numbers masked); null if nothing")
     at: datetime
+
+
+class PhotoUploaded(BaseModel):
+    """A stored photo: re-encoded as JPEG, longest side at most 2048 px, no metadata; a thumbnail beside it."""
+
+    id: str
+    content_type: str = "image/jpeg"
+    width: int
+    height: int
+    bytes: int
+    url: str
+    thumbnail_url: str
+
+
+class CasePhoto(BaseModel):
+    id: str
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+
+class PhotosBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    photo_ids: Annotated[PhotoIds, Field(min_length=1)]
 
 
 class CaseRead(BaseModel):
@@ -119,8 +180,10 @@ class CaseRead(BaseModel):
     category: str
     description: str
     grid_id: str
+    location: Point | None = Field(description="Where the filer placed it; not shown to tracking-code readers")
     channel: Channel
     status: CaseStatus
+    urgent: bool
     submitted_at: datetime
     accept_due_at: datetime
     resolve_due_at: datetime | None
@@ -135,6 +198,7 @@ class CaseRead(BaseModel):
     where_to_go: str | None
     rating: Rating | None
     merged_into_id: str | None
+    photos: list[CasePhoto]
     timeline: list[TransitionRead]
 
 
@@ -172,6 +236,14 @@ class SupportRead(BaseModel):
     supporters: int
 
 
+class CaseNoteCreate(BaseModel):
+    """An internal note on the timeline (a call made, a visit planned); the status does not change. Only deputies
+    and the office see it: not the villager, not the tracking-code view, not the agencies a case went to."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: text(1000, 1)  # type: ignore[valid-type]
+
+
 class NoteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     note: Note = ""  # type: ignore[valid-type]
@@ -205,6 +277,34 @@ class ConfirmBody(BaseModel):
     return_visit: bool = Field(False, description="Staff record the villager's answer on a return visit (回访)")
 
 
+class VisitOutcome(StrEnum):
+    confirmed = "confirmed"
+    reopened = "reopened"
+
+
+class VisitMethod(StrEnum):
+    phone = "phone"
+    in_person = "in_person"
+
+
+class ReturnVisitBody(BaseModel):
+    """What the villager said on a return visit (回访) by staff: solved (with a rating) or not (with why)."""
+
+    model_config = ConfigDict(extra="forbid")
+    outcome: VisitOutcome
+    rating: Rating | None = Field(None, description="Required when confirmed")
+    comment: text(500) = Field("", description="The villager's words; required when reopened")  # type: ignore[valid-type]
+    method: VisitMethod
+
+    @model_validator(mode="after")
+    def _complete(self) -> "ReturnVisitBody":
+        if self.outcome is VisitOutcome.confirmed and self.rating is None:
+            raise ValueError("a confirmed return visit gives the villager's rating")
+        if self.outcome is VisitOutcome.reopened and (self.rating is not None or not self.comment):
+            raise ValueError("a reopening says why in the comment, and has no rating")
+        return self
+
+
 class MergeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     into_case_id: EntityId
@@ -213,8 +313,8 @@ class MergeBody(BaseModel):
 
 class ReferBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    organisation: Code = Field(description="The organisation's code, as in its officers' tokens")
-    organisation_kind: OrganisationKind
+    organisation: Code = Field(description="An active organisation's code from GET /organisations")
+    organisation_kind: OrganisationKind | None = Field(None, description="If given, must be the organisation's kind")
     question: text(2000, 1)  # type: ignore[valid-type]
     due_on: CivilDate | None = Field(None, description="Answer by the end of this day; default per policy")
 
@@ -325,6 +425,7 @@ class CategoryRead(BaseModel):
     label_en: str
     kinds: list[CaseKind]
     resolve_working_days: int
+    urgent: bool
     position: int
     active: bool
 
@@ -336,6 +437,7 @@ class CategoryCreate(BaseModel):
     label_en: text(60, 1)  # type: ignore[valid-type]
     kinds: Annotated[list[CaseKind], Field(min_length=1, max_length=4)]
     resolve_working_days: int = Field(5, ge=1, le=60)
+    urgent: bool = Field(False, description="Its cases run on clock hours (safety hazards)")
     position: int = Field(100, ge=0, le=10_000)
 
 
@@ -345,6 +447,37 @@ class CategoryUpdate(BaseModel):
     label_en: text(60, 1) | None = None  # type: ignore[valid-type]
     kinds: Annotated[list[CaseKind], Field(min_length=1, max_length=4)] | None = None
     resolve_working_days: int | None = Field(None, ge=1, le=60)
+    urgent: bool | None = None
+    position: int | None = Field(None, ge=0, le=10_000)
+    active: bool | None = None
+
+
+class OrganisationRead(BaseModel):
+    """An organisation a case may be referred to; `code` is what its officers' tokens carry."""
+
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    name_zh: str
+    name_en: str
+    kind: OrganisationKind
+    position: int
+    active: bool
+
+
+class OrganisationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Code
+    name_zh: text(60, 1)  # type: ignore[valid-type]
+    name_en: text(120, 1)  # type: ignore[valid-type]
+    kind: OrganisationKind
+    position: int = Field(100, ge=0, le=10_000)
+
+
+class OrganisationUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name_zh: text(60, 1) | None = None  # type: ignore[valid-type]
+    name_en: text(120, 1) | None = None  # type: ignore[valid-type]
+    kind: OrganisationKind | None = None
     position: int | None = Field(None, ge=0, le=10_000)
     active: bool | None = None
 
@@ -397,3 +530,36 @@ class BoardStats(BaseModel):
     resolution_rate: float | None = Field(description="Resolved or closed, of the cases counted")
     satisfaction_rate: float | None = Field(description="Satisfied or basically satisfied, of the rated")
     median_days_to_resolve: float | None
+
+
+class Figures(BaseModel):
+    """The counts and rates of a set of cases; withdrawn, merged and rejected cases are not counted in `cases`,
+    and a rate is null while nothing is there to count."""
+
+    cases: int
+    open: int
+    resolved: int = Field(description="Resolved or closed")
+    rejected: int
+    overdue: int = Field(description="Open cases past the deadline that runs now (to accept or to resolve)")
+    rated: int = Field(description="Rated by the villager")
+    response_rate: float | None = Field(description="Accepted within the accept deadline, of those due")
+    resolution_rate: float | None = Field(description="Resolved or closed, of the cases counted")
+    satisfaction_rate: float | None = Field(description="Satisfied or basically satisfied, of the rated")
+
+
+class TownshipFigures(Figures):
+    grid_id: str
+    grid_name: str
+
+
+class CaseStatistics(Figures):
+    """The office's figures in one answer: of the whole city, or of a grid and the grids below it, over the cases
+    filed in the period (Beijing days, both ends included)."""
+
+    grid_id: str | None
+    date_from: date | None
+    date_to: date | None
+    median_hours_to_resolve: float | None
+    by_status: dict[CaseStatus, int] = Field(description="Every case of the period by status, withdrawn ones too")
+    by_kind: dict[CaseKind, int] = Field(description="The cases counted, by kind")
+    by_township: list[TownshipFigures] = Field(description="The townships, most cases first")

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deputy.logic import get_deputy, update_inbox
+from services.deputy.logic import get_deputy, require_known_grid, update_inbox
 from services.deputy.models import Deputy, DutyFact, DutyRecord, KnownGrid, SupportPair
 from services.deputy.schemas import EntryCreate, HouseholdVisitCreate, SupportPairCreate, SupportPairEnd
 from shared.clock import CHINA, today
@@ -151,6 +151,7 @@ async def add_entry(session: AsyncSession, runtime: ServiceRuntime, deputy_id: s
     deputy = await _active_deputy(session, deputy_id)
     if data.visitors and data.kind != "reception":
         raise Unprocessable("Visitors are counted on reception duty only.")
+    await require_known_grid(session, data.grid_id)
     entry_id = str(uuid.uuid4())
     record = _record(
         deputy,
@@ -210,6 +211,7 @@ async def add_pair(
     deputy = await _active_deputy(session, deputy_id)
     if data.starts_on > today(runtime):
         raise Unprocessable("A support pair starts today or on a past day.")
+    await require_known_grid(session, data.grid_id)
     pair = SupportPair(
         id=str(uuid.uuid4()),
         deputy_id=deputy.id,

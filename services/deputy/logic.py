@@ -81,6 +81,13 @@ def _updated_event(deputy: Deputy, changed: list[str]) -> DeputyUpdated:
     )
 
 
+async def require_known_grid(session: AsyncSession, grid_id: str | None) -> None:
+    """A grid a request names must be one this service has heard of (its grid.grid.created event arrives
+    within milliseconds of its creation); an id that names nothing is refused, not stored."""
+    if grid_id is not None and await session.get(KnownGrid, grid_id) is None:
+        raise Unprocessable(f"No grid {grid_id} is known here.")
+
+
 async def register_deputy(
     session: AsyncSession,
     runtime: ServiceRuntime,
@@ -89,9 +96,14 @@ async def register_deputy(
     deputy_id: str | None = None,
     is_demo: bool = False,
 ) -> Deputy:
-    """Register a deputy; publishes deputy registered, then the first public profile (deputy updated, v1)."""
+    """Register a deputy; publishes deputy registered, then the first public profile (deputy updated, v1).
+
+    The demo city is loaded before any grid event flows, from the same reference data: its home grids are
+    not checked against the projection."""
     if (await session.execute(select(Deputy.id).where(Deputy.code == data.code))).first():
         raise Conflict(f"A deputy with code {data.code} is registered.")
+    if not is_demo:
+        await require_known_grid(session, data.home_grid_id)
     location = data.home_location
     deputy = Deputy(
         id=deputy_id or str(uuid.uuid4()),
@@ -141,6 +153,8 @@ def _apply(deputy: Deputy, data: DeputyUpdate) -> None:
 async def update_deputy(session: AsyncSession, runtime: ServiceRuntime, deputy_id: str, data: DeputyUpdate) -> Deputy:
     """Change a deputy; a change of the public profile is published (deputy updated, next version)."""
     deputy = await _active(session, deputy_id)
+    if "home_grid_id" in data.model_fields_set:
+        await require_known_grid(session, data.home_grid_id)
     before = {field: getattr(deputy, field) for field in PUBLIC_FIELDS + PRIVATE_FIELDS}
     _apply(deputy, data)
     changed = [field for field in before if getattr(deputy, field) != before[field]]

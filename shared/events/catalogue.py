@@ -147,6 +147,8 @@ class CaseSubmitted(EventPayload):
     submitted_at: datetime
     accept_due_at: datetime
     assigned_deputy_ids: list[str]
+    urgent: bool = False
+    """A safety hazard: its deadlines run in clock hours (2 to accept, 24 to resolve)."""
 
 
 class CaseAssigned(EventPayload):
@@ -162,6 +164,7 @@ class CaseAssigned(EventPayload):
     submitted_at: datetime
     accept_due_at: datetime
     assigned_deputy_ids: list[str]
+    urgent: bool = False
 
 
 class CaseTransitioned(EventPayload):
@@ -271,6 +274,19 @@ class CaseSupported(EventPayload):
     case_id: str
     grid_id: str
     supporters: int
+    at: datetime
+
+
+class CaseNoted(EventPayload):
+    """A deputy handling the case or the office wrote an internal note on its timeline; the words stay in the
+    case service (officials read them there), so the event names who and when only."""
+
+    event_type = "case.case.noted.v1"
+    case_id: str
+    tracking_code: str
+    grid_id: str
+    deputy_ids: list[str]
+    actor_deputy_id: str | None = None
     at: datetime
 
 
@@ -579,6 +595,7 @@ CATALOGUE: dict[str, type[EventPayload]] = {
         DisputeMediated,
         CaseReminded,
         CaseSupported,
+        CaseNoted,
         ReferralAnswered,
         ReferralReturned,
         *FUNDING_EVENTS,

@@ -1,17 +1,25 @@
 """(a) a bare FastAPI endpoint against a case submission through the gateway, in one run;
-(b) submission → deputy inbox latency at a steady 200 submissions a second.
+(b) submission → deputy inbox latency at a steady 200 submissions a second;
+(c) case submissions through the gateway with one and then two replicas of case_intake, in the same run:
+    `Stack.scale` starts the second process and restarts the gateway with both addresses (it takes them in turn).
 
-`python -m tests.bench.submission_bench` prints the figures; `make bench` collects them with the others.
+On SQLite (the embedded default; two replicas share one database file, so their writes serialise) and on
+PostgreSQL (a schema per service) when BENCH_DATABASE_URL or TEST_DATABASE_URL names one or a local server
+answers on 127.0.0.1:5432. `python -m tests.bench.submission_bench` prints the figures; `make bench` collects
+them with the others.
 """
 
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import aiohttp
@@ -27,6 +35,9 @@ from tests.support import drop_schemas
 GROUP_ID = demo_city.stable_id("grid:" + demo_city.deputies()[0].home_grid_code)
 CASE = {"kind": "request", "category": "roads", "description": "村口的桥栏杆坏了。", "grid_id": GROUP_ID}
 SECONDS = 5.0
+REPLICA_SECONDS = 4.0
+REPLICA_CONNECTIONS = 32
+LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
 def _bare_app() -> tuple[subprocess.Popen[bytes], str]:
@@ -125,16 +136,11 @@ def inbox_latency(stack: Stack, rate: float = 200.0, seconds: float = SECONDS) -
     }
 
 
-def run() -> dict:
-    """On SQLite (the embedded default), and on PostgreSQL too when BENCH_DATABASE_URL names one."""
-    os.environ.setdefault("FILING_PER_MINUTE", "10000000")  # one client address files everything here
-    results = {"sqlite": _run_on(None)}
-    if url := os.environ.get("BENCH_DATABASE_URL"):
-        results["postgresql"] = _run_on(url)
-    return results
-
-
-def _run_on(database_url: str | None) -> dict:
+@contextmanager
+def running_stack(database_url: str | None) -> Iterator[Stack]:
+    """The processes of `make run` with the demo city, on SQLite in a temporary folder or on PostgreSQL (a
+    schema per service, dropped afterwards); filing is not rate limited (one address files everything)."""
+    os.environ.setdefault("FILING_PER_MINUTE", "10000000")
     with tempfile.TemporaryDirectory() as folder:
         stack = Stack(var_dir=Path(folder), gateway_port=free_port())
         if database_url:
@@ -145,16 +151,76 @@ def _run_on(database_url: str | None) -> dict:
         try:
             stack.start()
             time.sleep(3)  # the demo city's events reach the projections
-            return {
-                "throughput": throughput(stack),
-                "inbox_latency_200_per_s": inbox_latency(stack),
-                "inbox_latency_20_per_s": inbox_latency(stack, rate=20.0),
-            }
+            yield stack
         finally:
             stack.stop()
             if database_url:
                 asyncio.run(drop_schemas(database_url, stack.database_schemas.values()))
 
 
+def _submissions(url: str) -> dict[str, float]:
+    # warm up first: the gateway's pools, a new replica's database connections and statement caches
+    run_load("POST", url, body=CASE, connections=REPLICA_CONNECTIONS, seconds=2.0)
+    return run_load("POST", url, body=CASE, connections=REPLICA_CONNECTIONS, seconds=REPLICA_SECONDS).as_dict()
+
+
+def replicas(stack: Stack) -> dict:
+    """Submissions through the gateway with one case_intake process, then with two (the stack keeps two)."""
+    url = f"{stack.gateway_url}/api/case-intake/cases"
+    one = _submissions(url)
+    stack.scale("case_intake", 2)
+    two = _submissions(url)
+    return {
+        "connections": REPLICA_CONNECTIONS,
+        "seconds": REPLICA_SECONDS,
+        "one_replica": one,
+        "two_replicas": two,
+        "ratio_two_to_one": round(two["rps"] / one["rps"], 3) if one["rps"] else None,
+    }
+
+
+def postgres_url() -> str | None:
+    """The PostgreSQL to measure on: BENCH_DATABASE_URL, TEST_DATABASE_URL, or the local server CI uses."""
+    if url := os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"):
+        return url
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+    except OSError:
+        return None
+    return LOCAL_POSTGRES
+
+
+def run() -> dict:
+    results = {"sqlite": _run_on(None)}
+    if url := postgres_url():
+        results["postgresql"] = _run_on(url)
+    return results
+
+
+def _run_on(database_url: str | None) -> dict:
+    with running_stack(database_url) as stack:
+        return {
+            "throughput": throughput(stack),
+            "inbox_latency_200_per_s": inbox_latency(stack),
+            "inbox_latency_20_per_s": inbox_latency(stack, rate=20.0),
+            "replicas": replicas(stack),
+        }
+
+
+def main() -> None:
+    results = run()
+    print(json.dumps(results, indent=2))
+    print(f"\nCase submissions through the gateway, {REPLICA_CONNECTIONS} connections, {os.cpu_count()} CPUs")
+    print(f"{'':26}{'submissions/s':>14}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for database, figures in results.items():
+        for label in ("one_replica", "two_replicas"):
+            row = figures["replicas"][label]
+            print(
+                f"{database + ' ' + label.replace('_', ' '):26}{row['rps']:>14,.0f}{row['p50_ms']:>9.1f}"
+                f"{row['p99_ms']:>9.1f}{row['errors']:>8}"
+            )
+        print(f"{database + ' two / one':26}{figures['replicas']['ratio_two_to_one']:>14}")
+
+
 if __name__ == "__main__":
-    print(json.dumps(run(), indent=2))
+    main()

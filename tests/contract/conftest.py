@@ -29,7 +29,7 @@ def role_headers(stack):
         "deputy": Principal(subject="contract-deputy", roles=frozenset({Role.deputy}), deputy_id=deputy.id),
         "station_staff": Principal(subject="contract-staff", roles=frozenset({Role.station_staff})),
         "agency_officer": Principal(
-            subject="contract-officer", roles=frozenset({Role.agency_officer}), organisation="韶山市水利局"
+            subject="contract-officer", roles=frozenset({Role.agency_officer}), organisation="water-bureau"
         ),
         "npc_office": Principal(subject="contract-office", roles=frozenset({Role.npc_office})),
         "finance": Principal(subject="contract-finance", roles=frozenset({Role.finance})),

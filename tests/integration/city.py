@@ -7,7 +7,10 @@ from sqlalchemy import select
 
 from services.case_intake.models import RoutingEntry
 from shared.auth import Role
+from shared.supervisor import free_port
 from tests.support import Databases, Keys, NatsServer, RunningService, eventually, start_service
+
+GROUP_CENTRE = {"lat": 27.9205, "lon": 112.5305}
 
 
 @dataclass
@@ -18,6 +21,8 @@ class City:
     group_id: str
     deputy_id: str
     deputy_headers: dict[str, str]
+    grid_port: int
+    """Where case intake asks for a point's grid: serve `grid.app` on it to file at a point."""
 
 
 async def _created(service: RunningService, path: str, body: dict, headers: dict[str, str]) -> dict:
@@ -28,8 +33,10 @@ async def _created(service: RunningService, path: str, body: dict, headers: dict
 
 async def build_city(stack: AsyncExitStack, nats: NatsServer, databases: Databases, keys: Keys) -> City:
     services = {}
+    grid_port = free_port()
     for name in ("grid", "deputy", "case_intake"):
-        services[name] = await start_service(stack, name, databases.settings(name, nats.url, keys.public))
+        settings = databases.settings(name, nats.url, keys.public, grid_url=f"http://127.0.0.1:{grid_port}")
+        services[name] = await start_service(stack, name, settings)
     office = keys.headers(Role.npc_office)
     grid = services["grid"]
     township = await _created(grid, "/grids", {"code": "T01", "name": "韶山乡", "level": "township"}, office)
@@ -39,7 +46,13 @@ async def build_city(stack: AsyncExitStack, nats: NatsServer, databases: Databas
     group = await _created(
         grid,
         "/grids",
-        {"code": "T01V01G01", "name": "韶阳村第1组", "level": "group", "parent_id": village["id"]},
+        {
+            "code": "T01V01G01",
+            "name": "韶阳村第1组",
+            "level": "group",
+            "parent_id": village["id"],
+            "centre": GROUP_CENTRE,
+        },
         office,
     )
     deputy = await _created(
@@ -59,6 +72,7 @@ async def build_city(stack: AsyncExitStack, nats: NatsServer, databases: Databas
         group_id=group["id"],
         deputy_id=deputy["id"],
         deputy_headers=keys.headers(Role.deputy, deputy_id=deputy["id"]),
+        grid_port=grid_port,
     )
 
 

@@ -1,5 +1,6 @@
 """schemathesis against the case service's OpenAPI, over HTTP, with the office's token: no server errors, and
-every answer (status, content type, body) as the document declares it."""
+every answer (status, content type, body) as the document declares it. A real grid service answers the look-up
+of filed points (it knows no grid here, so a point is refused with 422, never a 5xx)."""
 
 import asyncio
 from contextlib import AsyncExitStack
@@ -11,6 +12,8 @@ from schemathesis.checks import positive_data_acceptance
 
 from shared.supervisor import free_port
 from tests.integration.city import build_town
+from tests.integration.test_gateway_harness import served
+from tests.support import start_service
 
 EXAMPLES = 6
 # A schema-valid body may still name a grid, category or case that does not exist: the rules answer 422 or 404
@@ -46,7 +49,9 @@ def check_all(schema, base_url: str, headers: dict[str, str]) -> list[str]:  # t
 
 async def test_every_operation_answers_as_its_openapi_says(nats_server, databases, keys):
     async with AsyncExitStack() as stack:
-        town = await build_town(stack, nats_server, databases, keys)
+        grid = await start_service(stack, "grid", databases.settings("grid", nats_server.url, keys.public))
+        grid_url = await stack.enter_async_context(served(grid.app, lifespan=False))
+        town = await build_town(stack, nats_server, databases, keys, grid_url=grid_url)
         await town.file(town.villager())
         port = free_port()
         config = uvicorn.Config(town.case_intake.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")

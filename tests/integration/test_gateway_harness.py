@@ -26,9 +26,7 @@ PASSWORD = "a-long-enough-password"
 def gateway_settings(databases: Databases, nats_url: str, keys: Keys, **extra: Any) -> GatewaySettings:
     base = databases.settings("gateway", nats_url, keys.public)
     return GatewaySettings(
-        **base.model_dump(exclude={"service_name"}),
-        token_private_key_file=keys.private,
-        **extra,
+        **{**base.model_dump(exclude={"service_name"}), "token_private_key_file": keys.private, **extra}
     )
 
 

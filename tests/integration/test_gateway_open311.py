@@ -146,10 +146,24 @@ async def test_the_grid_attribute_names_the_village_group(open311):
     assert posted.status_code == 201, posted.text
 
 
+async def test_a_request_at_a_point_is_filed_in_the_group_grid_nearest_it(open311):
+    city, client, _, _ = open311
+    point = {"service_code": "request.roads", "description": "路灯坏了", "lat": "27.9206", "long": "112.5306"}
+    grid_away = await client.post_request(**point)
+    assert grid_away.status_code == 503 and grid_away.headers["retry-after"]
+    async with served(city.grid.app, city.grid_port, lifespan=False):
+        posted = await client.post_request(**point)
+    assert posted.status_code == 201, posted.text
+    case = await city.case_intake.client.get(
+        f"/cases/{posted.json()[0]['service_request_id']}", headers=city.deputy_headers
+    )
+    assert case.json()["grid_id"] == city.group_id and case.json()["location"] == {"lat": 27.9206, "lon": 112.5306}
+
+
 @pytest.mark.parametrize(
     ("fields", "status"),
     [
-        ({"lat": "27.92", "long": "112.52", "description": "路灯坏了"}, 400),  # not resolvable to a grid yet
+        ({"lat": "north", "long": "112.52", "description": "路灯坏了"}, 400),  # not a number
         ({"description": "路灯坏了"}, 400),  # no location at all
         ({"address_id": "not-a-grid", "description": "路灯坏了"}, 400),
         ({"address_id": "GROUP", "description": ""}, 400),  # a case needs a description

@@ -103,6 +103,7 @@ async def gateway(nats_server, databases, keys):
             proxy_timeout_seconds=1.0,
             max_body_bytes=2 * 1024 * 1024,
             filing_per_minute=3,
+            photos_per_minute=2,
         )
         app = await migrated_app(settings)
         async with served(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
@@ -220,6 +221,13 @@ async def test_filing_is_rate_limited_per_client_address(gateway):
     refused = await http.post("/api/case-intake/cases", json={})
     assert refused.headers["content-type"] == "application/problem+json" and int(refused.headers["retry-after"]) > 0
     assert (await http.get("/api/case-intake/echo")).status_code == 200  # reading is not limited
+
+
+async def test_photo_uploads_have_their_own_limit_per_client_address(gateway):
+    http, _ = gateway
+    statuses = [(await http.post("/api/case-intake/photos", content=b"x")).status_code for _ in range(3)]
+    assert statuses[2] == 429 and 429 not in statuses[:2]
+    assert (await http.post("/api/case-intake/cases", json={})).status_code == 201  # filing counts apart
 
 
 async def test_cors_answers_only_the_configured_origins(nats_server, databases, keys):

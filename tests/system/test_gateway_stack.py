@@ -345,7 +345,7 @@ def test_every_route_answers_every_role_as_it_should_and_never_with_a_5xx(stack,
             Role.villager: villager,
             Role.deputy: _token(stack, Role.deputy, deputy_id=city["deputy_id"]),
             Role.station_staff: _token(stack, Role.station_staff),
-            Role.agency_officer: _token(stack, Role.agency_officer, organisation="水务局"),
+            Role.agency_officer: _token(stack, Role.agency_officer, organisation="water-bureau"),
             Role.npc_office: city["office"]["Authorization"][7:],
             Role.finance: _token(stack, Role.finance),
         }

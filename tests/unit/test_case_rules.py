@@ -1,15 +1,16 @@
-"""The case rules without I/O: the transition table, working days, rates, and what goes public."""
+"""The case rules without I/O: the transition table, working days, and what goes public (the rates, computed by
+the database, are in tests/integration/test_case_statistics.py)."""
 
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from services.case_intake.board import rates
 from services.case_intake.logic import FINAL, TRANSITIONS, Actor, mask_name, plan, scrub
-from services.case_intake.schemas import CaseStatus
+from services.case_intake.policy import CasePolicy
+from services.case_intake.schemas import CaseCreate, CaseStatus
 from services.case_intake.workdays import CHINA, WorkCalendar
 from shared.problems import Conflict, Forbidden
 
@@ -79,39 +80,35 @@ def test_plan_names_the_next_state_and_refuses_with_403_or_409():
     assert plan("reopen", "closed", {Actor.filer, Actor.staff}) == (CaseStatus.reopened, Actor.staff)
 
 
-def _row(status, submitted, accept_due, accepted=None, resolved=None, rating=None):  # type: ignore[no-untyped-def]
-    return SimpleNamespace(
-        status=status,
-        submitted_at=submitted,
-        accept_due_at=accept_due,
-        accepted_at=accepted,
-        resolved_at=resolved,
-        rating=rating,
-    )
-
-
-def test_rates_count_what_the_board_promises():
-    t0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
-    day = timedelta(days=1)
-    rows = [
-        _row("closed", t0, t0 + day, t0 + day / 2, t0 + 2 * day, "satisfied"),
-        _row("closed", t0, t0 + day, t0 + 2 * day, t0 + 4 * day, "unsatisfied"),
-        _row("resolved", t0, t0 + day, t0 + day / 4, t0 + 6 * day),
-        _row("assigned", t0, t0 + day),
-        _row("assigned", t0 + 9 * day, t0 + 10 * day),  # not due yet: not in the response rate
-        _row("withdrawn", t0, t0 + day),
-        _row("rejected", t0, t0 + day),
-    ]
-    figures = rates(rows, now=t0 + 5 * day)
-    assert figures["cases"] == 5 and figures["resolved"] == 3 and figures["rejected"] == 1
-    assert figures["response_rate"] == round(2 / 4, 3)
-    assert figures["resolution_rate"] == round(3 / 5, 3)
-    assert figures["satisfaction_rate"] == 0.5
-    assert figures["median_days_to_resolve"] == 4.0
-    assert rates([], now=t0)["response_rate"] is None
-
-
 def test_phone_numbers_are_masked_in_public_text_and_names_show_one_character():
     assert scrub("请打13812345678或 0731-5566 7788") == "请打138****5678或 073*****7788"
     assert mask_name("毛春华") == "毛**"
     assert mask_name(None) is None
+
+
+def test_an_urgent_case_counts_clock_hours_through_a_holiday_and_a_normal_one_working_days():
+    policy = CasePolicy()
+    eve = local(2026, 9, 30, 23)  # the night before National Day
+    accept, resolve = policy.due_times(AUTUMN, eve, kind="request", resolve_working_days=5, urgent=True)
+    assert (accept, resolve) == (local(2026, 10, 1, 1), local(2026, 10, 1, 23))
+    assert accept.tzinfo is UTC
+    accept, resolve = policy.due_times(AUTUMN, eve, kind="request", resolve_working_days=5, urgent=False)
+    assert (accept, resolve) == (local(2026, 10, 9, 0), local(2026, 10, 14, 0))  # 8 Oct; 8, 9, 10 (Sat), 12, 13
+    late = policy.escalation_times(AUTUMN, local(2026, 10, 1, 1), True)
+    assert late == (local(2026, 10, 1, 3), local(2026, 10, 1, 5))
+    assert policy.reminder_before(True) == timedelta(minutes=30) and policy.reminder_before(False) == timedelta(hours=8)
+
+
+def test_a_filing_names_a_grid_or_a_place_and_at_most_three_distinct_photos():
+    base = {"kind": "request", "category": "roads", "description": "路坏了"}
+    photo = "00000000-0000-4000-8000-000000000001"
+    assert CaseCreate(**base, location={"lat": 27.9, "lon": 112.5}).grid_id is None
+    for bad in (
+        {},
+        {"location": {"lat": 27.9}},
+        {"location": {"lat": float("nan"), "lon": 1}},
+        {"grid_id": photo, "photo_ids": [photo, photo]},
+        {"grid_id": photo, "photo_ids": [f"00000000-0000-4000-8000-00000000000{n}" for n in range(4)]},
+    ):
+        with pytest.raises(ValidationError):
+            CaseCreate(**base, **bad)

@@ -171,6 +171,15 @@ def test_live_updates_go_only_to_those_who_may_see_the_case():
     assert _subscriber(None, {"c1"}).wants(update) and not _subscriber(None).wants(update)
 
 
+def test_an_internal_note_is_news_only_for_those_handling_the_case():
+    note = update_of({**_event(deputy_ids=["d1"]), "type": "case.case.noted.v1"})
+    deputy = Principal(subject="a", roles=frozenset({Role.deputy}), deputy_id="d1")
+    office = Principal(subject="c", roles=frozenset({Role.npc_office}))
+    villager = Principal(subject="v", roles=frozenset({Role.villager}))
+    assert _subscriber(deputy).wants(note) and _subscriber(office).wants(note)
+    assert not _subscriber(villager, {"c1"}).wants(note) and not _subscriber(None, {"c1"}).wants(note)
+
+
 def test_an_agency_officer_follows_what_was_referred_to_their_organisation():
     officer = Principal(subject="o", roles=frozenset({Role.agency_officer}), organisation="水务局")
     subscriber = _subscriber(officer)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.station_scheduling.models import OpeningWindow, Station, StationGrid
+from services.station_scheduling.models import KnownGrid, OpeningWindow, Station, StationGrid
 from services.station_scheduling.schemas import OpeningWindowIn, StationCreate, StationRead, StationTier
 from shared.pagination import PageParams, paginate
 from shared.problems import Conflict, NotFound, Unprocessable
@@ -67,6 +67,17 @@ async def _check_shape(db: AsyncSession, data: StationCreate) -> None:
         raise Conflict("This township already has its station.")
 
 
+async def _check_grids(db: AsyncSession, data: StationCreate) -> None:
+    """The township and the grids served must be grids this service has heard of (grid.grid.* events)."""
+    if data.township_grid_id:
+        township = await db.get(KnownGrid, data.township_grid_id)
+        if township is None or township.level != "township":
+            raise Unprocessable(f"No township grid {data.township_grid_id} is known here.")
+    for grid_id in set(data.served_grid_ids):
+        if await db.get(KnownGrid, grid_id) is None:
+            raise Unprocessable(f"No grid {grid_id} is known here.")
+
+
 async def create_station(
     db: AsyncSession,
     runtime: ServiceRuntime,
@@ -75,8 +86,12 @@ async def create_station(
     station_id: str | None = None,
     is_demo: bool = False,
 ) -> Station:
-    """Check the 1+4+N shape, then store the station with the grids it serves and its opening hours."""
+    """Check the 1+4+N shape and the grids, then store the station with the grids it serves and its opening
+    hours. The demo city is loaded before any grid event flows, from the same reference data: its grids are
+    not checked against the projection."""
     await _check_shape(db, data)
+    if not is_demo:
+        await _check_grids(db, data)
     fields = data.model_dump(exclude={"served_grid_ids", "hours"})
     station = Station(id=station_id or str(uuid.uuid4()), is_demo=is_demo, created_at=datetime.now(UTC), **fields)
     db.add(station)

@@ -1,0 +1,62 @@
+"""The organisations a case is referred to (四方联动): government departments, the court, the procuratorate and
+party committees. Reference data the office keeps (seeded with the usual county-level bodies); each `code` is
+what its officers' tokens carry as their organisation, so that they find what was referred to them."""
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.case_intake.models import Organisation
+from services.case_intake.schemas import OrganisationCreate, OrganisationKind, OrganisationUpdate
+from shared.pagination import PageParams, paginate
+from shared.problems import Conflict, NotFound, Unprocessable
+
+
+async def list_organisations(
+    session: AsyncSession, params: PageParams, *, kind: OrganisationKind | None = None, include_inactive: bool = False
+) -> tuple[list[Organisation], int]:
+    query = select(Organisation).order_by(Organisation.position, Organisation.code)
+    if kind is not None:
+        query = query.where(Organisation.kind == kind)
+    if not include_inactive:
+        query = query.where(Organisation.active)
+    return await paginate(session, query, params)
+
+
+async def get_organisation(session: AsyncSession, code: str) -> Organisation:
+    organisation = await session.get(Organisation, code)
+    if organisation is None:
+        raise NotFound(f"No organisation {code}.")
+    return organisation
+
+
+async def referable(session: AsyncSession, code: str, kind: OrganisationKind | None) -> Organisation:
+    """The organisation a referral names: known, active, and of the kind the referral says (if it says one)."""
+    organisation = await session.get(Organisation, code)
+    if organisation is None or not organisation.active:
+        raise Unprocessable(f"Unknown organisation {code}: choose one from /organisations.", field="organisation")
+    if kind is not None and kind != organisation.kind:
+        raise Unprocessable(f"{code} is not a {kind} organisation.", field="organisation_kind")
+    return organisation
+
+
+async def create_organisation(session: AsyncSession, data: OrganisationCreate) -> Organisation:
+    if await session.get(Organisation, data.code) is not None:
+        raise Conflict(f"The organisation {data.code} exists already.")
+    organisation = Organisation(**data.model_dump(mode="json"), active=True)
+    session.add(organisation)
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"The organisation {data.code} exists already.") from error
+    return organisation
+
+
+async def update_organisation(session: AsyncSession, code: str, data: OrganisationUpdate) -> Organisation:
+    """Rename it, change its kind or place in the list, or retire it (`active: false`): its referrals stay."""
+    organisation = await get_organisation(session, code)
+    for name, value in data.model_dump(mode="json", exclude_unset=True).items():
+        if value is not None:
+            setattr(organisation, name, value)
+    await session.flush()
+    return organisation
