@@ -3,13 +3,13 @@ party committees. Reference data the office keeps (seeded with the usual county-
 what its officers' tokens carry as their organisation, so that they find what was referred to them."""
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.models import Organisation
+from services.case_intake.reference import add_coded, change_fields
 from services.case_intake.schemas import OrganisationCreate, OrganisationKind, OrganisationUpdate
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, NotFound, Unprocessable
+from shared.problems import NotFound, Unprocessable
 
 
 async def list_organisations(
@@ -41,22 +41,9 @@ async def referable(session: AsyncSession, code: str, kind: OrganisationKind | N
 
 
 async def create_organisation(session: AsyncSession, data: OrganisationCreate) -> Organisation:
-    if await session.get(Organisation, data.code) is not None:
-        raise Conflict(f"The organisation {data.code} exists already.")
-    organisation = Organisation(**data.model_dump(mode="json"), active=True)
-    session.add(organisation)
-    try:
-        await session.flush()
-    except IntegrityError as error:
-        raise Conflict(f"The organisation {data.code} exists already.") from error
-    return organisation
+    return await add_coded(session, Organisation(**data.model_dump(mode="json"), active=True), "organisation")
 
 
 async def update_organisation(session: AsyncSession, code: str, data: OrganisationUpdate) -> Organisation:
     """Rename it, change its kind or place in the list, or retire it (`active: false`): its referrals stay."""
-    organisation = await get_organisation(session, code)
-    for name, value in data.model_dump(mode="json", exclude_unset=True).items():
-        if value is not None:
-            setattr(organisation, name, value)
-    await session.flush()
-    return organisation
+    return await change_fields(session, await get_organisation(session, code), data)

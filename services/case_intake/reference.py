@@ -5,17 +5,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 from types import MappingProxyType
+from typing import TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake.models import Category, Holiday
+from services.case_intake.models import Category, Holiday, Organisation
 from services.case_intake.policy import CasePolicy
 from services.case_intake.schemas import CategoryCreate, CategoryUpdate, HolidaySet, OutOfScope, OutOfScopeRead
 from services.case_intake.workdays import WorkCalendar
 from shared.pagination import PageParams, paginate
 from shared.problems import Conflict, NotFound, Unprocessable
+
+Coded = TypeVar("Coded", Category, Organisation)
 
 OUT_OF_SCOPE: dict[OutOfScope, tuple[str, str, str]] = {
     OutOfScope.litigation: (
@@ -151,25 +155,33 @@ async def usable_category(cache: ReferenceCache, session: AsyncSession, code: st
     return category
 
 
-async def create_category(session: AsyncSession, data: CategoryCreate) -> Category:
-    if await session.get(Category, data.code) is not None:
-        raise Conflict(f"The category {data.code} exists already.")
-    category = Category(**data.model_dump(mode="json"), active=True)
-    session.add(category)
+async def add_coded(session: AsyncSession, row: Coded, noun: str) -> Coded:
+    """Add a reference row keyed by its code (a category, an organisation); 409 when the code is taken."""
+    if await session.get(type(row), row.code) is not None:
+        raise Conflict(f"The {noun} {row.code} exists already.")
+    session.add(row)
     try:
         await session.flush()
     except IntegrityError as error:
-        raise Conflict(f"The category {data.code} exists already.") from error
-    return category
+        raise Conflict(f"The {noun} {row.code} exists already.") from error
+    return row
+
+
+async def change_fields(session: AsyncSession, row: Coded, data: BaseModel) -> Coded:
+    """Apply the fields an update sends (a null leaves the field as it was)."""
+    for name, value in data.model_dump(mode="json", exclude_unset=True).items():
+        if value is not None:
+            setattr(row, name, value)
+    await session.flush()
+    return row
+
+
+async def create_category(session: AsyncSession, data: CategoryCreate) -> Category:
+    return await add_coded(session, Category(**data.model_dump(mode="json"), active=True), "category")
 
 
 async def update_category(session: AsyncSession, code: str, data: CategoryUpdate) -> Category:
-    category = await get_category(session, code)
-    for name, value in data.model_dump(mode="json", exclude_unset=True).items():
-        if value is not None:
-            setattr(category, name, value)
-    await session.flush()
-    return category
+    return await change_fields(session, await get_category(session, code), data)
 
 
 async def list_holidays(
