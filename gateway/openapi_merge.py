@@ -10,7 +10,15 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from gateway.settings import RATE_LIMITED_POSTS
+
 log = logging.getLogger(__name__)
+
+GATEWAY_ANSWERS = {
+    "503": "The service is not answering (Retry-After says when to try again)",
+    "504": "The service did not answer in time",
+}
+"""What the gateway itself may answer for any forwarded operation, beside what the service declares."""
 
 REF_PREFIX = "#/components/schemas/"
 Fetch = Callable[[str], Awaitable[dict]]
@@ -87,7 +95,23 @@ def _merge_paths(result: dict, doc: dict, base: str, segment: str, renames: dict
             if operation["operationId"] in seen:
                 operation["operationId"] = f"{segment}-{operation['operationId']}"
             seen.add(operation["operationId"])
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                _add_gateway_answers(operation, limited=method == "post" and (segment, path) in RATE_LIMITED_POSTS)
         paths[base + path] = item
+
+
+def _add_gateway_answers(operation: dict, *, limited: bool) -> None:
+    """Declare the problems the gateway answers on the service's behalf: down or slow, a body over the limit, and
+    the per-address limit on filings and photos."""
+    answers = dict(GATEWAY_ANSWERS)
+    if "requestBody" in operation:
+        answers["413"] = "The body is over the gateway's limit"
+    if limited:
+        answers["429"] = "Too many from this address in a minute (Retry-After says when to try again)"
+    problem = {"application/problem+json": {"schema": {"$ref": f"{REF_PREFIX}Problem"}}}
+    for status, description in answers.items():
+        operation["responses"].setdefault(status, {"description": description, "content": problem})
 
 
 def merge(gateway_doc: dict, services: dict[str, dict], *, unavailable: list[str] | None = None) -> dict:

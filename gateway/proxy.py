@@ -36,7 +36,7 @@ from yarl import URL
 from gateway import hop
 from gateway.clients import client_address
 from gateway.ratelimit import SlidingWindow, TooManyRequests
-from gateway.settings import SERVICE_PATHS
+from gateway.settings import RATE_LIMITED_POSTS, SERVICE_PATHS
 from shared.logs import request_id_var
 from shared.problems import problem_response
 
@@ -421,13 +421,11 @@ class ProxyDispatch:
 
     def _limit(self, method: str, segment: str, rest: str) -> tuple[SlidingWindow, str] | None:
         """The per-address limit on anonymous writes that cost the most: filing cases and uploading photos."""
-        if method != "POST" or segment != "case-intake":
+        limited = RATE_LIMITED_POSTS.get((segment, f"/{rest}")) if method == "POST" else None
+        if limited is None:
             return None
-        if rest == "cases":
-            return self.gateway.limits.filing, "Too many cases filed from this address; please wait."
-        if rest == "photos":
-            return self.gateway.limits.photos, "Too many photos sent from this address; please wait."
-        return None
+        name, detail = limited
+        return getattr(self.gateway.limits, name), detail
 
     async def _own(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The gateway's own routes take bodies of at most OWN_BODY_BYTES (JSON and forms, never files)."""

@@ -13,6 +13,12 @@ SERVICE_PATHS = {
 }
 """Public path segment under /api/ -> service name."""
 
+RATE_LIMITED_POSTS = {
+    ("case-intake", "/cases"): ("filing", "Too many cases filed from this address; please wait."),
+    ("case-intake", "/photos"): ("photos", "Too many photos sent from this address; please wait."),
+}
+"""POSTs the gateway limits per client address (429): (segment, path) -> (the limit in Limits, the detail)."""
+
 DEFAULT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; media-src 'self' blob:; "

@@ -59,6 +59,17 @@ def test_services_are_merged_under_their_segment_with_clashing_components_rename
     assert len(ids) == len(set(ids)) and "deputy-health-live" in ids
 
 
+def test_the_merged_document_declares_what_the_gateway_answers_on_a_services_behalf():
+    filing = {"post": {**_op("case-submit", "Problem")["get"], "requestBody": {"content": {}}}}
+    intake = _doc({"Problem": {"type": "object"}}, {"/cases": filing, "/categories": _op("category-list", "Problem")})
+    paths = merge(_doc({}, {}), {"case-intake": intake})["paths"]
+    posted = paths["/api/case-intake/cases"]["post"]["responses"]
+    assert {"413", "429", "503", "504"} <= set(posted) and "200" in posted
+    assert posted["429"]["content"]["application/problem+json"]["schema"]["$ref"] == "#/components/schemas/Problem"
+    listed = paths["/api/case-intake/categories"]["get"]["responses"]
+    assert {"503", "504"} <= set(listed) and not {"413", "429"} & set(listed)
+
+
 def test_a_component_that_refers_to_a_renamed_one_is_renamed_too():
     first = _doc({"A": {"type": "string"}, "B": {"$ref": "#/components/schemas/A"}}, {"/b": _op("first-b", "B")})
     second = _doc({"A": {"type": "integer"}, "B": {"$ref": "#/components/schemas/A"}}, {"/b": _op("second-b", "B")})
