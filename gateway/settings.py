@@ -33,7 +33,7 @@ class GatewaySettings(Settings):
     refresh_token_days: int = 30
     pwa_dir: Path = PROJECT_ROOT / "pwa"
     # Each service's base URL, or its replicas' URLs separated by commas (the proxy takes them in turn)
-    grid_url: str = "http://127.0.0.1:8101"
+    # grid_url comes from shared Settings (case intake asks the grid service too)
     deputy_url: str = "http://127.0.0.1:8102"
     case_intake_url: str = "http://127.0.0.1:8103"
     station_scheduling_url: str = "http://127.0.0.1:8104"

@@ -4,7 +4,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Header
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 
 def _no_nul(value: str) -> str:
@@ -41,6 +41,16 @@ SmallInt = Annotated[int, Field(ge=0, le=2_147_483_647)]
 CivilDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, description="WGS 84 latitude")]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, description="WGS 84 longitude")]
+
+
+class LatLon(BaseModel):
+    """A place on the map in WGS 84 degrees, e.g. from the phone's GPS."""
+
+    model_config = ConfigDict(extra="forbid")
+    lat: Latitude
+    lon: Longitude
+
+
 IdempotencyKeyHeader = Annotated[
     str,
     Header(

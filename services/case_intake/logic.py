@@ -43,7 +43,6 @@ from services.case_intake.schemas import (
     DispatchBody,
     ExtendBody,
     MergeBody,
-    Point,
     RejectBody,
     ReturnVisitBody,
     SimilarCase,
@@ -80,6 +79,7 @@ from shared.events.catalogue import (
 )
 from shared.pagination import PageParams, paginate
 from shared.problems import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
+from shared.types import LatLon
 
 SUMMARY_LENGTH = 140
 STAFF_ROLES = (Role.station_staff, Role.npc_office)
@@ -1300,10 +1300,10 @@ def shape(
     )
 
 
-def _location(case: Case) -> Point | None:
+def _location(case: Case) -> LatLon | None:
     if case.location_lat is None or case.location_lon is None:
         return None
-    return Point(lat=case.location_lat, lon=case.location_lon)
+    return LatLon(lat=case.location_lat, lon=case.location_lon)
 
 
 def created_model(filed: Filed, filer_key: str | None) -> CaseCreated:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from shared.types import CivilDate, Code, EntityId, Latitude, Longitude, text
+from shared.types import CivilDate, Code, EntityId, LatLon, text
 
 
 class CaseKind(StrEnum):
@@ -94,21 +94,13 @@ def _distinct(ids: list[str]) -> list[str]:
 PhotoIds = Annotated[list[EntityId], Field(max_length=MAX_PHOTOS), AfterValidator(_distinct)]
 
 
-class Point(BaseModel):
-    """A place on the map in WGS 84 degrees, e.g. from the phone's GPS."""
-
-    model_config = ConfigDict(extra="forbid")
-    lat: Latitude
-    lon: Longitude
-
-
 class CaseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: CaseKind
     category: Code = Field(description="A code from GET /categories that admits this kind")
     description: text(4000, 1)  # type: ignore[valid-type]
     grid_id: EntityId | None = Field(None, description="The group grid; or give `location` and it is looked up")
-    location: Point | None = Field(None, description="Where the matter is; kept on the case, never made public")
+    location: LatLon | None = Field(None, description="Where the matter is; kept on the case, never made public")
     channel: Channel = Channel.pwa
     contact_phone: str | None = Phone
     contact_name: text(60) | None = None  # type: ignore[valid-type]
@@ -180,7 +172,7 @@ class CaseRead(BaseModel):
     category: str
     description: str
     grid_id: str
-    location: Point | None = Field(description="Where the filer placed it; not shown to tracking-code readers")
+    location: LatLon | None = Field(description="Where the filer placed it; not shown to tracking-code readers")
     channel: Channel
     status: CaseStatus
     urgent: bool

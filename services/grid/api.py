@@ -17,8 +17,6 @@ from services.grid.schemas import (
     GridRead,
     GridRetire,
     GridUpdate,
-    Latitude,
-    Longitude,
     ResolvedGrid,
 )
 from shared.auth import CurrentPrincipal, Role
@@ -26,7 +24,7 @@ from shared.idempotency import run_idempotent
 from shared.pagination import Page, PageDep, PageParams
 from shared.problems import responses
 from shared.service import RuntimeDep, SessionDep
-from shared.types import EntityId, IdempotencyKeyHeader, text
+from shared.types import EntityId, IdempotencyKeyHeader, Latitude, Longitude, text
 
 router = APIRouter(tags=["grid"])
 SearchText = Annotated[

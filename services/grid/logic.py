@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from services.grid import geo, names
 from services.grid.coverage import Candidate, CandidatePool, Ranked
 from services.grid.models import Assignment, Grid, GridCase, GridChange, IndexState, KnownDeputy
-from services.grid.schemas import AssignmentCreate, AssignmentEnd, GridCreate, GridRetire, GridUpdate, LatLon
+from services.grid.schemas import AssignmentCreate, AssignmentEnd, GridCreate, GridRetire, GridUpdate
 from shared import demo_city
 from shared.clock import today
 from shared.events.catalogue import (
@@ -40,6 +40,7 @@ from shared.events.catalogue import (
 from shared.pagination import PageParams, paginate
 from shared.problems import Conflict, NotFound, Unprocessable
 from shared.service import ServiceRuntime
+from shared.types import LatLon
 
 PARENT_LEVEL = {"township": None, "village": "township", "group": "village"}
 LEVEL_ORDER = {"township": 0, "village": 1, "group": 2}

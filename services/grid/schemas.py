@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.types import CivilDate, Code, EntityId, Name, SmallInt, text
+from shared.types import CivilDate, Code, EntityId, Latitude, LatLon, Longitude, Name, SmallInt, text
 
 
 class GridLevel(StrEnum):
@@ -40,19 +40,11 @@ class AssignmentBasis(StrEnum):
     proximity = "proximity"
 
 
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Position = tuple[Longitude, Latitude]
 Ring = Annotated[list[Position], Field(min_length=4, max_length=5000)]
 PolygonRings = Annotated[list[Ring], Field(min_length=1, max_length=20)]
 Reason = text(500)
 District = text(120, 1)
-
-
-class LatLon(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    lat: Latitude
-    lon: Longitude
 
 
 class PolygonGeometry(BaseModel):
