@@ -113,7 +113,7 @@ class DurableConsumer:
         self.inbox = inbox
         self.name = name
         self.stream = stream
-        self.handlers = handlers
+        self.handlers = dict(handlers)  # its own copy: the module-level table stays as written
         self.caught_up = False
         self.context = context
         self.max_deliver = max_deliver
@@ -133,8 +133,7 @@ class DurableConsumer:
                 log.warning("consumer %s on %s paused: %s", self.name, self.stream, error)
                 await asyncio.sleep(0.5)
                 continue
-            for message in messages:
-                await self.process(message)
+            await self.process_batch(messages)
 
     async def _subscribe(self) -> JetStreamContext.PullSubscription:
         assert self.bus.js is not None
@@ -152,6 +151,41 @@ class DurableConsumer:
             except Exception as error:
                 log.warning("consumer %s on %s not ready: %s", self.name, self.stream, error)
                 await asyncio.sleep(1)
+
+    async def process_batch(self, messages: list[Msg]) -> None:
+        """Apply a fetched batch in one transaction (one inbox query, one commit). If any event in it fails, the
+        transaction is rolled back and each event is applied on its own, so only the failing one is retried."""
+        if len(messages) > 1:
+            try:
+                events = [CloudEvent.model_validate_json(message.data) for message in messages]
+                await self.apply_batch(events, [message.headers or {} for message in messages])
+            except Exception as error:
+                log.info("consumer %s: batch of %s rolled back (%s); one by one", self.name, len(messages), error)
+            else:
+                for message in messages:
+                    await message.ack()
+                return
+        for message in messages:
+            await self.process(message)
+
+    async def apply_batch(self, events: list[CloudEvent], headers: list[dict[str, str]]) -> int:
+        """Apply, in order, the events the inbox does not have; returns how many were applied now."""
+        async with self.maker() as session, session.begin():
+            seen = await self._seen_among(session, [event.id for event in events])
+            fresh: dict[str, tuple[CloudEvent, dict[str, str]]] = {}
+            for event, event_headers in zip(events, headers, strict=True):
+                if event.type in self.handlers and event.id not in seen:
+                    fresh.setdefault(event.id, (event, event_headers))
+            if not fresh:
+                return 0
+            await session.execute(self.inbox.insert(), [self._inbox_row(event) for event, _ in fresh.values()])
+            for event, event_headers in fresh.values():
+                token = request_id_var.set(event_headers.get(REQUEST_ID_HEADER))
+                try:
+                    await self.handlers[event.type](session, self.context, parse(event))
+                finally:
+                    request_id_var.reset(token)
+        return len(fresh)
 
     async def process(self, message: Msg) -> None:
         headers = message.headers or {}
@@ -175,14 +209,7 @@ class DurableConsumer:
             async with self.maker() as session, session.begin():
                 if await self._seen(session, event.id):
                     return False
-                await session.execute(
-                    self.inbox.insert().values(
-                        consumer=self.name,
-                        event_id=event.id,
-                        event_type=event.type,
-                        received_at=datetime.now(UTC),
-                    )
-                )
+                await session.execute(self.inbox.insert().values(self._inbox_row(event)))
                 await handler(session, self.context, parse(event))
         except IntegrityError:
             async with self.maker() as session:
@@ -191,11 +218,17 @@ class DurableConsumer:
             raise
         return True
 
+    def _inbox_row(self, event: CloudEvent) -> dict[str, Any]:
+        return {"consumer": self.name, "event_id": event.id, "event_type": event.type, "received_at": datetime.now(UTC)}
+
     async def _seen(self, session: AsyncSession, event_id: str) -> bool:
+        return bool(await self._seen_among(session, [event_id]))
+
+    async def _seen_among(self, session: AsyncSession, event_ids: list[str]) -> set[str]:
         query = select(self.inbox.c.event_id).where(
-            self.inbox.c.consumer == self.name, self.inbox.c.event_id == event_id
+            self.inbox.c.consumer == self.name, self.inbox.c.event_id.in_(event_ids)
         )
-        return (await session.execute(query)).first() is not None
+        return set((await session.execute(query)).scalars())
 
     async def _on_failure(self, message: Msg, error: Exception) -> None:
         attempts = message.metadata.num_delivered

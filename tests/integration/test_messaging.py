@@ -9,7 +9,7 @@ import nats
 from sqlalchemy import func, select
 
 from services.deputy.models import InboxCase
-from shared.events.bus import DurableConsumer
+from shared.events.bus import Bus, DurableConsumer
 from shared.events.catalogue import CaseSubmitted, envelope
 from tests.support import eventually, start_service
 
@@ -106,3 +106,78 @@ async def test_an_event_that_always_fails_is_parked_on_the_dead_letter_subject(n
         finally:
             await connection.close()
         assert await inbox_rows(deputy, event.data["case_id"]) == 0
+
+
+async def publish_before_the_consumer_starts(url: str, copies: list[tuple[object, str]]) -> None:
+    """Make the streams and queue the events, so that the consumer's first fetch takes them as one batch."""
+    bus = Bus(url)
+    await bus.connect()
+    await bus.close()
+    for event, message_id in copies:
+        await publish_raw(url, event, message_id)
+
+
+def deputy_case(number: int) -> tuple[str, str]:
+    return f"5a1b2c3d-0000-4000-8000-0000000001{number:02d}", f"0c9d6f7e-4444-4222-8333-9444555566{number:02d}"
+
+
+async def test_a_backlog_is_applied_in_batches_each_event_once(nats_server, databases, keys):
+    events = [submitted_event(*deputy_case(number)) for number in range(30)]
+    copies = [(event, event.id) for event in events] + [(event, f"again-{event.id}") for event in events[::3]]
+    await publish_before_the_consumer_starts(nats_server.url, copies)
+    async with AsyncExitStack() as stack:
+        deputy = await start_service(stack, "deputy", databases.settings("deputy", nats_server.url, keys.public))
+        consumer: DurableConsumer = deputy.runtime.consumers[0]
+        batches = []
+        real_apply_batch = consumer.apply_batch
+
+        async def counting_apply_batch(batch_events, headers):
+            batches.append(len(batch_events))
+            return await real_apply_batch(batch_events, headers)
+
+        consumer.apply_batch = counting_apply_batch
+
+        async def all_arrived():
+            return all([await inbox_rows(deputy, event.data["case_id"]) for event in events])
+
+        await eventually(all_arrived)
+        await asyncio.sleep(0.5)
+        assert [await inbox_rows(deputy, event.data["case_id"]) for event in events] == [1] * len(events)
+        assert max(batches, default=0) > 1  # a backlog is taken many events at a time
+
+
+async def test_one_failing_event_in_a_batch_does_not_hold_back_the_others(nats_server, databases, keys):
+    events = [submitted_event(*deputy_case(50 + number)) for number in range(6)]
+    poison = events[2]
+    await publish_before_the_consumer_starts(nats_server.url, [(event, event.id) for event in events])
+    async with AsyncExitStack() as stack:
+        settings = databases.settings(
+            "deputy", nats_server.url, keys.public, consumer_max_deliver=2, consumer_nak_delay_seconds=0.05
+        )
+        deputy = await start_service(stack, "deputy", settings)
+        consumer: DurableConsumer = deputy.runtime.consumers[0]
+        real_handler = consumer.handlers[CaseSubmitted.event_type]
+
+        async def fails_on_one_case(session, runtime, payload):
+            if payload.case_id == poison.data["case_id"]:
+                raise ValueError("cannot apply")
+            await real_handler(session, runtime, payload)
+
+        consumer.handlers[CaseSubmitted.event_type] = fails_on_one_case
+        others = [event for event in events if event is not poison]
+
+        async def others_arrived():
+            return all([await inbox_rows(deputy, event.data["case_id"]) for event in others])
+
+        await eventually(others_arrived)
+        connection = await nats.connect(nats_server.url)
+        try:
+            subscription = await connection.jetstream().pull_subscribe(
+                "deadletter.deputy.>", durable="operator-batch", stream="DEADLETTER"
+            )
+            parked = await subscription.fetch(1, timeout=15)
+            assert json.loads(parked[0].data)["id"] == poison.id
+        finally:
+            await connection.close()
+        assert [await inbox_rows(deputy, event.data["case_id"]) for event in others] == [1] * len(others)
+        assert await inbox_rows(deputy, poison.data["case_id"]) == 0
