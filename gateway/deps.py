@@ -68,7 +68,7 @@ class Gateway:
         return self.jwk["kid"]
 
 
-def get_gateway(request: Request) -> Gateway:
+async def get_gateway(request: Request) -> Gateway:
     return request.app.state.gateway
 
 
@@ -83,7 +83,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_client(request: Request) -> str:
+async def get_client(request: Request) -> str:
     return client_address(request.scope, request.app.state.gateway.trusted_proxies)
 
 

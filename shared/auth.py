@@ -153,13 +153,15 @@ def _verify(request: Request, credentials: Credentials) -> Principal | None:
     return request.app.state.verifier.verify(credentials.credentials)
 
 
-def optional_principal(
+async def optional_principal(
     request: Request, credentials: Annotated[Credentials, Depends(optional_bearer)]
 ) -> Principal | None:
     return _verify(request, credentials)
 
 
-def current_principal(request: Request, credentials: Annotated[Credentials, Depends(required_bearer)]) -> Principal:
+async def current_principal(
+    request: Request, credentials: Annotated[Credentials, Depends(required_bearer)]
+) -> Principal:
     principal = _verify(request, credentials)
     if principal is None:
         raise Unauthorized("Sign in to do this.")
