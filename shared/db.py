@@ -1,10 +1,13 @@
 """Async SQLAlchemy engines and sessions for SQLite (development) and PostgreSQL (production)."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import DateTime, MetaData, Table, event, text
+from sqlalchemy import DateTime, Insert, MetaData, Table, event, or_, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
@@ -99,6 +102,27 @@ def create_sessionmaker(engine: AsyncEngine, info: dict | None = None) -> async_
 async def ping(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+async def upsert_newer(
+    session: AsyncSession, table: Table, rows: list[dict[str, Any]], *, changes: Sequence[str], stamp: str
+) -> None:
+    """Insert each row; where its primary key is already there, set the `changes` columns and `stamp` from it,
+    unless the stored `stamp` is later. A projection's upsert in one statement: an older event never overwrites
+    what a newer one wrote."""
+    if rows:
+        await session.execute(_upsert_statement(table, session.get_bind().dialect.name, tuple(changes), stamp), rows)
+
+
+@cache
+def _upsert_statement(table: Table, dialect: str, changes: tuple[str, ...], stamp: str) -> Insert:
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    stored = table.c[stamp]
+    return statement.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={name: statement.excluded[name] for name in (*changes, stamp)},
+        where=or_(stored.is_(None), stored <= statement.excluded[stamp]),
+    )
 
 
 class MessagingTables(NamedTuple):

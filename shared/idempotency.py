@@ -1,16 +1,17 @@
 """Idempotency keys for creates: the same key and body give the first answer, never a second record.
 
-Same key + other body -> 422; the same key while the first request is still running -> 409.
+Same key + other body -> 422; the same key in a request running at the same time -> rolled back, the first answer.
 """
 
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import cache
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select
+from sqlalchemy import Column, Insert, Integer, MetaData, Select, String, Table, Text, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +34,15 @@ def idempotency_table(metadata: MetaData) -> Table:
     )
 
 
+@cache
+def _statements(table: Table) -> tuple[Select, Insert]:
+    """The look-up and the insert of a table's keys, built once: SQLAlchemy then reuses their compiled form."""
+    lookup = select(table.c.request_hash, table.c.status_code, table.c.response_body).where(
+        table.c.scope == bindparam("scope"), table.c.key == bindparam("key")
+    )
+    return lookup, table.insert()
+
+
 def _fingerprint(body: BaseModel) -> str:
     canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -48,31 +58,38 @@ async def run_idempotent(
     create: Callable[[], Awaitable[BaseModel]],
     status_code: int = 201,
 ) -> JSONResponse:
-    """Run `create` once per (scope, key) and commit; a repeat gets the stored answer."""
+    """Run `create` once per (scope, key) and commit its answer with it; a repeat gets the stored answer.
+
+    The key is written with the answer, at the end of the transaction: a request with the same key that ran at
+    the same time (PostgreSQL; SQLite serialises writers) fails on it, is rolled back and gets the first answer.
+    """
     if key is None:
         result = await create()
         await session.commit()
         return JSONResponse(result.model_dump(mode="json"), status_code=status_code)
     fingerprint = _fingerprint(body)
-    stored = (await session.execute(select(table).where(table.c.scope == scope, table.c.key == key))).first()
+    lookup, insert = _statements(table)
+    stored = (await session.execute(lookup, {"scope": scope, "key": key})).first()
     if stored is not None:
         await session.rollback()
         return _replay(stored, fingerprint)
-    try:
-        await session.execute(
-            table.insert().values(scope=scope, key=key, request_hash=fingerprint, created_at=datetime.now(UTC))
-        )
-        await session.flush()
-    except IntegrityError as error:
-        await session.rollback()
-        raise Conflict("A request with this Idempotency-Key is still being processed.") from error
     result = await create()
     payload = result.model_dump(mode="json")
-    await session.execute(
-        table.update()
-        .where(table.c.scope == scope, table.c.key == key)
-        .values(status_code=status_code, response_body=json.dumps(payload, ensure_ascii=False))
-    )
+    row = {
+        "scope": scope,
+        "key": key,
+        "request_hash": fingerprint,
+        "status_code": status_code,
+        "response_body": json.dumps(payload, ensure_ascii=False),
+        "created_at": datetime.now(UTC),
+    }
+    try:
+        await session.execute(insert, row)
+    except IntegrityError as error:
+        await session.rollback()
+        if (winner := (await session.execute(lookup, {"scope": scope, "key": key})).first()) is None:
+            raise Conflict("A request with this Idempotency-Key is still being processed.") from error
+        return _replay(winner, fingerprint)
     await session.commit()
     return JSONResponse(payload, status_code=status_code)
 
@@ -80,8 +97,6 @@ async def run_idempotent(
 def _replay(stored, fingerprint: str) -> JSONResponse:  # type: ignore[no-untyped-def]
     if stored.request_hash != fingerprint:
         raise Unprocessable("This Idempotency-Key was already used with a different request body.")
-    if stored.status_code is None:
-        raise Conflict("A request with this Idempotency-Key is still being processed.")
     return JSONResponse(
         json.loads(stored.response_body), status_code=stored.status_code, headers={REPLAY_HEADER: "true"}
     )

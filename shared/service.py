@@ -68,6 +68,7 @@ class ServiceRuntime:
                 context=self,
                 max_deliver=settings.consumer_max_deliver,
                 nak_delay=settings.consumer_nak_delay_seconds,
+                linger=settings.consumer_linger_seconds,
             )
             for stream, handlers in (subscriptions or {}).items()
         ]

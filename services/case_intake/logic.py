@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake import photos, reference, statistics
@@ -204,6 +204,16 @@ RATING_WORDS = {"satisfied": "satisfied", "basically_satisfied": "basically sati
 INTERNAL = frozenset({"note"})
 """Timeline steps for officials only: never shown to the villager, on the tracking-code view or to agencies."""
 PHONE_LIKE = re.compile(r"(?<!\d)(\+?\d[\d -]{6,}\d)(?!\d)")
+CHOOSE_GROUP = "Choose a village group or residential compound (the lowest level of the grid)."
+
+# Statements of the filing path, built once: SQLAlchemy then reuses their compiled form.
+TRACKING_CODE_TAKEN = select(Case.id).where(Case.tracking_code == bindparam("code"))
+GRID_DEPUTIES = (
+    select(KnownGrid.level, KnownGrid.parent_id, RoutingEntry.deputy_id)
+    .outerjoin(RoutingEntry, (RoutingEntry.grid_id == KnownGrid.id) & RoutingEntry.active)
+    .where(KnownGrid.id == bindparam("grid_id"))
+)
+"""A grid and the deputies who answer for it: one row per deputy, or one row without a deputy when it has none."""
 
 
 # --- pure rules --------------------------------------------------------------------------------------------
@@ -456,9 +466,9 @@ async def calendar(session: AsyncSession, runtime: CaseRuntime) -> WorkCalendar:
 # --- filing and routing ----------------------------------------------------------------------------------------
 
 
-async def route(session: AsyncSession, grid_id: str) -> list[str]:
+async def route(session: AsyncSession, grid_id: str | None) -> list[str]:
     """The deputies of the grid; if it has none, those of its parent, up to the township's grid head."""
-    current: str | None = grid_id
+    current = grid_id
     while current:
         query = select(RoutingEntry.deputy_id).where(RoutingEntry.grid_id == current, RoutingEntry.active)
         deputies = sorted(set((await session.execute(query)).scalars()))
@@ -488,7 +498,7 @@ async def township_heads(session: AsyncSession, grid_id: str) -> list[str]:
 async def _unique_tracking_code(session: AsyncSession, now: datetime) -> str:
     while True:
         code = new_tracking_code(now)
-        if not (await session.execute(select(Case.id).where(Case.tracking_code == code))).first():
+        if not (await session.execute(TRACKING_CODE_TAKEN, {"code": code})).first():
             return code
 
 
@@ -545,9 +555,11 @@ async def submit_case(
     """File a case in `grid_id` (see `place`); returns it and, for a filer without an account, the key that lets
     them act on it. Its photos (the filer's own uploads or anonymous ones) are attached in the same transaction.
     """
-    if data.grid_id is None and await session.get(KnownGrid, grid_id) is None:
+    deputies = await _group_deputies(session, grid_id)
+    if deputies is None and data.grid_id is None:
         raise ServiceUnavailable("The grid of this place is not known here yet; send the case again shortly.")
-    await _group_grid(session, grid_id)
+    if deputies is None:
+        raise Unprocessable(CHOOSE_GROUP)
     await reference.usable_category(runtime.reference, session, data.category, data.kind)
     standing = _filing_standing(data.channel, principal)
     if data.urgent and not (principal is not None and principal.has(*STAFF_ROLES, Role.deputy)):
@@ -566,24 +578,36 @@ async def submit_case(
         "submitted_by": owner,
         "filer_key_hash": hash_key(filer_key) if filer_key else None,
     }
-    filed = await open_case(session, runtime, str(uuid.uuid4()), fields, filer, CHANNEL_WORDS[data.channel])
+    filed = await open_case(session, runtime, str(uuid.uuid4()), fields, deputies, filer, CHANNEL_WORDS[data.channel])
     if not data.photo_ids:
         return filed, filer_key
     await photos.attach(session, filed.case, data.photo_ids, filed.case.submitted_at)
     return replace(filed, photos=await photos.case_photos(session, filed.case.id)), filer_key
 
 
-async def _group_grid(session: AsyncSession, grid_id: str) -> KnownGrid:
-    grid = await session.get(KnownGrid, grid_id)
-    if grid is None or grid.level != "group":
-        raise Unprocessable("Choose a village group or residential compound (the lowest level of the grid).")
-    return grid
+async def _group_deputies(session: AsyncSession, grid_id: str) -> list[str] | None:
+    """The deputies a case filed in the group grid `grid_id` goes to (see `route`), read with the grid in one query;
+    None when the grid is not known here, 422 when it is not a group grid."""
+    rows = (await session.execute(GRID_DEPUTIES, {"grid_id": grid_id})).all()
+    if not rows:
+        return None
+    if rows[0].level != "group":
+        raise Unprocessable(CHOOSE_GROUP)
+    deputies = sorted({row.deputy_id for row in rows if row.deputy_id is not None})
+    return deputies or await route(session, rows[0].parent_id)
 
 
 async def open_case(
-    session: AsyncSession, runtime: CaseRuntime, case_id: str, fields: dict, filer: Who, reason: str
+    session: AsyncSession,
+    runtime: CaseRuntime,
+    case_id: str,
+    fields: dict,
+    deputies: list[str],
+    filer: Who,
+    reason: str,
 ) -> Filed:
-    """Store a new case, put its filing on the timeline, route it, and stage case.case.submitted.
+    """Store a new case, put its filing on the timeline, route it to `deputies` (see `_group_deputies`), and stage
+    case.case.submitted.
 
     Everything is decided in memory first (routing, deadlines, the status it ends in) and written by one flush:
     the case row is inserted with its final status, and nothing is deleted or updated after it.
@@ -593,7 +617,6 @@ async def open_case(
     urgent = bool(fields.get("urgent")) or bool(rule and rule.urgent)
     accept_due_at, _ = await _due_times(session, runtime, fields["kind"], fields["category"], urgent, now)
     tracking_code = await _unique_tracking_code(session, now)
-    deputies = await route(session, fields["grid_id"])
     case = Case(
         id=case_id,
         tracking_code=tracking_code,
@@ -626,7 +649,9 @@ async def on_station_issue_raised(session: AsyncSession, runtime: CaseRuntime, p
     """An issue raised at a station reception that needs follow-up becomes a case under the id the station gave."""
     if await session.get(Case, payload.case_id) is not None:
         return
-    await _group_grid(session, payload.grid_id)  # not projected yet: the event is retried
+    deputies = await _group_deputies(session, payload.grid_id)
+    if deputies is None:
+        raise Unprocessable(CHOOSE_GROUP)  # not projected yet: the event is retried
     kind = payload.kind if payload.kind in CaseKind.__members__ else CaseKind.opinion
     category = await session.get(Category, payload.category)
     usable = category is not None and category.active and kind in category.kinds
@@ -642,7 +667,7 @@ async def on_station_issue_raised(session: AsyncSession, runtime: CaseRuntime, p
     station = Who("station", frozenset({Actor.staff}))
     route_words = STATION_ROUTES.get(payload.route, payload.route)
     reason = f"{CHANNEL_WORDS[Channel.station]}; to be followed up {route_words}"
-    await open_case(session, runtime, payload.case_id, fields, station, reason)
+    await open_case(session, runtime, payload.case_id, fields, deputies, station, reason)
 
 
 def _submitted_event(case: Case, deputies: list[str], now: datetime) -> CaseSubmitted:

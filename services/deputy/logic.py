@@ -13,6 +13,7 @@ from services.deputy.models import Deputy, InboxCase, KnownGrid
 from services.deputy.schemas import DeputyCreate, DeputyRetire, DeputyUpdate
 from shared import demo_city
 from shared.clock import today
+from shared.db import upsert_newer
 from shared.events.catalogue import (
     CaseAssigned,
     CaseSubmitted,
@@ -211,18 +212,19 @@ async def inbox(
 
 
 async def _upsert_inbox(
-    session: AsyncSession, key: tuple[str, str], at: datetime, values: dict[str, Any], defaults: dict[str, Any]
+    session: AsyncSession,
+    deputy_ids: list[str],
+    case_id: str,
+    at: datetime,
+    values: dict[str, Any],
+    defaults: dict[str, Any],
 ) -> None:
-    """Apply `values` to the inbox row (made with `defaults` if new), unless a later event got there first."""
-    row = await session.get(InboxCase, key)
-    if row is not None and row.updated_at is not None and row.updated_at > at:
-        return
-    if row is None:
-        row = InboxCase(deputy_id=key[0], case_id=key[1], **defaults)
-        session.add(row)
-    for field, value in values.items():
-        setattr(row, field, value)
-    row.updated_at = at
+    """Apply `values` to each deputy's inbox row for the case (made with `defaults` if new), unless a later event
+    got there first."""
+    rows = [
+        {"deputy_id": deputy_id, "case_id": case_id, **defaults, **values, "updated_at": at} for deputy_id in deputy_ids
+    ]
+    await upsert_newer(session, InboxCase.__table__, rows, changes=tuple(values), stamp="updated_at")
 
 
 async def on_case_routed(session: AsyncSession, _: ServiceRuntime, payload: CaseSubmitted | CaseAssigned) -> None:
@@ -237,8 +239,7 @@ async def on_case_routed(session: AsyncSession, _: ServiceRuntime, payload: Case
         "submitted_at": payload.submitted_at,
         "accept_due_at": payload.accept_due_at,
     }
-    for deputy_id in payload.assigned_deputy_ids:
-        await _upsert_inbox(session, (deputy_id, payload.case_id), payload.submitted_at, values, {})
+    await _upsert_inbox(session, payload.assigned_deputy_ids, payload.case_id, payload.submitted_at, values, {})
 
 
 async def update_inbox(session: AsyncSession, payload: CaseTransitioned) -> None:
@@ -251,8 +252,7 @@ async def update_inbox(session: AsyncSession, payload: CaseTransitioned) -> None
         "submitted_at": payload.at,
         "accept_due_at": payload.due_at or payload.at,
     }
-    for deputy_id in payload.deputy_ids:
-        await _upsert_inbox(session, (deputy_id, payload.case_id), payload.at, values, defaults)
+    await _upsert_inbox(session, payload.deputy_ids, payload.case_id, payload.at, values, defaults)
     if payload.deputy_ids:
         await session.execute(
             delete(InboxCase).where(

@@ -24,6 +24,7 @@ from services.grid.models import Assignment, Grid, GridCase, GridChange, IndexSt
 from services.grid.schemas import AssignmentCreate, AssignmentEnd, GridCreate, GridRetire, GridUpdate
 from shared import demo_city
 from shared.clock import today
+from shared.db import upsert_newer
 from shared.events.catalogue import (
     AssignmentEnded,
     AssignmentStarted,
@@ -677,12 +678,9 @@ async def on_case_event(
 ) -> None:
     """Keep which cases are open in which grid; an older event than the one applied is dropped."""
     status, at = _case_state(payload)
-    row = await session.get(GridCase, payload.case_id)
-    if row is not None and row.at > at:
-        return
-    row = row or GridCase(case_id=payload.case_id)
-    row.grid_id, row.status, row.is_open, row.at = payload.grid_id, status, status not in CLOSED_CASE_STATUSES, at
-    session.add(row)
+    row = {"case_id": payload.case_id, "grid_id": payload.grid_id, "status": status, "at": at}
+    row["is_open"] = status not in CLOSED_CASE_STATUSES
+    await upsert_newer(session, GridCase.__table__, [row], changes=("grid_id", "status", "is_open"), stamp="at")
 
 
 # --- demo data ------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ and villagers' cases (the evidence a proposal cites). Handlers run inside the co
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.micro_funding.models import KnownCase, KnownGrid
+from shared.db import upsert_newer
 from shared.events.catalogue import (
     CaseAssigned,
     CaseSubmitted,
@@ -69,8 +70,5 @@ async def _upsert_case(
     session: AsyncSession, case_id: str, grid_id: str, kind: str, category: str, status: str, at
 ) -> None:  # type: ignore[no-untyped-def]
     """Keep the newest status; an older event arriving late (a redelivery) does not overwrite it."""
-    case = await session.get(KnownCase, case_id)
-    if case is None:
-        session.add(KnownCase(id=case_id, grid_id=grid_id, kind=kind, category=category, status=status, at=at))
-    elif at >= case.at:
-        case.grid_id, case.status, case.at = grid_id, status, at
+    row = {"id": case_id, "grid_id": grid_id, "kind": kind, "category": category, "status": status, "at": at}
+    await upsert_newer(session, KnownCase.__table__, [row], changes=("grid_id", "status"), stamp="at")

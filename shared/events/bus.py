@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 DEAD_LETTER_STREAM = "DEADLETTER"
 DEAD_LETTER_PREFIX = "deadletter"
+FETCH_BATCH = 50
 
 Handler = Callable[[AsyncSession, Any, Any], Awaitable[None]]
 """`async (session, runtime, payload)`: applies one event inside the inbox transaction."""
@@ -107,6 +108,7 @@ class DurableConsumer:
         max_deliver: int = 5,
         nak_delay: float = 0.5,
         ack_wait: float = 10.0,
+        linger: float = 0.0,
     ) -> None:
         self.bus = bus
         self.maker = maker
@@ -119,13 +121,14 @@ class DurableConsumer:
         self.max_deliver = max_deliver
         self.nak_delay = nak_delay
         self.ack_wait = ack_wait  # how soon a message a dead replica had fetched goes to another
+        self.linger = linger
 
     async def run(self) -> None:
         await self.bus.ready.wait()
         subscription = await self._subscribe()
         while True:
             try:
-                messages = await subscription.fetch(batch=50, timeout=1)
+                messages = await subscription.fetch(batch=FETCH_BATCH, timeout=1)
             except nats.errors.TimeoutError:
                 self.caught_up = True  # nothing waiting: the projections have the backlog
                 continue
@@ -134,6 +137,10 @@ class DurableConsumer:
                 await asyncio.sleep(0.5)
                 continue
             await self.process_batch(messages)
+            if len(messages) < FETCH_BATCH and self.linger:
+                # The first event after a quiet spell is applied at once; under load the next ones gather for
+                # `linger` seconds and share one transaction instead of paying for one each.
+                await asyncio.sleep(self.linger)
 
     async def _subscribe(self) -> JetStreamContext.PullSubscription:
         assert self.bus.js is not None
