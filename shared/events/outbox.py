@@ -9,10 +9,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
+import time
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text, event, select, update
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text, bindparam, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -52,25 +54,52 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
+class Staged(NamedTuple):
+    """An outbox row as the relay publishes it."""
+
+    seq: int
+    event_type: str
+    body: bytes
+    headers: dict[str, str]
+
+
 class OutboxSignal:
-    """Wakes the relay as soon as a transaction that staged events commits, instead of at the next poll."""
+    """Hands the relay the rows a transaction staged as soon as it commits, in commit order, so that it publishes
+    them without reading them back and without waiting for the next poll."""
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
+        self._committed: list[Staged] = []
 
-    def notify(self) -> None:
+    def notify(self, rows: list[Staged] | None = None) -> None:
+        if rows:
+            self._committed += rows
         self._event.set()
 
+    def take(self, limit: int | None = None) -> list[Staged]:
+        rows = self._committed[:limit]
+        del self._committed[: len(rows)]
+        return rows
+
     async def wait(self, timeout: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout)
+        if not self._committed:  # rows handed over since the last take() must not wait for a wake-up
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._event.wait(), timeout)
         self._event.clear()
 
 
 @event.listens_for(Session, "after_commit")
-def _wake_relay(session: Session) -> None:
-    if session.info.pop(_STAGED_KEY, False) and (signal := session.info.get(OUTBOX_SIGNAL_KEY)):
-        signal.notify()
+def _hand_to_relay(session: Session) -> None:
+    staged = session.info.pop(_STAGED_KEY, None)
+    if staged and (signal := session.info.get(OUTBOX_SIGNAL_KEY)):
+        signal.notify(staged)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_staged(session: Session, previous_transaction: object) -> None:
+    # Rolled back, the rows are gone. A savepoint's rollback forgets the rows staged before it as well: those
+    # still commit, and the relay's periodic sweep of the table sends them.
+    session.info.pop(_STAGED_KEY, None)
 
 
 async def stage(
@@ -79,16 +108,18 @@ async def stage(
     """Write an event to the outbox inside the caller's transaction; returns the event id."""
     cloud_event = envelope(source, payload, subject)
     headers = {REQUEST_ID_HEADER: request_id_var.get() or cloud_event.id}
-    await session.execute(
+    body = cloud_event.model_dump_json()
+    result = await session.execute(
         table.insert().values(
             event_id=cloud_event.id,
             event_type=cloud_event.type,
-            body=cloud_event.model_dump_json(),
+            body=body,
             headers=json.dumps(headers),
             created_at=datetime.now(UTC),
         )
     )
-    session.sync_session.info[_STAGED_KEY] = True
+    row = Staged(result.inserted_primary_key[0], cloud_event.type, body.encode(), headers)
+    session.sync_session.info.setdefault(_STAGED_KEY, []).append(row)
     return cloud_event.id
 
 
@@ -99,6 +130,10 @@ class Publisher(Protocol):
 
 
 class OutboxRelay:
+    """Publishes the rows that commits hand over (one UPDATE a cycle marks them), and sweeps the table for any
+    left unsent (at start, after a failure, and every `poll_seconds`: a crash, a NATS outage, another replica's
+    rows) in seq order."""
+
     def __init__(
         self,
         maker: async_sessionmaker[AsyncSession],
@@ -117,6 +152,17 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self.skip_locked = skip_locked
+        self._swept_at = -math.inf
+        self._swept: set[int] = set()
+        columns = (table.c.seq, table.c.event_type, table.c.body, table.c.headers)
+        self._unsent = select(*columns).where(table.c.published_at.is_(None)).order_by(table.c.seq).limit(batch_size)
+        if skip_locked:
+            self._unsent = self._unsent.with_for_update(skip_locked=True)
+        in_seqs = table.c.seq.in_(bindparam("seqs", expanding=True))
+        self._mark_sent = update(table).where(in_seqs).values(published_at=bindparam("now"))
+        # PostgreSQL: claiming the rows locks them, so another replica's sweep skips them, and a row its sweep
+        # claimed first is left out once that commits.
+        self._claim = self._mark_sent.where(table.c.published_at.is_(None)).returning(table.c.seq)
 
     async def run(self) -> None:
         backoff = self.poll_seconds
@@ -126,6 +172,7 @@ class OutboxRelay:
                 backoff = self.poll_seconds
             except Exception as error:  # NATS down or the database busy: keep the rows, try again later
                 log.warning("outbox relay paused: %s", error)
+                self._swept_at = -math.inf
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
@@ -133,44 +180,60 @@ class OutboxRelay:
                 await self.signal.wait(self.poll_seconds)
 
     async def relay_batch(self) -> int:
-        """Publish the oldest unsent events; returns how many were sent."""
-        if self.skip_locked:
-            return await self._relay_locked()
-        return await self._relay_unlocked()
+        """Publish the events handed over by commits, or sweep the table when due; returns how many were sent."""
+        if time.monotonic() - self._swept_at < self.poll_seconds:
+            return await self._relay_handed()
+        # The handed rows are committed, so the sweep reads them too, in order with any older ones left unsent.
+        self.signal.take()
+        sent = await (self._sweep_locked() if self.skip_locked else self._sweep_unlocked())
+        if sent < self.batch_size:  # caught up: hand-overs are complete again
+            self._swept_at = time.monotonic()
+        return sent
 
-    def _unsent(self):  # type: ignore[no-untyped-def]
-        columns = (self.table.c.seq, self.table.c.event_type, self.table.c.body, self.table.c.headers)
-        return (
-            select(*columns)
-            .where(self.table.c.published_at.is_(None))
-            .order_by(self.table.c.seq)
-            .limit(self.batch_size)
-        )
-
-    async def _relay_locked(self) -> int:
-        """PostgreSQL: rows stay locked while they are published, so replicas' relays never send one twice."""
-        async with self.maker() as session, session.begin():
-            rows = (await session.execute(self._unsent().with_for_update(skip_locked=True))).all()
+    async def _relay_handed(self) -> int:
+        # A commit's hand-over can come just after the sweep that read its row: don't send that row again.
+        rows = [row for row in self.signal.take(self.batch_size) if row.seq not in self._swept]
+        if not rows:
+            return 0
+        if not self.skip_locked:
             sent, failure = await self._publish(rows)
-            await self._mark(session, sent)
+            async with self.maker() as session, session.begin():
+                await self._mark(session, sent)
+            return _sent_or_raise(sent, failure)
+        async with self.maker() as session, session.begin():
+            params = {"seqs": [row.seq for row in rows], "now": datetime.now(UTC)}
+            claimed = set((await session.execute(self._claim, params)).scalars())
+            sent, failure = await self._publish([row for row in rows if row.seq in claimed])
+            if failure is not None:  # release the claims of the rows not sent, for the sweep
+                await session.execute(self._mark_sent, {"seqs": list(claimed.difference(sent)), "now": None})
         return _sent_or_raise(sent, failure)
 
-    async def _relay_unlocked(self) -> int:
+    async def _sweep_locked(self) -> int:
+        """PostgreSQL: rows stay locked while they are published, so replicas' relays never send one twice."""
+        async with self.maker() as session, session.begin():
+            rows = _staged((await session.execute(self._unsent)).all())
+            sent, failure = await self._publish(rows)
+            await self._mark(session, sent)
+        self._swept = set(sent)
+        return _sent_or_raise(sent, failure)
+
+    async def _sweep_unlocked(self) -> int:
         """SQLite: read, publish, then mark, never holding the write lock while NATS answers. Two relays on one
         file may both send a row; JetStream's duplicate window and the consumers' inboxes drop the second."""
         async with self.maker() as session:
             await session.connection(execution_options=READ_ONLY)
-            rows = (await session.execute(self._unsent())).all()
+            rows = _staged((await session.execute(self._unsent)).all())
         sent, failure = await self._publish(rows)
         async with self.maker() as session, session.begin():
             await self._mark(session, sent)
+        self._swept = set(sent)
         return _sent_or_raise(sent, failure)
 
-    async def _publish(self, rows) -> tuple[list[int], Exception | None]:  # type: ignore[no-untyped-def]
+    async def _publish(self, rows: list[Staged]) -> tuple[list[int], Exception | None]:
         sent: list[int] = []
         for row in rows:
             try:
-                await self.publisher.publish(row.event_type, row.body.encode(), json.loads(row.headers))
+                await self.publisher.publish(row.event_type, row.body, row.headers)
             except Exception as error:
                 return sent, error
             sent.append(row.seq)
@@ -178,9 +241,11 @@ class OutboxRelay:
 
     async def _mark(self, session: AsyncSession, sent: list[int]) -> None:
         if sent:
-            await session.execute(
-                update(self.table).where(self.table.c.seq.in_(sent)).values(published_at=datetime.now(UTC))
-            )
+            await session.execute(self._mark_sent, {"seqs": sent, "now": datetime.now(UTC)})
+
+
+def _staged(rows) -> list[Staged]:  # type: ignore[no-untyped-def]
+    return [Staged(row.seq, row.event_type, row.body.encode(), json.loads(row.headers)) for row in rows]
 
 
 def _sent_or_raise(sent: list[int], failure: Exception | None) -> int:
