@@ -1,6 +1,7 @@
 """(a) a bare FastAPI endpoint against a case submission through the gateway, in one run;
 (b) submission (sent to the gateway) → deputy inbox latency at a steady 200 submissions a second, then 100, 50, 20;
-(c) case submissions through the gateway with one and then two replicas of case_intake, in the same run:
+(c) the CPU time each process spends on one filing;
+(d) case submissions through the gateway with one and then two replicas of case_intake, in the same run:
     `Stack.scale` starts the second process and restarts the gateway with both addresses (it takes them in turn).
 
 On SQLite (the embedded default; two replicas share one database file, so their writes serialise) and on
@@ -170,6 +171,28 @@ def _submissions(url: str) -> dict[str, float]:
     return run_load("POST", url, body=CASE, connections=REPLICA_CONNECTIONS, seconds=REPLICA_SECONDS).as_dict()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_filing(stack: Stack) -> dict[str, float]:
+    """CPU milliseconds each process spends on one filing: its CPU time over a load of filings (and the seconds
+    after it in which the consumers catch up), divided by the filings."""
+    if not Path("/proc/self/stat").exists():
+        return {}
+    url = f"{stack.gateway_url}/api/case-intake/cases"
+    _submissions(url)  # warm up
+    time.sleep(2)
+    before = {name: _cpu_seconds(process.pid) for name, process in stack.processes.items()}
+    filed = run_load("POST", url, body=CASE, connections=REPLICA_CONNECTIONS, seconds=SECONDS).requests
+    time.sleep(3)
+    spent = {name: _cpu_seconds(process.pid) - before[name] for name, process in stack.processes.items()}
+    figures = {name: round(1000 * seconds / filed, 2) for name, seconds in sorted(spent.items())}
+    return {**figures, "total": round(sum(figures.values()), 2)}
+
+
 def replicas(stack: Stack) -> dict:
     """Submissions through the gateway with one case_intake process, then with two (the stack keeps two)."""
     url = f"{stack.gateway_url}/api/case-intake/cases"
@@ -209,6 +232,7 @@ def _run_on(database_url: str | None) -> dict:
             "throughput": throughput(stack),
             # the target rate first, then lower ones: where the p99 target holds on this machine
             **{f"inbox_latency_{rate}_per_s": inbox_latency(stack, rate=float(rate)) for rate in (200, 100, 50, 20)},
+            "cpu_ms_per_filing": cpu_per_filing(stack),
             "replicas": replicas(stack),
         }
 
