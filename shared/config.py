@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = 0.5
     consumer_max_deliver: int = 5
     consumer_nak_delay_seconds: float = 0.5
-    consumer_linger_seconds: float = 0.02  # under load, events gather for this long into one batch
+    consumer_linger_seconds: float = 0.005  # under load, events gather for this long into one batch
     log_level: str = "INFO"
     grid_url: str = "http://127.0.0.1:8101"
     """The grid service, for the services that ask it something directly (case intake resolves points)."""

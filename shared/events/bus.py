@@ -137,9 +137,9 @@ class DurableConsumer:
                 await asyncio.sleep(0.5)
                 continue
             await self.process_batch(messages)
-            if len(messages) < FETCH_BATCH and self.linger:
-                # The first event after a quiet spell is applied at once; under load the next ones gather for
-                # `linger` seconds and share one transaction instead of paying for one each.
+            if 1 < len(messages) < FETCH_BATCH and self.linger:
+                # Events arriving one at a time are applied at once; once they come faster than they are applied
+                # (more than one was waiting), the next ones gather for `linger` seconds into one transaction.
                 await asyncio.sleep(self.linger)
 
     async def _subscribe(self) -> JetStreamContext.PullSubscription:
