@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,8 @@ from fastapi import FastAPI
 
 from shared.auth import Principal, Role, issue_token
 from shared.config import Settings
+from shared.events.catalogue import CaseSubmitted, envelope
+from shared.events.envelope import CloudEvent
 from shared.migrations import package_of, upgrade
 from shared.supervisor import free_port, nats_server_binary, wait_for_port
 
@@ -195,3 +197,21 @@ class NatsCluster:
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()
+
+
+def case_submitted(deputy_id: str, case_id: str, at: datetime | None = None) -> CloudEvent:
+    """A case.case.submitted event as case_intake sends it, the case routed to one deputy."""
+    at = at or datetime.now(UTC)
+    payload = CaseSubmitted(
+        case_id=case_id,
+        tracking_code="SS-2611-00001",
+        grid_id="0c9d6f7e-6666-4222-8333-944455556666",
+        kind="request",
+        category="water",
+        channel="pwa",
+        summary="水渠堵了",
+        submitted_at=at,
+        accept_due_at=at + timedelta(days=1),
+        assigned_deputy_ids=[deputy_id],
+    )
+    return envelope("/case-intake", payload)

@@ -3,32 +3,14 @@
 import asyncio
 import json
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime, timedelta
 
 import nats
 from sqlalchemy import func, select
 
 from services.deputy.models import InboxCase
 from shared.events.bus import Bus, DurableConsumer
-from shared.events.catalogue import CaseSubmitted, envelope
-from tests.support import eventually, start_service
-
-
-def submitted_event(deputy_id: str, case_id: str = "0c9d6f7e-1111-4222-8333-944455556666"):
-    now = datetime.now(UTC)
-    payload = CaseSubmitted(
-        case_id=case_id,
-        tracking_code="SS-2611-00001",
-        grid_id=case_id,
-        kind="request",
-        category="water",
-        channel="pwa",
-        summary="水渠堵了",
-        submitted_at=now,
-        accept_due_at=now + timedelta(days=1),
-        assigned_deputy_ids=[deputy_id],
-    )
-    return envelope("/case-intake", payload)
+from shared.events.catalogue import CaseSubmitted
+from tests.support import case_submitted, eventually, start_service
 
 
 async def inbox_rows(service, case_id: str) -> int:
@@ -50,7 +32,7 @@ async def publish_raw(url: str, event, message_id: str) -> None:
 async def test_the_same_event_delivered_twice_has_one_effect(nats_server, databases, keys):
     async with AsyncExitStack() as stack:
         deputy = await start_service(stack, "deputy", databases.settings("deputy", nats_server.url, keys.public))
-        event = submitted_event("5a1b2c3d-0000-4000-8000-000000000001")
+        event = case_submitted("5a1b2c3d-0000-4000-8000-000000000001", "0c9d6f7e-1111-4222-8333-944455556666")
         # Two different message ids defeat JetStream's duplicate window: only the inbox stands between.
         await publish_raw(nats_server.url, event, "first-copy")
         await publish_raw(nats_server.url, event, "second-copy")
@@ -72,7 +54,7 @@ async def test_a_handler_that_fails_once_gets_the_event_again_and_applies_it_onc
             await real_handler(session, runtime, payload)
 
         deputy.runtime.consumers[0].handlers[CaseSubmitted.event_type] = fails_the_first_time
-        event = submitted_event("5a1b2c3d-0000-4000-8000-000000000002", "0c9d6f7e-2222-4222-8333-944455556666")
+        event = case_submitted("5a1b2c3d-0000-4000-8000-000000000002", "0c9d6f7e-2222-4222-8333-944455556666")
         await publish_raw(nats_server.url, event, event.id)
         await eventually(lambda: inbox_rows(deputy, event.data["case_id"]))
         assert len(calls) == 2
@@ -91,7 +73,7 @@ async def test_an_event_that_always_fails_is_parked_on_the_dead_letter_subject(n
             raise ValueError("cannot apply")
 
         consumer.handlers[CaseSubmitted.event_type] = always_fails
-        event = submitted_event("5a1b2c3d-0000-4000-8000-000000000003", "0c9d6f7e-3333-4222-8333-944455556666")
+        event = case_submitted("5a1b2c3d-0000-4000-8000-000000000003", "0c9d6f7e-3333-4222-8333-944455556666")
         await publish_raw(nats_server.url, event, event.id)
         connection = await nats.connect(nats_server.url)
         try:
@@ -122,7 +104,7 @@ def deputy_case(number: int) -> tuple[str, str]:
 
 
 async def test_a_backlog_is_applied_in_batches_each_event_once(nats_server, databases, keys):
-    events = [submitted_event(*deputy_case(number)) for number in range(30)]
+    events = [case_submitted(*deputy_case(number)) for number in range(30)]
     copies = [(event, event.id) for event in events] + [(event, f"again-{event.id}") for event in events[::3]]
     await publish_before_the_consumer_starts(nats_server.url, copies)
     async with AsyncExitStack() as stack:
@@ -147,7 +129,7 @@ async def test_a_backlog_is_applied_in_batches_each_event_once(nats_server, data
 
 
 async def test_one_failing_event_in_a_batch_does_not_hold_back_the_others(nats_server, databases, keys):
-    events = [submitted_event(*deputy_case(50 + number)) for number in range(6)]
+    events = [case_submitted(*deputy_case(50 + number)) for number in range(6)]
     poison = events[2]
     await publish_before_the_consumer_starts(nats_server.url, [(event, event.id) for event in events])
     async with AsyncExitStack() as stack:

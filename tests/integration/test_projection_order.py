@@ -10,7 +10,7 @@ from services.deputy.models import InboxCase
 from services.grid.models import GridCase
 from services.micro_funding.models import KnownCase
 from shared.events.catalogue import CaseAccepted, CaseResolved, CaseSubmitted, envelope
-from tests.support import start_service
+from tests.support import case_submitted, start_service
 
 CASE_ID = "0c9d6f7e-5555-4222-8333-944455556666"
 DEPUTY_ID = "5a1b2c3d-0000-4000-8000-000000000201"
@@ -22,21 +22,6 @@ STATUS_OF = {
 }
 CASE = {"case_id": CASE_ID, "tracking_code": "SS-2611-00009", "grid_id": GRID_ID, "kind": "request"}
 START = datetime(2026, 11, 2, 9, tzinfo=UTC)
-
-
-def submitted():
-    return envelope(
-        "/case-intake",
-        CaseSubmitted(
-            **CASE,
-            category="water",
-            channel="pwa",
-            summary="水渠堵了",
-            submitted_at=START,
-            accept_due_at=START + timedelta(days=1),
-            assigned_deputy_ids=[DEPUTY_ID],
-        ),
-    )
 
 
 def moved(kind, to_status: str, minutes: int):
@@ -51,7 +36,7 @@ async def test_an_older_event_arriving_late_does_not_undo_a_newer_one(nats_serve
     async with AsyncExitStack() as stack:
         running = await start_service(stack, service, databases.settings(service, nats_server.url, keys.public))
         consumer = next(c for c in running.runtime.consumers if CaseSubmitted.event_type in c.handlers)
-        accepted, late_submission = moved(CaseAccepted, "accepted", 30), submitted()
+        accepted, late_submission = moved(CaseAccepted, "accepted", 30), case_submitted(DEPUTY_ID, CASE_ID, START)
 
         async def status() -> str:
             async with running.runtime.maker() as session:
