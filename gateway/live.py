@@ -190,6 +190,8 @@ class LiveHub:
         return self.nc is not None and self.nc.is_connected
 
     async def _on_message(self, message: Msg) -> None:
+        if not self.subscribers:  # nobody listening: not worth decoding
+            return
         try:
             update = update_of(json.loads(message.data))
         except (ValueError, TypeError):

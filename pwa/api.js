@@ -46,8 +46,10 @@ export async function request(method, url, { body, auth = false, timeout = 20000
 
 /* ---- session ---- */
 
-export async function signIn(username, password) {
-  const { data } = await request('POST', '/api/auth/login', { body: { username, password } });
+/** An official's sign-in; `totpCode` only for an account with TOTP on (the server asks: problem `totp-required`). */
+export async function signIn(username, password, totpCode) {
+  const body = totpCode ? { username, password, totp_code: totpCode } : { username, password };
+  const { data } = await request('POST', '/api/auth/login', { body });
   return keepSession(Q.sessionFrom(data));
 }
 

@@ -92,20 +92,37 @@ function signInScreen(app, path, message) {
     id: 'username', name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false',
   });
   const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password' });
+  const totp = h('input', {
+    id: 'totp', name: 'totp', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: '6', pattern: '[0-9]{6}',
+  });
+  const totpField = h('div', { class: 'field', hidden: true }, h('label', { for: 'totp' }, t('deputy.totp')), totp);
   const error = h('p', { class: 'field-error', role: 'alert' }, message || '');
   const button = h('button', { type: 'submit', class: 'btn primary wide', id: 'signin' }, t('deputy.signin'));
+
+  function refused(failure) {
+    if (failure instanceof OfflineError) return t('deputy.offline');
+    if (failure.status !== 401) return failure.message;
+    const codeWanted = String(failure.problem?.type || '').endsWith('/totp-required');
+    if (!codeWanted && totpField.hidden) return t('deputy.badLogin');
+    const first = totpField.hidden;
+    totpField.hidden = false;  // the account has TOTP on: ask for the authenticator's code
+    totp.value = '';
+    totp.focus();
+    return t(first ? 'deputy.totpNeeded' : 'deputy.badTotp');
+  }
 
   async function submit(event) {
     event.preventDefault();
     if (!username.value.trim() || !password.value) { error.textContent = t('deputy.missing'); return; }
+    const code = totpField.hidden ? '' : totp.value.replace(/\s/g, '');
+    if (!totpField.hidden && !/^[0-9]{6}$/.test(code)) { error.textContent = t('deputy.totpNeeded'); return; }
     button.disabled = true;
     button.textContent = t('deputy.signingIn');
     try {
-      await signIn(username.value.trim(), password.value);
+      await signIn(username.value.trim(), password.value, code);
       app.go(location.pathname + location.search, { replace: true });
     } catch (failure) {
-      error.textContent = failure instanceof OfflineError ? t('deputy.offline')
-        : failure.status === 401 ? t('deputy.badLogin') : failure.message;
+      error.textContent = refused(failure);
       button.disabled = false;
       button.textContent = t('deputy.signin');
     }
@@ -116,5 +133,5 @@ function signInScreen(app, path, message) {
     h('form', { novalidate: true, onsubmit: submit },
       h('div', { class: 'field' }, h('label', { for: 'username' }, t('deputy.username')), username),
       h('div', { class: 'field' }, h('label', { for: 'password' }, t('deputy.password')), password),
-      error, button));
+      totpField, error, button));
 }

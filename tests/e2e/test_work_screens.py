@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
@@ -346,3 +347,33 @@ def test_every_main_screen_reads_well_at_360_px(new_page, api, shots, session_no
             expect(page.locator("h1")).to_be_visible()
             expect(page.locator(".who")).to_be_visible()
             look(page, shots, f"{lang}-{name}")
+
+
+def test_an_official_with_two_step_sign_in_is_asked_for_the_authenticators_code(new_page, api, shots):
+    office = token(api, "office")
+    username = f"desk-{uuid.uuid4().hex[:6]}"
+    account = {"username": username, "password": PASSWORD, "name": "值班员", "roles": ["station_staff"]}
+    assert api.post("/api/admin/accounts", headers=office, json=account).status_code == 201
+    official = token(api, username)
+    authenticator = pyotp.TOTP(api.post("/api/auth/totp/setup", headers=official).json()["secret"])
+    turned_on = api.post("/api/auth/totp/enable", headers=official, json={"code": authenticator.now()})
+    assert turned_on.status_code == 204
+
+    page = new_page()
+    page.goto("/staff")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#signin")
+    expect(page.locator("#totp")).to_be_visible()
+    expect(page.locator(".field-error")).to_contain_text("身份验证器")
+    look(page, shots, "totp-zh-CN")
+    page.fill("#totp", "12345")
+    page.click("#signin")
+    expect(page.locator(".field-error")).to_contain_text("6位验证码")
+    page.fill("#totp", authenticator.at(time.time() - 3600))
+    page.click("#signin")
+    expect(page.locator(".field-error")).to_contain_text("验证码不对")
+    # the code of the next 30-second step: the one that turned TOTP on cannot be used again
+    page.fill("#totp", authenticator.at(time.time() + 30))
+    page.click("#signin")
+    expect(page.locator("h1")).to_have_text("代群众登记", timeout=20_000)
