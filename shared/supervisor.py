@@ -99,7 +99,7 @@ class Stack:
             "NATS_URL": settings.nats_url,
             "DATABASE_URL": settings.database_url,
             "TOKEN_PUBLIC_KEY_FILE": str(self.public_key),
-            "GRID_URL": f"http://127.0.0.1:{self.service_ports.setdefault('grid', free_port())}",
+            "GRID_URL": f"http://127.0.0.1:{self.service_ports.get('grid') or self._port_for('grid')}",
         }
         if settings.database_schema:
             env["DATABASE_SCHEMA"] = settings.database_schema
@@ -146,10 +146,18 @@ class Stack:
         Returns the process name: the service's name, or `<name>#<replica>`.
         """
         process = name if replica == 1 else f"{name}#{replica}"
-        port = self.service_ports.get(process) or free_port()
-        self.service_ports[process] = port
+        port = self.service_ports.get(process) or self._port_for(process)
         self._spawn(process, _uvicorn(f"{SERVICE_PACKAGES[name]}.app:create_app", port), self.environment_for(name))
         return process
+
+    def _port_for(self, process: str) -> int:
+        """A free port for `process`, never one given to another process of this stack: those bind theirs only
+        once they have started, so the system could hand the same free port out twice."""
+        taken = {self.gateway_port, *self.service_ports.values()}
+        while (port := free_port()) in taken:
+            continue
+        self.service_ports[process] = port
+        return port
 
     def replica_ports(self, name: str) -> list[int]:
         """The ports of a service's replicas (running or killed to be restarted), the first replica first."""
