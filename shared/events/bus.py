@@ -199,7 +199,7 @@ class DurableConsumer:
         token = request_id_var.set(headers.get(REQUEST_ID_HEADER))
         try:
             event = CloudEvent.model_validate_json(message.data)
-            await self.apply_once(event)
+            await self.apply_once(event, headers)
         except Exception as error:
             await self._on_failure(message, error)
         else:
@@ -207,23 +207,15 @@ class DurableConsumer:
         finally:
             request_id_var.reset(token)
 
-    async def apply_once(self, event: CloudEvent) -> bool:
+    async def apply_once(self, event: CloudEvent, headers: dict[str, str] | None = None) -> bool:
         """Apply the event unless the inbox has it; returns whether it was applied now."""
-        handler = self.handlers.get(event.type)
-        if handler is None:
-            return False
         try:
-            async with self.maker() as session, session.begin():
-                if await self._seen(session, event.id):
-                    return False
-                await session.execute(self.inbox.insert().values(self._inbox_row(event)))
-                await handler(session, self.context, parse(event))
+            return await self.apply_batch([event], [headers or {}]) == 1
         except IntegrityError:
             async with self.maker() as session:
                 if await self._seen(session, event.id):  # a replica applied it first
                     return False
             raise
-        return True
 
     def _inbox_row(self, event: CloudEvent) -> dict[str, Any]:
         return {"consumer": self.name, "event_id": event.id, "event_type": event.type, "received_at": datetime.now(UTC)}
