@@ -17,8 +17,7 @@ from fastapi import FastAPI
 
 from shared.auth import Principal, Role, issue_token
 from shared.config import Settings
-from shared.events.catalogue import CaseSubmitted, envelope
-from shared.events.envelope import CloudEvent
+from shared.events.catalogue import CaseSubmitted
 from shared.migrations import package_of, upgrade
 from shared.supervisor import free_port, nats_server_binary, wait_for_port
 
@@ -199,19 +198,25 @@ class NatsCluster:
             node.stop()
 
 
-def case_submitted(deputy_id: str, case_id: str, at: datetime | None = None) -> CloudEvent:
-    """A case.case.submitted event as case_intake sends it, the case routed to one deputy."""
+def case_submitted(
+    case_id: str,
+    grid_id: str = "0c9d6f7e-6666-4222-8333-944455556666",
+    deputy_ids: list[str] | None = None,
+    at: datetime | None = None,
+    **fields: Any,
+) -> CaseSubmitted:
+    """A case.case.submitted payload as case_intake sends it; `fields` replace any of its other values."""
     at = at or datetime.now(UTC)
-    payload = CaseSubmitted(
-        case_id=case_id,
-        tracking_code="SS-2611-00001",
-        grid_id="0c9d6f7e-6666-4222-8333-944455556666",
-        kind="request",
-        category="water",
-        channel="pwa",
-        summary="水渠堵了",
-        submitted_at=at,
-        accept_due_at=at + timedelta(days=1),
-        assigned_deputy_ids=[deputy_id],
-    )
-    return envelope("/case-intake", payload)
+    values = {
+        "case_id": case_id,
+        "tracking_code": "SS-2611-00001",
+        "grid_id": grid_id,
+        "kind": "request",
+        "category": "water",
+        "channel": "pwa",
+        "summary": "水渠堵了",
+        "submitted_at": at,
+        "accept_due_at": at + timedelta(days=1),
+        "assigned_deputy_ids": deputy_ids or [],
+    }
+    return CaseSubmitted(**{**values, **fields})

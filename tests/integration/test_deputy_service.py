@@ -21,7 +21,7 @@ from shared.events.catalogue import (
     EventPayload,
     envelope,
 )
-from tests.support import eventually, start_service
+from tests.support import case_submitted, eventually, start_service
 
 PHONE = "13912345678"
 YEAR = datetime.now(UTC).year
@@ -124,19 +124,8 @@ def case_step(kind: type, case_id: str, grid_id: str, deputy_ids: list[str], **c
 
 
 def submitted(case_id: str, grid_id: str, deputy_ids: list[str]) -> CaseSubmitted:
-    now = datetime.now(UTC) - timedelta(minutes=5)
-    return CaseSubmitted(
-        case_id=case_id,
-        tracking_code="SS-2611-00042",
-        grid_id=grid_id,
-        kind="request",
-        category="water",
-        channel="app",
-        summary="水费涨了",
-        submitted_at=now,
-        accept_due_at=now + timedelta(days=1),
-        assigned_deputy_ids=deputy_ids,
-    )
+    at = datetime.now(UTC) - timedelta(minutes=5)
+    return case_submitted(case_id, grid_id, deputy_ids, at, tracking_code="SS-2611-00042", summary="水费涨了")
 
 
 # --- profiles, events both ways -------------------------------------------------------------------------

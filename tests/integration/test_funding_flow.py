@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from shared.auth import Role
 from tests.integration.test_funding_support import (
-    case_submitted,
     create_draft,
     create_pool,
     draft_body,
+    facilities_case,
     feed,
     new_id,
     start_funding,
@@ -228,7 +228,7 @@ async def test_proposals_must_cite_known_cases_and_keep_within_the_cap(funding):
     no_pool = draft_body(f, new_id())
     assert (await f.client.post("/projects", json=no_pool, headers=f.deputy)).status_code == 404
     withdrawn_case = new_id()
-    await feed(f.service, case_submitted(withdrawn_case, f.group_id))
+    await feed(f.service, facilities_case(withdrawn_case, f.group_id))
     from shared.events.catalogue import CaseWithdrawn
 
     await feed(

@@ -15,7 +15,7 @@ from services.micro_funding.schemas import (
 from shared.auth import Principal, Role
 from shared.clock import MovableClock
 from shared.events.catalogue import CaseSubmitted, EventPayload, GridCreated, envelope, stream_of
-from tests.support import Databases, Keys, NatsServer, RunningService, start_service
+from tests.support import Databases, Keys, NatsServer, RunningService, case_submitted, start_service
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -72,23 +72,12 @@ async def start_funding(stack: AsyncExitStack, nats: NatsServer, databases: Data
     await feed(service, GridCreated(grid_id=township, code="T01", name="韶山乡", level="township", parent_id=None))
     await feed(service, GridCreated(grid_id=village, code="T01V01", name="韶阳村", level="village", parent_id=township))
     await feed(service, GridCreated(grid_id=group, code="T01V01G01", name="第1组", level="group", parent_id=village))
-    await feed(service, case_submitted(case, group))
+    await feed(service, facilities_case(case, group))
     return Funding(service, keys, clock, village, group, case, new_id())
 
 
-def case_submitted(case_id: str, grid_id: str) -> CaseSubmitted:
-    return CaseSubmitted(
-        case_id=case_id,
-        tracking_code="SS-TEST",
-        grid_id=grid_id,
-        kind="request",
-        category="facilities",
-        channel="app",
-        summary="小区没有充电桩",
-        submitted_at=START,
-        accept_due_at=START,
-        assigned_deputy_ids=[],
-    )
+def facilities_case(case_id: str, grid_id: str) -> CaseSubmitted:
+    return case_submitted(case_id, grid_id, at=START, category="facilities", summary="小区没有充电桩")
 
 
 async def create_pool(f: Funding, total: str = "375000.00", **changes: str) -> dict:

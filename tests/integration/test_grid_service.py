@@ -13,13 +13,12 @@ from shared.auth import Role
 from shared.events.bus import Bus
 from shared.events.catalogue import (
     CaseClosed,
-    CaseSubmitted,
     DeputyRegistered,
     DeputyUpdated,
     EventPayload,
     envelope,
 )
-from tests.support import eventually, start_service
+from tests.support import case_submitted, eventually, start_service
 
 PROBLEM = "application/problem+json"
 
@@ -91,22 +90,6 @@ async def world(nats_server, databases, keys):
     async with AsyncExitStack() as stack:
         service = await start_service(stack, "grid", databases.settings("grid", nats_server.url, keys.public))
         yield GridWorld(service, keys, nats_server.url)
-
-
-def case_submitted(case_id: str, grid_id: str) -> CaseSubmitted:
-    now = datetime.now(UTC)
-    return CaseSubmitted(
-        case_id=case_id,
-        tracking_code="SS-2611-00001",
-        grid_id=grid_id,
-        kind="request",
-        category="water",
-        channel="app",
-        summary="水费",
-        submitted_at=now,
-        accept_due_at=now,
-        assigned_deputy_ids=[],
-    )
 
 
 def case_closed(case_id: str, grid_id: str) -> CaseClosed:

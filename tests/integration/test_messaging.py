@@ -9,8 +9,12 @@ from sqlalchemy import func, select
 
 from services.deputy.models import InboxCase
 from shared.events.bus import Bus, DurableConsumer
-from shared.events.catalogue import CaseSubmitted
+from shared.events.catalogue import CaseSubmitted, envelope
 from tests.support import case_submitted, eventually, start_service
+
+
+def submitted_event(deputy_id: str, case_id: str):
+    return envelope("/case-intake", case_submitted(case_id, deputy_ids=[deputy_id]))
 
 
 async def inbox_rows(service, case_id: str) -> int:
@@ -32,7 +36,7 @@ async def publish_raw(url: str, event, message_id: str) -> None:
 async def test_the_same_event_delivered_twice_has_one_effect(nats_server, databases, keys):
     async with AsyncExitStack() as stack:
         deputy = await start_service(stack, "deputy", databases.settings("deputy", nats_server.url, keys.public))
-        event = case_submitted("5a1b2c3d-0000-4000-8000-000000000001", "0c9d6f7e-1111-4222-8333-944455556666")
+        event = submitted_event("5a1b2c3d-0000-4000-8000-000000000001", "0c9d6f7e-1111-4222-8333-944455556666")
         # Two different message ids defeat JetStream's duplicate window: only the inbox stands between.
         await publish_raw(nats_server.url, event, "first-copy")
         await publish_raw(nats_server.url, event, "second-copy")
@@ -54,7 +58,7 @@ async def test_a_handler_that_fails_once_gets_the_event_again_and_applies_it_onc
             await real_handler(session, runtime, payload)
 
         deputy.runtime.consumers[0].handlers[CaseSubmitted.event_type] = fails_the_first_time
-        event = case_submitted("5a1b2c3d-0000-4000-8000-000000000002", "0c9d6f7e-2222-4222-8333-944455556666")
+        event = submitted_event("5a1b2c3d-0000-4000-8000-000000000002", "0c9d6f7e-2222-4222-8333-944455556666")
         await publish_raw(nats_server.url, event, event.id)
         await eventually(lambda: inbox_rows(deputy, event.data["case_id"]))
         assert len(calls) == 2
@@ -73,7 +77,7 @@ async def test_an_event_that_always_fails_is_parked_on_the_dead_letter_subject(n
             raise ValueError("cannot apply")
 
         consumer.handlers[CaseSubmitted.event_type] = always_fails
-        event = case_submitted("5a1b2c3d-0000-4000-8000-000000000003", "0c9d6f7e-3333-4222-8333-944455556666")
+        event = submitted_event("5a1b2c3d-0000-4000-8000-000000000003", "0c9d6f7e-3333-4222-8333-944455556666")
         await publish_raw(nats_server.url, event, event.id)
         connection = await nats.connect(nats_server.url)
         try:
@@ -104,7 +108,7 @@ def deputy_case(number: int) -> tuple[str, str]:
 
 
 async def test_a_backlog_is_applied_in_batches_each_event_once(nats_server, databases, keys):
-    events = [case_submitted(*deputy_case(number)) for number in range(30)]
+    events = [submitted_event(*deputy_case(number)) for number in range(30)]
     copies = [(event, event.id) for event in events] + [(event, f"again-{event.id}") for event in events[::3]]
     await publish_before_the_consumer_starts(nats_server.url, copies)
     async with AsyncExitStack() as stack:
@@ -129,7 +133,7 @@ async def test_a_backlog_is_applied_in_batches_each_event_once(nats_server, data
 
 
 async def test_one_failing_event_in_a_batch_does_not_hold_back_the_others(nats_server, databases, keys):
-    events = [case_submitted(*deputy_case(50 + number)) for number in range(6)]
+    events = [submitted_event(*deputy_case(50 + number)) for number in range(6)]
     poison = events[2]
     await publish_before_the_consumer_starts(nats_server.url, [(event, event.id) for event in events])
     async with AsyncExitStack() as stack:

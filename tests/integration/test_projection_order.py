@@ -36,7 +36,10 @@ async def test_an_older_event_arriving_late_does_not_undo_a_newer_one(nats_serve
     async with AsyncExitStack() as stack:
         running = await start_service(stack, service, databases.settings(service, nats_server.url, keys.public))
         consumer = next(c for c in running.runtime.consumers if CaseSubmitted.event_type in c.handlers)
-        accepted, late_submission = moved(CaseAccepted, "accepted", 30), case_submitted(DEPUTY_ID, CASE_ID, START)
+        accepted, late_submission = (
+            moved(CaseAccepted, "accepted", 30),
+            envelope("/case-intake", case_submitted(CASE_ID, GRID_ID, [DEPUTY_ID], START)),
+        )
 
         async def status() -> str:
             async with running.runtime.maker() as session:

@@ -6,9 +6,10 @@ from pydantic import BaseModel, ValidationError
 from services.case_intake.logic import mask_phone, new_tracking_code
 from shared import demo_city
 from shared.events import export
-from shared.events.catalogue import CATALOGUE, CaseSubmitted, envelope, parse, stream_of
+from shared.events.catalogue import CATALOGUE, envelope, parse, stream_of
 from shared.problems import rewrite_openapi
 from shared.types import EntityId, text
+from tests.support import case_submitted
 
 
 class Note(BaseModel):
@@ -61,21 +62,7 @@ def test_every_event_type_is_versioned_and_belongs_to_a_stream():
 
 
 def test_an_event_survives_the_envelope():
-    from datetime import UTC, datetime
-
-    now = datetime.now(UTC)
-    payload = CaseSubmitted(
-        case_id="c",
-        tracking_code="SS-2611-00001",
-        grid_id="g",
-        kind="request",
-        category="water",
-        channel="pwa",
-        summary="s",
-        submitted_at=now,
-        accept_due_at=now,
-        assigned_deputy_ids=["d"],
-    )
+    payload = case_submitted("c", "g", ["d"])
     event = envelope("/case-intake", payload)
     assert event.specversion == "1.0" and event.type == "case.case.submitted.v1"
     assert parse(event) == payload
