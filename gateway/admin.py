@@ -6,7 +6,7 @@ loses these routes at once rather than when its access token expires.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from gateway import logic
 from gateway.auth import tokens
@@ -26,10 +26,9 @@ from shared.auth import CurrentPrincipal, Principal, Role
 from shared.idempotency import run_idempotent
 from shared.pagination import Page, PageDep
 from shared.problems import Forbidden, Unprocessable, responses
-from shared.types import EntityId, IdempotencyKey, text
+from shared.types import EntityId, IdempotencyKeyHeader, text
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
-KeyHeader = Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")]
 ADMIN_ANSWERS = (401, 403, 422)
 
 
@@ -69,7 +68,7 @@ async def create_account(
     gateway: GatewayDep,
     principal: OfficeDep,
     client: ClientDep,
-    key: KeyHeader = None,
+    key: IdempotencyKeyHeader = None,
 ):  # type: ignore[no-untyped-def]
     """Make an official's account with an initial password (the official should change it)."""
 

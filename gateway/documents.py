@@ -45,6 +45,9 @@ def install(app: FastAPI, settings: GatewaySettings, proxy: ServiceProxy) -> Non
     async def openapi(_: Request) -> JSONResponse:
         return JSONResponse(await merged.get(), headers={"Cache-Control": "no-cache"})
 
+    # where tools look for it first (schemathesis, openapi-generator): the same document
+    router.add_api_route("/openapi.json", openapi, methods=["GET"], include_in_schema=False)
+
     @router.get("/api/asyncapi.json", operation_id="documents-asyncapi", summary="The events, as AsyncAPI 2.6")
     async def asyncapi() -> JSONResponse:
         return JSONResponse(events, headers={"Cache-Control": "no-cache"})

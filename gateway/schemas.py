@@ -4,22 +4,24 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from shared.auth import Role
 from shared.types import EntityId, text
 
+PHONE_PATTERN = r"^\+?[0-9](?:[ -]?[0-9]){5,14}$"
+"""6 to 15 digits, a leading + allowed, single spaces or dashes between them: what the schema tells clients."""
+
 
 def _normalise_phone(value: str) -> str:
-    digits = re.sub(r"[\s-]", "", value)
-    if digits.startswith("+86"):
+    """The digits alone; a Chinese mobile number written with +86 loses the country code."""
+    digits = re.sub(r"[ -]", "", value)
+    if re.fullmatch(r"\+86[0-9]{11}", digits):
         digits = digits[3:]
-    if not re.fullmatch(r"\+?[0-9]{6,15}", digits):
-        raise ValueError("must be a phone number of 6 to 15 digits")
     return digits
 
 
-Phone = Annotated[str, StringConstraints(min_length=6, max_length=24), AfterValidator(_normalise_phone)]
+Phone = Annotated[str, StringConstraints(pattern=PHONE_PATTERN), AfterValidator(_normalise_phone)]
 SixDigits = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")]
 Password = text(200, 1)
@@ -108,7 +110,7 @@ class AccountUpdate(Strict):
     roles: Annotated[list[Role], Field(min_length=1, max_length=6)] | None = None
     deputy_id: EntityId | None = None
     organisation: text(120, 1) | None = None  # type: ignore[valid-type]
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class PasswordReset(Strict):

@@ -1,7 +1,7 @@
 """Input types that refuse what breaks databases: NUL characters, over-long strings, ids out of range."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -28,17 +28,50 @@ def text(max_length: int, min_length: int = 0) -> type[str]:
         StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
         AfterValidator(_no_nul),
         AfterValidator(_no_surrogates),
+        Field(json_schema_extra={"pattern": _text_pattern(min_length)}),
+    ]
+
+
+def _text_pattern(min_length: int) -> str:
+    """What `text` admits, told to clients: no NUL, and `min_length` characters once the ends are stripped."""
+    inner, edge = r"[^\x00]", r"[^\x00\s\u0085]"
+    if min_length == 0:
+        return rf"^{inner}*$"
+    if min_length == 1:
+        return rf"^{inner}*{edge}{inner}*$"
+    return rf"^\s*{edge}{inner}{{{min_length - 2},}}{edge}\s*$"
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    if len(set(values)) != len(values):
+        raise ValueError("must not name an item twice")
+    return values
+
+
+def distinct(item: Any, max_length: int) -> Any:
+    """A list of at most `max_length` items, none of them twice (`uniqueItems` in the schema)."""
+    return Annotated[
+        list[item],
+        Field(max_length=max_length, json_schema_extra={"uniqueItems": True}),
+        AfterValidator(_distinct),
     ]
 
 
 Name = text(120, 1)
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 EntityId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
-IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{8,100}$")]
+TRACKING_CODE_PATTERN = r"^SS-[0-9]{4}-[0-9]{5}$"
+TrackingCodeText = Annotated[str, StringConstraints(pattern=TRACKING_CODE_PATTERN)]
+"""A case's tracking code (SS-YYMM-NNNNN), what a filer without an account follows it by."""
 Limit = Annotated[int, Field(ge=1, le=200)]
 Offset = Annotated[int, Field(ge=0, le=1_000_000)]
 SmallInt = Annotated[int, Field(ge=0, le=2_147_483_647)]
-CivilDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+CIVIL_DATE_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+CivilDate = Annotated[
+    date,
+    Field(ge=date(2000, 1, 1), le=date(2100, 12, 31), json_schema_extra={"pattern": CIVIL_DATE_PATTERN}),
+]
+"""A calendar day from 2000 to 2100; the pattern tells clients the range (JSON Schema has no bounds for dates)."""
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, description="WGS 84 latitude")]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, description="WGS 84 longitude")]
 
@@ -51,11 +84,12 @@ class LatLon(BaseModel):
     lon: Longitude
 
 
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,100}$"
 IdempotencyKeyHeader = Annotated[
     str,
     Header(
         alias="Idempotency-Key",
-        pattern=r"^[A-Za-z0-9_.:-]{8,100}$",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description="A client-made key (e.g. a UUID): repeating it with the same body returns the first answer",
     ),
 ]

@@ -3,7 +3,6 @@
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
@@ -66,18 +65,16 @@ from shared.idempotency import run_idempotent
 from shared.pagination import Page, PageDep
 from shared.problems import Unprocessable, responses
 from shared.service import SessionDep, get_runtime
-from shared.types import Code, EntityId, IdempotencyKeyHeader
+from shared.types import TRACKING_CODE_PATTERN, CivilDate, Code, EntityId, IdempotencyKeyHeader
 
 router = APIRouter(tags=["case"])
 RuntimeDep = Annotated[CaseRuntime, Depends(get_runtime)]
-TRACKING_CODE = r"^SS-[0-9]{4}-[0-9]{5}$"
-TrackingCode = Annotated[str, Path(pattern=TRACKING_CODE)]
+TrackingCode = Annotated[str, Path(pattern=TRACKING_CODE_PATTERN)]
 FilerKey = Annotated[
-    str | None,
+    str,
     Header(alias="X-Filer-Key", pattern=r"^[A-Za-z0-9_-]{16,64}$", description="The key the filing answer gave"),
 ]
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
-Day = Annotated[date, Path(ge=FIRST_DAY, le=LAST_DAY)]
+Day = Annotated[CivilDate, Path()]
 ACTION_ERRORS = responses(401, 403, 404, 409, 422)
 STAFF = (Role.station_staff, Role.npc_office)
 
@@ -408,7 +405,7 @@ async def _photo(
 
 PhotoCode = Annotated[
     str | None,
-    Query(pattern=TRACKING_CODE, description="The case's tracking code, for those who follow it without an account"),
+    Query(pattern=TRACKING_CODE_PATTERN, description="The case's tracking code, for those who follow it unsigned"),
 ]
 
 
@@ -1208,8 +1205,8 @@ async def case_statistics(
     principal: CurrentPrincipal,
     grid_id: Annotated[EntityId | None, Query(description="A grid: its figures and those of the grids below")] = None,
     township_id: Annotated[EntityId | None, Query(description="A township (instead of grid_id)")] = None,
-    date_from: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="Filed from this day")] = None,
-    date_to: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="… to this day, included")] = None,
+    date_from: Annotated[CivilDate | None, Query(description="Filed from this day")] = None,
+    date_to: Annotated[CivilDate | None, Query(description="… to this day, included")] = None,
 ) -> CaseStatistics:
     """For the office and station staff, in one answer: cases by status, kind and township; the response,
     resolution and satisfaction rates; the rated, the overdue and the median hours to resolve — of the cases

@@ -2,9 +2,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from shared.types import CivilDate, Code, EntityId, LatLon, text
+from shared.types import CivilDate, Code, EntityId, LatLon, distinct, text
 
 
 class CaseKind(StrEnum):
@@ -85,17 +85,20 @@ Reason = text(400, 1)
 MAX_PHOTOS = 3
 
 
-def _distinct(ids: list[str]) -> list[str]:
-    if len(set(ids)) != len(ids):
-        raise ValueError("names a photo twice")
-    return ids
+PhotoIds = distinct(EntityId, MAX_PHOTOS)
 
 
-PhotoIds = Annotated[list[EntityId], Field(max_length=MAX_PHOTOS), AfterValidator(_distinct)]
+PLACED = {
+    "anyOf": [
+        {"required": ["grid_id"], "properties": {"grid_id": {"type": "string"}}},
+        {"required": ["location"], "properties": {"location": {"type": "object"}}},
+    ]
+}
+"""The schema's words for `CaseCreate._placed`: a grid id, a location or both."""
 
 
 class CaseCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=PLACED)
     kind: CaseKind
     category: Code = Field(description="A code from GET /categories that admits this kind")
     description: text(4000, 1)  # type: ignore[valid-type]
@@ -105,8 +108,8 @@ class CaseCreate(BaseModel):
     contact_phone: str | None = Phone
     contact_name: text(60) | None = None  # type: ignore[valid-type]
     contact_preference: ContactPreference = ContactPreference.none
-    public: bool = Field(True, description="May the case show on the village board (never with personal data)")
-    urgent: bool = Field(
+    public: StrictBool = Field(True, description="May the case show on the village board (never with personal data)")
+    urgent: StrictBool = Field(
         False, description="A safety hazard: deadlines in hours (2 to accept, 24 to resolve); staff or a deputy only"
     )
     photo_ids: PhotoIds = Field(default_factory=list, description="Up to 3 photos from POST /photos")
@@ -266,7 +269,7 @@ class ConfirmBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rating: Rating
     comment: text(500) = ""  # type: ignore[valid-type]
-    return_visit: bool = Field(False, description="Staff record the villager's answer on a return visit (回访)")
+    return_visit: StrictBool = Field(False, description="Staff record the villager's answer on a return visit (回访)")
 
 
 class VisitOutcome(StrEnum):
@@ -367,7 +370,7 @@ class Agreement(BaseModel):
     terms: text(2000, 1)  # type: ignore[valid-type]
     performance: text(1000, 1) = Field(description="How it is carried out")  # type: ignore[valid-type]
     perform_by: CivilDate
-    signed_by_all: bool = Field(description="Both parties and the mediator signed; only then it takes effect")
+    signed_by_all: StrictBool = Field(description="Both parties and the mediator signed; only then it takes effect")
 
 
 class MediationCreate(BaseModel):
@@ -383,7 +386,7 @@ class MediationCreate(BaseModel):
 
 class PerformanceBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    performed: bool
+    performed: StrictBool
     note: text(1000) = ""  # type: ignore[valid-type]
 
 
@@ -429,7 +432,7 @@ class CategoryCreate(BaseModel):
     label_en: text(60, 1)  # type: ignore[valid-type]
     kinds: Annotated[list[CaseKind], Field(min_length=1, max_length=4)]
     resolve_working_days: int = Field(5, ge=1, le=60)
-    urgent: bool = Field(False, description="Its cases run on clock hours (safety hazards)")
+    urgent: StrictBool = Field(False, description="Its cases run on clock hours (safety hazards)")
     position: int = Field(100, ge=0, le=10_000)
 
 
@@ -439,9 +442,9 @@ class CategoryUpdate(BaseModel):
     label_en: text(60, 1) | None = None  # type: ignore[valid-type]
     kinds: Annotated[list[CaseKind], Field(min_length=1, max_length=4)] | None = None
     resolve_working_days: int | None = Field(None, ge=1, le=60)
-    urgent: bool | None = None
+    urgent: StrictBool | None = None
     position: int | None = Field(None, ge=0, le=10_000)
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class OrganisationRead(BaseModel):
@@ -471,7 +474,7 @@ class OrganisationUpdate(BaseModel):
     name_en: text(120, 1) | None = None  # type: ignore[valid-type]
     kind: OrganisationKind | None = None
     position: int | None = Field(None, ge=0, le=10_000)
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class HolidayRead(BaseModel):
@@ -484,7 +487,7 @@ class HolidayRead(BaseModel):
 class HolidaySet(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: text(60, 1)  # type: ignore[valid-type]
-    working: bool = Field(False, description="True: a weekend made a working day (调休上班); false: a day off")
+    working: StrictBool = Field(False, description="True: a weekend made a working day (调休上班); false: a day off")
 
 
 class OutOfScopeRead(BaseModel):

@@ -2,9 +2,9 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, computed_field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints, computed_field
 
-from shared.types import CivilDate, Code, EntityId, Name, SmallInt, text
+from shared.types import CivilDate, Code, EntityId, Name, SmallInt, distinct, text
 
 
 class DeputyLevel(StrEnum):
@@ -66,13 +66,7 @@ Place = text(200)
 PhotoRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9:/._%?=&#+-]{1,500}$")]
 
 
-def _unique(values: list) -> list:  # type: ignore[type-arg]
-    if len(set(values)) != len(values):
-        raise ValueError("must not repeat an item")
-    return values
-
-
-Roles = Annotated[list[FiveRole], Field(max_length=5), AfterValidator(_unique)]
+Roles = distinct(FiveRole, 5)
 
 
 CLOCK_SKEW = timedelta(hours=1)
@@ -105,7 +99,7 @@ class DeputyCreate(BaseModel):
     name: Name
     level: DeputyLevel
     district: text(120, 1)  # type: ignore[valid-type]
-    council_member: bool = False
+    council_member: StrictBool = False
     organisation: text(120) | None = None  # type: ignore[valid-type]
     contact_phone: Phone | None = Field(None, description="Personal data: full only to the office and the deputy")
     home_location: LatLon | None = Field(None, description="Personal data: for proximity, never published")
@@ -119,7 +113,7 @@ class DeputyUpdate(BaseModel):
     name: Name | None = None
     level: DeputyLevel | None = None
     district: text(120, 1) | None = None  # type: ignore[valid-type]
-    council_member: bool | None = None
+    council_member: StrictBool | None = None
     organisation: text(120) | None = None  # type: ignore[valid-type]
     contact_phone: Phone | None = None
     home_location: LatLon | None = None

@@ -104,8 +104,6 @@ async def disburse(
 ) -> LedgerEntry:
     """Finance pays out of the project's allocation; never more than the allocation has left."""
     principal.require(Role.finance)
-    if data.amount <= 0:
-        raise Unprocessable("A disbursement needs a positive amount.")
     project = await _money_project(session, principal, project_id, stages.DISBURSABLE)
     entry = Entry(EntryKind.disbursement, data.amount, project.id)
     return await logic.post_entry(
@@ -118,8 +116,6 @@ async def release(
 ) -> LedgerEntry:
     """Finance gives unspent allocation back to the pool (all that is left when no amount is given)."""
     principal.require(Role.finance)
-    if data.amount is not None and data.amount <= 0:
-        raise Unprocessable("Release a positive amount.")
     project = await _money_project(session, principal, project_id, stages.RELEASABLE)
     left = (await logic.current_books(session, project.pool_id, project.id)).balance(project.id)
     amount = left if data.amount is None else data.amount

@@ -142,8 +142,6 @@ async def _check_draft(session: AsyncSession, data: ProjectDraft) -> tuple[int, 
     pool = await logic.get_pool(session, data.pool_id)
     if len(set(data.grid_ids)) != len(data.grid_ids) or len(set(data.case_ids)) != len(data.case_ids):
         raise Unprocessable("Name each grid and each case once.")
-    if any(line.amount <= 0 for line in data.budget_lines):
-        raise Unprocessable("Every budget line needs a positive amount.")
     total = sum(line.amount for line in data.budget_lines)
     cap = logic.cap_of(pool, data.kind.value)
     if total > cap:

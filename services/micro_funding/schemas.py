@@ -9,7 +9,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StrictBool,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from shared.types import CivilDate, EntityId, Name, SmallInt, text
 
@@ -22,11 +31,24 @@ _MONEY_SCHEMA = {
 }
 
 
-def to_fen(value: object) -> int:
+POSITIVE_MONEY_PATTERN = r"^([1-9][0-9]{0,11}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9]))$"
+_POSITIVE_MONEY_SCHEMA = {
+    **_MONEY_SCHEMA,
+    "pattern": POSITIVE_MONEY_PATTERN,
+    "description": "A positive amount in yuan with at most two decimals (fen), no leading zeros.",
+}
+
+
+def to_fen(value: object, pattern: str = MONEY_PATTERN) -> int:
     """Turn "1234.50" into 123450; refuse anything but a non-negative decimal string to the fen."""
-    if not isinstance(value, str) or not re.fullmatch(MONEY_PATTERN, value):
+    if not isinstance(value, str) or not re.fullmatch(pattern, value):
         raise ValueError('must be a string of yuan with at most two decimals, such as "1234.50"')
     return int(Decimal(value) * 100)
+
+
+def to_positive_fen(value: object) -> int:
+    """As `to_fen`, for amounts that move money: more than zero."""
+    return to_fen(value, POSITIVE_MONEY_PATTERN)
 
 
 def format_fen(fen: int) -> str:
@@ -39,6 +61,8 @@ def format_fen(fen: int) -> str:
 _AS_YUAN = PlainSerializer(format_fen, return_type=str)
 Money = Annotated[int, PlainValidator(to_fen), _AS_YUAN, WithJsonSchema(_MONEY_SCHEMA)]
 """Money in a request: a decimal string in, integer fen in Python, the two-decimal string out."""
+PositiveMoney = Annotated[int, PlainValidator(to_positive_fen), _AS_YUAN, WithJsonSchema(_POSITIVE_MONEY_SCHEMA)]
+"""An amount that moves money (a budget line, a disbursement, a release): more than zero."""
 StoredMoney = Annotated[int, _AS_YUAN, WithJsonSchema(_MONEY_SCHEMA)]
 """Money read from storage: integer fen in, the two-decimal string out."""
 Year = Annotated[int, Field(ge=2000, le=2100)]
@@ -120,7 +144,7 @@ class Reconciliation(BaseModel):
 
 class DisbursementCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: Money
+    amount: PositiveMoney
     purpose: text(500, 1)
     reference: text(120) = ""
 
@@ -129,7 +153,7 @@ class ReleaseCreate(BaseModel):
     """Give unspent allocation back to the pool; without `amount`, all that is left."""
 
     model_config = ConfigDict(extra="forbid")
-    amount: Money | None = None
+    amount: PositiveMoney | None = None
     note: NoteText = ""
 
 
@@ -160,7 +184,7 @@ class ProjectStatus(StrEnum):
 class BudgetLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     item: text(200, 1)
-    amount: Money
+    amount: PositiveMoney
 
 
 class MilestoneIn(BaseModel):
@@ -289,7 +313,7 @@ class ObjectionCreate(BaseModel):
 
 class ObjectionRuling(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    upheld: bool
+    upheld: StrictBool
     note: Reason
 
 

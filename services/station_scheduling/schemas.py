@@ -11,6 +11,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    StrictBool,
     StringConstraints,
     WithJsonSchema,
     model_validator,
@@ -279,7 +280,7 @@ class SessionRead(BaseModel):
 class BookingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     topic: Topic  # type: ignore[valid-type]
-    waitlist: bool = Field(default=True, description="Join the waitlist when the session is full (else 409)")
+    waitlist: StrictBool = Field(default=True, description="Join the waitlist when the session is full (else 409)")
 
 
 class WalkInCreate(BaseModel):

@@ -186,7 +186,8 @@ def _replaced(body: Any, path: tuple, new: Any) -> Any:
 
 
 def _free_text(schema: dict[str, Any]) -> bool:
-    return not any(key in schema for key in ("enum", "const", "pattern", "format"))
+    """A field of `shared.types.text`: its only pattern is the one that keeps NUL out."""
+    return r"\x00" in schema.get("pattern", r"\x00") and not any(key in schema for key in ("enum", "const", "format"))
 
 
 def spoilt_values(schema: dict[str, Any], value: Any) -> Iterator[tuple[str, Any]]:
@@ -205,6 +206,9 @@ def spoilt_values(schema: dict[str, Any], value: Any) -> Iterator[tuple[str, Any
         elif _free_text(schema):
             yield "a NUL character", "before\x00after"
             yield "a lone surrogate", "before\ud800after"
+    elif kind == "boolean" or isinstance(value, bool):
+        yield "0 for false", 0
+        yield '"true" as a string', "true"
     elif kind in ("integer", "number") or isinstance(value, int | float) and not isinstance(value, bool):
         yield "10^20", 10**20
         yield "-10^20", -(10**20)

@@ -40,12 +40,23 @@ def test_five_codes_an_hour():
     assert otp.wait_seconds(times[1:], NOW, POLICY) == 0
 
 
-@pytest.mark.parametrize(("sent", "kept"), [("138 1234-5678", "13812345678"), ("+8613812345678", "13812345678")])
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("138 1234-5678", "13812345678"),
+        ("+8613812345678", "13812345678"),
+        ("+86 138 1234 5678", "13812345678"),
+        ("+44 20 7946 0958", "+442079460958"),
+    ],
+)
 def test_phone_numbers_are_normalised(sent, kept):
     assert CodeRequest(phone=sent).phone == kept
 
 
-@pytest.mark.parametrize("bad", ["12345", "abc1234567", "1381234567\x00", "+" + "1" * 16])
+@pytest.mark.parametrize(
+    "bad",
+    ["12345", "abc1234567", "1381234567\x00", "+" + "1" * 16, "0" * 23, "138  1234 5678", "138\t12345678", "-1381234"],
+)
 def test_odd_phone_numbers_are_refused(bad):
     with pytest.raises(ValueError):
         CodeRequest(phone=bad)
