@@ -4,7 +4,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Header
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 
 def _no_nul(value: str) -> str:
@@ -19,6 +19,18 @@ def _no_surrogates(value: str) -> str:
     except UnicodeEncodeError as error:
         raise ValueError("must be valid UTF-8 text") from error
     return value
+
+
+def _not_true_or_false(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+def integer(low: int, high: int) -> type[int]:
+    """A whole number from `low` to `high`, as JSON's integer: 5.0 is 5, but true and false are not 1 and 0 (as
+    pydantic would have them). The bounds come before the check, so the schema keeps its minimum and maximum."""
+    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_not_true_or_false)]  # type: ignore[return-value]
 
 
 def text(max_length: int, min_length: int = 0) -> type[str]:
@@ -63,17 +75,23 @@ EntityId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[
 TRACKING_CODE_PATTERN = r"^SS-[0-9]{4}-[0-9]{5}$"
 TrackingCodeText = Annotated[str, StringConstraints(pattern=TRACKING_CODE_PATTERN)]
 """A case's tracking code (SS-YYMM-NNNNN), what a filer without an account follows it by."""
-Limit = Annotated[int, Field(ge=1, le=200)]
-Offset = Annotated[int, Field(ge=0, le=1_000_000)]
-SmallInt = Annotated[int, Field(ge=0, le=2_147_483_647)]
+Limit = integer(1, 200)
+Offset = integer(0, 1_000_000)
+SmallInt = integer(0, 2_147_483_647)
 CIVIL_DATE_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 CivilDate = Annotated[
     date,
     Field(ge=date(2000, 1, 1), le=date(2100, 12, 31), json_schema_extra={"pattern": CIVIL_DATE_PATTERN}),
 ]
 """A calendar day from 2000 to 2100; the pattern tells clients the range (JSON Schema has no bounds for dates)."""
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, description="WGS 84 latitude")]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, description="WGS 84 longitude")]
+Latitude = Annotated[
+    float, Field(ge=-90, le=90, allow_inf_nan=False, description="WGS 84 latitude"), BeforeValidator(_not_true_or_false)
+]
+Longitude = Annotated[
+    float,
+    Field(ge=-180, le=180, allow_inf_nan=False, description="WGS 84 longitude"),
+    BeforeValidator(_not_true_or_false),
+]
 
 
 class LatLon(BaseModel):

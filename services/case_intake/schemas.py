@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from shared.types import CivilDate, Code, EntityId, LatLon, distinct, text
+from shared.types import CivilDate, Code, EntityId, LatLon, distinct, integer, text
 
 
 class CaseKind(StrEnum):
@@ -323,7 +323,7 @@ class DispatchBody(BaseModel):
 
 class ExtendBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    working_days: int = Field(ge=1, le=30)
+    working_days: integer(1, 30)
     reason: Reason  # type: ignore[valid-type]
 
 
@@ -431,9 +431,9 @@ class CategoryCreate(BaseModel):
     label_zh: text(60, 1)  # type: ignore[valid-type]
     label_en: text(60, 1)  # type: ignore[valid-type]
     kinds: Annotated[list[CaseKind], Field(min_length=1, max_length=4)]
-    resolve_working_days: int = Field(5, ge=1, le=60)
+    resolve_working_days: integer(1, 60) = 5
     urgent: StrictBool = Field(False, description="Its cases run on clock hours (safety hazards)")
-    position: int = Field(100, ge=0, le=10_000)
+    position: integer(0, 10_000) = 100
 
 
 class CategoryUpdate(BaseModel):
@@ -441,9 +441,9 @@ class CategoryUpdate(BaseModel):
     label_zh: text(60, 1) | None = None  # type: ignore[valid-type]
     label_en: text(60, 1) | None = None  # type: ignore[valid-type]
     kinds: Annotated[list[CaseKind], Field(min_length=1, max_length=4)] | None = None
-    resolve_working_days: int | None = Field(None, ge=1, le=60)
+    resolve_working_days: integer(1, 60) | None = None
     urgent: StrictBool | None = None
-    position: int | None = Field(None, ge=0, le=10_000)
+    position: integer(0, 10_000) | None = None
     active: StrictBool | None = None
 
 
@@ -465,7 +465,7 @@ class OrganisationCreate(BaseModel):
     name_zh: text(60, 1)  # type: ignore[valid-type]
     name_en: text(120, 1)  # type: ignore[valid-type]
     kind: OrganisationKind
-    position: int = Field(100, ge=0, le=10_000)
+    position: integer(0, 10_000) = 100
 
 
 class OrganisationUpdate(BaseModel):
@@ -473,7 +473,7 @@ class OrganisationUpdate(BaseModel):
     name_zh: text(60, 1) | None = None  # type: ignore[valid-type]
     name_en: text(120, 1) | None = None  # type: ignore[valid-type]
     kind: OrganisationKind | None = None
-    position: int | None = Field(None, ge=0, le=10_000)
+    position: integer(0, 10_000) | None = None
     active: StrictBool | None = None
 
 

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints, computed_field
 
-from shared.types import CivilDate, Code, EntityId, Name, SmallInt, distinct, text
+from shared.types import CivilDate, Code, EntityId, Latitude, Longitude, Name, SmallInt, distinct, text
 
 
 class DeputyLevel(StrEnum):
@@ -57,8 +57,6 @@ class StatisticsLevel(StrEnum):
     village = "village"
 
 
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 -]{4,17}[0-9]$")]
 Summary = text(200, 1)
 Notes = text(2000)

@@ -20,7 +20,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from shared.types import CivilDate, EntityId, Name, SmallInt, text
+from shared.types import CivilDate, EntityId, Name, SmallInt, integer, text
 
 MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 _MONEY_SCHEMA = {
@@ -65,7 +65,7 @@ PositiveMoney = Annotated[int, PlainValidator(to_positive_fen), _AS_YUAN, WithJs
 """An amount that moves money (a budget line, a disbursement, a release): more than zero."""
 StoredMoney = Annotated[int, _AS_YUAN, WithJsonSchema(_MONEY_SCHEMA)]
 """Money read from storage: integer fen in, the two-decimal string out."""
-Year = Annotated[int, Field(ge=2000, le=2100)]
+Year = integer(2000, 2100)
 
 
 class FundPoolCreate(BaseModel):
@@ -293,7 +293,7 @@ class DeliberationCreate(BaseModel):
 
 class NoticeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    days: int = Field(default=7, ge=1, le=60, description="How long the public notice runs")
+    days: integer(1, 60) = Field(default=7, description="How long the public notice runs")
 
 
 class ActionNote(BaseModel):
@@ -331,7 +331,7 @@ class ObjectionRead(BaseModel):
 class ProgressCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     month: Month
-    percent: int = Field(ge=0, le=100)
+    percent: integer(0, 100)
     note: Reason
     completed_milestone_ids: list[EntityId] = Field(default_factory=list, max_length=20)
 
@@ -355,7 +355,7 @@ class AcceptanceCreate(BaseModel):
 
 class RatingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    score: int = Field(ge=1, le=5)
+    score: integer(1, 5)
     comment: NoteText = ""
 
 

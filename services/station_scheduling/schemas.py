@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.types import CivilDate, Code, EntityId, Name, SmallInt, text
+from shared.types import CivilDate, Code, EntityId, Name, SmallInt, integer, text
 
 
 def _sane_year(value: datetime) -> datetime:
@@ -48,7 +48,7 @@ LocalTime = Annotated[
 ]
 MeetingUrl = Annotated[str, StringConstraints(pattern=r"^https?://[!-~]{1,290}$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{5,15}$")]
-Capacity = Annotated[int, Field(ge=1, le=500)]
+Capacity = integer(1, 500)
 RRule = Annotated[
     str,
     StringConstraints(pattern=r"^(RRULE:)?[A-Z0-9=;,+-]{1,290}$"),
@@ -132,8 +132,8 @@ class OpeningWindowIn(BaseModel):
     """Open on an ISO weekday (1 = Monday) or on a day of the month, from `opens` to `closes` (Asia/Shanghai)."""
 
     model_config = ConfigDict(extra="forbid", from_attributes=True)
-    weekday: Annotated[int, Field(ge=1, le=7)] | None = None
-    month_day: Annotated[int, Field(ge=1, le=31)] | None = None
+    weekday: integer(1, 7) | None = None
+    month_day: integer(1, 31) | None = None
     opens: LocalTime
     closes: LocalTime
 
@@ -160,7 +160,7 @@ class StationCreate(BaseModel):
     address: text(200, 1)  # type: ignore[valid-type]
     voters_served: SmallInt | None = None
     opening_hours: text(60, 1)  # type: ignore[valid-type]
-    notice_days: Annotated[int, Field(ge=0, le=60)] = 3
+    notice_days: integer(0, 60) = 3
     served_grid_ids: Annotated[list[EntityId], Field(max_length=100)] = []
     hours: Annotated[list[OpeningWindowIn], Field(max_length=40)] = []
 
@@ -381,10 +381,10 @@ class RotaCreate(Venue):
     starts_on: CivilDate
     ends_on: CivilDate
     start_time: LocalTime = Field(description="Local time (Asia/Shanghai) each session starts")
-    duration_minutes: Annotated[int, Field(ge=15, le=720)]
+    duration_minutes: integer(15, 720)
     capacity: Capacity
     topic: Topic  # type: ignore[valid-type]
-    deputies_per_session: Annotated[int, Field(ge=1, le=10)] = 2
+    deputies_per_session: integer(1, 10) = 2
     deputy_ids: Annotated[list[EntityId], Field(max_length=200)] = Field(
         default=[], description="The rotation pool, in order; empty: the deputies of the grids the station serves"
     )

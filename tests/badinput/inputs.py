@@ -210,6 +210,7 @@ def spoilt_values(schema: dict[str, Any], value: Any) -> Iterator[tuple[str, Any
         yield "0 for false", 0
         yield '"true" as a string', "true"
     elif kind in ("integer", "number") or isinstance(value, int | float) and not isinstance(value, bool):
+        yield "true for a number", True
         yield "10^20", 10**20
         yield "-10^20", -(10**20)
         if kind == "integer":
