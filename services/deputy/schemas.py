@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints, computed_field
 
-from shared.types import CivilDate, Code, EntityId, Latitude, Longitude, Name, SmallInt, distinct, text
+from shared.types import CivilDate, Code, EntityId, LatLon, Name, SmallInt, distinct, text
 
 
 class DeputyLevel(StrEnum):
@@ -83,12 +83,6 @@ PastTime = Annotated[
     Field(ge=datetime(2000, 1, 1, tzinfo=UTC), le=datetime(2100, 1, 1, tzinfo=UTC)),
     AfterValidator(_not_in_the_future),
 ]
-
-
-class LatLon(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    lat: Latitude
-    lon: Longitude
 
 
 class DeputyCreate(BaseModel):
