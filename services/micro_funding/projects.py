@@ -140,8 +140,6 @@ async def _check_cases(session: AsyncSession, case_ids: list[str]) -> None:
 async def _check_draft(session: AsyncSession, data: ProjectDraft) -> tuple[int, dict[str, str]]:
     """The budget total and the grids' villages of a valid draft; 404 for an unknown pool, 422 otherwise."""
     pool = await logic.get_pool(session, data.pool_id)
-    if len(set(data.grid_ids)) != len(data.grid_ids) or len(set(data.case_ids)) != len(data.case_ids):
-        raise Unprocessable("Name each grid and each case once.")
     total = sum(line.amount for line in data.budget_lines)
     cap = logic.cap_of(pool, data.kind.value)
     if total > cap:

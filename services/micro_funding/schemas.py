@@ -20,7 +20,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from shared.types import CivilDate, EntityId, Name, SmallInt, integer, text
+from shared.types import CivilDate, EntityId, Name, SmallInt, distinct, integer, text
 
 MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 _MONEY_SCHEMA = {
@@ -203,8 +203,8 @@ class ProjectDraft(BaseModel):
     description: LongText
     beneficiaries: text(500, 1) = Field(description="Who benefits, in words (no names): e.g. 湘韶村第3组 42 户")
     beneficiary_count: SmallInt
-    grid_ids: list[EntityId] = Field(min_length=1, max_length=10)
-    case_ids: list[EntityId] = Field(min_length=1, max_length=50)
+    grid_ids: Annotated[distinct(EntityId, 10), Field(min_length=1)]
+    case_ids: Annotated[distinct(EntityId, 50), Field(min_length=1)]
     budget_lines: list[BudgetLineIn] = Field(min_length=1, max_length=50)
     milestones: list[MilestoneIn] = Field(default_factory=list, max_length=20)
 

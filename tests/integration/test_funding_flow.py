@@ -222,6 +222,9 @@ async def test_proposals_must_cite_known_cases_and_keep_within_the_cap(funding):
     assert (await f.client.post("/projects", json=unknown_case, headers=f.deputy)).status_code == 422
     unknown_grid = draft_body(f, pool["id"], grid_ids=[new_id()])
     assert (await f.client.post("/projects", json=unknown_grid, headers=f.deputy)).status_code == 422
+    for twice in ({"grid_ids": [f.group_id, f.group_id]}, {"case_ids": [f.case_id, f.case_id]}):
+        answer = await f.client.post("/projects", json=draft_body(f, pool["id"], **twice), headers=f.deputy)
+        assert answer.status_code == 422 and answer.json()["errors"][0]["loc"][1] in twice, answer.text
     over_cap = draft_body(f, pool["id"], budget="200000.01")
     answer = await f.client.post("/projects", json=over_cap, headers=f.deputy)
     assert answer.status_code == 422 and "cap" in answer.json()["detail"]
