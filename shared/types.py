@@ -27,10 +27,15 @@ def _not_true_or_false(value: Any) -> Any:
     return value
 
 
+def _bounded(kind: type, low: float, high: float, **field: Any) -> Any:
+    """A JSON number from `low` to `high`: true and false are not 1 and 0 (as pydantic would have them). The
+    bounds come before the check, so the schema keeps its minimum and maximum."""
+    return Annotated[kind, Field(ge=low, le=high, **field), BeforeValidator(_not_true_or_false)]
+
+
 def integer(low: int, high: int) -> type[int]:
-    """A whole number from `low` to `high`, as JSON's integer: 5.0 is 5, but true and false are not 1 and 0 (as
-    pydantic would have them). The bounds come before the check, so the schema keeps its minimum and maximum."""
-    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_not_true_or_false)]  # type: ignore[return-value]
+    """A whole number from `low` to `high`, as JSON's integer: 5.0 is 5, true is not 1."""
+    return _bounded(int, low, high)  # type: ignore[no-any-return]
 
 
 def text(max_length: int, min_length: int = 0) -> type[str]:
@@ -84,14 +89,8 @@ CivilDate = Annotated[
     Field(ge=date(2000, 1, 1), le=date(2100, 12, 31), json_schema_extra={"pattern": CIVIL_DATE_PATTERN}),
 ]
 """A calendar day from 2000 to 2100; the pattern tells clients the range (JSON Schema has no bounds for dates)."""
-Latitude = Annotated[
-    float, Field(ge=-90, le=90, allow_inf_nan=False, description="WGS 84 latitude"), BeforeValidator(_not_true_or_false)
-]
-Longitude = Annotated[
-    float,
-    Field(ge=-180, le=180, allow_inf_nan=False, description="WGS 84 longitude"),
-    BeforeValidator(_not_true_or_false),
-]
+Latitude = _bounded(float, -90, 90, allow_inf_nan=False, description="WGS 84 latitude")
+Longitude = _bounded(float, -180, 180, allow_inf_nan=False, description="WGS 84 longitude")
 
 
 class LatLon(BaseModel):
