@@ -77,6 +77,8 @@ def distinct(item: Any, max_length: int) -> Any:
 Name = text(120, 1)
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 EntityId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+ContactPhone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{5,15}$")]
+"""A number to call a villager back on, as the PWA sends it: digits only, a leading + allowed."""
 TRACKING_CODE_PATTERN = r"^SS-[0-9]{4}-[0-9]{5}$"
 TrackingCodeText = Annotated[str, StringConstraints(pattern=TRACKING_CODE_PATTERN)]
 """A case's tracking code (SS-YYMM-NNNNN), what a filer without an account follows it by."""

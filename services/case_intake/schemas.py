@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from shared.types import CivilDate, Code, EntityId, LatLon, distinct, integer, text
+from shared.types import CivilDate, Code, ContactPhone, EntityId, LatLon, distinct, integer, text
 
 
 class CaseKind(StrEnum):
@@ -79,7 +79,6 @@ class SortOrder(StrEnum):
     due = "due"
 
 
-Phone = Field(default=None, pattern=r"^\+?[0-9]{5,15}$")
 Note = text(400)
 Reason = text(400, 1)
 MAX_PHOTOS = 3
@@ -105,7 +104,7 @@ class CaseCreate(BaseModel):
     grid_id: EntityId | None = Field(None, description="The group grid; or give `location` and it is looked up")
     location: LatLon | None = Field(None, description="Where the matter is; kept on the case, never made public")
     channel: Channel = Channel.pwa
-    contact_phone: str | None = Phone
+    contact_phone: ContactPhone | None = None
     contact_name: text(60) | None = None  # type: ignore[valid-type]
     contact_preference: ContactPreference = ContactPreference.none
     public: StrictBool = Field(True, description="May the case show on the village board (never with personal data)")

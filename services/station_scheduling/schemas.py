@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.types import CivilDate, Code, EntityId, Name, SmallInt, integer, text
+from shared.types import CivilDate, Code, ContactPhone, EntityId, Name, SmallInt, integer, text
 
 
 def _sane_year(value: datetime) -> datetime:
@@ -47,7 +47,6 @@ LocalTime = Annotated[
     WithJsonSchema({"type": "string", "pattern": HH_MM, "examples": ["09:00"]}),
 ]
 MeetingUrl = Annotated[str, StringConstraints(pattern=r"^https?://[!-~]{1,290}$")]
-Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{5,15}$")]
 Capacity = integer(1, 500)
 RRule = Annotated[
     str,
@@ -287,7 +286,7 @@ class WalkInCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     topic: Topic  # type: ignore[valid-type]
     visitor_name: text(60, 1) | None = None  # type: ignore[valid-type]
-    visitor_phone: Phone | None = None
+    visitor_phone: ContactPhone | None = None
 
 
 class FollowUpRead(BaseModel):
