@@ -15,10 +15,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)  ## NATS, the five services and the gateway on SQLite under var/; Ctrl-C stops all
-	$(BIN)/python -m shared.supervisor
+	$(BIN)/python -m devstack.supervisor
 
 demo-data: $(STAMP)  ## migrate and load the demo city into var/ once (idempotent), with a progress bar
-	$(BIN)/python -m shared.demo_city
+	$(BIN)/python -m devstack.demo_city
 
 test: $(STAMP)  ## the whole suite on SQLite; with TEST_DATABASE_URL set, the database tests again on PostgreSQL
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -34,11 +34,11 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check shared services gateway tests deploy
+	$(BIN)/ruff check shared services gateway devstack tests deploy
 
 fmt: $(STAMP)
-	$(BIN)/ruff format shared services gateway tests deploy
-	$(BIN)/ruff check --fix shared services gateway tests deploy
+	$(BIN)/ruff format shared services gateway devstack tests deploy
+	$(BIN)/ruff check --fix shared services gateway devstack tests deploy
 
 clean:
 	rm -rf var .pytest_cache

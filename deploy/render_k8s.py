@@ -7,9 +7,10 @@ files against this renderer and validates them against the Kubernetes schemas.
 import json
 from pathlib import Path
 
+from shared.config import SERVICES
+
 NAMESPACE = "deputies"
 IMAGE = "deputies-in-the-grid:1.0.0"
-SERVICES = ("grid", "deputy", "case_intake", "station_scheduling", "micro_funding")
 FOLDER = Path(__file__).parent / "k8s"
 NATS_CONF = Path(__file__).parent / "nats" / "nats.conf"
 PORT = 8000

@@ -23,7 +23,7 @@ from gateway.schemas import (
     PasswordReset,
 )
 from shared.auth import CurrentPrincipal, Principal, Role
-from shared.idempotency import run_idempotent
+from shared.messaging.idempotency import run_idempotent
 from shared.pagination import Page, PageDep
 from shared.problems import Forbidden, Unprocessable, responses
 from shared.types import EntityId, IdempotencyKeyHeader, text

@@ -3,8 +3,8 @@ each message a CloudEvents 1.0 envelope whose `data` is the event's payload sche
 
 from typing import Any
 
-from shared.events.catalogue import CATALOGUE, STREAMS, json_schemas, stream_of
-from shared.events.envelope import CloudEvent
+from shared.messaging.catalogue import CATALOGUE, STREAMS, json_schemas, stream_of
+from shared.messaging.envelope import CloudEvent
 
 REF_PREFIX = "#/components/schemas/"
 

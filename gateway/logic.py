@@ -19,19 +19,12 @@ from gateway.auth import totp
 from gateway.auth.otp import mask
 from gateway.models import Account, ApiKey, AuditEntry
 from gateway.schemas import AccountCreate, AccountRead, AccountUpdate, AuditRead
-from shared import demo_city
 from shared.auth import Principal, Role
 from shared.logs import request_id_var
 from shared.pagination import PageParams, paginate
 from shared.problems import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 
 hasher = PasswordHasher()
-DEMO_PASSWORD = "demo-pass-2026"
-DEMO_OFFICIALS = [
-    ("office", "人大常委会代表工委", [Role.npc_office]),
-    ("staff", "联络站工作人员", [Role.station_staff]),
-    ("finance", "市财政局", [Role.finance]),
-]
 
 
 @functools.cache
@@ -154,22 +147,6 @@ def new_account(
         is_demo=is_demo,
         created_at=now or datetime.now(UTC),
     )
-
-
-async def seed_demo_accounts(session: AsyncSession) -> int:
-    """Demo sign-ins for development: the office, staff, finance, and one per deputy (user name = code)."""
-    if (await session.execute(select(Account.id).where(Account.is_demo).limit(1))).first():
-        return 0
-    password_hash = hasher.hash(DEMO_PASSWORD)  # one hash for every demo account: argon2 is slow by design
-    accounts = [
-        new_account(username, password_hash, name, roles, is_demo=True) for username, name, roles in DEMO_OFFICIALS
-    ]
-    accounts += [
-        new_account(deputy.code, password_hash, deputy.name, [Role.deputy], deputy_id=deputy.id, is_demo=True)
-        for deputy in demo_city.deputies()
-    ]
-    session.add_all(accounts)
-    return len(accounts)
 
 
 # --- the NPC office's account management -------------------------------------------------------------

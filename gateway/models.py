@@ -6,7 +6,7 @@ from sqlalchemy import BigInteger, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
-from shared.idempotency import idempotency_table
+from shared.messaging.tables import idempotency_table
 
 
 class Base(DeclarativeBase):

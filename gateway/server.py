@@ -3,7 +3,7 @@
 uvicorn writes the status line and headers, then the body, with a `transport.write` each: two send() calls
 per answer where one would do. Sending is most of what the gateway's hop costs on loopback and small
 machines (tests/bench/gateway_bench.py), so the gateway runs with `--http gateway.server:GatewayH11Protocol`
-(shared/supervisor.py). An informational answer (100 Continue) is never held back.
+(devstack/supervisor.py). An informational answer (100 Continue) is never held back.
 """
 
 import asyncio

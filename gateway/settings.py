@@ -2,16 +2,7 @@ from pathlib import Path
 
 from pydantic import model_validator
 
-from shared.config import PROJECT_ROOT, VAR_DIR, Settings
-
-SERVICE_PATHS = {
-    "grid": "grid",
-    "deputy": "deputy",
-    "case-intake": "case_intake",
-    "station-scheduling": "station_scheduling",
-    "micro-funding": "micro_funding",
-}
-"""Public path segment under /api/ -> service name."""
+from shared.config import PROJECT_ROOT, SERVICE_PATHS, VAR_DIR, Settings
 
 RATE_LIMITED_POSTS = {
     ("case-intake", "/cases"): ("filing", "Too many cases filed from this address; please wait."),

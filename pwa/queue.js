@@ -48,7 +48,7 @@
     'work.post': { path: (command) => command.target.path, done: (answer) => Boolean(answer && typeof answer === 'object') },
   };
   // 401: the session expired or changed. A 409 is retried only while the same key is still being processed
-  // (shared/idempotency.py says so in its detail); any other 409 (a case no longer in that state) needs the user.
+  // (shared/messaging/idempotency.py says so in its detail); any other 409 (a case no longer in that state) needs the user.
   const RETRY_STATUSES = new Set([401, 408, 425, 429]);
   const stillRunning = (problem) => Boolean(problem && /Idempotency-Key/.test(problem.detail || ''));
   const SEND_TIMEOUT_MS = 30000;

@@ -9,6 +9,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
 DEV_PUBLIC_KEY = VAR_DIR / "keys" / "token-signing.pub.pem"
 
+SERVICES = ("grid", "deputy", "case_intake", "station_scheduling", "micro_funding")
+"""The five services, in the order `make run` migrates and starts them. The one list: migrations, the
+supervisor, the gateway's routing, the Kubernetes renderer and the PWA's offline queue all read it."""
+SERVICE_PACKAGES = {**{name: f"services.{name}" for name in SERVICES}, "gateway": "gateway"}
+"""Process name -> its Python package (each has `app:create_app` and `migrations/`)."""
+SERVICE_PATHS = {name.replace("_", "-"): name for name in SERVICES}
+"""Public path segment under /api/ -> service name (`/api/case-intake/...` -> case_intake)."""
+
 
 class Settings(BaseSettings):
     """Settings of one service process. Every field can be set by an environment variable of its name."""

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import DateTime, Insert, MetaData, Table, event, or_, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -123,17 +123,3 @@ def _upsert_statement(table: Table, dialect: str, changes: tuple[str, ...], stam
         set_={name: statement.excluded[name] for name in (*changes, stamp)},
         where=or_(stored.is_(None), stored <= statement.excluded[stamp]),
     )
-
-
-class MessagingTables(NamedTuple):
-    outbox: Table
-    inbox: Table
-    idempotency: Table
-
-
-def messaging_tables(metadata: MetaData) -> MessagingTables:
-    """The tables every service keeps beside its own: outbox, inbox and idempotency keys."""
-    from shared.events.outbox import inbox_table, outbox_table
-    from shared.idempotency import idempotency_table
-
-    return MessagingTables(outbox_table(metadata), inbox_table(metadata), idempotency_table(metadata))

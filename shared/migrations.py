@@ -10,10 +10,8 @@ from alembic.config import Config
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
-from shared.config import Settings
+from shared.config import SERVICE_PACKAGES, SERVICES, Settings
 from shared.db import create_engine, is_sqlite
-
-SERVICES = ("grid", "deputy", "case_intake", "station_scheduling", "micro_funding")
 
 
 def alembic_config(package: str, settings: Settings) -> Config:
@@ -58,16 +56,12 @@ async def _run_online(settings: Settings, metadata: MetaData) -> None:
     await engine.dispose()
 
 
-def package_of(name: str) -> str:
-    return "gateway" if name == "gateway" else f"services.{name}"
-
-
 def new_revision(name: str, message: str) -> None:
     """Autogenerate a revision from the models against a scratch SQLite database at head."""
     import shutil
     import tempfile
 
-    config = alembic_config(package_of(name), Settings(service_name=name))
+    config = alembic_config(SERVICE_PACKAGES[name], Settings(service_name=name))
     template = Path(__file__).with_name("alembic_script.py.mako")
     folder = Path(config.get_main_option("script_location") or "")
     with tempfile.TemporaryDirectory() as scratch:
@@ -93,10 +87,10 @@ def main(argv: list[str]) -> None:
         return
     if argv[:1] == ["--schema-per-service"]:
         for name in [*SERVICES, "gateway"]:
-            upgrade(package_of(name), Settings(service_name=name, database_schema=name))
+            upgrade(SERVICE_PACKAGES[name], Settings(service_name=name, database_schema=name))
         return
     for name in argv or SERVICES:
-        upgrade(package_of(name), Settings(service_name=name))
+        upgrade(SERVICE_PACKAGES[name], Settings(service_name=name))
 
 
 if __name__ == "__main__":

@@ -22,10 +22,13 @@ from shared import logs, problems
 from shared.auth import TokenVerifier
 from shared.clock import Clock
 from shared.config import Settings
-from shared.db import READ_ONLY, MessagingTables, create_engine, create_sessionmaker, is_sqlite, ping
-from shared.events.bus import Bus, DurableConsumer, Handler
-from shared.events.catalogue import EventPayload
-from shared.events.outbox import OUTBOX_SIGNAL_KEY, OutboxRelay, OutboxSignal, stage
+from shared.db import READ_ONLY, create_engine, create_sessionmaker, is_sqlite, ping
+from shared.messaging.bus import Bus
+from shared.messaging.catalogue import EventPayload
+from shared.messaging.inbox import DurableConsumer, Handler
+from shared.messaging.outbox import OUTBOX_SIGNAL_KEY, OutboxSignal, stage
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.tables import MessagingTables
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from devstack.supervisor import free_port, nats_server_binary, wait_for_port
 from shared.auth import Principal, Role, issue_token
-from shared.config import Settings
-from shared.events.catalogue import CaseSubmitted
-from shared.migrations import package_of, upgrade
-from shared.supervisor import free_port, nats_server_binary, wait_for_port
+from shared.config import SERVICE_PACKAGES, Settings
+from shared.messaging.catalogue import CaseSubmitted
+from shared.migrations import upgrade
 
 ISSUER = "deputies-in-the-grid"
 
@@ -135,8 +135,8 @@ async def start_service(stack: AsyncExitStack, name: str, settings: Settings) ->
     """Migrate the service's database, then run its app in-process against real NATS."""
     from importlib import import_module
 
-    await asyncio.to_thread(upgrade, package_of(name), settings)
-    app = import_module(f"{package_of(name)}.app").create_app(settings)
+    await asyncio.to_thread(upgrade, SERVICE_PACKAGES[name], settings)
+    app = import_module(f"{SERVICE_PACKAGES[name]}.app").create_app(settings)
     await stack.enter_async_context(app.router.lifespan_context(app))
     service = RunningService(app)
     await stack.enter_async_context(service.client)

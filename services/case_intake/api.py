@@ -61,7 +61,7 @@ from services.case_intake.schemas import (
     WithdrawBody,
 )
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, Role
-from shared.idempotency import run_idempotent
+from shared.messaging.idempotency import run_idempotent
 from shared.pagination import Page, PageDep
 from shared.problems import Unprocessable, responses
 from shared.service import SessionDep, get_runtime

@@ -21,7 +21,7 @@ from services.case_intake import logic, photos
 from services.case_intake.models import Case, DeadlineNotice, Referral
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.workdays import WorkCalendar
-from shared.events.catalogue import CaseReminded
+from shared.messaging.catalogue import CaseReminded
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 for each issue raised at a station reception that needs follow-up."""
 
 from services.case_intake import logic
-from shared.events.bus import Handler
-from shared.events.catalogue import AssignmentEnded, AssignmentStarted, GridChanged, GridCreated, StationIssueRaised
+from shared.messaging.catalogue import AssignmentEnded, AssignmentStarted, GridChanged, GridCreated, StationIssueRaised
+from shared.messaging.inbox import Handler
 
 SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
     "GRID": {

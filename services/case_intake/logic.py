@@ -53,7 +53,7 @@ from services.case_intake.schemas import (
 )
 from services.case_intake.workdays import WorkCalendar
 from shared.auth import Principal, Role
-from shared.events.catalogue import (
+from shared.messaging.catalogue import (
     AssignmentEnded,
     AssignmentStarted,
     CaseAccepted,

@@ -18,7 +18,7 @@ from services.case_intake.schemas import (
     MediationRead,
     PerformanceBody,
 )
-from shared.events.catalogue import DisputeMediated
+from shared.messaging.catalogue import DisputeMediated
 from shared.pagination import PageParams, paginate
 from shared.problems import Conflict, NotFound, Unprocessable
 

@@ -3,7 +3,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import TYPE_ANNOTATION_MAP, messaging_tables, new_metadata
+from shared.db import TYPE_ANNOTATION_MAP, new_metadata
+from shared.messaging.tables import messaging_tables
 
 
 class Base(DeclarativeBase):

@@ -26,7 +26,7 @@ from services.deputy.schemas import (
     SupportPairRead,
 )
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, Role
-from shared.idempotency import run_idempotent
+from shared.messaging.idempotency import run_idempotent
 from shared.pagination import Page, PageDep, PageParams
 from shared.problems import Forbidden, responses
 from shared.service import RuntimeDep, SessionDep

@@ -18,7 +18,7 @@ from services.deputy.logic import get_deputy, require_known_grid, update_inbox
 from services.deputy.models import Deputy, DutyFact, DutyRecord, KnownGrid, SupportPair
 from services.deputy.schemas import EntryCreate, HouseholdVisitCreate, SupportPairCreate, SupportPairEnd
 from shared.clock import CHINA, today
-from shared.events.catalogue import (
+from shared.messaging.catalogue import (
     CaseAccepted,
     CaseReferred,
     CaseResolved,

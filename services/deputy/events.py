@@ -7,8 +7,7 @@ statistics by township and village.
 """
 
 from services.deputy import duty, logic
-from shared.events.bus import Handler
-from shared.events.catalogue import (
+from shared.messaging.catalogue import (
     CASE_TRANSITIONS,
     CaseAssigned,
     CaseSubmitted,
@@ -19,6 +18,7 @@ from shared.events.catalogue import (
     SessionHeld,
     StationIssueRaised,
 )
+from shared.messaging.inbox import Handler
 
 SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
     "CASE": {

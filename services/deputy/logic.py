@@ -11,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deputy.models import Deputy, InboxCase, KnownGrid
 from services.deputy.schemas import DeputyCreate, DeputyRetire, DeputyUpdate
-from shared import demo_city
 from shared.clock import today
 from shared.db import upsert_newer
-from shared.events.catalogue import (
+from shared.messaging.catalogue import (
     CaseAssigned,
     CaseSubmitted,
     CaseTransitioned,
@@ -311,36 +310,3 @@ async def on_grid_retired(session: AsyncSession, _: ServiceRuntime, payload: Gri
     grid = await session.get(KnownGrid, payload.grid_id)
     if grid is not None:
         grid.status, grid.version = "retired", max(grid.version, payload.version)
-
-
-# --- demo data --------------------------------------------------------------------------------------------
-
-
-def _demo_deputy(item: demo_city.DemoDeputy) -> DeputyCreate:
-    return DeputyCreate.model_validate(
-        {
-            "code": item.code,
-            "name": item.name,
-            "level": item.level,
-            "district": item.district,
-            "council_member": item.council_member,
-            "organisation": item.organisation,
-            "contact_phone": item.phone,
-            "home_location": {"lat": item.home[0], "lon": item.home[1]},
-            "home_grid_id": demo_city.stable_id("grid:" + item.home_grid_code),
-        }
-    )
-
-
-async def seed_demo_deputies(
-    session: AsyncSession, runtime: ServiceRuntime, *, progress: Progress | None = None
-) -> int:
-    """Register the demo city's 414 deputies once (flagged as demo data); returns how many were registered."""
-    if (await session.execute(select(Deputy.id).limit(1))).first():
-        return 0
-    roster = demo_city.deputies()
-    for done, item in enumerate(roster, start=1):
-        await register_deputy(session, runtime, _demo_deputy(item), deputy_id=item.id, is_demo=True)
-        if progress is not None:
-            progress(done, len(roster))
-    return len(roster)

@@ -20,7 +20,7 @@ from services.grid.schemas import (
     ResolvedGrid,
 )
 from shared.auth import CurrentPrincipal, Role
-from shared.idempotency import run_idempotent
+from shared.messaging.idempotency import run_idempotent
 from shared.pagination import Page, PageDep, PageParams
 from shared.problems import responses
 from shared.service import RuntimeDep, SessionDep

@@ -6,8 +6,7 @@ with open work cannot be retired.
 """
 
 from services.grid import logic
-from shared.events.bus import Handler
-from shared.events.catalogue import (
+from shared.messaging.catalogue import (
     CASE_TRANSITIONS,
     CaseAssigned,
     CaseSubmitted,
@@ -15,6 +14,7 @@ from shared.events.catalogue import (
     DeputyRetired,
     DeputyUpdated,
 )
+from shared.messaging.inbox import Handler
 
 SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
     "DEPUTY": {

@@ -38,7 +38,7 @@ from services.micro_funding.schemas import (
     Year,
 )
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, Role
-from shared.idempotency import run_idempotent
+from shared.messaging.idempotency import run_idempotent
 from shared.pagination import Page, PageDep, PageParams
 from shared.problems import responses
 from shared.service import RuntimeDep, SessionDep

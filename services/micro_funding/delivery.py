@@ -24,7 +24,7 @@ from services.micro_funding.schemas import (
     ReleaseCreate,
 )
 from shared.auth import Principal, Role
-from shared.events import catalogue as events
+from shared.messaging import catalogue as events
 from shared.problems import Conflict, Unprocessable
 from shared.service import ServiceRuntime
 

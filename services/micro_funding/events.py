@@ -4,8 +4,7 @@ It listens to grid events (to place a project in its village) and case events (t
 """
 
 from services.micro_funding import projections
-from shared.events.bus import Handler
-from shared.events.catalogue import (
+from shared.messaging.catalogue import (
     CASE_TRANSITIONS,
     CaseAssigned,
     CaseSubmitted,
@@ -13,6 +12,7 @@ from shared.events.catalogue import (
     GridCreated,
     GridRetired,
 )
+from shared.messaging.inbox import Handler
 
 SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
     "GRID": {

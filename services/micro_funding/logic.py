@@ -7,7 +7,6 @@ more than the pool holds, nor disbursements spend more than a project's allocati
 """
 
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.micro_funding.ledger import Books, Entry, EntryKind, LedgerRefused
 from services.micro_funding.models import FundPool, LedgerEntry, Project
 from services.micro_funding.schemas import FundPoolCreate, Reconciliation, format_fen
-from shared import demo_city
-from shared.events.catalogue import (
+from shared.messaging.catalogue import (
     FundPoolCreated,
     LedgerAllocated,
     LedgerAppropriated,
@@ -29,8 +27,6 @@ from shared.pagination import PageParams, paginate
 from shared.problems import Conflict, NotFound, Unprocessable
 from shared.service import ServiceRuntime
 
-DEMO_POOL_NAME = "民生微实事专项资金"
-DEMO_AMOUNTS = {"total": "2000000.00", "service_cap": "200000.00", "goods_cap": "200000.00", "works_cap": "500000.00"}
 LEDGER_EVENTS: dict[EntryKind, type[LedgerPosted]] = {
     EntryKind.appropriation: LedgerAppropriated,
     EntryKind.allocation: LedgerAllocated,
@@ -129,17 +125,6 @@ def _pool_created(pool: FundPool) -> FundPoolCreated:
         goods_cap=format_fen(pool.goods_cap_fen),
         works_cap=format_fen(pool.works_cap_fen),
     )
-
-
-async def seed_demo_pool(session: AsyncSession, runtime: ServiceRuntime, year: int | None = None) -> int:
-    """Create the reference city's pool for `year` (this year by default) once; returns how many were created."""
-    year = year or datetime.now(UTC).year
-    if await _find(session, year, DEMO_POOL_NAME):
-        return 0
-    data = FundPoolCreate.model_validate({"year": year, "name": DEMO_POOL_NAME, **DEMO_AMOUNTS})
-    pool_id = demo_city.stable_id(f"fund-pool:{year}")
-    await create_pool(session, runtime, data, actor="demo-seed", pool_id=pool_id, is_demo=True)
-    return 1
 
 
 # ---------------------------------------------------------------- the ledger

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.micro_funding.models import KnownCase, KnownGrid
 from shared.db import upsert_newer
-from shared.events.catalogue import (
+from shared.messaging.catalogue import (
     CaseAssigned,
     CaseSubmitted,
     CaseTransitioned,

@@ -29,7 +29,7 @@ from services.micro_funding.schemas import (
     format_fen,
 )
 from shared.auth import Principal, Role
-from shared.events import catalogue as events
+from shared.messaging import catalogue as events
 from shared.pagination import PageParams, paginate
 from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
 from shared.service import ServiceRuntime

@@ -29,7 +29,7 @@ from services.station_scheduling.schemas import (
     WalkInCreate,
 )
 from shared.auth import CurrentPrincipal, Principal, Role
-from shared.idempotency import run_idempotent
+from shared.messaging.idempotency import run_idempotent
 from shared.pagination import Page, PageDep
 from shared.problems import Forbidden, responses
 from shared.service import RuntimeDep, SessionDep

@@ -6,8 +6,7 @@ have), and the case events of cases opened from a station issue (the record show
 """
 
 from services.station_scheduling.logic import projections, records
-from shared.events.bus import Handler
-from shared.events.catalogue import (
+from shared.messaging.catalogue import (
     CASE_TRANSITIONS,
     AssignmentEnded,
     AssignmentStarted,
@@ -20,6 +19,7 @@ from shared.events.catalogue import (
     GridCreated,
     GridRetired,
 )
+from shared.messaging.inbox import Handler
 
 SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
     "DEPUTY": {

@@ -11,10 +11,10 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from devstack.supervisor import wait_for_http
 from shared.auth import Principal, Role, issue_token
 from shared.db import create_engine
 from shared.migrations import SERVICES
-from shared.supervisor import wait_for_http
 from tests.badinput.inputs import example, write_operations
 from tests.badinput.worlds import problem_faults, row_counts
 from tests.fault.stacks import drop_test_schemas, stack_on_test_database

@@ -4,7 +4,7 @@ same run, at the same concurrency.
     .venv/bin/python -m tests.bench.gateway_bench [--seconds 5] [--rounds 3] [--connections 20]
 
 Both run as separate uvicorn processes, like `make run`: the bare FastAPI app of tests/bench/bare_app.py (GET
-/ping), and the gateway started as shared/supervisor.py starts it, with GRID_URL pointing at the bare app (so
+/ping), and the gateway started as devstack/supervisor.py starts it, with GRID_URL pointing at the bare app (so
 /api/grid/ping is proxied). Direct and proxied alternate for a few rounds and the medians are reported, with
 each server's CPU time per request (robust against other load on the machine). The load comes from `wrk` when
 it is installed (apt-get install wrk), otherwise from the multi-process aiohttp generator of tests/bench/load.py;
@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from shared.supervisor import GATEWAY_FLAGS, free_port, wait_for_http
+from devstack.supervisor import GATEWAY_FLAGS, free_port, wait_for_http
 from tests.bench.load import run_load
 
 TARGET_SHARE = 0.45

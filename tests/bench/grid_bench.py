@@ -22,8 +22,8 @@ from pathlib import Path
 from shapely.geometry import box
 
 from shared.auth import generate_keypair
-from shared.config import Settings
-from shared.migrations import package_of, upgrade
+from shared.config import SERVICE_PACKAGES, Settings
+from shared.migrations import upgrade
 
 POLYGONS = 100_000
 LOOKUPS = 20_000
@@ -191,8 +191,8 @@ def _fact(row: dict) -> dict:
 
 
 async def _fill_records(runtime) -> list[str]:  # type: ignore[no-untyped-def]
+    from devstack.demo import city as demo_city
     from services.deputy.models import DutyFact, DutyRecord, KnownGrid, SupportPair
-    from shared import demo_city
 
     grids = demo_city.grids()
     by_code = {grid.code: grid for grid in grids}
@@ -310,7 +310,7 @@ def main() -> None:
         suffix = uuid.uuid4().hex[:8]
         for service, run in (("grid", bench_service_path), ("deputy", bench_statistics)):
             settings = _settings(service, Path(folder), Path(folder) / "key.pub.pem", f"bench_{service}_{suffix}")
-            upgrade(package_of(service), settings)
+            upgrade(SERVICE_PACKAGES[service], settings)
             try:
                 asyncio.run(run(settings))
             finally:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nats
 
-from shared.supervisor import free_port, nats_server_binary, wait_for_port
+from devstack.supervisor import free_port, nats_server_binary, wait_for_port
 
 MESSAGES = 2000
 PAYLOAD = b"x" * 600  # about one case.case.submitted.v1 event

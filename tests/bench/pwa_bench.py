@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from shared.supervisor import Stack, free_port
+from devstack.supervisor import Stack, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

@@ -26,10 +26,10 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import text
 
-from shared import demo_city
+from devstack.demo import city as demo_city
+from devstack.supervisor import Stack, free_port, wait_for_http
 from shared.db import create_engine
 from shared.migrations import SERVICES
-from shared.supervisor import Stack, free_port, wait_for_http
 from tests.bench.load import percentile, run_load
 from tests.support import drop_schemas
 

@@ -2,9 +2,9 @@ from datetime import timedelta
 
 import pytest
 
-from shared import demo_city
+from devstack.demo import city as demo_city
+from devstack.supervisor import Stack, free_port
 from shared.auth import Principal, Role, issue_token
-from shared.supervisor import Stack, free_port
 
 ISSUER = "deputies-in-the-grid"
 

@@ -13,8 +13,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from shared.auth import generate_keypair
-from shared.config import Settings
-from shared.migrations import SERVICES, package_of
+from shared.config import SERVICE_PACKAGES, SERVICES, Settings
 
 CALLERS = ("anonymous", "villager", "deputy", "npc_office", "finance", "station_staff")
 # Turned off: positive_data_acceptance. Domain rules refuse some schema-valid requests by design with a 422
@@ -33,7 +32,7 @@ def _openapi(service: str) -> dict:
         settings_ = Settings(
             service_name=service, database_url="sqlite+aiosqlite:///:memory:", token_public_key_file=public
         )
-        return import_module(f"{package_of(service)}.app").create_app(settings_).openapi()
+        return import_module(f"{SERVICE_PACKAGES[service]}.app").create_app(settings_).openapi()
 
 
 def _contract_test(service: str):

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
-from shared.supervisor import Stack, free_port
+from devstack.supervisor import Stack, free_port
 from tests.support import NatsServer
 
 CHROMIUM = Path("/usr/bin/chromium")

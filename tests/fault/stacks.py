@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from shared import demo_city
+from devstack.demo import city as demo_city
+from devstack.supervisor import Stack, free_port
 from shared.db import create_engine
 from shared.migrations import SERVICES
-from shared.supervisor import Stack, free_port
 from tests.support import drop_schemas
 
 

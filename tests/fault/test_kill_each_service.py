@@ -9,9 +9,9 @@ import time
 import httpx
 import pytest
 
-from shared import demo_city
+from devstack.demo import city as demo_city
+from devstack.supervisor import wait_for_http
 from shared.migrations import SERVICES
-from shared.supervisor import wait_for_http
 from tests.fault.stacks import drop_test_schemas, inbox_case_ids, stack_on_test_database, wait_for_routing
 
 DEPUTY = demo_city.deputies()[0]

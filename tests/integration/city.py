@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from devstack.supervisor import free_port
 from services.case_intake.models import RoutingEntry
 from shared.auth import Role
-from shared.supervisor import free_port
 from tests.support import Databases, Keys, NatsServer, RunningService, eventually, start_service
 
 GROUP_CENTRE = {"lat": 27.9205, "lon": 112.5305}
@@ -159,7 +159,7 @@ class Town:
     async def publish(self, *payloads: object) -> None:
         import nats
 
-        from shared.events.catalogue import envelope
+        from shared.messaging.catalogue import envelope
 
         connection = await nats.connect(self.nats_url)
         try:
@@ -186,7 +186,7 @@ async def build_town(stack: AsyncExitStack, nats: NatsServer, databases: Databas
     import uuid
     from datetime import date
 
-    from shared.events.catalogue import AssignmentStarted, GridCreated
+    from shared.messaging.catalogue import AssignmentStarted, GridCreated
 
     service = await start_service(
         stack, "case_intake", databases.settings("case_intake", nats.url, keys.public, **extra)

@@ -10,7 +10,7 @@ import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from shared.supervisor import free_port
+from devstack.supervisor import free_port
 from tests.integration.city import build_town
 from tests.integration.test_gateway_harness import served
 from tests.support import start_service

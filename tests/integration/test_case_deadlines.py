@@ -164,7 +164,7 @@ async def test_a_safety_hazard_is_urgent_by_its_category_and_only_staff_or_deput
 
 
 async def test_a_case_in_an_uncovered_group_goes_to_the_township_grid_head(town):
-    from shared.events.catalogue import GridCreated
+    from shared.messaging.catalogue import GridCreated
 
     bare = str(uuid.uuid4())
     await town.publish(
@@ -176,7 +176,7 @@ async def test_a_case_in_an_uncovered_group_goes_to_the_township_grid_head(town)
 
 
 async def test_a_case_no_deputy_answers_for_goes_to_the_office_at_its_accept_deadline(town):
-    from shared.events.catalogue import GridCreated
+    from shared.messaging.catalogue import GridCreated
 
     runtime = town.case_intake.runtime
     ids = [str(uuid.uuid4()) for _ in range(3)]

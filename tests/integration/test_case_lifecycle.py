@@ -279,7 +279,7 @@ async def test_an_issue_raised_at_a_station_becomes_one_case_under_the_stations_
     import uuid
     from datetime import UTC, datetime
 
-    from shared.events.catalogue import StationIssueRaised
+    from shared.messaging.catalogue import StationIssueRaised
 
     case_id = str(uuid.uuid4())
     issue = StationIssueRaised(

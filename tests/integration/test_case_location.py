@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
+from devstack.supervisor import free_port
 from services.case_intake.models import Case, KnownGrid
-from shared.supervisor import free_port
 from tests.integration.test_gateway_harness import served
 from tests.support import RunningService, eventually, start_service
 

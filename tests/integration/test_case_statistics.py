@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 
 from services.case_intake.models import Case, KnownGrid
 from shared.clock import MovableClock
-from shared.events.catalogue import GridCreated
+from shared.messaging.catalogue import GridCreated
 from tests.integration.city import Town, build_town
 from tests.support import eventually
 

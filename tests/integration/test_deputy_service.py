@@ -12,8 +12,8 @@ from sqlalchemy import select
 from services.deputy.models import InboxCase, KnownGrid
 from services.grid.models import KnownDeputy
 from shared.auth import Role
-from shared.events.bus import Bus
-from shared.events.catalogue import (
+from shared.messaging.bus import Bus
+from shared.messaging.catalogue import (
     CaseAccepted,
     CaseResolved,
     CaseSubmitted,
@@ -475,7 +475,7 @@ async def test_statistics_count_facts_once_at_city_township_and_village_level(wo
 
 
 async def test_station_and_funding_events_fill_the_record_and_the_figures(world):
-    from shared.events.catalogue import ProjectCompleted, ProjectSubmitted, SessionHeld, StationIssueRaised
+    from shared.messaging.catalogue import ProjectCompleted, ProjectSubmitted, SessionHeld, StationIssueRaised
 
     grids = await world.city()
     group = grids["T2V1G1"]["id"]

@@ -232,7 +232,7 @@ async def test_proposals_must_cite_known_cases_and_keep_within_the_cap(funding):
     assert (await f.client.post("/projects", json=no_pool, headers=f.deputy)).status_code == 404
     withdrawn_case = new_id()
     await feed(f.service, facilities_case(withdrawn_case, f.group_id))
-    from shared.events.catalogue import CaseWithdrawn
+    from shared.messaging.catalogue import CaseWithdrawn
 
     await feed(
         f.service,

@@ -14,7 +14,7 @@ from services.micro_funding.schemas import (
 )
 from shared.auth import Principal, Role
 from shared.clock import MovableClock
-from shared.events.catalogue import CaseSubmitted, EventPayload, GridCreated, envelope, stream_of
+from shared.messaging.catalogue import CaseSubmitted, EventPayload, GridCreated, envelope, stream_of
 from tests.support import Databases, Keys, NatsServer, RunningService, case_submitted, start_service
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

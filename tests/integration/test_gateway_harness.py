@@ -12,12 +12,12 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from devstack.supervisor import free_port
 from gateway.app import create_app
 from gateway.logic import hasher, new_account
 from gateway.settings import GatewaySettings
 from shared.auth import Role
 from shared.migrations import upgrade
-from shared.supervisor import free_port
 from tests.support import Databases, Keys
 
 PASSWORD = "a-long-enough-password"

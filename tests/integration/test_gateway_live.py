@@ -11,7 +11,7 @@ import nats
 import pytest
 
 from shared.auth import Role
-from shared.events.catalogue import CaseAccepted, CaseSubmitted, envelope
+from shared.messaging.catalogue import CaseAccepted, CaseSubmitted, envelope
 from tests.integration.city import build_city, case_body
 from tests.integration.test_gateway_harness import EventStream, gateway_settings, migrated_app, served
 from tests.support import eventually

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
-from shared.supervisor import free_port
+from devstack.supervisor import free_port
 from tests.integration.test_gateway_harness import gateway_settings, migrated_app, served
 
 

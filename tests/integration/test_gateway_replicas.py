@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 
-from shared.supervisor import free_port
+from devstack.supervisor import free_port
 from tests.integration.test_gateway_harness import gateway_settings, migrated_app, served
 from tests.integration.test_gateway_proxy import DroppingServer
 

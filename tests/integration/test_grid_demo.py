@@ -6,22 +6,22 @@ from contextlib import AsyncExitStack
 
 from sqlalchemy import func, select
 
-from services.deputy.logic import seed_demo_deputies
+from devstack import demo
+from devstack.demo import city as demo_city
 from services.deputy.models import KnownGrid
-from services.grid.logic import seed_demo_city
 from services.grid.models import KnownDeputy
-from shared import demo_city
 from shared.auth import Role
-from shared.migrations import package_of, upgrade
+from shared.config import SERVICE_PACKAGES
+from shared.migrations import upgrade
 from tests.support import eventually, start_service
 
 
 async def test_the_demo_city_loads_once_with_full_coverage_and_its_events_flow(nats_server, databases, keys):
     settings = {name: databases.settings(name, nats_server.url, keys.public) for name in ("grid", "deputy")}
-    for name, seed in (("grid", seed_demo_city), ("deputy", seed_demo_deputies)):
-        await asyncio.to_thread(upgrade, package_of(name), settings[name])
-        assert await demo_city._seed_service(name, settings[name], seed) > 0
-        assert await demo_city._seed_service(name, settings[name], seed) == 0  # a second load changes nothing
+    for name in ("grid", "deputy"):
+        await asyncio.to_thread(upgrade, SERVICE_PACKAGES[name], settings[name])
+        assert await demo.seed_service(name, settings[name]) > 0
+        assert await demo.seed_service(name, settings[name]) == 0  # a second load changes nothing
 
     async with AsyncExitStack() as stack:
         grid = await start_service(stack, "grid", settings["grid"])

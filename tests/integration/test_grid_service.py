@@ -10,8 +10,8 @@ import pytest
 
 from services.grid.models import KnownDeputy
 from shared.auth import Role
-from shared.events.bus import Bus
-from shared.events.catalogue import (
+from shared.messaging.bus import Bus
+from shared.messaging.catalogue import (
     CaseClosed,
     DeputyRegistered,
     DeputyUpdated,
@@ -320,7 +320,7 @@ async def test_an_assignment_ends_once_between_its_start_and_today(world):
 
 
 async def test_a_retired_deputys_events_end_their_assignments_and_block_new_ones(world):
-    from shared.events.catalogue import DeputyRetired
+    from shared.messaging.catalogue import DeputyRetired
 
     township, village, groups = await world.tree()
     deputy_id, events = deputy_events("D7", "第1选区")

@@ -8,8 +8,9 @@ import nats
 from sqlalchemy import func, select
 
 from services.deputy.models import InboxCase
-from shared.events.bus import Bus, DurableConsumer
-from shared.events.catalogue import CaseSubmitted, envelope
+from shared.messaging.bus import Bus
+from shared.messaging.catalogue import CaseSubmitted, envelope
+from shared.messaging.inbox import DurableConsumer
 from tests.support import case_submitted, eventually, start_service
 
 

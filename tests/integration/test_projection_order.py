@@ -9,7 +9,7 @@ from sqlalchemy import select
 from services.deputy.models import InboxCase
 from services.grid.models import GridCase
 from services.micro_funding.models import KnownCase
-from shared.events.catalogue import CaseAccepted, CaseResolved, CaseSubmitted, envelope
+from shared.messaging.catalogue import CaseAccepted, CaseResolved, CaseSubmitted, envelope
 from tests.support import case_submitted, start_service
 
 CASE_ID = "0c9d6f7e-5555-4222-8333-944455556666"

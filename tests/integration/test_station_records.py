@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from services.station_scheduling.models import tables
-from shared.events.catalogue import CaseResolved, CaseSubmitted
-from shared.events.envelope import CloudEvent
+from shared.messaging.catalogue import CaseResolved, CaseSubmitted
+from shared.messaging.envelope import CloudEvent
 from tests.integration.test_station_support import deputy_id, grid_id, publish, session_body, world_fixture  # noqa: F401
 from tests.support import eventually
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from services.station_scheduling.models import KnownAssignment, KnownDeputy, KnownGrid
 from shared.auth import Role
 from shared.clock import MovableClock
-from shared.events.catalogue import AssignmentStarted, DeputyRegistered, EventPayload, GridCreated, envelope
+from shared.messaging.catalogue import AssignmentStarted, DeputyRegistered, EventPayload, GridCreated, envelope
 from tests.support import Databases, Keys, NatsServer, RunningService, eventually, start_service
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # Monday 2 March 2026, 08:00 in Asia/Shanghai

@@ -21,12 +21,12 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from devstack.supervisor import Stack, free_port
 from gateway.logic import hasher, new_account
 from gateway.settings import GatewaySettings
 from shared.auth import Principal, Role, issue_token
 from shared.db import create_engine, create_sessionmaker
 from shared.migrations import SERVICES, upgrade
-from shared.supervisor import Stack, free_port
 from tests.support import drop_schemas
 
 ISSUER = "deputies-in-the-grid"
@@ -441,7 +441,7 @@ def test_a_service_that_is_down_answers_503_quickly_and_the_rest_keeps_working(s
             assert "micro-funding" in document["info"].get("x-unavailable-services", [])
         finally:
             stack.start_service("micro_funding")
-            from shared.supervisor import wait_for_http
+            from devstack.supervisor import wait_for_http
 
             wait_for_http(f"http://127.0.0.1:{stack.service_ports['micro_funding']}/healthz")
 
@@ -453,17 +453,15 @@ def _merged_document() -> dict:
     from gateway.app import create_app
     from gateway.documents import gateway_openapi
     from gateway.openapi_merge import merge
-    from gateway.settings import SERVICE_PATHS
     from shared.auth import generate_keypair
-    from shared.config import Settings
-    from shared.migrations import package_of
+    from shared.config import SERVICE_PACKAGES, SERVICE_PATHS, Settings
 
     with tempfile.TemporaryDirectory() as folder:
         private, public = Path(folder) / "key.pem", Path(folder) / "key.pub.pem"
         generate_keypair(private, public)
         memory = "sqlite+aiosqlite:///:memory:"
         services = {
-            segment: import_module(f"{package_of(name)}.app")
+            segment: import_module(f"{SERVICE_PACKAGES[name]}.app")
             .create_app(Settings(service_name=name, database_url=memory, token_public_key_file=public))
             .openapi()
             for segment, name in SERVICE_PATHS.items()

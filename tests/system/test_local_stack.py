@@ -6,8 +6,8 @@ import time
 import httpx
 import pytest
 
-from shared import demo_city
-from shared.supervisor import Stack, free_port
+from devstack.demo import city as demo_city
+from devstack.supervisor import Stack, free_port
 
 DEPUTY = demo_city.deputies()[0]
 GROUP_ID = demo_city.stable_id("grid:" + DEPUTY.home_grid_code)

@@ -9,7 +9,7 @@ from services.deputy import duty
 from services.deputy.api import _view, mask_name, mask_phone
 from services.deputy.schemas import EntryCreate
 from shared.auth import Principal, Role
-from shared.events.catalogue import CaseAccepted, CaseClosed, CaseReferred, CaseResolved
+from shared.messaging.catalogue import CaseAccepted, CaseClosed, CaseReferred, CaseResolved
 
 DEPUTY = "6f1c8a52-7d0e-4c5b-9a37-2f4e1b9d0c11"
 

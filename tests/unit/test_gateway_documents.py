@@ -10,7 +10,7 @@ from gateway.open311 import date_window, matches
 from gateway.open311_format import Open311Error
 from gateway.openapi_merge import merge
 from shared.auth import Principal, Role
-from shared.events.catalogue import CATALOGUE
+from shared.messaging.catalogue import CATALOGUE
 
 
 def _doc(schemas: dict, paths: dict) -> dict:

@@ -4,9 +4,9 @@ import pytest
 from shapely.geometry import Polygon, box
 from shapely.ops import unary_union
 
+from devstack.demo import city as demo_city
 from services.grid import geo, names
 from services.grid.coverage import Candidate, CandidatePool
-from shared import demo_city
 
 
 def square(west: float, south: float, size: float = 1.0) -> dict:

@@ -3,10 +3,10 @@
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from devstack.demo import city as demo_city
 from services.case_intake.logic import mask_phone, new_tracking_code
-from shared import demo_city
-from shared.events import export
-from shared.events.catalogue import CATALOGUE, envelope, parse, stream_of
+from shared.messaging import export
+from shared.messaging.catalogue import CATALOGUE, envelope, parse, stream_of
 from shared.problems import rewrite_openapi
 from shared.types import EntityId, text
 from tests.support import case_submitted
@@ -69,7 +69,7 @@ def test_an_event_survives_the_envelope():
 
 
 def test_the_published_event_schemas_match_the_code():
-    """A payload change needs a new event version: regenerate with `python -m shared.events.export`."""
+    """A payload change needs a new event version: regenerate with `python -m shared.messaging.export`."""
     for name, text_ in export.rendered().items():
         published = export.FOLDER / name
         assert published.exists(), f"{name} is not published in docs/events/"

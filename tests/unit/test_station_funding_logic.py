@@ -3,9 +3,9 @@
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from devstack.demo.stations import demo_stations
 from services.micro_funding.logic import check_caps
 from services.micro_funding.schemas import FundPoolCreate, Money
-from services.station_scheduling.logic import demo_stations
 from shared.problems import Unprocessable
 
 MONEY = TypeAdapter(Money)

@@ -7,7 +7,7 @@ from datetime import time as clock_time
 import pytest
 from pydantic import ValidationError
 
-from services.station_scheduling.logic import demo_stations
+from devstack.demo.stations import demo_stations
 from services.station_scheduling.logic.common import mask_name, mask_phone, redact
 from services.station_scheduling.logic.recurrence import pick, reception_days
 from services.station_scheduling.logic.sessions import check_notice, within_hours

@@ -17,16 +17,13 @@ from services.station_scheduling.logic import (
     statistics,
     views,
 )
-from services.station_scheduling.logic.demo import demo_stations, seed_demo_stations
 
 __all__ = [
     "bookings",
-    "demo_stations",
     "feeds",
     "projections",
     "records",
     "rotas",
-    "seed_demo_stations",
     "sessions",
     "stations",
     "statistics",

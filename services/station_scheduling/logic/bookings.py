@@ -19,7 +19,7 @@ from services.station_scheduling.logic.common import (
 )
 from services.station_scheduling.models import Booking, ReceptionRecord, ReceptionSession
 from services.station_scheduling.schemas import BookingCreate, BookingRead, FollowUpRead, WalkInCreate
-from shared.events.catalogue import BookingMade
+from shared.messaging.catalogue import BookingMade
 from shared.pagination import PageParams, paginate
 from shared.problems import Conflict, NotFound
 from shared.service import ServiceRuntime

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.station_scheduling.models import KnownAssignment, KnownDeputy, KnownGrid, Station, StationGrid
-from shared.events.catalogue import (
+from shared.messaging.catalogue import (
     AssignmentEnded,
     AssignmentStarted,
     DeputyRegistered,

@@ -30,7 +30,7 @@ from services.station_scheduling.schemas import (
     SessionCreate,
     SessionMode,
 )
-from shared.events.catalogue import SessionCancelled, SessionHeld, SessionScheduled
+from shared.messaging.catalogue import SessionCancelled, SessionHeld, SessionScheduled
 from shared.problems import Conflict, Unprocessable
 from shared.service import ServiceRuntime
 

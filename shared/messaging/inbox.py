@@ -1,4 +1,5 @@
-"""The NATS JetStream bus: one connection per process, the streams, publishing, and durable consumers."""
+"""Durable consumers with an inbox: each event is applied once, in the same transaction as its record in the
+service's inbox table; failures are retried with a delay and parked on a dead-letter subject at the end."""
 
 import asyncio
 import logging
@@ -7,84 +8,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 import nats
-from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.api import AckPolicy, ConsumerConfig
 from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.events.catalogue import STREAMS, parse
-from shared.events.envelope import CloudEvent
 from shared.logs import REQUEST_ID_HEADER, request_id_var
+from shared.messaging.bus import DEAD_LETTER_PREFIX, Bus
+from shared.messaging.catalogue import parse
+from shared.messaging.envelope import CloudEvent
 
 log = logging.getLogger(__name__)
 
-DEAD_LETTER_STREAM = "DEADLETTER"
-DEAD_LETTER_PREFIX = "deadletter"
 FETCH_BATCH = 50
 
 Handler = Callable[[AsyncSession, Any, Any], Awaitable[None]]
 """`async (session, runtime, payload)`: applies one event inside the inbox transaction."""
-
-
-class Bus:
-    """A NATS connection that keeps trying: a service starts and serves while NATS is away."""
-
-    def __init__(self, url: str, *, replicas: int = 1) -> None:
-        self.url = url
-        self.replicas = replicas
-        self.nc: Client | None = None
-        self.js: JetStreamContext | None = None
-        self.ready = asyncio.Event()
-
-    @property
-    def connected(self) -> bool:
-        return self.nc is not None and self.nc.is_connected
-
-    async def connect(self) -> None:
-        """Connect, retrying until NATS answers, then make sure every stream exists."""
-        delay = 0.2
-        while self.nc is None:
-            try:
-                self.nc = await nats.connect(
-                    servers=self.url.split(","),
-                    allow_reconnect=True,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
-                    connect_timeout=2,
-                    name="deputies-in-the-grid",
-                )
-            except Exception as error:
-                log.warning("NATS at %s not reachable yet: %s", self.url, error)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-        self.js = self.nc.jetstream(timeout=5)
-        await self._ensure_streams()
-        self.ready.set()
-
-    async def _ensure_streams(self) -> None:
-        assert self.js is not None
-        wanted = {name: [f"{prefix}.>"] for name, prefix in STREAMS.items()}
-        wanted[DEAD_LETTER_STREAM] = [f"{DEAD_LETTER_PREFIX}.>"]
-        for name, subjects in wanted.items():
-            config = StreamConfig(name=name, subjects=subjects, storage=StorageType.FILE, num_replicas=self.replicas)
-            try:
-                await self.js.add_stream(config)
-            except BadRequestError:
-                await self.js.update_stream(config)
-
-    async def close(self) -> None:
-        if self.nc is not None:
-            await self.nc.close()
-
-    async def publish(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
-        if self.js is None or not self.connected:
-            raise ConnectionError("NATS is not connected")
-        event_id = CloudEvent.model_validate_json(body).id
-        await self.js.publish(subject, body, headers={**headers, "Nats-Msg-Id": event_id})
 
 
 class DurableConsumer:

@@ -1,4 +1,5 @@
-"""The transactional outbox: events are written with the state change and published by a relay.
+"""The outbox relay: publishes what commits staged in the outbox, and marks a row sent only once JetStream
+acknowledged it on the stream the consumers read.
 
 A NATS outage only delays events: the rows stay until JetStream acknowledges them. The relay sends each
 event with `Nats-Msg-Id` = event id, so JetStream drops a resend inside its duplicate window, and the
@@ -6,121 +7,20 @@ consumers' inbox tables drop it after that.
 """
 
 import asyncio
-import contextlib
 import json
 import logging
 import math
 import time
 from datetime import UTC, datetime
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text, bindparam, event, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
 
-from shared.db import READ_ONLY, UtcDateTime
-from shared.events.catalogue import EventPayload, envelope
-from shared.logs import REQUEST_ID_HEADER, request_id_var
+from shared.db import READ_ONLY
+from shared.messaging.outbox import OutboxSignal, Staged
 
 log = logging.getLogger(__name__)
-
-SEQUENCE = BigInteger().with_variant(Integer(), "sqlite")
-OUTBOX_SIGNAL_KEY = "outbox_signal"
-_STAGED_KEY = "outbox_staged"
-
-
-def outbox_table(metadata: MetaData) -> Table:
-    return Table(
-        "outbox",
-        metadata,
-        Column("seq", SEQUENCE, primary_key=True, autoincrement=True),
-        Column("event_id", String(64), nullable=False, unique=True),
-        Column("event_type", String(120), nullable=False),
-        Column("body", Text, nullable=False),
-        Column("headers", Text, nullable=False),
-        Column("created_at", UtcDateTime, nullable=False),
-        Column("published_at", UtcDateTime, nullable=True, index=True),
-    )
-
-
-def inbox_table(metadata: MetaData) -> Table:
-    return Table(
-        "inbox",
-        metadata,
-        Column("consumer", String(64), primary_key=True),
-        Column("event_id", String(64), primary_key=True),
-        Column("event_type", String(120), nullable=False),
-        Column("received_at", UtcDateTime, nullable=False),
-    )
-
-
-class Staged(NamedTuple):
-    """An outbox row as the relay publishes it."""
-
-    seq: int
-    event_type: str
-    body: bytes
-    headers: dict[str, str]
-
-
-class OutboxSignal:
-    """Hands the relay the rows a transaction staged as soon as it commits, in commit order, so that it publishes
-    them without reading them back and without waiting for the next poll."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-        self._committed: list[Staged] = []
-
-    def notify(self, rows: list[Staged] | None = None) -> None:
-        if rows:
-            self._committed += rows
-        self._event.set()
-
-    def take(self, limit: int | None = None) -> list[Staged]:
-        rows = self._committed[:limit]
-        del self._committed[: len(rows)]
-        return rows
-
-    async def wait(self, timeout: float) -> None:
-        if not self._committed:  # rows handed over since the last take() must not wait for a wake-up
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._event.wait(), timeout)
-        self._event.clear()
-
-
-@event.listens_for(Session, "after_commit")
-def _hand_to_relay(session: Session) -> None:
-    staged = session.info.pop(_STAGED_KEY, None)
-    if staged and (signal := session.info.get(OUTBOX_SIGNAL_KEY)):
-        signal.notify(staged)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_staged(session: Session, previous_transaction: object) -> None:
-    # Rolled back, the rows are gone. A savepoint's rollback forgets the rows staged before it as well: those
-    # still commit, and the relay's periodic sweep of the table sends them.
-    session.info.pop(_STAGED_KEY, None)
-
-
-async def stage(
-    session: AsyncSession, table: Table, source: str, payload: EventPayload, subject: str | None = None
-) -> str:
-    """Write an event to the outbox inside the caller's transaction; returns the event id."""
-    cloud_event = envelope(source, payload, subject)
-    headers = {REQUEST_ID_HEADER: request_id_var.get() or cloud_event.id}
-    body = cloud_event.model_dump_json()
-    result = await session.execute(
-        table.insert().values(
-            event_id=cloud_event.id,
-            event_type=cloud_event.type,
-            body=body,
-            headers=json.dumps(headers),
-            created_at=datetime.now(UTC),
-        )
-    )
-    row = Staged(result.inserted_primary_key[0], cloud_event.type, body.encode(), headers)
-    session.sync_session.info.setdefault(_STAGED_KEY, []).append(row)
-    return cloud_event.id
 
 
 class Publisher(Protocol):

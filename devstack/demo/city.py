@@ -8,11 +8,9 @@ into rows of village rectangles, each village into strips, one per group; so the
 every point of it lies in one group (or on an edge two groups share). Figures (population, households) are
 generated and add up to about the census's 103,000.
 
-`python -m shared.demo_city` (make demo-data) migrates the databases under var/ and loads the demo data of
-every service once, with a progress bar; run again, it changes nothing.
+The seeders in this package (`devstack.demo`) load it through each service's own use cases.
 """
 
-import asyncio
 import math
 import uuid
 from dataclasses import dataclass
@@ -279,96 +277,3 @@ def grid_heads() -> list[tuple[DemoGrid, DemoDeputy]]:
         local = [deputy for deputy in free if deputy.home_grid_code.startswith(township.code)]
         heads.append((township, (local or free)[0]))
     return heads
-
-
-# --- the loader: `python -m shared.demo_city` (make demo-data) ---------------------------------------------
-
-
-class ProgressBar:
-    """A one-line text progress bar on stderr: `grid      [##########..........]  318/636`."""
-
-    def __init__(self, label: str, width: int = 30) -> None:
-        self.label, self.width, self.shown = label, width, -1
-
-    def __call__(self, done: int, total: int) -> None:
-        import sys
-
-        filled = self.width * done // max(total, 1)
-        if filled == self.shown and done != total:
-            return
-        self.shown = filled
-        bar = "#" * filled + "." * (self.width - filled)
-        sys.stderr.write(f"\r{self.label:<20} [{bar}] {done:>5}/{total}")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
-async def _seed_service(name: str, settings, seed) -> int:  # type: ignore[no-untyped-def]
-    import inspect
-    from importlib import import_module
-
-    from shared.migrations import package_of
-
-    runtime = import_module(f"{package_of(name)}.app").create_app(settings).state.runtime
-    try:
-        async with runtime.maker() as session:
-            takes_progress = "progress" in inspect.signature(seed).parameters
-            count = await (
-                seed(session, runtime, progress=ProgressBar(name)) if takes_progress else seed(session, runtime)
-            )
-            await session.commit()
-        return count
-    finally:
-        await runtime.engine.dispose()
-
-
-async def load(var_dir=None) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """Migrate and load every service's demo data under `var_dir` (var/ by default), each only once."""
-    from importlib import import_module
-
-    from shared.auth import generate_keypair
-    from shared.migrations import package_of, upgrade
-    from shared.supervisor import DEMO_SEEDS, Stack
-
-    stack = Stack(var_dir=var_dir) if var_dir else Stack()
-    stack.var_dir.mkdir(parents=True, exist_ok=True)
-    if not stack.private_key.exists():
-        generate_keypair(stack.private_key, stack.public_key)
-    loaded = {}
-    for name, target in DEMO_SEEDS.items():
-        await asyncio.to_thread(upgrade, package_of(name), stack.settings_for(name))  # alembic runs its own loop
-        module, function = target.split(":")
-        loaded[name] = await _seed_service(name, stack.settings_for(name), getattr(import_module(module), function))
-    loaded["gateway"] = await _seed_accounts(stack)
-    return loaded
-
-
-async def _seed_accounts(stack) -> int:  # type: ignore[no-untyped-def]
-    """The demo sign-ins (user name = deputy code), as `make run` loads them."""
-    from gateway.logic import seed_demo_accounts
-    from gateway.settings import GatewaySettings
-    from shared.db import create_engine, create_sessionmaker
-    from shared.migrations import upgrade
-
-    await asyncio.to_thread(upgrade, "gateway", stack.settings_for("gateway"))
-    settings = GatewaySettings(
-        database_url=stack.settings_for("gateway").database_url, token_private_key_file=stack.private_key
-    )
-    engine = create_engine(settings)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            count = await seed_demo_accounts(session)
-            await session.commit()
-        return count
-    finally:
-        await engine.dispose()
-
-
-def main() -> None:
-    for name, count in asyncio.run(load()).items():
-        print(f"{name:<20} {'loaded ' + str(count) if count else 'already there, nothing changed'}")
-
-
-if __name__ == "__main__":
-    main()

@@ -11,27 +11,13 @@ from functools import cache
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import Column, Insert, Integer, MetaData, Select, String, Table, Text, bindparam, select
+from sqlalchemy import Insert, Select, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import UtcDateTime
 from shared.problems import Conflict, Unprocessable
 
 REPLAY_HEADER = "Idempotent-Replayed"
-
-
-def idempotency_table(metadata: MetaData) -> Table:
-    return Table(
-        "idempotency_keys",
-        metadata,
-        Column("scope", String(200), primary_key=True),
-        Column("key", String(100), primary_key=True),
-        Column("request_hash", String(64), nullable=False),
-        Column("status_code", Integer, nullable=True),
-        Column("response_body", Text, nullable=True),
-        Column("created_at", UtcDateTime, nullable=False),
-    )
 
 
 @cache

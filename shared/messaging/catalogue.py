@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.events.envelope import CloudEvent
+from shared.messaging.envelope import CloudEvent
 
 
 class EventPayload(BaseModel):

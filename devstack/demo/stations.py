@@ -5,10 +5,10 @@ from datetime import time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from devstack.demo import city as demo_city
 from services.station_scheduling.logic.stations import create_station
 from services.station_scheduling.models import Station
 from services.station_scheduling.schemas import OpeningWindowIn, StationCreate, StationTier
-from shared import demo_city
 from shared.service import ServiceRuntime
 
 MAIN_STATION = "韶山人大代表联络站"
@@ -68,7 +68,7 @@ def demo_stations() -> list[StationCreate]:
     return stations
 
 
-async def seed_demo_stations(db: AsyncSession, runtime: ServiceRuntime) -> int:
+async def seed(db: AsyncSession, runtime: ServiceRuntime) -> int:
     """Load the reference city's stations once; returns how many were created."""
     if (await db.execute(select(Station.id).limit(1))).first() is not None:
         return 0

@@ -15,13 +15,10 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
-from importlib import import_module
 from pathlib import Path
 
-from shared.config import VAR_DIR, Settings
-from shared.migrations import SERVICES, package_of, upgrade
-
-SERVICE_PACKAGES = {name: package_of(name) for name in SERVICES}
+from shared.config import SERVICE_PACKAGES, SERVICES, VAR_DIR, Settings
+from shared.migrations import upgrade
 
 
 def free_port() -> int:
@@ -111,7 +108,7 @@ class Stack:
         if not self.nats_url:
             self._start_nats()
         for name in [*SERVICES, "gateway"]:
-            upgrade(package_of(name), self.settings_for(name))
+            upgrade(SERVICE_PACKAGES[name], self.settings_for(name))
         if self.seed:
             asyncio.run(seed_demo_data(self))
         for name in SERVICES:
@@ -236,40 +233,11 @@ def _uvicorn(app: str, port: int) -> list[str]:
     ]
 
 
-DEMO_SEEDS = {
-    "grid": "services.grid.logic:seed_demo_city",
-    "deputy": "services.deputy.logic:seed_demo_deputies",
-    "station_scheduling": "services.station_scheduling.logic:seed_demo_stations",
-    "micro_funding": "services.micro_funding.logic:seed_demo_pool",
-}
-"""Each service's demo loader: `async (session, runtime) -> count`, a no-op when data is there."""
-
-
 async def seed_demo_data(stack: Stack) -> None:
     """Load the reference city once; events go to the outboxes and out when the services start."""
-    from gateway.logic import seed_demo_accounts
-    from gateway.settings import GatewaySettings
-    from shared.db import create_engine, create_sessionmaker
+    from devstack.demo import load
 
-    for name, target in DEMO_SEEDS.items():
-        module, function = target.split(":")
-        seed = getattr(import_module(module), function)
-        runtime = import_module(f"{SERVICE_PACKAGES[name]}.app").create_app(stack.settings_for(name)).state.runtime
-        async with runtime.maker() as session:
-            await seed(session, runtime)
-            await session.commit()
-        await runtime.engine.dispose()
-    gateway_database = stack.settings_for("gateway")
-    gateway = GatewaySettings(
-        database_url=gateway_database.database_url,
-        database_schema=gateway_database.database_schema,
-        token_private_key_file=stack.private_key,
-    )
-    engine = create_engine(gateway)
-    async with create_sessionmaker(engine)() as session:
-        await seed_demo_accounts(session)
-        await session.commit()
-    await engine.dispose()
+    await load(stack, migrate=False)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""`python -m shared.events.export` writes each event payload's JSON Schema to docs/events/.
+"""`python -m shared.messaging.export` writes each event payload's JSON Schema to docs/events/.
 
 CI compares these files with the code: a payload change must come with a new version of its event type.
 """
@@ -6,7 +6,7 @@ CI compares these files with the code: a payload change must come with a new ver
 import json
 
 from shared.config import PROJECT_ROOT
-from shared.events.catalogue import json_schemas
+from shared.messaging.catalogue import json_schemas
 
 FOLDER = PROJECT_ROOT / "docs" / "events"
 

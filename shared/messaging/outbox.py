@@ -1,0 +1,87 @@
+"""The transactional outbox: an event is written in the same transaction as the state change it reports
+(`stage`), and handed to the relay (`shared.messaging.relay`) once that transaction commits."""
+
+import asyncio
+import contextlib
+import json
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from sqlalchemy import Table, event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from shared.logs import REQUEST_ID_HEADER, request_id_var
+from shared.messaging.catalogue import EventPayload, envelope
+
+OUTBOX_SIGNAL_KEY = "outbox_signal"
+_STAGED_KEY = "outbox_staged"
+
+
+class Staged(NamedTuple):
+    """An outbox row as the relay publishes it."""
+
+    seq: int
+    event_type: str
+    body: bytes
+    headers: dict[str, str]
+
+
+class OutboxSignal:
+    """Hands the relay the rows a transaction staged as soon as it commits, in commit order, so that it publishes
+    them without reading them back and without waiting for the next poll."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+        self._committed: list[Staged] = []
+
+    def notify(self, rows: list[Staged] | None = None) -> None:
+        if rows:
+            self._committed += rows
+        self._event.set()
+
+    def take(self, limit: int | None = None) -> list[Staged]:
+        rows = self._committed[:limit]
+        del self._committed[: len(rows)]
+        return rows
+
+    async def wait(self, timeout: float) -> None:
+        if not self._committed:  # rows handed over since the last take() must not wait for a wake-up
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._event.wait(), timeout)
+        self._event.clear()
+
+
+@event.listens_for(Session, "after_commit")
+def _hand_to_relay(session: Session) -> None:
+    staged = session.info.pop(_STAGED_KEY, None)
+    if staged and (signal := session.info.get(OUTBOX_SIGNAL_KEY)):
+        signal.notify(staged)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_staged(session: Session, previous_transaction: object) -> None:
+    # Rolled back, the rows are gone. A savepoint's rollback forgets the rows staged before it as well: those
+    # still commit, and the relay's periodic sweep of the table sends them.
+    session.info.pop(_STAGED_KEY, None)
+
+
+async def stage(
+    session: AsyncSession, table: Table, source: str, payload: EventPayload, subject: str | None = None
+) -> str:
+    """Write an event to the outbox inside the caller's transaction; returns the event id."""
+    cloud_event = envelope(source, payload, subject)
+    headers = {REQUEST_ID_HEADER: request_id_var.get() or cloud_event.id}
+    body = cloud_event.model_dump_json()
+    result = await session.execute(
+        table.insert().values(
+            event_id=cloud_event.id,
+            event_type=cloud_event.type,
+            body=body,
+            headers=json.dumps(headers),
+            created_at=datetime.now(UTC),
+        )
+    )
+    row = Staged(result.inserted_primary_key[0], cloud_event.type, body.encode(), headers)
+    session.sync_session.info.setdefault(_STAGED_KEY, []).append(row)
+    return cloud_event.id
