@@ -18,7 +18,7 @@ run: $(STAMP)  ## NATS, the five services and the gateway on SQLite under var/; 
 	$(BIN)/python -m devstack.supervisor
 
 demo-data: $(STAMP)  ## migrate and load the demo city into var/ once (idempotent), with a progress bar
-	$(BIN)/python -m devstack.demo_city
+	$(BIN)/python -m devstack.demo
 
 test: $(STAMP)  ## the whole suite on SQLite; with TEST_DATABASE_URL set, the database tests again on PostgreSQL
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)

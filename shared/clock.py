@@ -1,10 +1,12 @@
 """An injectable clock: deadlines and schedulers ask it for the time, so tests can move time."""
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
-"""Every grid is in China: civil dates and working days are counted in Beijing time."""
+CHINA = ZoneInfo("Asia/Shanghai")
+"""Every grid is in China: civil dates, working days, opening hours and calendar feeds are in Beijing time.
+The one definition of the zone; nothing else names it."""
 
 
 class Clock:

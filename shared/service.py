@@ -8,13 +8,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +26,7 @@ from shared.config import Settings
 from shared.db import READ_ONLY, create_engine, create_sessionmaker, is_sqlite, ping
 from shared.messaging.bus import Bus
 from shared.messaging.catalogue import EventPayload
+from shared.messaging.idempotency import run_idempotent
 from shared.messaging.inbox import DurableConsumer, Handler
 from shared.messaging.outbox import OUTBOX_SIGNAL_KEY, OutboxSignal, stage
 from shared.messaging.relay import OutboxRelay
@@ -129,6 +131,40 @@ async def get_runtime(request: Request) -> ServiceRuntime:  # async: a plain def
 
 
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+class Once:
+    """Runs a create or an action once per Idempotency-Key, in the service's own idempotency table.
+
+    The one idempotent-action wrapper of every service: `await once(key=key, scope=..., body=body,
+    create=make, status_code=201)`. `scope` says whose and which action (e.g. `"<subject>:case-accept:<id>"`):
+    the same key and body in the same scope give the first answer (`Idempotent-Replayed: true`), another body
+    a 422, a twin still running a 409. Check the caller's credential before calling it, so that a replay never
+    answers someone the first answer was not for."""
+
+    def __init__(self, session: AsyncSession, table: Any) -> None:
+        self.session = session
+        self.table = table
+
+    async def __call__(
+        self,
+        *,
+        key: str | None,
+        scope: str,
+        body: BaseModel | None,
+        create: Callable[[], Awaitable[BaseModel]],
+        status_code: int = 200,
+    ) -> JSONResponse:
+        return await run_idempotent(
+            self.session, self.table, key=key, scope=scope[:200], body=body, create=create, status_code=status_code
+        )
+
+
+async def get_once(request: Request, session: SessionDep) -> Once:
+    return Once(session, request.app.state.runtime.tables.idempotency)
+
+
+OnceDep = Annotated[Once, Depends(get_once)]
 
 
 class RequestContextMiddleware:

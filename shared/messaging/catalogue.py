@@ -11,6 +11,13 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.messaging.envelope import CloudEvent
 
+CLOSED_CASE_STATUSES = frozenset({"closed", "withdrawn", "rejected", "merged"})
+"""Case statuses no one works on any more: no transition leads on but a reopening (closed). Every service that
+counts open work (a grid's open cases, a deputy's inbox, Open311's `status`) uses this one set."""
+AWAITING_CONFIRMATION = "resolved"
+"""A resolved case waits for the villager to confirm it (closed) or say it is not solved (reopened): open for
+the grid and the statistics, but off the deputy's hands until the villager answers."""
+
 
 class EventPayload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -29,8 +29,9 @@ def _statements(table: Table) -> tuple[Select, Insert]:
     return lookup, table.insert()
 
 
-def _fingerprint(body: BaseModel) -> str:
-    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+def _fingerprint(body: BaseModel | None) -> str:
+    data = body.model_dump(mode="json") if body is not None else None
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -40,7 +41,7 @@ async def run_idempotent(
     *,
     key: str | None,
     scope: str,
-    body: BaseModel,
+    body: BaseModel | None,
     create: Callable[[], Awaitable[BaseModel]],
     status_code: int = 201,
 ) -> JSONResponse:

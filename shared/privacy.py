@@ -1,0 +1,32 @@
+"""Personal data on its way to a screen, a public page or an event: the one definition of masking.
+
+- `mask_phone`: the masked contact shown to those who may know a phone exists but not read it
+  (`13812345678` -> `138****5678`).
+- `mask_name`: the first character and a star for every other one, at least one star (`王` -> `王*`), so that
+  a one-character name is never shown whole.
+- `redact`: free text that goes public or into an event (a case's description on the board, a timeline note,
+  a reception record's summary): every run of seven or more digits, with the spaces and dashes inside it
+  (phone, ID card and bank numbers), becomes stars of the same length. Shorter numbers ("3组", "12户",
+  "2026年") stay.
+
+Services never write their own: two copies that disagree are a privacy bug.
+"""
+
+import re
+
+_DIGIT_RUN = re.compile(r"(?:\d[\s-]?){6,}\d")
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
+
+
+def mask_name(name: str | None) -> str | None:
+    return name[0] + "*" * max(len(name) - 1, 1) if name else None
+
+
+def redact(text: str) -> str:
+    """Mask every run of 7 or more digits (phone and identity numbers) in text meant for others to read."""
+    return _DIGIT_RUN.sub(lambda match: "*" * len(match.group()), text)
