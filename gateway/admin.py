@@ -23,9 +23,10 @@ from gateway.schemas import (
     PasswordReset,
 )
 from shared.auth import CurrentPrincipal, Principal, Role
+from shared.errors import Forbidden, Unprocessable
 from shared.messaging.idempotency import run_idempotent
 from shared.pagination import Page, PageDep
-from shared.problems import Forbidden, Unprocessable, responses
+from shared.problems import responses
 from shared.types import EntityId, IdempotencyKeyHeader, text
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])

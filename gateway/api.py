@@ -27,7 +27,8 @@ from gateway.schemas import (
     TotpSetup,
 )
 from shared.auth import CurrentPrincipal
-from shared.problems import Forbidden, NotFound, Unauthorized, Unprocessable, responses
+from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable
+from shared.problems import responses
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/auth", tags=["auth"])

@@ -24,8 +24,9 @@ from nats.aio.msg import Msg
 
 from gateway.proxy import ServiceProxy
 from shared.auth import Principal, Role
+from shared.errors import Unauthorized
 from shared.logs import REQUEST_ID_HEADER, request_id_var
-from shared.problems import Unauthorized, responses
+from shared.problems import responses
 from shared.types import EntityId, TrackingCodeText
 
 log = logging.getLogger(__name__)

@@ -20,9 +20,9 @@ from gateway.auth.otp import mask
 from gateway.models import Account, ApiKey, AuditEntry
 from gateway.schemas import AccountCreate, AccountRead, AccountUpdate, AuditRead
 from shared.auth import Principal, Role
+from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from shared.logs import request_id_var
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 
 hasher = PasswordHasher()
 

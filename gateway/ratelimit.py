@@ -9,7 +9,7 @@ from collections import deque
 from datetime import datetime, timedelta
 
 from shared.clock import Clock
-from shared.problems import ProblemError
+from shared.errors import ProblemError
 
 
 class TooManyRequests(ProblemError):

@@ -16,7 +16,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from shared.problems import OPTIONAL_BEARER, REQUIRED_BEARER, Forbidden, Unauthorized
+from shared.errors import Forbidden, Unauthorized
+from shared.problems import OPTIONAL_BEARER, REQUIRED_BEARER
 
 ALGORITHM = "EdDSA"
 

@@ -9,6 +9,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.errors import ProblemError
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 OPTIONAL_BEARER = "OptionalBearer"
 REQUIRED_BEARER = "Bearer"
@@ -28,43 +30,6 @@ class Problem(BaseModel):
     detail: str | None = None
     instance: str | None = None
     errors: list[FieldError] | None = None
-
-
-class ProblemError(Exception):
-    """A domain error that becomes a problem response; raised by logic, shaped by the app."""
-
-    status = 400
-    slug = "bad-request"
-    title = "Bad request"
-
-    def __init__(self, detail: str | None = None, **extra: Any) -> None:
-        super().__init__(detail or self.title)
-        self.detail = detail
-        self.extra = extra
-
-
-class NotFound(ProblemError):
-    status, slug, title = 404, "not-found", "Not found"
-
-
-class Conflict(ProblemError):
-    status, slug, title = 409, "conflict", "Conflict"
-
-
-class Forbidden(ProblemError):
-    status, slug, title = 403, "forbidden", "Forbidden"
-
-
-class Unauthorized(ProblemError):
-    status, slug, title = 401, "unauthorized", "Sign-in required"
-
-
-class Unprocessable(ProblemError):
-    status, slug, title = 422, "validation-error", "The request is not valid"
-
-
-class ServiceUnavailable(ProblemError):
-    status, slug, title = 503, "service-unavailable", "Service unavailable"
 
 
 _TITLES = {

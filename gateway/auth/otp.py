@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models import OneTimeCode
 from gateway.ratelimit import TooManyRequests
-from shared.problems import ServiceUnavailable, Unauthorized
+from shared.errors import ServiceUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)
 

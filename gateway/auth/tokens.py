@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models import Account, RefreshToken
 from shared.auth import Principal, issue_token
-from shared.problems import Unauthorized
+from shared.errors import Unauthorized
 
 
 class RefreshRejected(Unauthorized):

@@ -61,9 +61,10 @@ from services.case_intake.schemas import (
     WithdrawBody,
 )
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, Role
+from shared.errors import Unprocessable
 from shared.messaging.idempotency import run_idempotent
 from shared.pagination import Page, PageDep
-from shared.problems import Unprocessable, responses
+from shared.problems import responses
 from shared.service import SessionDep, get_runtime
 from shared.types import TRACKING_CODE_PATTERN, CivilDate, Code, EntityId, IdempotencyKeyHeader
 

@@ -53,6 +53,7 @@ from services.case_intake.schemas import (
 )
 from services.case_intake.workdays import WorkCalendar
 from shared.auth import Principal, Role
+from shared.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
 from shared.messaging.catalogue import (
     AssignmentEnded,
     AssignmentStarted,
@@ -78,7 +79,6 @@ from shared.messaging.catalogue import (
     StationIssueRaised,
 )
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
 from shared.types import LatLon
 
 SUMMARY_LENGTH = 140

@@ -18,9 +18,9 @@ from services.case_intake.schemas import (
     MediationRead,
     PerformanceBody,
 )
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import DisputeMediated
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, NotFound, Unprocessable
 
 CONFIRMATION_DAYS = 30
 OUTCOME_WORDS = {

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.case_intake.models import Organisation
 from services.case_intake.reference import add_coded, change_fields
 from services.case_intake.schemas import OrganisationCreate, OrganisationKind, OrganisationUpdate
+from shared.errors import NotFound, Unprocessable
 from shared.pagination import PageParams, paginate
-from shared.problems import NotFound, Unprocessable
 
 
 async def list_organisations(

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.models import Case, Photo
 from services.case_intake.schemas import CasePhoto, PhotoUploaded
-from shared.problems import Conflict, NotFound, ProblemError, Unprocessable
+from shared.errors import Conflict, NotFound, ProblemError, Unprocessable
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000

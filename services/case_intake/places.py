@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from shared.problems import ServiceUnavailable, Unprocessable
+from shared.errors import ServiceUnavailable, Unprocessable
 
 GRID_AWAY = "The grid service is not answering; the case was not filed. Send it again shortly."
 

@@ -16,8 +16,8 @@ from services.case_intake.models import Category, Holiday, Organisation
 from services.case_intake.policy import CasePolicy
 from services.case_intake.schemas import CategoryCreate, CategoryUpdate, HolidaySet, OutOfScope, OutOfScopeRead
 from services.case_intake.workdays import WorkCalendar
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, NotFound, Unprocessable
 
 Coded = TypeVar("Coded", Category, Organisation)
 

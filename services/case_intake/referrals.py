@@ -13,9 +13,9 @@ from services.case_intake.models import Case, CaseAssignee, Referral
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import AnswerBody, NoteBody, ReferBody, SendBackBody
 from shared.auth import Principal, Role
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.messaging.catalogue import ReferralAnswered, ReferralReturned
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
 from shared.types import CivilDate
 
 

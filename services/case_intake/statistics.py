@@ -12,7 +12,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from services.case_intake.models import Case, KnownGrid
 from services.case_intake.schemas import CaseKind, CaseStatistics, CaseStatus, TownshipFigures
-from shared.problems import NotFound, Unprocessable
+from shared.errors import NotFound, Unprocessable
 
 HIDDEN = ("withdrawn", "merged", "rejected")
 """Not counted in a grid's cases and rates: the matter was never the grid's to solve, or lives on elsewhere."""

@@ -26,9 +26,10 @@ from services.deputy.schemas import (
     SupportPairRead,
 )
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, Role
+from shared.errors import Forbidden
 from shared.messaging.idempotency import run_idempotent
 from shared.pagination import Page, PageDep, PageParams
-from shared.problems import Forbidden, responses
+from shared.problems import responses
 from shared.service import RuntimeDep, SessionDep
 from shared.types import CivilDate, EntityId, IdempotencyKeyHeader, text
 

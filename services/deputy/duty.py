@@ -18,6 +18,7 @@ from services.deputy.logic import get_deputy, require_known_grid, update_inbox
 from services.deputy.models import Deputy, DutyFact, DutyRecord, KnownGrid, SupportPair
 from services.deputy.schemas import EntryCreate, HouseholdVisitCreate, SupportPairCreate, SupportPairEnd
 from shared.clock import CHINA, today
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import (
     CaseAccepted,
     CaseReferred,
@@ -32,7 +33,6 @@ from shared.messaging.catalogue import (
     VisitLogged,
 )
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.service import ServiceRuntime
 
 FIVE_ONES = ("suggestion", "inspection", "dispute", "household", "livelihood")

@@ -13,6 +13,7 @@ from services.deputy.models import Deputy, InboxCase, KnownGrid
 from services.deputy.schemas import DeputyCreate, DeputyRetire, DeputyUpdate
 from shared.clock import today
 from shared.db import upsert_newer
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import (
     CaseAssigned,
     CaseSubmitted,
@@ -25,7 +26,6 @@ from shared.messaging.catalogue import (
     GridRetired,
 )
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.service import ServiceRuntime
 
 CLOSED_CASE_STATUSES = ("resolved", "closed", "withdrawn", "rejected", "merged")

@@ -24,6 +24,7 @@ from services.grid.models import Assignment, Grid, GridCase, GridChange, IndexSt
 from services.grid.schemas import AssignmentCreate, AssignmentEnd, GridCreate, GridRetire, GridUpdate
 from shared.clock import today
 from shared.db import upsert_newer
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import (
     AssignmentEnded,
     AssignmentStarted,
@@ -38,7 +39,6 @@ from shared.messaging.catalogue import (
     GridRetired,
 )
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.service import ServiceRuntime
 from shared.types import LatLon
 

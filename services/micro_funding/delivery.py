@@ -24,8 +24,8 @@ from services.micro_funding.schemas import (
     ReleaseCreate,
 )
 from shared.auth import Principal, Role
+from shared.errors import Conflict, Unprocessable
 from shared.messaging import catalogue as events
-from shared.problems import Conflict, Unprocessable
 from shared.service import ServiceRuntime
 
 # ---------------------------------------------------------------- delivery

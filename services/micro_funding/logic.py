@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.micro_funding.ledger import Books, Entry, EntryKind, LedgerRefused
 from services.micro_funding.models import FundPool, LedgerEntry, Project
 from services.micro_funding.schemas import FundPoolCreate, Reconciliation, format_fen
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import (
     FundPoolCreated,
     LedgerAllocated,
@@ -24,7 +25,6 @@ from shared.messaging.catalogue import (
     LedgerReleased,
 )
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.service import ServiceRuntime
 
 LEDGER_EVENTS: dict[EntryKind, type[LedgerPosted]] = {

@@ -29,9 +29,9 @@ from services.micro_funding.schemas import (
     format_fen,
 )
 from shared.auth import Principal, Role
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.messaging import catalogue as events
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
 from shared.service import ServiceRuntime
 
 STEP_EVENTS: dict[str, type[events.ProjectStepped]] = {

@@ -8,7 +8,7 @@ sends the project back to draft.
 from dataclasses import dataclass
 
 from shared.auth import Principal, Role
-from shared.problems import Conflict, Forbidden
+from shared.errors import Conflict, Forbidden
 
 BEFORE_FUNDING = ("draft", "submitted", "screened", "deliberated", "in_notice")
 PUBLIC = ("in_notice", "funded", "in_progress", "accepted", "evaluated", "published")

@@ -23,8 +23,8 @@ from services.micro_funding.schemas import (
     ProjectRead,
     PublicProject,
 )
+from shared.errors import NotFound
 from shared.pagination import PageParams, paginate
-from shared.problems import NotFound
 
 
 def rating_average(project: Project) -> float | None:

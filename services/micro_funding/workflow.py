@@ -26,7 +26,7 @@ from services.micro_funding.schemas import (
     ScreeningDecision,
 )
 from shared.auth import Principal, Role
-from shared.problems import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.service import ServiceRuntime
 
 # ---------------------------------------------------------------- review and closing

@@ -29,9 +29,10 @@ from services.station_scheduling.schemas import (
     WalkInCreate,
 )
 from shared.auth import CurrentPrincipal, Principal, Role
+from shared.errors import Forbidden
 from shared.messaging.idempotency import run_idempotent
 from shared.pagination import Page, PageDep
-from shared.problems import Forbidden, responses
+from shared.problems import responses
 from shared.service import RuntimeDep, SessionDep
 from shared.types import CivilDate, EntityId, IdempotencyKeyHeader
 

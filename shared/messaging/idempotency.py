@@ -15,7 +15,7 @@ from sqlalchemy import Insert, Select, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.problems import Conflict, Unprocessable
+from shared.errors import Conflict, Unprocessable
 
 REPLAY_HEADER = "Idempotent-Replayed"
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from services.micro_funding import logic
 from services.micro_funding.ledger import Entry, EntryKind, replay
 from services.micro_funding.models import LedgerEntry, Project
-from shared.problems import Conflict
+from shared.errors import Conflict
 from tests.integration.test_funding_support import START, create_pool, start_funding
 
 OPERATIONS = st.lists(

@@ -12,7 +12,7 @@ from services.case_intake.logic import FINAL, TRANSITIONS, Actor, mask_name, pla
 from services.case_intake.policy import CasePolicy
 from services.case_intake.schemas import CaseCreate, CaseStatus
 from services.case_intake.workdays import CHINA, WorkCalendar
-from shared.problems import Conflict, Forbidden
+from shared.errors import Conflict, Forbidden
 
 # The autumn of 2026: Mid-Autumn (25-27 Sep) and National Day (1-7 Oct) off; Sunday 20 Sep and
 # Saturday 10 Oct are working days (调休).

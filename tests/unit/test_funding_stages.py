@@ -4,7 +4,7 @@ import pytest
 
 from services.micro_funding.stages import STEPS, authorise, check_source
 from shared.auth import Principal, Role
-from shared.problems import Conflict, Forbidden
+from shared.errors import Conflict, Forbidden
 
 OWNER = "11111111-1111-4111-8111-111111111111"
 

@@ -13,7 +13,7 @@ from gateway.ratelimit import SlidingWindow, TooManyRequests
 from gateway.schemas import CodeRequest
 from shared.auth import Principal, Role, TokenVerifier, generate_keypair, issue_token, jwk_of
 from shared.clock import MovableClock
-from shared.problems import Unauthorized
+from shared.errors import Unauthorized
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 POLICY = otp.CodePolicy()

@@ -6,7 +6,7 @@ from pydantic import TypeAdapter, ValidationError
 from devstack.demo.stations import demo_stations
 from services.micro_funding.logic import check_caps
 from services.micro_funding.schemas import FundPoolCreate, Money
-from shared.problems import Unprocessable
+from shared.errors import Unprocessable
 
 MONEY = TypeAdapter(Money)
 

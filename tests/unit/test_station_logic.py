@@ -13,7 +13,7 @@ from services.station_scheduling.logic.recurrence import pick, reception_days
 from services.station_scheduling.logic.sessions import check_notice, within_hours
 from services.station_scheduling.models import OpeningWindow, Station
 from services.station_scheduling.schemas import OpeningWindowIn, RecordCreate, RotaCreate, SessionCreate
-from shared.problems import Unprocessable
+from shared.errors import Unprocessable
 
 STATION_ID = "00000000-0000-4000-8000-000000000001"
 DEPUTY_ID = "00000000-0000-4000-8000-000000000002"

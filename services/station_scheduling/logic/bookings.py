@@ -19,9 +19,9 @@ from services.station_scheduling.logic.common import (
 )
 from services.station_scheduling.models import Booking, ReceptionRecord, ReceptionSession
 from services.station_scheduling.schemas import BookingCreate, BookingRead, FollowUpRead, WalkInCreate
+from shared.errors import Conflict, NotFound
 from shared.messaging.catalogue import BookingMade
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, NotFound
 from shared.service import ServiceRuntime
 
 PROMOTED = "A place became free: your booking is confirmed."

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.station_scheduling.models import ReceptionSession
-from shared.problems import NotFound
+from shared.errors import NotFound
 from shared.service import ServiceRuntime
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -15,7 +15,7 @@ from services.station_scheduling.logic.stations import get_station
 from services.station_scheduling.logic.views import describe
 from services.station_scheduling.models import DutyDeputy, KnownDeputy, ReceptionSession, Station
 from services.station_scheduling.schemas import SessionRead
-from shared.problems import NotFound
+from shared.errors import NotFound
 from shared.service import ServiceRuntime
 
 FEED_LIMIT = 500

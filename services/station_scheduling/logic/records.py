@@ -14,9 +14,9 @@ from services.station_scheduling.logic.common import get_reception, now, redact
 from services.station_scheduling.logic.sessions import duty_ids
 from services.station_scheduling.models import DutyDeputy, KnownGrid, ReceptionRecord, ReceptionSession
 from services.station_scheduling.schemas import Outcome, RecordCreate
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import CaseAssigned, CaseSubmitted, CaseTransitioned, StationIssueRaised
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.service import ServiceRuntime
 
 PENDING = "pending"  # the issue was raised; case intake has not yet confirmed the case

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 
 from dateutil.rrule import rrule, rrulestr
 
-from shared.problems import Unprocessable
+from shared.errors import Unprocessable
 
 CYCLE_YEARS = 400
 FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}

@@ -20,8 +20,8 @@ from services.station_scheduling.logic.sessions import busy_deputies, lock_deput
 from services.station_scheduling.logic.stations import get_station
 from services.station_scheduling.models import ReceptionSession, Rota
 from services.station_scheduling.schemas import RotaCreate, RotaRead, SessionCreate
+from shared.errors import NotFound, ProblemError, Unprocessable
 from shared.pagination import PageParams, paginate
-from shared.problems import NotFound, ProblemError, Unprocessable
 from shared.service import ServiceRuntime
 
 VENUE = {"mode", "place", "meeting_url"}

@@ -30,8 +30,8 @@ from services.station_scheduling.schemas import (
     SessionCreate,
     SessionMode,
 )
+from shared.errors import Conflict, Unprocessable
 from shared.messaging.catalogue import SessionCancelled, SessionHeld, SessionScheduled
-from shared.problems import Conflict, Unprocessable
 from shared.service import ServiceRuntime
 
 SESSION_FIELDS = {"station_id", "mode", "place", "meeting_url", "starts_at", "ends_at", "capacity", "topic"}

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.station_scheduling.models import KnownGrid, OpeningWindow, Station, StationGrid
 from services.station_scheduling.schemas import OpeningWindowIn, StationCreate, StationRead, StationTier
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.pagination import PageParams, paginate
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.service import ServiceRuntime
 
 

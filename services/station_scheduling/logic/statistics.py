@@ -12,8 +12,8 @@ from services.station_scheduling.logic.common import day_span
 from services.station_scheduling.logic.stations import get_station
 from services.station_scheduling.models import Booking, ReceptionRecord, ReceptionSession, Station
 from services.station_scheduling.schemas import StationStatistics
+from shared.errors import Unprocessable
 from shared.pagination import PageParams, paginate
-from shared.problems import Unprocessable
 
 RESOLVED_CASE = ("resolved", "closed")
 MAX_SPAN_DAYS = 3 * 366

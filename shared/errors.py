@@ -1,0 +1,41 @@
+"""Domain errors: raised by rules and use cases (no web framework here), shaped into RFC 9457 problem details
+by `shared.problems` at the edge of every app."""
+
+from typing import Any
+
+
+class ProblemError(Exception):
+    """A domain error that becomes a problem response; raised by logic, shaped by the app."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(ProblemError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class Forbidden(ProblemError):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class Unauthorized(ProblemError):
+    status, slug, title = 401, "unauthorized", "Sign-in required"
+
+
+class Unprocessable(ProblemError):
+    status, slug, title = 422, "validation-error", "The request is not valid"
+
+
+class ServiceUnavailable(ProblemError):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
