@@ -1,0 +1,204 @@
+"""The event catalogue: one pydantic payload per versioned event type, one module per publishing service.
+
+Event types are `<service>.<entity>.<past-tense verb>.v<N>` and double as NATS subjects. Payloads carry
+ids, never a villager's name or phone number. Import payloads from here (`shared.messaging.catalogue`).
+"""
+
+from shared.messaging.catalogue.base import EventPayload
+from shared.messaging.catalogue.case import (
+    AWAITING_CONFIRMATION,
+    CASE_TRANSITIONS,
+    CLOSED_CASE_STATUSES,
+    CaseAccepted,
+    CaseAssigned,
+    CaseClosed,
+    CaseEscalated,
+    CaseMediationStarted,
+    CaseMerged,
+    CaseNoted,
+    CaseReferred,
+    CaseRejected,
+    CaseReminded,
+    CaseReopened,
+    CaseResolved,
+    CaseReturned,
+    CaseStarted,
+    CaseSubmitted,
+    CaseSupported,
+    CaseTransitioned,
+    CaseWithdrawn,
+    DisputeMediated,
+    ReferralAnswered,
+    ReferralReturned,
+)
+from shared.messaging.catalogue.deputy import (
+    DeputyRegistered,
+    DeputyRetired,
+    DeputyUpdated,
+    VisitLogged,
+)
+from shared.messaging.catalogue.funding import (
+    FUNDING_EVENTS,
+    FundPoolCreated,
+    LedgerAllocated,
+    LedgerAppropriated,
+    LedgerDisbursed,
+    LedgerPosted,
+    LedgerReleased,
+    ProjectApproved,
+    ProjectCompleted,
+    ProjectDeliberated,
+    ProjectDrafted,
+    ProjectEvaluated,
+    ProjectNoticed,
+    ProjectProgressed,
+    ProjectPublished,
+    ProjectRejected,
+    ProjectReturned,
+    ProjectScreened,
+    ProjectStarted,
+    ProjectStepped,
+    ProjectSubmitted,
+    ProjectWithdrawn,
+)
+from shared.messaging.catalogue.grid import (
+    AssignmentEnded,
+    AssignmentStarted,
+    GridChanged,
+    GridCreated,
+    GridRetired,
+)
+from shared.messaging.catalogue.station import (
+    STATION_EVENTS,
+    BookingMade,
+    SessionCancelled,
+    SessionHeld,
+    SessionScheduled,
+    StationIssueRaised,
+)
+from shared.messaging.envelope import CloudEvent
+
+CATALOGUE: dict[str, type[EventPayload]] = {
+    payload.event_type: payload
+    for payload in (
+        GridCreated,
+        GridChanged,
+        GridRetired,
+        AssignmentStarted,
+        AssignmentEnded,
+        DeputyRegistered,
+        DeputyUpdated,
+        DeputyRetired,
+        VisitLogged,
+        CaseSubmitted,
+        CaseAssigned,
+        *CASE_TRANSITIONS,
+        DisputeMediated,
+        CaseReminded,
+        CaseSupported,
+        CaseNoted,
+        ReferralAnswered,
+        ReferralReturned,
+        *FUNDING_EVENTS,
+        *STATION_EVENTS,
+    )
+}
+
+STREAMS: dict[str, str] = {
+    "GRID": "grid",
+    "DEPUTY": "deputy",
+    "CASE": "case",
+    "STATION": "station",
+    "FUNDING": "funding",
+}
+"""JetStream stream name -> subject prefix of the one service that publishes into it."""
+
+
+def stream_of(event_type: str) -> str:
+    prefix = event_type.split(".", 1)[0]
+    return next(name for name, subject_prefix in STREAMS.items() if subject_prefix == prefix)
+
+
+def envelope(source: str, payload: EventPayload, subject: str | None = None) -> CloudEvent:
+    return CloudEvent(source=source, type=payload.event_type, subject=subject, data=payload.model_dump(mode="json"))
+
+
+def parse(event: CloudEvent) -> EventPayload:
+    return CATALOGUE[event.type].model_validate(event.data)
+
+
+def json_schemas() -> dict[str, dict]:
+    return {event_type: payload.model_json_schema() for event_type, payload in CATALOGUE.items()}
+
+
+__all__ = [
+    "AWAITING_CONFIRMATION",
+    "AssignmentEnded",
+    "AssignmentStarted",
+    "BookingMade",
+    "CASE_TRANSITIONS",
+    "CATALOGUE",
+    "CLOSED_CASE_STATUSES",
+    "CaseAccepted",
+    "CaseAssigned",
+    "CaseClosed",
+    "CaseEscalated",
+    "CaseMediationStarted",
+    "CaseMerged",
+    "CaseNoted",
+    "CaseReferred",
+    "CaseRejected",
+    "CaseReminded",
+    "CaseReopened",
+    "CaseResolved",
+    "CaseReturned",
+    "CaseStarted",
+    "CaseSubmitted",
+    "CaseSupported",
+    "CaseTransitioned",
+    "CaseWithdrawn",
+    "CloudEvent",
+    "DeputyRegistered",
+    "DeputyRetired",
+    "DeputyUpdated",
+    "DisputeMediated",
+    "EventPayload",
+    "FUNDING_EVENTS",
+    "FundPoolCreated",
+    "GridChanged",
+    "GridCreated",
+    "GridRetired",
+    "LedgerAllocated",
+    "LedgerAppropriated",
+    "LedgerDisbursed",
+    "LedgerPosted",
+    "LedgerReleased",
+    "ProjectApproved",
+    "ProjectCompleted",
+    "ProjectDeliberated",
+    "ProjectDrafted",
+    "ProjectEvaluated",
+    "ProjectNoticed",
+    "ProjectProgressed",
+    "ProjectPublished",
+    "ProjectRejected",
+    "ProjectReturned",
+    "ProjectScreened",
+    "ProjectStarted",
+    "ProjectStepped",
+    "ProjectSubmitted",
+    "ProjectWithdrawn",
+    "ReferralAnswered",
+    "ReferralReturned",
+    "STATION_EVENTS",
+    "STREAMS",
+    "SessionCancelled",
+    "SessionHeld",
+    "SessionScheduled",
+    "StationIssueRaised",
+    "VisitLogged",
+    "envelope",
+    "json_schemas",
+    "parse",
+    "stream_of",
+]
