@@ -4,7 +4,7 @@
 // only see it). The statuses a step is offered in follow the case service's transition table (logic.py).
 import { h, link } from '../ui.js';
 import { chinaDay, t } from './text.js';
-import { field, formError, input, organisationName, textarea } from './common.js';
+import { actionForm, field, input, organisationName, textarea } from './common.js';
 import { mediationForm } from './mediation.js';
 import { post } from './outbox.js';
 
@@ -70,23 +70,6 @@ function panel(name, build) {
   const box = h('details', { class: 'action', id: `act-${name}` }, h('summary', {}, t(`deputy.act.${name}.button`)));
   box.addEventListener('toggle', () => { if (box.open && box.children.length === 1) box.append(build()); });
   return box;
-}
-
-/** A form whose submit checks, then sends `body()`; `check()` returns an error text or ''. */
-export function actionForm(name, controls, check, body, send, label = t(`deputy.act.${name}.submit`)) {
-  const error = formError();
-  const submit = h('button', { type: 'submit', class: 'btn primary wide', id: `do-${name}` }, label);
-  return h('form', {
-    novalidate: true, class: 'action-form', onsubmit: async (event) => {
-      event.preventDefault();
-      const problem = check();
-      error.textContent = problem;
-      if (problem || submit.disabled) return;
-      submit.disabled = true;
-      submit.textContent = t('work.saving');
-      await send(body());
-    },
-  }, ...controls, error, submit);
 }
 
 function noteForm(name, required, send) {
