@@ -1,8 +1,8 @@
 // The app shell: router, home, the villager's four-step filing, the outcome screen, and the queue's lists.
-// Every other screen is a module loaded when first opened (pwa/villager/*.js, deputy.js).
+// Every other screen is a module loaded when first opened (pwa/villager/*.js, the officials' officials.js).
 import './queue.js';
 import { loadLanguage, otherLanguage, storedLanguage, t } from './i18n.js';
-import { formatTime, h, label, link, notice, screen, shorten, stepper } from './ui.js';
+import { findRoute, formatTime, h, label, link, notice, screen, shorten, stepper } from './ui.js';
 import { filingSubject, warmAtlas } from './api.js';
 
 const Q = self.ddgQueue;
@@ -80,22 +80,28 @@ const VILLAGER = {
   similar: () => import('./villager/similar.js'),
 };
 
-async function route(path) {
-  let match;
-  if ((match = path.match(/^\/file\/([1-4])$/))) return fileStep(Number(match[1]));
-  if ((match = path.match(/^\/sent\/([\w-]+)$/))) return sentScreen(match[1]);
-  if ((match = path.match(/^\/track(?:\/([\w-]+))?$/))) {
-    return lazy(VILLAGER.cases, t('track.title'), (cases) => cases.trackScreen(app, match[1]));
-  }
-  if (path === '/cases') return lazy(VILLAGER.cases, t('cases.title'), (cases) => cases.myCasesScreen(app));
-  if (path === '/signin') return lazy(VILLAGER.signin, t('signin.title'), (signin) => signin.signInScreen(app));
-  if (path === '/book') return lazy(VILLAGER.book, t('book.title'), (booking) => booking.bookingScreen(app));
-  if (path === '/board') return lazy(VILLAGER.board, t('board.title'), (board) => board.boardScreen(app));
-  if (path === '/deputies') return lazy(VILLAGER.deputies, t('deputies.title'), (deputies) => deputies.deputiesScreen(app));
-  if (/^\/(?:deputy|staff|office)(?:\/|$)/.test(path)) { // officials' screens: pwa/deputy.js and pwa/work/
-    return lazy(() => import('./deputy.js'), t('deputy.signinTitle'), (work) => work.workScreen(app, path));
-  }
-  if (path !== '/') history.replaceState(null, '', '/');
+/** A route's draw: the screen `name` of a module loaded when first opened, given the path's groups. */
+const lazyScreen = (loader, titleKey, name) => (...groups) => lazy(loader, t(titleKey), (module) => module[name](app, ...groups));
+
+/** [path pattern, draw(...the pattern's groups)]: the villager's screens, then the officials' side. */
+const ROUTES = [
+  [/^\/$/, () => home()],
+  [/^\/file\/([1-4])$/, (n) => fileStep(Number(n))],
+  [/^\/sent\/([\w-]+)$/, (id) => sentScreen(id)],
+  [/^\/track(?:\/([\w-]+))?$/, lazyScreen(VILLAGER.cases, 'track.title', 'trackScreen')],
+  [/^\/cases$/, lazyScreen(VILLAGER.cases, 'cases.title', 'myCasesScreen')],
+  [/^\/signin$/, lazyScreen(VILLAGER.signin, 'signin.title', 'signInScreen')],
+  [/^\/book$/, lazyScreen(VILLAGER.book, 'book.title', 'bookingScreen')],
+  [/^\/board$/, lazyScreen(VILLAGER.board, 'board.title', 'boardScreen')],
+  [/^\/deputies$/, lazyScreen(VILLAGER.deputies, 'deputies.title', 'deputiesScreen')],
+  // deputies, station staff and the NPC office: officials.js (and pwa/work/) routes on within their paths
+  [/^(\/(?:deputy|staff|office)(?:\/.*)?)$/, lazyScreen(() => import('./officials.js'), 'deputy.signinTitle', 'officialsScreen')],
+];
+
+function route(path) {
+  const [row, groups] = findRoute(ROUTES, path);
+  if (row) return row[1](...groups);
+  history.replaceState(null, '', '/');
   return home();
 }
 

@@ -18,8 +18,11 @@ export async function loadLanguage(wanted) {
 
 export const otherLanguage = () => (lang === 'zh-CN' ? 'en' : 'zh-CN');
 
-/** The text for `key`, with {name} placeholders filled from `params`. */
-export function t(key, params) {
-  const text = catalogue[key] ?? key;
+/** `text` with its {name} placeholders filled from `params` (an unknown name stays as it is). The one
+ * substitution of both catalogues: this one and the officials' (work/text.js). */
+export function fill(text, params) {
   return params ? text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole)) : text;
 }
+
+/** The text for `key`, with {name} placeholders filled from `params`. */
+export const t = (key, params) => fill(catalogue[key] ?? key, params);

@@ -7,7 +7,7 @@
  */
 importScripts('/queue.js');
 
-const VERSION = '2026-11-27.4';
+const VERSION = '2026-11-27.5';
 const SHELL_CACHE = `ddg-shell-${VERSION}`;
 const API_CACHE = 'ddg-api-v1';
 const SHELL = [

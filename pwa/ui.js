@@ -23,6 +23,17 @@ function append(el, children) {
   }
 }
 
+/** The router's one style, for the shell (app.js) and the officials' side (officials.js) alike: a table of
+ * [path pattern, …, draw] rows. The first row whose pattern matches `path`, with the pattern's groups (the
+ * screen's arguments); [undefined, []] when none does. */
+export function findRoute(routes, path) {
+  for (const row of routes) {
+    const found = path.match(row[0]);
+    if (found) return [row, found.slice(1)];
+  }
+  return [undefined, []];
+}
+
 /** A link handled by the app's router. */
 export const link = (href, props, ...children) => h('a', { href, 'data-link': true, ...props }, ...children);
 

@@ -1,39 +1,42 @@
 // The actions on a case, each a panel that opens into its small form: accept, start work with a note, visit,
 // refer (to an organisation picked from the case service's list), mediate (begin, record a session), resolve,
 // return, extend, escalate, a referral's answer taken or sent back, and an internal note (any time; officials
-// only see it). The statuses a step is offered in follow the case service's transition table (logic.py).
+// only see it). Who is offered a step, and in which statuses, is the case service's transition table
+// (generated.js, generated from the server's).
 import { h, link } from '../ui.js';
 import { chinaDay, t } from './text.js';
-import { field, formError, input, organisationName, textarea } from './common.js';
+import { actionForm, field, input, organisationName, textarea } from './common.js';
+import { CASE_STEPS } from './generated.js';
 import { mediationForm } from './mediation.js';
 import { post } from './outbox.js';
 
 const WORKING = ['accepted', 'in_progress', 'mediating', 'escalated'];
-/** action -> [statuses it is offered in, the status it leads to (null: unchanged), disputes only]. */
+const anyOfficial = (statuses) => ({ to: null, handler: statuses, staff: statuses });
+/** action -> {the status it leads to (null: unchanged), the statuses each side is offered it in}: the server's
+ * table, and the steps its use cases check by themselves (a mediation session, an extension, a send-back). */
 const STEPS = {
-  accept: [['assigned', 'reopened', 'escalated'], 'accepted'],
-  start: [['accepted', 'reopened', 'escalated'], 'in_progress'],
-  refer: [['accepted', 'in_progress', 'mediating', 'escalated'], 'referred'],
-  mediate: [['accepted', 'in_progress', 'escalated'], 'mediating', true],
-  mediation: [['mediating', 'escalated'], null, true],
-  resolve: [WORKING, 'resolved'],
-  return: [['assigned', 'accepted'], 'returned'],
-  extend: [[...WORKING, 'referred', 'reopened'], null],
-  escalate: [['assigned', 'accepted', 'in_progress', 'referred', 'mediating', 'reopened'], 'escalated'],
-  'referral-accept': [['referred', 'escalated'], 'in_progress'],
-  'referral-send-back': [['referred', 'escalated'], 'referred'],
+  ...CASE_STEPS,
+  mediation: anyOfficial(['mediating', 'escalated']),
+  extend: anyOfficial([...WORKING, 'referred', 'reopened']),
+  'referral-send-back': anyOfficial(['referred', 'escalated']),
 };
+const DISPUTES_ONLY = ['mediate', 'mediation'];
 const OPEN = ['assigned', 'accepted', 'in_progress', 'referred', 'mediating', 'reopened', 'escalated'];
+const TOP_ESCALATION = 2; // the NPC office supervises it: there is no one further up
 
 /** The status once the actions still waiting to be sent are done (the server has the last word). */
 export function projectedStatus(status, waiting) {
   return waiting.reduce((current, item) => {
     const step = STEPS[item.meta.kind];
-    return step && step[1] && step[0].includes(current) ? step[1] : current;
+    return step && step.to && (step.handler.includes(current) || step.staff.includes(current)) ? step.to : current;
   }, status);
 }
 
-const offered = (name, item, status) => STEPS[name][0].includes(status) && (!STEPS[name][2] || item.kind === 'dispute');
+/** Whether `side` (handler: the deputy the case is routed to; staff: station staff, the office) may take it now. */
+function offered(name, side, item, status) {
+  if (name === 'escalate' && item.escalation_level >= TOP_ESCALATION) return false;
+  return STEPS[name][side].includes(status) && (!DISPUTES_ONLY.includes(name) || item.kind === 'dispute');
+}
 
 /** The panels the case offers in `status` to this official (a deputy of the grid it is not routed to: none);
  * `known`: the case's referrals and the organisations to refer to. */
@@ -45,7 +48,8 @@ export function actionPanels(ctx, item, status, { referrals, organisations }, do
     { label: `deputy.act.${name}`, params: { code: item.tracking_code }, caseId: item.id, kind: name }).then(({ result }) => done(result));
   const onCase = (name) => (body) => act(name, `cases/${item.id}/${name === 'mediation' ? 'mediations' : name}`, body);
   const panels = [];
-  const add = (name, form) => { if (offered(name, item, status)) panels.push(panel(name, form)); };
+  const side = ctx.isDeputy ? 'handler' : 'staff';
+  const add = (name, form) => { if (offered(name, side, item, status)) panels.push(panel(name, form)); };
   add('accept', () => noteForm('accept', false, onCase('accept')));
   add('start', () => noteForm('start', true, onCase('start')));
   if (visit) panels.push(visit);
@@ -53,9 +57,9 @@ export function actionPanels(ctx, item, status, { referrals, organisations }, do
   add('mediate', () => noteForm('mediate', false, onCase('mediate')));
   add('mediation', () => mediationForm(ctx, item, onCase('mediation')));
   add('resolve', () => textForm('resolve', 'resolution', 1000, onCase('resolve')));
-  if (ctx.isDeputy) add('return', () => textForm('return', 'reason', 400, onCase('return')));
+  add('return', () => textForm('return', 'reason', 400, onCase('return')));
   add('extend', () => extendForm(onCase('extend')));
-  if (!ctx.isDeputy) add('escalate', () => textForm('escalate', 'reason', 400, onCase('escalate')));
+  add('escalate', () => textForm('escalate', 'reason', 400, onCase('escalate')));
   for (const referral of referrals.filter((one) => one.status === 'answered')) {
     const onReferral = (name) => (body) => act(`referral-${name}`, `referrals/${referral.id}/${name}`, body);
     add('referral-accept', () => noteForm('referral-accept', false, onReferral('accept')));
@@ -70,23 +74,6 @@ function panel(name, build) {
   const box = h('details', { class: 'action', id: `act-${name}` }, h('summary', {}, t(`deputy.act.${name}.button`)));
   box.addEventListener('toggle', () => { if (box.open && box.children.length === 1) box.append(build()); });
   return box;
-}
-
-/** A form whose submit checks, then sends `body()`; `check()` returns an error text or ''. */
-export function actionForm(name, controls, check, body, send, label = t(`deputy.act.${name}.submit`)) {
-  const error = formError();
-  const submit = h('button', { type: 'submit', class: 'btn primary wide', id: `do-${name}` }, label);
-  return h('form', {
-    novalidate: true, class: 'action-form', onsubmit: async (event) => {
-      event.preventDefault();
-      const problem = check();
-      error.textContent = problem;
-      if (problem || submit.disabled) return;
-      submit.disabled = true;
-      submit.textContent = t('work.saving');
-      await send(body());
-    },
-  }, ...controls, error, submit);
 }
 
 function noteForm(name, required, send) {

@@ -80,6 +80,23 @@ export function select(id, options, value, props = {}) {
 
 export const formError = () => h('p', { class: 'field-error', role: 'alert' });
 
+/** A form whose submit checks, then sends `body()`; `check()` returns an error text or ''. */
+export function actionForm(name, controls, check, body, send, label = t(`deputy.act.${name}.submit`)) {
+  const error = formError();
+  const submit = h('button', { type: 'submit', class: 'btn primary wide', id: `do-${name}` }, label);
+  return h('form', {
+    novalidate: true, class: 'action-form', onsubmit: async (event) => {
+      event.preventDefault();
+      const problem = check();
+      error.textContent = problem;
+      if (problem || submit.disabled) return;
+      submit.disabled = true;
+      submit.textContent = t('work.saving');
+      await send(body());
+    },
+  }, ...controls, error, submit);
+}
+
 let categories = new Map();
 
 /** The case categories' names from the case service (labels in both languages), once; kept when offline. */

@@ -2,8 +2,7 @@
 // deputies, the record, the outcome, and the written agreement (调解协议书) when one was reached.
 import { h } from '../ui.js';
 import { request } from '../api.js';
-import { actionForm } from './actions.js';
-import { field, input, select, textarea } from './common.js';
+import { actionForm, field, input, select, textarea } from './common.js';
 import { chinaDay, t } from './text.js';
 
 const AGREEMENT = ['facts', 'disputed_points', 'responsibilities', 'terms', 'performance'];

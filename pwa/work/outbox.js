@@ -2,10 +2,10 @@
 // IndexedDB first with its own Idempotency-Key, tried at once, and sent by itself when the signal returns
 // (on `online`, on a timer, by Background Sync). The screens show each one "waiting to send" until then.
 import { formatTime, h } from '../ui.js';
+import { API_PATH } from './generated.js';
 import { t } from './text.js';
 
 const Q = self.ddgQueue;
-const API_PATH = /^\/api\/(?:grid|deputy|case-intake|station-scheduling|micro-funding)\/[\w./-]+$/;
 const SEND_WAIT_MS = 8000;
 
 const pause = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });

@@ -3,8 +3,7 @@
 import { formatTime, h, link, notice } from '../ui.js';
 import { request } from '../api.js';
 import { placePicker } from '../villager/place.js';
-import { actionForm } from './actions.js';
-import { cachedNotice, deadlineLine, failed, field, input, kindLine, page, placeLine, select, stateName, textarea } from './common.js';
+import { actionForm, cachedNotice, deadlineLine, failed, field, input, kindLine, page, placeLine, select, stateName, textarea } from './common.js';
 import { watchScreen } from './live.js';
 import { outcomeNotice, pending, pendingSection, post } from './outbox.js';
 import { t } from './text.js';

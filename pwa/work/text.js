@@ -1,6 +1,6 @@
 // The officials' words and small formatting helpers. Their catalogue (pwa/work/i18n/) loads with these screens,
 // so that none of it weighs on the villager's first load; anything it lacks comes from the shared catalogue.
-import { lang, t as shared } from '../i18n.js';
+import { fill, lang, t as shared } from '../i18n.js';
 
 let words = {};
 let wordsLang = null;
@@ -16,11 +16,8 @@ export async function loadWords() {
   }
 }
 
-export function t(key, params) {
-  if (!(key in words)) return shared(key, params);
-  const text = words[key];
-  return params ? text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole)) : text;
-}
+/** The officials' text for `key` ({name} placeholders filled from `params`), else the shared catalogue's. */
+export const t = (key, params) => (key in words ? fill(words[key], params) : shared(key, params));
 
 const ZONE = 'Asia/Shanghai';
 

@@ -1,7 +1,7 @@
 // The officials' side — deputies, station staff, the NPC office — loaded only when one of them opens /deputy,
 // /staff or /office (never on the villager's first load): sign-in, then each screen's module from pwa/work/,
 // itself loaded when first opened. Its words and styles load with it (pwa/work/i18n/, pwa/work/work.css).
-import { h, notice, screen } from './ui.js';
+import { findRoute, h, notice, screen } from './ui.js';
 import { OfflineError, signIn, signOut } from './api.js';
 import { loadCategories, menuOf } from './work/common.js';
 import { loadWords, t } from './work/text.js';
@@ -11,19 +11,30 @@ const DEPUTY = ['deputy'];
 const OFFICE = ['station_staff', 'npc_office'];
 const ID = '([0-9a-f-]{36})';
 
-/** [path pattern, roles that may open it, module, its screen function]. */
+/** A route's draw: the screen `name` of a pwa/work/ module loaded when first opened, given the path's groups. */
+const lazyScreen = (loader, name) => async (ctx, ...groups) => {
+  let module;
+  try {
+    module = await loader();
+  } catch (error) {
+    return screen(t('deputy.signinTitle'), notice('error', t('app.moduleOffline')));
+  }
+  return module[name](ctx, ...groups);
+};
+
+/** [path pattern, roles that may open it, draw(ctx, ...the pattern's groups)] (the shell's style: ui.js findRoute). */
 const ROUTES = [
-  [/^\/deputy$/, DEPUTY, () => import('./work/inbox.js'), 'inboxScreen'],
-  [new RegExp(`^/(?:deputy|office)/case/${ID}$`), [...DEPUTY, ...OFFICE], () => import('./work/case.js'), 'caseScreen'],
-  [/^\/deputy\/visit$/, DEPUTY, () => import('./work/visit.js'), 'visitScreen'],
-  [/^\/deputy\/duty$/, DEPUTY, () => import('./work/duty.js'), 'dutyScreen'],
-  [/^\/deputy\/proposal$/, DEPUTY, () => import('./work/proposal.js'), 'proposalScreen'],
-  [/^\/staff\/file$/, OFFICE, () => import('./work/file.js'), 'fileScreen'],
-  [/^\/staff\/desk$/, OFFICE, () => import('./work/desk.js'), 'deskScreen'],
-  [/^\/staff\/sessions$/, OFFICE, () => import('./work/sessions.js'), 'sessionsScreen'],
-  [/^\/office\/review$/, OFFICE, () => import('./work/review.js'), 'reviewScreen'],
-  [/^\/office\/dashboard$/, OFFICE, () => import('./work/dashboard.js'), 'dashboardScreen'],
-  [/^\/office\/coverage$/, OFFICE, () => import('./work/coverage.js'), 'coverageScreen'],
+  [/^\/deputy$/, DEPUTY, lazyScreen(() => import('./work/inbox.js'), 'inboxScreen')],
+  [new RegExp(`^/(?:deputy|office)/case/${ID}$`), [...DEPUTY, ...OFFICE], lazyScreen(() => import('./work/case.js'), 'caseScreen')],
+  [/^\/deputy\/visit$/, DEPUTY, lazyScreen(() => import('./work/visit.js'), 'visitScreen')],
+  [/^\/deputy\/duty$/, DEPUTY, lazyScreen(() => import('./work/duty.js'), 'dutyScreen')],
+  [/^\/deputy\/proposal$/, DEPUTY, lazyScreen(() => import('./work/proposal.js'), 'proposalScreen')],
+  [/^\/staff\/file$/, OFFICE, lazyScreen(() => import('./work/file.js'), 'fileScreen')],
+  [/^\/staff\/desk$/, OFFICE, lazyScreen(() => import('./work/desk.js'), 'deskScreen')],
+  [/^\/staff\/sessions$/, OFFICE, lazyScreen(() => import('./work/sessions.js'), 'sessionsScreen')],
+  [/^\/office\/review$/, OFFICE, lazyScreen(() => import('./work/review.js'), 'reviewScreen')],
+  [/^\/office\/dashboard$/, OFFICE, lazyScreen(() => import('./work/dashboard.js'), 'dashboardScreen')],
+  [/^\/office\/coverage$/, OFFICE, lazyScreen(() => import('./work/coverage.js'), 'coverageScreen')],
 ];
 
 let styled = null;
@@ -39,10 +50,8 @@ function loadStyles() {
   return styled;
 }
 
-/** Kept for the shell's /deputy route. */
-export const deputyScreen = (app) => workScreen(app, location.pathname);
-
-export async function workScreen(app, path) {
+/** The officials' screen at `path` (any path under /deputy, /staff or /office): sign-in first, then the role's. */
+export async function officialsScreen(app, path) {
   try {
     await Promise.all([loadWords(), loadStyles(), loadCategories()]);
   } catch (error) {
@@ -51,16 +60,10 @@ export async function workScreen(app, path) {
   const session = await Q.getSession();
   if (!session) return signInScreen(app, path);
   const ctx = context(app, path, session);
-  const route = ROUTES.find(([pattern]) => pattern.test(path));
+  const [route, groups] = findRoute(ROUTES, path);
   const roles = session.roles || [];
   if (!route || !route[1].some((role) => roles.includes(role))) return home(ctx);
-  let module;
-  try {
-    module = await route[2]();
-  } catch (error) {
-    return screen(t('deputy.signinTitle'), notice('error', t('app.moduleOffline')));
-  }
-  return module[route[3]](ctx, ...path.match(route[0]).slice(1));
+  return route[2](ctx, ...groups);
 }
 
 function context(app, path, session) {
