@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from devstack.demo import city as demo_city
-from services.micro_funding.logic import _find, create_pool
+from services.micro_funding.logic.pools import create_pool, find_pool
 from services.micro_funding.schemas import FundPoolCreate
 from shared.service import ServiceRuntime
 
@@ -16,7 +16,7 @@ DEMO_AMOUNTS = {"total": "2000000.00", "service_cap": "200000.00", "goods_cap": 
 async def seed(session: AsyncSession, runtime: ServiceRuntime, year: int | None = None) -> int:
     """Create the reference city's pool for `year` (this year by default) once; returns how many were created."""
     year = year or datetime.now(UTC).year
-    if await _find(session, year, DEMO_POOL_NAME):
+    if await find_pool(session, year, DEMO_POOL_NAME):
         return 0
     data = FundPoolCreate.model_validate({"year": year, "name": DEMO_POOL_NAME, **DEMO_AMOUNTS})
     pool_id = demo_city.stable_id(f"fund-pool:{year}")

@@ -1,6 +1,6 @@
 from fastapi import FastAPI
 
-from services.micro_funding.api import router
+from services.micro_funding.api import routers
 from services.micro_funding.events import SUBSCRIPTIONS
 from services.micro_funding.models import tables
 from shared.config import Settings
@@ -15,6 +15,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         runtime,
         title="Micro-funding service",
-        routers=[router],
+        routers=routers,
         description="Yearly fund pools for livelihood micro-projects, in yuan.",
     )

@@ -1,4 +1,4 @@
-"""Micro-funding publishes funding.pool.*, funding.project.* and funding.ledger.* events (see logic and projects).
+"""Micro-funding publishes funding.pool.*, funding.project.* and funding.ledger.* events (staged by logic).
 
 It listens to grid events (to place a project in its village) and case events (the cases a proposal cites).
 """
@@ -18,7 +18,7 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
     "GRID": {
         GridCreated.event_type: projections.on_grid_created,
         GridChanged.event_type: projections.on_grid_changed,
-        GridRetired.event_type: projections.on_grid_changed,
+        GridRetired.event_type: projections.on_grid_retired,
     },
     "CASE": {
         CaseSubmitted.event_type: projections.on_case_routed,

@@ -5,6 +5,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
 from shared.messaging.tables import messaging_tables
+from shared.projections import KnownGridColumns
 
 SEQUENCE = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -179,17 +180,10 @@ class Rating(Base):
     at: Mapped[datetime]
 
 
-class KnownGrid(Base):
+class KnownGrid(KnownGridColumns, Base):
     """Projection of grid.grid.* events: which grids exist, their level and parent (to find the village)."""
 
     __tablename__ = "known_grids"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    code: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(120))
-    level: Mapped[str] = mapped_column(String(16))
-    parent_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    retired: Mapped[bool] = mapped_column(default=False)
-    version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class KnownCase(Base):

@@ -2,6 +2,8 @@
 and villagers' cases (the evidence a proposal cites). Handlers run inside the consumer's inbox transaction.
 """
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.micro_funding.models import KnownCase, KnownGrid
@@ -14,43 +16,21 @@ from shared.messaging.catalogue import (
     GridCreated,
     GridRetired,
 )
+from shared.projections import project_grid
 from shared.service import ServiceRuntime
 
 
 async def on_grid_created(session: AsyncSession, _: ServiceRuntime, payload: GridCreated) -> None:
-    grid = await session.get(KnownGrid, payload.grid_id)
-    if grid is None:
-        session.add(
-            KnownGrid(
-                id=payload.grid_id,
-                code=payload.code,
-                name=payload.name,
-                level=payload.level,
-                parent_id=payload.parent_id,
-                retired=False,
-                version=0,
-            )
-        )
+    await project_grid(session, KnownGrid.__table__, payload)
 
 
-async def on_grid_changed(session: AsyncSession, _: ServiceRuntime, payload: GridChanged | GridRetired) -> None:
-    """A rename or move (or retirement) newer than what is known; stale ones are dropped by `version`."""
-    grid = await session.get(KnownGrid, payload.grid_id)
-    if grid is None:
-        grid = KnownGrid(id=payload.grid_id, name="", retired=False, version=-1)
-        session.add(grid)
-    if payload.version <= grid.version:
-        return
-    grid.code, grid.level, grid.parent_id, grid.version = (
-        payload.code,
-        payload.level,
-        payload.parent_id,
-        payload.version,
-    )
-    if isinstance(payload, GridChanged):
-        grid.name = payload.name
-    else:
-        grid.retired = True
+async def on_grid_changed(session: AsyncSession, _: ServiceRuntime, payload: GridChanged) -> None:
+    """A rename or move newer than what is known; stale ones are dropped by `version`."""
+    await project_grid(session, KnownGrid.__table__, payload)
+
+
+async def on_grid_retired(session: AsyncSession, _: ServiceRuntime, payload: GridRetired) -> None:
+    await project_grid(session, KnownGrid.__table__, payload)
 
 
 async def on_case_routed(session: AsyncSession, _: ServiceRuntime, payload: CaseSubmitted | CaseAssigned) -> None:
@@ -67,8 +47,8 @@ async def on_case_transitioned(session: AsyncSession, _: ServiceRuntime, payload
 
 
 async def _upsert_case(
-    session: AsyncSession, case_id: str, grid_id: str, kind: str, category: str, status: str, at
-) -> None:  # type: ignore[no-untyped-def]
+    session: AsyncSession, case_id: str, grid_id: str, kind: str, category: str, status: str, at: datetime
+) -> None:
     """Keep the newest status; an older event arriving late (a redelivery) does not overwrite it."""
     row = {"id": case_id, "grid_id": grid_id, "kind": kind, "category": category, "status": status, "at": at}
     await upsert_newer(session, KnownCase.__table__, [row], changes=("grid_id", "status"), stamp="at")

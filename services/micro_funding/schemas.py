@@ -1,11 +1,9 @@
 """Fund pool, ledger and project schemas (the OpenAPI contract).
 
-Money travels as a string of yuan with two decimals and is kept as integer fen.
+Money travels as a string of yuan with two decimals and is kept as integer fen (the rules: `domain.money`).
 """
 
-import re
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
@@ -20,9 +18,15 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from services.micro_funding.domain.money import (
+    MONEY_PATTERN,
+    POSITIVE_MONEY_PATTERN,
+    format_fen,
+    to_fen,
+    to_positive_fen,
+)
 from shared.types import CivilDate, EntityId, Name, SmallInt, distinct, integer, text
 
-MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 _MONEY_SCHEMA = {
     "type": "string",
     "pattern": MONEY_PATTERN,
@@ -31,31 +35,11 @@ _MONEY_SCHEMA = {
 }
 
 
-POSITIVE_MONEY_PATTERN = r"^([1-9][0-9]{0,11}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9]))$"
 _POSITIVE_MONEY_SCHEMA = {
     **_MONEY_SCHEMA,
     "pattern": POSITIVE_MONEY_PATTERN,
     "description": "A positive amount in yuan with at most two decimals (fen), no leading zeros.",
 }
-
-
-def to_fen(value: object, pattern: str = MONEY_PATTERN) -> int:
-    """Turn "1234.50" into 123450; refuse anything but a non-negative decimal string to the fen."""
-    if not isinstance(value, str) or not re.fullmatch(pattern, value):
-        raise ValueError('must be a string of yuan with at most two decimals, such as "1234.50"')
-    return int(Decimal(value) * 100)
-
-
-def to_positive_fen(value: object) -> int:
-    """As `to_fen`, for amounts that move money: more than zero."""
-    return to_fen(value, POSITIVE_MONEY_PATTERN)
-
-
-def format_fen(fen: int) -> str:
-    """123450 -> "1234.50"."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan}.{cents:02d}"
 
 
 _AS_YUAN = PlainSerializer(format_fen, return_type=str)

@@ -1,20 +1,29 @@
-"""Read models of projects: the full record for officials, and the public page (no personal data)."""
+"""Read models: pools and their ledger, the full record of a project for officials, the lists of a project,
+the reconciliation of a pool's books, and the public page (no personal data)."""
 
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from pydantic import BaseModel
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.micro_funding import stages
-from services.micro_funding.ledger import EntryKind
+from services.micro_funding.domain import stages
+from services.micro_funding.domain.ledger import MAX_PROBLEMS, EntryKind, audit
 from services.micro_funding.models import (
     BudgetLine,
+    FundPool,
     KnownGrid,
     LedgerEntry,
     Milestone,
+    Objection,
+    ProgressReport,
     Project,
     ProjectCase,
     ProjectGrid,
+    ProjectStep,
+    Rating,
 )
 from services.micro_funding.schemas import (
     BudgetLineRead,
@@ -22,9 +31,128 @@ from services.micro_funding.schemas import (
     ProjectMoney,
     ProjectRead,
     PublicProject,
+    Reconciliation,
 )
 from shared.errors import NotFound
-from shared.pagination import PageParams, paginate
+from shared.pagination import Page, PageParams, paginate
+
+
+def page_of(model: type[BaseModel], items: Sequence[Any], total: int, page: PageParams) -> Page[Any]:
+    """A page of rows shown as `model`."""
+    return Page(items=[model.model_validate(item) for item in items], total=total, **page.model_dump())
+
+
+# ---------------------------------------------------------------- pools and the ledger
+
+
+async def list_pools(
+    session: AsyncSession, params: PageParams, *, year: int | None = None
+) -> tuple[list[FundPool], int]:
+    query = select(FundPool).order_by(FundPool.year.desc(), FundPool.name)
+    if year is not None:
+        query = query.where(FundPool.year == year)
+    return await paginate(session, query, params)
+
+
+async def list_entries(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    pool_id: str | None = None,
+    project_id: str | None = None,
+    kind: str | None = None,
+) -> tuple[list[LedgerEntry], int]:
+    query = select(LedgerEntry).order_by(LedgerEntry.seq)
+    if pool_id is not None:
+        query = query.where(LedgerEntry.pool_id == pool_id)
+    if project_id is not None:
+        query = query.where(LedgerEntry.project_id == project_id)
+    if kind is not None:
+        query = query.where(LedgerEntry.kind == kind)
+    return await paginate(session, query, params)
+
+
+async def reconciliation(session: AsyncSession, pool: FundPool) -> Reconciliation:
+    """Prove the books of a pool balance: replay, compare with the kept balances and with the projects."""
+    rows = list(
+        (await session.execute(select(LedgerEntry).where(LedgerEntry.pool_id == pool.id).order_by(LedgerEntry.seq)))
+        .scalars()
+        .all()
+    )
+    allocated = select(LedgerEntry.project_id, func.sum(LedgerEntry.amount_fen)).where(
+        LedgerEntry.pool_id == pool.id, LedgerEntry.kind == EntryKind.allocation.value
+    )
+    allocations = {
+        project_id: amount for project_id, amount in await session.execute(allocated.group_by(LedgerEntry.project_id))
+    }
+    projects = select(Project.id, Project.status, Project.budget_fen).where(Project.pool_id == pool.id)
+    found = audit(rows, pool.total_fen, allocations, [tuple(row) for row in await session.execute(projects)])
+    books = found.books
+    return Reconciliation(
+        pool_id=pool.id,
+        entries=found.entries,
+        appropriated=books.totals[EntryKind.appropriation],
+        allocated=books.totals[EntryKind.allocation],
+        disbursed=books.totals[EntryKind.disbursement],
+        released=books.totals[EntryKind.release],
+        available=books.available,
+        held=books.held,
+        funded_projects=found.funded_projects,
+        balanced=found.balanced,
+        problems=found.problems[:MAX_PROBLEMS],
+    )
+
+
+# ---------------------------------------------------------------- projects
+
+
+async def list_projects(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    own_deputy_id: str | None,
+    status: str | None = None,
+    pool_id: str | None = None,
+    village_id: str | None = None,
+    deputy_id: str | None = None,
+) -> tuple[list[Project], int]:
+    """Projects past their draft, newest change first; `own_deputy_id` also sees that deputy's drafts."""
+    query = select(Project).order_by(Project.updated_at.desc(), Project.id)
+    visible = Project.status != "draft"
+    if own_deputy_id:
+        visible = or_(visible, Project.deputy_id == own_deputy_id)
+    query = query.where(visible)
+    if status is not None:
+        query = query.where(Project.status == status)
+    if pool_id is not None:
+        query = query.where(Project.pool_id == pool_id)
+    if deputy_id is not None:
+        query = query.where(Project.deputy_id == deputy_id)
+    if village_id is not None:
+        query = query.where(Project.id.in_(select(ProjectGrid.project_id).where(ProjectGrid.village_id == village_id)))
+    return await paginate(session, query, params)
+
+
+async def list_steps(session: AsyncSession, project_id: str, params: PageParams) -> tuple[list[ProjectStep], int]:
+    query = (
+        select(ProjectStep).where(ProjectStep.project_id == project_id).order_by(ProjectStep.version, ProjectStep.at)
+    )
+    return await paginate(session, query, params)
+
+
+async def list_objections(session: AsyncSession, project_id: str, params: PageParams) -> tuple[list[Objection], int]:
+    query = select(Objection).where(Objection.project_id == project_id).order_by(Objection.raised_at, Objection.id)
+    return await paginate(session, query, params)
+
+
+async def list_progress(session: AsyncSession, project_id: str, params: PageParams) -> tuple[list[ProgressReport], int]:
+    query = select(ProgressReport).where(ProgressReport.project_id == project_id).order_by(ProgressReport.month)
+    return await paginate(session, query, params)
+
+
+async def list_ratings(session: AsyncSession, project_id: str, params: PageParams) -> tuple[list[Rating], int]:
+    query = select(Rating).where(Rating.project_id == project_id).order_by(Rating.at, Rating.id)
+    return await paginate(session, query, params)
 
 
 def rating_average(project: Project) -> float | None:

@@ -1,6 +1,6 @@
 from fastapi import FastAPI
 
-from services.station_scheduling.api import router
+from services.station_scheduling.api import routers
 from services.station_scheduling.events import SUBSCRIPTIONS
 from services.station_scheduling.models import tables
 from shared.config import Settings
@@ -15,6 +15,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         runtime,
         title="Station scheduling service",
-        routers=[router],
+        routers=routers,
         description="Liaison stations organised 1+4+N: main, township and area.",
     )

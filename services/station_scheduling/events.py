@@ -1,11 +1,11 @@
-"""Stations publish station.* events (see logic) and keep projections of deputies, grids, assignments and cases.
+"""Stations publish station.* events (staged by logic) and keep projections of deputies, grids, assignments and cases.
 
 Published: station.session.scheduled/cancelled/held.v1, station.booking.made.v1, station.issue.raised.v1.
 Consumed: deputies (who may be on duty), the grid tree and assignments (which deputies a station's grids
 have), and the case events of cases opened from a station issue (the record shows the case's progress).
 """
 
-from services.station_scheduling.logic import projections, records
+from services.station_scheduling import projections
 from shared.messaging.catalogue import (
     CASE_TRANSITIONS,
     AssignmentEnded,
@@ -35,8 +35,8 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
         AssignmentEnded.event_type: projections.on_assignment_ended,
     },
     "CASE": {
-        CaseSubmitted.event_type: records.on_case_event,
-        CaseAssigned.event_type: records.on_case_event,
-        **{transition.event_type: records.on_case_event for transition in CASE_TRANSITIONS},
+        CaseSubmitted.event_type: projections.on_case_event,
+        CaseAssigned.event_type: projections.on_case_event,
+        **{transition.event_type: projections.on_case_event for transition in CASE_TRANSITIONS},
     },
 }

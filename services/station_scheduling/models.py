@@ -5,6 +5,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
 from shared.messaging.tables import messaging_tables
+from shared.projections import KnownGridColumns
 
 
 class Base(DeclarativeBase):
@@ -184,17 +185,10 @@ class KnownDeputy(Base):
     version: Mapped[int] = mapped_column(default=0)
 
 
-class KnownGrid(Base):
+class KnownGrid(KnownGridColumns, Base):
     """Projection of grid.grid.* events: the tree, to tell which grids lie under a station's township."""
 
     __tablename__ = "known_grids"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    code: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(120))
-    level: Mapped[str] = mapped_column(String(16))
-    parent_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")
-    version: Mapped[int] = mapped_column(default=0)
 
 
 class KnownAssignment(Base):

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from services.micro_funding import logic
-from services.micro_funding.ledger import Entry, EntryKind, replay
+from services.micro_funding.domain.ledger import Entry, EntryKind, replay
+from services.micro_funding.logic.ledger import current_books, post_entry
 from services.micro_funding.models import LedgerEntry, Project
 from shared.errors import Conflict
 from tests.integration.test_funding_support import START, create_pool, start_funding
@@ -65,7 +65,7 @@ async def _projects(runtime, pool_id: str) -> list[str]:
 async def _apply(runtime, pool_id: str, entry: Entry) -> bool:
     async with runtime.maker() as session:
         try:
-            await logic.post_entry(session, runtime, pool_id, entry, actor="property-test")
+            await post_entry(session, runtime, pool_id, entry, actor="property-test")
         except Conflict:
             return False
         await session.commit()
@@ -90,7 +90,7 @@ async def test_any_sequence_on_the_database_keeps_the_books(funding, operations)
             .scalars()
             .all()
         )
-        derived = [await logic.current_books(session, pool["id"], project_id) for project_id in projects]
+        derived = [await current_books(session, pool["id"], project_id) for project_id in projects]
     books = replay(Entry(EntryKind(row.kind), row.amount_fen, row.project_id) for row in rows)
     assert books.balanced() and books.available >= 0
     assert all(book.available == books.available for book in derived)

@@ -5,7 +5,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.micro_funding import projects, workflow
+from services.micro_funding.logic import projects, review
 from services.micro_funding.schemas import (
     DeliberationCreate,
     NoticeCreate,
@@ -143,11 +143,11 @@ async def many_in_notice(f: Funding, pool_id: str, count: int, budget: str) -> l
         for _ in range(count):
             draft = ProjectDraft.model_validate(draft_body(f, pool_id, budget=budget))
             project = await projects.create_draft(session, runtime, deputy, draft)
-            await workflow.submit(session, runtime, deputy, project.id)
-            await workflow.screen(session, runtime, staff, project.id, ScreeningCreate(decision="pass"))
+            await review.submit(session, runtime, deputy, project.id)
+            await review.screen(session, runtime, staff, project.id, ScreeningCreate(decision="pass"))
             vote = DeliberationCreate(review="审议通过", votes_for=5, votes_against=0)
-            await workflow.deliberate(session, runtime, office, project.id, vote)
-            await workflow.start_notice(session, runtime, office, project.id, NoticeCreate(days=7))
+            await review.deliberate(session, runtime, office, project.id, vote)
+            await review.start_notice(session, runtime, office, project.id, NoticeCreate(days=7))
             ids.append(project.id)
         await session.commit()
     return ids

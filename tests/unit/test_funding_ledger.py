@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.micro_funding.ledger import Books, Entry, EntryKind, LedgerRefused, replay
+from services.micro_funding.domain.ledger import Books, Entry, EntryKind, LedgerRefused, replay
 
 PROJECTS = ["p1", "p2", "p3"]
 AMOUNTS = st.integers(min_value=-5, max_value=2_000_000)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.micro_funding.stages import STEPS, authorise, check_source
+from services.micro_funding.domain.stages import STEPS, authorise, check_source
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden
 

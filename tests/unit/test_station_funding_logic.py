@@ -4,7 +4,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from devstack.demo.stations import demo_stations
-from services.micro_funding.logic import check_caps
+from services.micro_funding.domain.pools import check_caps
 from services.micro_funding.schemas import FundPoolCreate, Money
 from shared.errors import Unprocessable
 

@@ -8,12 +8,13 @@ import pytest
 from pydantic import ValidationError
 
 from devstack.demo.stations import demo_stations
-from services.station_scheduling.logic.common import mask_name, mask_phone, redact
-from services.station_scheduling.logic.recurrence import pick, reception_days
-from services.station_scheduling.logic.sessions import check_notice, within_hours
+from services.station_scheduling.domain.hours import check_notice, within_hours
+from services.station_scheduling.domain.recurrence import reception_days
+from services.station_scheduling.domain.rotation import pick
 from services.station_scheduling.models import OpeningWindow, Station
 from services.station_scheduling.schemas import OpeningWindowIn, RecordCreate, RotaCreate, SessionCreate
 from shared.errors import Unprocessable
+from shared.privacy import mask_name, mask_phone, redact
 
 STATION_ID = "00000000-0000-4000-8000-000000000001"
 DEPUTY_ID = "00000000-0000-4000-8000-000000000002"

@@ -1,31 +1,7 @@
-"""Station rules, one module a topic; plain functions over a database session, no FastAPI in them.
+"""Station use cases: plain functions over a database session that load, check, change and stage events.
 
-stations · sessions (scheduling and conflicts) · views (how sessions are shown) · bookings (capacity,
-waitlist, walk-ins) · records (what was said face to face, and the linked case) · rotas and recurrence ·
-feeds (iCalendar) · statistics · projections (deputies, grids and assignments from their events) ·
-demo (the reference city's stations).
+stations (the 1+4+N shape, opening hours) · deputies (who a station's deputies are, from the projections) ·
+sessions (scheduling and conflicts) · bookings (capacity, waitlist, walk-ins) · records (what was said face to
+face, and the linked case) · rotas · access (who may read a booking or a record). The rules without I/O are in
+`domain`; how things are shown is in `views`.
 """
-
-from services.station_scheduling.logic import (
-    bookings,
-    feeds,
-    projections,
-    records,
-    rotas,
-    sessions,
-    stations,
-    statistics,
-    views,
-)
-
-__all__ = [
-    "bookings",
-    "feeds",
-    "projections",
-    "records",
-    "rotas",
-    "sessions",
-    "stations",
-    "statistics",
-    "views",
-]

@@ -9,22 +9,13 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.station_scheduling.logic.common import (
-    ACTIVE_BOOKINGS,
-    PLACE_TAKEN,
-    get_reception,
-    mask_name,
-    mask_phone,
-    now,
-)
-from services.station_scheduling.models import Booking, ReceptionRecord, ReceptionSession
-from services.station_scheduling.schemas import BookingCreate, BookingRead, FollowUpRead, WalkInCreate
+from services.station_scheduling.domain.bookings import ACTIVE_BOOKINGS, PLACE_TAKEN, PROMOTED, booking_status
+from services.station_scheduling.logic.sessions import get_reception
+from services.station_scheduling.models import Booking, ReceptionSession
+from services.station_scheduling.schemas import BookingCreate, WalkInCreate
 from shared.errors import Conflict, NotFound
 from shared.messaging.catalogue import BookingMade
-from shared.pagination import PageParams, paginate
 from shared.service import ServiceRuntime
-
-PROMOTED = "A place became free: your booking is confirmed."
 
 
 async def _taken(db: AsyncSession, session_id: str) -> int:
@@ -40,7 +31,7 @@ async def _next_queue_no(db: AsyncSession, session_id: str) -> int:
 async def add_booking(
     db: AsyncSession, runtime: ServiceRuntime, reception: ReceptionSession, status: str, **fields: object
 ) -> Booking:
-    moment = now(runtime)
+    moment = runtime.clock.now()
     booking = Booking(
         id=str(uuid.uuid4()),
         session_id=reception.id,
@@ -67,17 +58,14 @@ async def add_booking(
 async def book(db: AsyncSession, runtime: ServiceRuntime, session_id: str, data: BookingCreate, owner: str) -> Booking:
     """A villager's booking: confirmed while places are left, else waitlisted (or refused when `waitlist` is off)."""
     reception = await get_reception(db, session_id, lock=True)
-    if reception.status != "scheduled" or now(runtime) >= reception.starts_at:
+    if reception.status != "scheduled" or runtime.clock.now() >= reception.starts_at:
         raise Conflict("This session no longer takes bookings.")
     mine = select(Booking.id).where(
         Booking.session_id == session_id, Booking.owner == owner, Booking.status.in_(ACTIVE_BOOKINGS)
     )
     if (await db.execute(mine)).first() is not None:
         raise Conflict("You already have a booking for this session.")
-    full = await _taken(db, session_id) >= reception.capacity
-    if full and not data.waitlist:
-        raise Conflict("The session is full.")
-    status = "waitlisted" if full else "confirmed"
+    status = booking_status(await _taken(db, session_id), reception.capacity, waitlist=data.waitlist)
     return await add_booking(db, runtime, reception, status, kind="booked", owner=owner, topic=data.topic)
 
 
@@ -104,7 +92,7 @@ async def cancel_booking(db: AsyncSession, runtime: ServiceRuntime, booking: Boo
     await db.refresh(booking)
     if booking.status not in ACTIVE_BOOKINGS:
         raise Conflict(f"The booking is {booking.status}.")
-    moment = now(runtime)
+    moment = runtime.clock.now()
     freed = booking.status == "confirmed"
     booking.status, booking.changed_at = "cancelled", moment
     await db.flush()
@@ -122,62 +110,11 @@ async def _promote(db: AsyncSession, runtime: ServiceRuntime, reception: Recepti
     )
     first = (await db.execute(query)).scalar_one_or_none()
     if first is not None and await _taken(db, reception.id) < reception.capacity:
-        first.status, first.notice, first.changed_at = "confirmed", PROMOTED, now(runtime)
+        first.status, first.notice, first.changed_at = "confirmed", PROMOTED, runtime.clock.now()
         await db.flush()
 
 
 async def mark_attended(db: AsyncSession, booking: Booking, runtime: ServiceRuntime) -> None:
     if booking.status not in PLACE_TAKEN:
         raise Conflict(f"The booking is {booking.status}; only a confirmed visitor is received.")
-    booking.status, booking.changed_at = "attended", now(runtime)
-
-
-async def my_bookings(db: AsyncSession, owner: str, params: PageParams) -> tuple[list[Booking], int]:
-    query = select(Booking).where(Booking.owner == owner).order_by(Booking.created_at.desc(), Booking.id)
-    return await paginate(db, query, params)
-
-
-async def session_bookings(db: AsyncSession, session_id: str, params: PageParams) -> tuple[list[Booking], int]:
-    await get_reception(db, session_id)
-    query = select(Booking).where(Booking.session_id == session_id).order_by(Booking.queue_no)
-    return await paginate(db, query, params)
-
-
-async def _place(db: AsyncSession, booking: Booking) -> int | None:
-    if booking.status != "waitlisted":
-        return None
-    ahead = select(func.count()).where(
-        Booking.session_id == booking.session_id, Booking.status == "waitlisted", Booking.queue_no < booking.queue_no
-    )
-    return (await db.execute(ahead)).scalar_one() + 1
-
-
-async def _follow_ups(db: AsyncSession, booking: Booking) -> list[ReceptionRecord]:
-    query = (
-        select(ReceptionRecord)
-        .where(ReceptionRecord.booking_id == booking.id, ReceptionRecord.outcome == "follow_up")
-        .order_by(ReceptionRecord.recorded_at, ReceptionRecord.id)
-    )
-    return list((await db.execute(query)).scalars())
-
-
-async def describe(db: AsyncSession, booking: Booking) -> BookingRead:
-    """A booking with its waitlist place; the visitor's name and phone masked."""
-    return BookingRead(
-        id=booking.id,
-        session_id=booking.session_id,
-        kind=booking.kind,
-        topic=booking.topic,
-        status=booking.status,
-        place=await _place(db, booking),
-        notice=booking.notice,
-        visitor_name_masked=mask_name(booking.visitor_name),
-        visitor_phone_masked=mask_phone(booking.visitor_phone),
-        follow_ups=[FollowUpRead.model_validate(record) for record in await _follow_ups(db, booking)],
-        created_at=booking.created_at,
-        changed_at=booking.changed_at,
-    )
-
-
-async def describe_all(db: AsyncSession, bookings: list[Booking]) -> list[BookingRead]:
-    return [await describe(db, booking) for booking in bookings]
+    booking.status, booking.changed_at = "attended", runtime.clock.now()

@@ -5,35 +5,23 @@ on the rota with the reason; the others become ordinary scheduled sessions.
 """
 
 import asyncio
-import json
 import uuid
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.station_scheduling.logic.common import SHANGHAI, dump, now
-from services.station_scheduling.logic.projections import linked_deputies, station_pool
-from services.station_scheduling.logic.recurrence import pick, reception_days
-from services.station_scheduling.logic.sessions import busy_deputies, lock_deputies, schedule
+from services.station_scheduling.domain.recurrence import reception_days
+from services.station_scheduling.domain.rotation import Rotation
+from services.station_scheduling.logic.deputies import linked_deputies, station_pool
+from services.station_scheduling.logic.sessions import busy_deputies, dump, lock_deputies, schedule
 from services.station_scheduling.logic.stations import get_station
-from services.station_scheduling.models import ReceptionSession, Rota
-from services.station_scheduling.schemas import RotaCreate, RotaRead, SessionCreate
+from services.station_scheduling.models import Rota
+from services.station_scheduling.schemas import RotaCreate, SessionCreate
+from shared.clock import CHINA
 from shared.errors import NotFound, ProblemError, Unprocessable
-from shared.pagination import PageParams, paginate
 from shared.service import ServiceRuntime
 
 VENUE = {"mode", "place", "meeting_url"}
-
-
-@dataclass
-class Rotation:
-    """The pool in rotation order, the deputies linked to the station, and how many sessions each one took."""
-
-    pool: list[str]
-    linked: set[str]
-    served: dict[str, int] = field(default_factory=dict)
 
 
 async def create_rota(db: AsyncSession, runtime: ServiceRuntime, data: RotaCreate, created_by: str) -> Rota:
@@ -48,7 +36,7 @@ async def create_rota(db: AsyncSession, runtime: ServiceRuntime, data: RotaCreat
     rota = Rota(
         id=str(uuid.uuid4()),
         created_by=created_by,
-        created_at=now(runtime),
+        created_at=runtime.clock.now(),
         pool=dump(pool),
         **data.model_dump(exclude={"deputy_ids"}),
     )
@@ -78,13 +66,13 @@ def _session(data: RotaCreate, starts: datetime, ends: datetime, deputies: list[
 
 
 async def _schedule_day(
-    db: AsyncSession, runtime: ServiceRuntime, rota: Rota, data: RotaCreate, day: date, rotation: "Rotation"
+    db: AsyncSession, runtime: ServiceRuntime, rota: Rota, data: RotaCreate, day: date, rotation: Rotation
 ) -> str | None:
     """Schedule one day's session with the next deputies; the reason it was skipped, or None. A skip writes nothing."""
-    starts = datetime.combine(day, data.start_time, SHANGHAI)
+    starts = datetime.combine(day, data.start_time, CHINA)
     ends = starts + timedelta(minutes=data.duration_minutes)
     busy = await busy_deputies(db, rotation.pool, starts, ends)
-    deputies = pick(rotation.pool, data.deputies_per_session, rotation.served, busy)
+    deputies = rotation.next(data.deputies_per_session, busy)
     if deputies is None:
         return "too few deputies are free"
     try:
@@ -98,8 +86,7 @@ async def _schedule_day(
         )
     except ProblemError as refusal:
         return refusal.detail or refusal.title
-    for deputy in deputies:
-        rotation.served[deputy] = rotation.served.get(deputy, 0) + 1
+    rotation.took(deputies)
     return None
 
 
@@ -108,21 +95,3 @@ async def get_rota(db: AsyncSession, rota_id: str) -> Rota:
     if rota is None:
         raise NotFound(f"No rota {rota_id}.")
     return rota
-
-
-async def list_rotas(db: AsyncSession, params: PageParams, *, station_id: str | None = None) -> tuple[list[Rota], int]:
-    query = select(Rota).order_by(Rota.created_at.desc(), Rota.id)
-    if station_id:
-        query = query.where(Rota.station_id == station_id)
-    return await paginate(db, query, params)
-
-
-async def describe(db: AsyncSession, rota: Rota) -> RotaRead:
-    query = select(ReceptionSession.id).where(ReceptionSession.rota_id == rota.id).order_by(ReceptionSession.starts_at)
-    fields = {name: getattr(rota, name) for name in RotaRead.model_fields if hasattr(rota, name)}
-    fields.update(
-        pool=json.loads(rota.pool),
-        skipped=json.loads(rota.skipped),
-        session_ids=list((await db.execute(query)).scalars()),
-    )
-    return RotaRead.model_validate(fields)

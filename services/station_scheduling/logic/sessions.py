@@ -1,67 +1,48 @@
 """Reception sessions: announced ahead, inside opening hours, never two places at once for one deputy."""
 
+import json
 import uuid
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.station_scheduling.logic.common import (
-    ACTIVE_BOOKINGS,
-    dump,
-    get_reception,
-    local,
-    local_label,
-    now,
-)
-from services.station_scheduling.logic.projections import linked_deputies
+from services.station_scheduling.domain.bookings import ACTIVE_BOOKINGS
+from services.station_scheduling.domain.days import local_label
+from services.station_scheduling.domain.hours import check_notice, within_hours
+from services.station_scheduling.logic.deputies import linked_deputies
 from services.station_scheduling.logic.stations import get_station, opening_windows
 from services.station_scheduling.models import (
     AgencyStaff,
     Booking,
     DutyDeputy,
     KnownDeputy,
-    OpeningWindow,
     ReceptionSession,
     Station,
 )
-from services.station_scheduling.schemas import (
-    AgencyStaffIn,
-    SessionCreate,
-    SessionMode,
-)
-from shared.errors import Conflict, Unprocessable
+from services.station_scheduling.schemas import AgencyStaffIn, SessionCreate, SessionMode
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import SessionCancelled, SessionHeld, SessionScheduled
 from shared.service import ServiceRuntime
 
 SESSION_FIELDS = {"station_id", "mode", "place", "meeting_url", "starts_at", "ends_at", "capacity", "topic"}
 
 
-def within_hours(windows: list[OpeningWindow], starts_at: datetime, ends_at: datetime) -> bool:
-    """Whether [starts_at, ends_at) fits inside one opening window of its (Asia/Shanghai) day."""
-    start, end = local(starts_at), local(ends_at)
-    if end.date() != start.date():
-        return False
-    return any(
-        (window.weekday == start.isoweekday() or window.month_day == start.day)
-        and window.opens <= start.time()
-        and end.time() <= window.closes
-        for window in windows
-    )
+def dump(items: Sequence[object]) -> str:
+    """A JSON list for a text column (warnings, a rota's pool and skipped days)."""
+    return json.dumps(items, ensure_ascii=False, default=str)
 
 
-def check_notice(station: Station, starts_at: datetime, moment: datetime, short_notice_reason: str | None) -> list[str]:
-    """Sessions are announced `notice_days` ahead (3 by default); a shorter notice needs a reason and is flagged."""
-    if starts_at <= moment:
-        raise Unprocessable("A session cannot start in the past.")
-    if starts_at >= moment + timedelta(days=station.notice_days):
-        return []
-    if not short_notice_reason:
-        raise Unprocessable(
-            f"Sessions are announced at least {station.notice_days} days ahead; "
-            "give short_notice_reason to announce one later."
-        )
-    return [f"short notice: {short_notice_reason}"]
+async def get_reception(db: AsyncSession, session_id: str, *, lock: bool = False) -> ReceptionSession:
+    """A reception session; `lock` takes its row lock (PostgreSQL: SELECT ... FOR UPDATE; SQLite writers serialize)."""
+    query = select(ReceptionSession).where(ReceptionSession.id == session_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    reception = (await db.execute(query)).scalar_one_or_none()
+    if reception is None:
+        raise NotFound(f"No reception session {session_id}.")
+    return reception
 
 
 async def lock_deputies(db: AsyncSession, deputy_ids: list[str]) -> dict[str, KnownDeputy]:
@@ -100,7 +81,7 @@ async def busy_deputies(db: AsyncSession, deputy_ids: list[str], starts_at: date
 
 async def _check(db: AsyncSession, runtime: ServiceRuntime, station: Station, data: SessionCreate) -> list[str]:
     """Refuse what cannot be (short notice without reason, outside hours, a deputy in two places); flag the rest."""
-    warnings = check_notice(station, data.starts_at, now(runtime), data.short_notice_reason)
+    warnings = check_notice(station, data.starts_at, runtime.clock.now(), data.short_notice_reason)
     if data.mode == SessionMode.station:
         windows = await opening_windows(db, station.id)
         if windows and not within_hours(windows, data.starts_at, data.ends_at):
@@ -130,7 +111,7 @@ async def schedule(
     linked = linked if linked is not None else await linked_deputies(db, station)
     unlinked = [deputy_id for deputy_id in data.deputy_ids if deputy_id not in linked]
     warnings += [f"deputy {deputy_id} is not linked to the grids this station serves" for deputy_id in unlinked]
-    moment = now(runtime)
+    moment = runtime.clock.now()
     reception = ReceptionSession(
         id=str(uuid.uuid4()),
         rota_id=rota_id,
@@ -178,7 +159,7 @@ async def cancel(db: AsyncSession, runtime: ServiceRuntime, session_id: str, rea
     reception = await get_reception(db, session_id, lock=True)
     if reception.status != "scheduled":
         raise Conflict(f"The session is {reception.status}; only a scheduled session can be cancelled.")
-    moment = now(runtime)
+    moment = runtime.clock.now()
     reception.status, reception.cancel_reason, reception.cancelled_at = "cancelled", reason, moment
     query = select(Booking).where(Booking.session_id == session_id, Booking.status.in_(ACTIVE_BOOKINGS))
     booked = list((await db.execute(query)).scalars())
@@ -201,7 +182,7 @@ async def cancel(db: AsyncSession, runtime: ServiceRuntime, session_id: str, rea
 
 async def mark_held(db: AsyncSession, runtime: ServiceRuntime, session_id: str) -> ReceptionSession:
     reception = await get_reception(db, session_id, lock=True)
-    moment = now(runtime)
+    moment = runtime.clock.now()
     if reception.status != "scheduled":
         raise Conflict(f"The session is {reception.status}.")
     if moment < reception.starts_at:
@@ -225,6 +206,6 @@ async def join_agency_staff(
     reception = await get_reception(db, session_id, lock=True)
     if reception.status != "scheduled":
         raise Conflict(f"The session is {reception.status}.")
-    db.add(_agency(reception.id, staff, now(runtime)))
+    db.add(_agency(reception.id, staff, runtime.clock.now()))
     await db.flush()
     return reception

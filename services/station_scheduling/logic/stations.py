@@ -3,13 +3,12 @@
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.station_scheduling.models import KnownGrid, OpeningWindow, Station, StationGrid
-from services.station_scheduling.schemas import OpeningWindowIn, StationCreate, StationRead, StationTier
+from services.station_scheduling.schemas import OpeningWindowIn, StationCreate, StationTier
 from shared.errors import Conflict, NotFound, Unprocessable
-from shared.pagination import PageParams, paginate
 from shared.service import ServiceRuntime
 
 
@@ -20,35 +19,12 @@ async def get_station(db: AsyncSession, station_id: str) -> Station:
     return station
 
 
-async def list_stations(db: AsyncSession, params: PageParams, *, tier: str | None = None) -> tuple[list[Station], int]:
-    query = select(Station).order_by(Station.code)
-    if tier:
-        query = query.where(Station.tier == tier)
-    return await paginate(db, query, params)
-
-
-async def served_grid_ids(db: AsyncSession, station_id: str) -> list[str]:
-    query = select(StationGrid.grid_id).where(StationGrid.station_id == station_id).order_by(StationGrid.grid_id)
-    return list((await db.execute(query)).scalars())
-
-
 async def opening_windows(db: AsyncSession, station_id: str) -> list[OpeningWindow]:
     query = select(OpeningWindow).where(OpeningWindow.station_id == station_id).order_by(OpeningWindow.id)
     return list((await db.execute(query)).scalars())
 
 
-async def describe_station(db: AsyncSession, station: Station) -> StationRead:
-    windows = [OpeningWindowIn.model_validate(window) for window in await opening_windows(db, station.id)]
-    return StationRead.model_validate(
-        {
-            **{column: getattr(station, column) for column in StationRead.model_fields if hasattr(station, column)},
-            "served_grid_ids": await served_grid_ids(db, station.id),
-            "hours": windows,
-        }
-    )
-
-
-async def _exists(db: AsyncSession, *conditions) -> bool:  # type: ignore[no-untyped-def]
+async def _exists(db: AsyncSession, *conditions: ColumnElement[bool]) -> bool:
     return (await db.execute(select(Station.id).where(*conditions).limit(1))).first() is not None
 
 

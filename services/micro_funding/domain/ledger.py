@@ -9,11 +9,18 @@ Entries only ever add to the books (append-only); balances are derived by replay
 - release        unspent allocation goes back to the pool       project -= amount, pool += amount
 
 So at every point: appropriated == pool available + sum(project balances) + paid out, nothing below zero.
+Reconciliation replays the kept entries and compares: with the balances kept beside each entry, with the
+pool's total, and with the projects (a funded project holds exactly one allocation of its budget).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
+
+from services.micro_funding.domain.stages import FUNDED
+
+MAX_PROBLEMS = 50
 
 
 class EntryKind(StrEnum):
@@ -94,3 +101,82 @@ def replay(entries: Iterable[Entry]) -> Books:
     for entry in entries:
         books.post(entry)
     return books
+
+
+# ---------------------------------------------------------------- reconciliation
+
+
+class KeptEntry(Protocol):
+    """A stored ledger line (a `LedgerEntry` row): the amount and the balances kept after it."""
+
+    seq: int
+    kind: str
+    amount_fen: int
+    project_id: str | None
+    pool_available_fen: int
+    project_balance_fen: int | None
+
+
+@dataclass
+class Audit:
+    """What a replay of a pool's books found: the derived balances and every problem, in the order found."""
+
+    books: Books
+    entries: int
+    funded_projects: int
+    problems: list[str]
+
+    @property
+    def balanced(self) -> bool:
+        return not self.problems
+
+
+def _replay_kept(rows: Sequence[KeptEntry], problems: list[str]) -> Books:
+    """Replay the amounts in order; note every refused entry and every stored balance that differs."""
+    books = Books()
+    for row in rows:
+        entry = Entry(EntryKind(row.kind), row.amount_fen, row.project_id)
+        try:
+            books.post(entry)
+        except LedgerRefused as error:
+            problems.append(f"entry {row.seq}: {error}")
+            continue
+        if books.available != row.pool_available_fen:
+            problems.append(f"entry {row.seq}: pool balance kept {row.pool_available_fen}, replayed {books.available}")
+        if row.project_id and books.balance(row.project_id) != row.project_balance_fen:
+            problems.append(f"entry {row.seq}: project balance kept {row.project_balance_fen}, replayed differs")
+    return books
+
+
+def _allocation_problems(
+    allocated: Mapping[str | None, int], projects: Iterable[tuple[str, str, int]]
+) -> tuple[int, list[str]]:
+    """Funded projects hold exactly one allocation of their budget; others hold none."""
+    left = dict(allocated)
+    problems, funded = [], 0
+    for project_id, status, budget in projects:
+        expected = budget if status in FUNDED else 0
+        funded += status in FUNDED
+        if int(left.pop(project_id, 0) or 0) != expected:
+            problems.append(f"project {project_id} ({status}) is not allocated exactly {expected} fen")
+    problems += [f"allocation to unknown project {project_id}" for project_id in left]
+    return funded, problems
+
+
+def audit(
+    rows: Sequence[KeptEntry],
+    total_fen: int,
+    allocated: Mapping[str | None, int],
+    projects: Iterable[tuple[str, str, int]],
+) -> Audit:
+    """Prove a pool's books balance: `rows` in order, the pool's total, the allocations summed per project,
+    and each project of the pool as (id, status, budget)."""
+    problems: list[str] = []
+    books = _replay_kept(rows, problems)
+    if books.totals[EntryKind.appropriation] != total_fen:
+        problems.append(f"appropriations {books.totals[EntryKind.appropriation]} differ from the pool total")
+    funded, project_problems = _allocation_problems(allocated, projects)
+    problems += project_problems
+    if not books.balanced():
+        problems.append("appropriated differs from available + held + disbursed")
+    return Audit(books=books, entries=len(rows), funded_projects=funded, problems=problems)

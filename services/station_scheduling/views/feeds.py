@@ -4,19 +4,17 @@ A feed is what a phone's calendar subscribes to: it carries the sessions from 90
 ahead (at most FEED_LIMIT), cancelled ones with STATUS:CANCELLED so that calendars drop them.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import icalendar
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.station_scheduling.logic.common import local, now
-from services.station_scheduling.logic.stations import get_station
-from services.station_scheduling.logic.views import describe
+from services.station_scheduling.domain.days import local
 from services.station_scheduling.models import DutyDeputy, KnownDeputy, ReceptionSession, Station
 from services.station_scheduling.schemas import SessionRead
-from shared.errors import NotFound
-from shared.service import ServiceRuntime
+from services.station_scheduling.views.sessions import describe
+from shared.clock import CHINA
 
 FEED_LIMIT = 500
 PAST = timedelta(days=90)
@@ -25,8 +23,7 @@ PRODID = "-//Deputies in the grid//Station scheduling//ZH"
 STATUS = {"scheduled": "CONFIRMED", "held": "CONFIRMED", "cancelled": "CANCELLED"}
 
 
-async def _sessions(db: AsyncSession, runtime: ServiceRuntime, *conditions) -> list[ReceptionSession]:  # type: ignore[no-untyped-def]
-    moment = now(runtime)
+async def _sessions(db: AsyncSession, moment: datetime, *conditions: ColumnElement[bool]) -> list[ReceptionSession]:
     query = (
         select(ReceptionSession)
         .where(ReceptionSession.starts_at >= moment - PAST, ReceptionSession.starts_at < moment + AHEAD, *conditions)
@@ -36,25 +33,23 @@ async def _sessions(db: AsyncSession, runtime: ServiceRuntime, *conditions) -> l
     return list((await db.execute(query)).scalars())
 
 
-async def station_feed(db: AsyncSession, runtime: ServiceRuntime, station_id: str) -> bytes:
-    station = await get_station(db, station_id)
-    sessions = await _sessions(db, runtime, ReceptionSession.station_id == station_id)
-    return await _render(db, runtime, station.name, sessions, {station.id: station})
+async def station_feed(db: AsyncSession, moment: datetime, station: Station) -> bytes:
+    """The station's sessions around `moment` (now), as an iCalendar feed."""
+    sessions = await _sessions(db, moment, ReceptionSession.station_id == station.id)
+    return await _render(db, moment, station.name, sessions, {station.id: station})
 
 
-async def deputy_feed(db: AsyncSession, runtime: ServiceRuntime, deputy_id: str) -> bytes:
-    deputy = await db.get(KnownDeputy, deputy_id)
-    if deputy is None:
-        raise NotFound(f"No deputy {deputy_id}.")
-    on_duty = select(DutyDeputy.session_id).where(DutyDeputy.deputy_id == deputy_id)
-    sessions = await _sessions(db, runtime, ReceptionSession.id.in_(on_duty))
+async def deputy_feed(db: AsyncSession, moment: datetime, deputy: KnownDeputy) -> bytes:
+    """The sessions a deputy is on duty at around `moment` (now), as an iCalendar feed."""
+    on_duty = select(DutyDeputy.session_id).where(DutyDeputy.deputy_id == deputy.id)
+    sessions = await _sessions(db, moment, ReceptionSession.id.in_(on_duty))
     stations = {row.id: row for row in (await db.execute(select(Station))).scalars()}
-    return await _render(db, runtime, f"{deputy.name} 接待值班", sessions, stations)
+    return await _render(db, moment, f"{deputy.name} 接待值班", sessions, stations)
 
 
 async def _render(
     db: AsyncSession,
-    runtime: ServiceRuntime,
+    stamp: datetime,
     name: str,
     sessions: list[ReceptionSession],
     stations: dict[str, Station],
@@ -64,15 +59,14 @@ async def _render(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", "Asia/Shanghai")
-    stamp = now(runtime)
+    calendar.add("x-wr-timezone", CHINA.key)
     for item in await describe(db, sessions):
         calendar.add_component(_event(item, stations[item.station_id], stamp))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
-def _event(item: SessionRead, station: Station, stamp) -> icalendar.Event:  # type: ignore[no-untyped-def]
+def _event(item: SessionRead, station: Station, stamp: datetime) -> icalendar.Event:
     event = icalendar.Event()
     event.add("uid", f"{item.id}@station-scheduling.deputies-in-the-grid")
     event.add("dtstamp", stamp)

@@ -6,13 +6,14 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.station_scheduling.logic.common import PLACE_TAKEN, day_span
+from services.station_scheduling.domain.bookings import PLACE_TAKEN
+from services.station_scheduling.domain.days import day_span
 from services.station_scheduling.models import AgencyStaff, Booking, DutyDeputy, KnownDeputy, ReceptionSession
 from services.station_scheduling.schemas import AgencyStaffRead, DutyRead, SessionRead
-from shared.pagination import PageParams, paginate
+from shared.pagination import Page, PageParams, paginate
 
 
-async def list_sessions(
+async def session_page(
     db: AsyncSession,
     params: PageParams,
     *,
@@ -22,7 +23,8 @@ async def list_sessions(
     deputy_id: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
-) -> tuple[list[ReceptionSession], int]:
+) -> Page[SessionRead]:
+    """A page of sessions as announced, in time order, filtered."""
     query = select(ReceptionSession).order_by(ReceptionSession.starts_at, ReceptionSession.id)
     if station_id:
         query = query.where(ReceptionSession.station_id == station_id)
@@ -37,7 +39,8 @@ async def list_sessions(
         query = query.where(ReceptionSession.starts_at >= day_span(date_from, date_from)[0])
     if date_to:
         query = query.where(ReceptionSession.starts_at < day_span(date_to, date_to)[1])
-    return await paginate(db, query, params)
+    items, total = await paginate(db, query, params)
+    return Page(items=await describe(db, items), total=total, **params.model_dump())
 
 
 async def describe(db: AsyncSession, receptions: list[ReceptionSession]) -> list[SessionRead]:
@@ -71,7 +74,12 @@ async def _counts(db: AsyncSession, ids: list[str]) -> dict[tuple[str, str], int
     return {(row[0], row[1]): row[2] for row in (await db.execute(query)).all()}
 
 
-def _read(reception: ReceptionSession, duties: dict, staff: dict, counts: dict) -> SessionRead:
+def _read(
+    reception: ReceptionSession,
+    duties: dict[str, list[DutyRead]],
+    staff: dict[str, list[AgencyStaffRead]],
+    counts: dict[tuple[str, str], int],
+) -> SessionRead:
     fields = {name: getattr(reception, name) for name in SessionRead.model_fields if hasattr(reception, name)}
     fields.update(
         deputies=duties.get(reception.id, []),

@@ -7,28 +7,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.micro_funding import logic, stages
-from services.micro_funding.ledger import Entry, EntryKind
-from services.micro_funding.models import (
-    LedgerEntry,
-    Milestone,
-    ProgressReport,
-    Project,
-    Rating,
-)
-from services.micro_funding.projects import get_project, project_facts, take_step
-from services.micro_funding.schemas import (
-    DisbursementCreate,
-    ProgressCreate,
-    RatingCreate,
-    ReleaseCreate,
-)
+from services.micro_funding.domain import stages
+from services.micro_funding.domain.ledger import Entry, EntryKind
+from services.micro_funding.logic.ledger import current_books, lock_pool, post_entry
+from services.micro_funding.logic.projects import get_project, project_facts, take_step
+from services.micro_funding.models import LedgerEntry, Milestone, ProgressReport, Project, Rating
+from services.micro_funding.schemas import DisbursementCreate, ProgressCreate, RatingCreate, ReleaseCreate
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Unprocessable
 from shared.messaging import catalogue as events
 from shared.service import ServiceRuntime
-
-# ---------------------------------------------------------------- delivery
 
 
 async def report_progress(
@@ -52,7 +40,7 @@ async def report_progress(
         month=data.month,
         percent=data.percent,
         note=data.note,
-        reporter=f"{role.value}:{principal.subject}"[:64],
+        reporter=f"{role}:{principal.subject}"[:64],
         at=runtime.clock.now(),
     )
     session.add(report)
@@ -89,10 +77,12 @@ async def _complete_milestones(session: AsyncSession, project_id: str, ids: list
         milestone.done_on = milestone.done_on or now.date()
 
 
-async def _money_project(session: AsyncSession, principal: Principal, project_id: str, allowed: tuple) -> Project:
+async def _money_project(
+    session: AsyncSession, principal: Principal, project_id: str, allowed: tuple[str, ...]
+) -> Project:
     principal.require(Role.finance)
     pool_id = (await get_project(session, project_id)).pool_id
-    await logic.lock_pool(session, pool_id)
+    await lock_pool(session, pool_id)
     project = await get_project(session, project_id, lock=True)
     if project.status not in allowed:
         raise Conflict(f"Money moves on funded projects only in {', '.join(allowed)}; this one is {project.status}.")
@@ -106,7 +96,7 @@ async def disburse(
     principal.require(Role.finance)
     project = await _money_project(session, principal, project_id, stages.DISBURSABLE)
     entry = Entry(EntryKind.disbursement, data.amount, project.id)
-    return await logic.post_entry(
+    return await post_entry(
         session, runtime, project.pool_id, entry, actor=principal.subject, note=data.purpose, reference=data.reference
     )
 
@@ -117,12 +107,12 @@ async def release(
     """Finance gives unspent allocation back to the pool (all that is left when no amount is given)."""
     principal.require(Role.finance)
     project = await _money_project(session, principal, project_id, stages.RELEASABLE)
-    left = (await logic.current_books(session, project.pool_id, project.id)).balance(project.id)
+    left = (await current_books(session, project.pool_id, project.id)).balance(project.id)
     amount = left if data.amount is None else data.amount
     if amount <= 0:
         raise Conflict("Nothing is left to release.")
     entry = Entry(EntryKind.release, amount, project.id)
-    return await logic.post_entry(session, runtime, project.pool_id, entry, actor=principal.subject, note=data.note)
+    return await post_entry(session, runtime, project.pool_id, entry, actor=principal.subject, note=data.note)
 
 
 async def rate(

@@ -1,37 +1,34 @@
-"""Micro-project rules: reading, drafts checked against the projections, and the one way a project
-changes stage (`take_step`: authorise, check the stage, record the step, stage its event).
+"""Micro-project rules: drafts checked against the projections, and the one way a project changes stage
+(`take_step`: authorise, check the stage, record the step, stage its event).
 
-The stages themselves live in `workflow` (review, notice, approval, closing) and `delivery` (progress,
-money, ratings). Money moves only through `logic.post_entry`, with the pool's row locked.
+The stages themselves are taken in `review` (submission to approval, closing), `objections` and `delivery`
+(progress, money, ratings). Money moves only through `ledger.post_entry`, with the pool's row locked.
 """
 
 import uuid
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.micro_funding import logic, stages
+from services.micro_funding.domain import stages
+from services.micro_funding.domain.money import format_fen
+from services.micro_funding.domain.pools import check_budget
+from services.micro_funding.domain.proposals import CITABLE_GRID_LEVELS, DEAD_CASE_STATUSES, village_of
+from services.micro_funding.logic.pools import cap_of, get_pool
 from services.micro_funding.models import (
     BudgetLine,
     KnownCase,
     KnownGrid,
     Milestone,
-    Objection,
-    ProgressReport,
     Project,
     ProjectCase,
     ProjectGrid,
     ProjectStep,
-    Rating,
 )
-from services.micro_funding.schemas import (
-    ProjectDraft,
-    format_fen,
-)
+from services.micro_funding.schemas import ProjectDraft
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.messaging import catalogue as events
-from shared.pagination import PageParams, paginate
 from shared.service import ServiceRuntime
 
 STEP_EVENTS: dict[str, type[events.ProjectStepped]] = {
@@ -49,10 +46,8 @@ STEP_EVENTS: dict[str, type[events.ProjectStepped]] = {
     "reject": events.ProjectRejected,
     "withdraw": events.ProjectWithdrawn,
 }
-CITABLE_GRID_LEVELS = ("village", "group")
-DEAD_CASE_STATUSES = ("withdrawn", "rejected", "merged")
 READERS = (Role.deputy, Role.station_staff, Role.npc_office, Role.finance, Role.agency_officer)
-
+"""Who reads projects past their draft (villagers use the public page)."""
 
 # ---------------------------------------------------------------- reading
 
@@ -76,37 +71,15 @@ def authorise_read(principal: Principal, project: Project) -> None:
     principal.require(*READERS)
 
 
+def own_drafts_of(principal: Principal) -> str | None:
+    """The deputy whose drafts a caller also sees in lists: their own, when acting as a deputy."""
+    return principal.deputy_id if principal.deputy_id and Role.deputy in principal.roles else None
+
+
 async def readable_project(session: AsyncSession, principal: Principal, project_id: str) -> Project:
     project = await get_project(session, project_id)
     authorise_read(principal, project)
     return project
-
-
-async def list_projects(
-    session: AsyncSession,
-    params: PageParams,
-    principal: Principal,
-    *,
-    status: str | None = None,
-    pool_id: str | None = None,
-    village_id: str | None = None,
-    deputy_id: str | None = None,
-) -> tuple[list[Project], int]:
-    principal.require(*READERS)
-    query = select(Project).order_by(Project.updated_at.desc(), Project.id)
-    visible = Project.status != "draft"
-    if principal.deputy_id and Role.deputy in principal.roles:
-        visible = or_(visible, Project.deputy_id == principal.deputy_id)
-    query = query.where(visible)
-    if status is not None:
-        query = query.where(Project.status == status)
-    if pool_id is not None:
-        query = query.where(Project.pool_id == pool_id)
-    if deputy_id is not None:
-        query = query.where(Project.deputy_id == deputy_id)
-    if village_id is not None:
-        query = query.where(Project.id.in_(select(ProjectGrid.project_id).where(ProjectGrid.village_id == village_id)))
-    return await paginate(session, query, params)
 
 
 # ---------------------------------------------------------------- drafts
@@ -118,17 +91,16 @@ async def _villages_of(session: AsyncSession, grid_ids: list[str]) -> dict[str, 
         grid.id: grid
         for grid in (await session.execute(select(KnownGrid).where(KnownGrid.id.in_(grid_ids)))).scalars().all()
     }
-    bad = [grid_id for grid_id in grid_ids if grid_id not in grids or grids[grid_id].retired]
+    bad = [grid_id for grid_id in grid_ids if grid_id not in grids or grids[grid_id].status != "active"]
     bad += [grid_id for grid_id, grid in grids.items() if grid.level not in CITABLE_GRID_LEVELS]
     if bad:
         raise Unprocessable(f"These are not known active village or group grids: {', '.join(sorted(set(bad)))}.")
-    return {
-        grid_id: grid_id if grid.level == "village" else (grid.parent_id or grid_id) for grid_id, grid in grids.items()
-    }
+    return {grid_id: village_of(grid_id, grid.level, grid.parent_id) for grid_id, grid in grids.items()}
 
 
 async def _check_cases(session: AsyncSession, case_ids: list[str]) -> None:
-    rows = dict((await session.execute(select(KnownCase.id, KnownCase.status).where(KnownCase.id.in_(case_ids)))).all())
+    query = select(KnownCase.id, KnownCase.status).where(KnownCase.id.in_(case_ids))
+    rows = {case_id: status for case_id, status in await session.execute(query)}
     unknown = sorted(case_id for case_id in case_ids if case_id not in rows)
     if unknown:
         raise Unprocessable(f"These cases are not known here (yet): {', '.join(unknown)}.")
@@ -139,11 +111,9 @@ async def _check_cases(session: AsyncSession, case_ids: list[str]) -> None:
 
 async def _check_draft(session: AsyncSession, data: ProjectDraft) -> tuple[int, dict[str, str]]:
     """The budget total and the grids' villages of a valid draft; 404 for an unknown pool, 422 otherwise."""
-    pool = await logic.get_pool(session, data.pool_id)
+    pool = await get_pool(session, data.pool_id)
     total = sum(line.amount for line in data.budget_lines)
-    cap = logic.cap_of(pool, data.kind.value)
-    if total > cap:
-        raise Unprocessable(f"The budget {format_fen(total)} exceeds the {data.kind.value} cap {format_fen(cap)}.")
+    check_budget(total, data.kind.value, cap_of(pool, data.kind.value))
     villages = await _villages_of(session, data.grid_ids)
     await _check_cases(session, data.case_ids)
     return total, villages
@@ -165,7 +135,7 @@ async def _write_parts(session: AsyncSession, project: Project, data: ProjectDra
     await session.flush()
 
 
-def _draft_fields(data: ProjectDraft, total: int) -> dict:
+def _draft_fields(data: ProjectDraft, total: int) -> dict[str, object]:
     return {
         "pool_id": data.pool_id,
         "kind": data.kind.value,
@@ -202,7 +172,7 @@ async def create_draft(
     session.add(project)
     await session.flush()
     await _write_parts(session, project, data, villages)
-    await _record(session, runtime, project, "draft", None, principal.subject, Role.deputy, "")
+    await _record(session, runtime, project, "draft", None, principal.subject, stages.DEPUTY, "")
     return project
 
 
@@ -254,7 +224,7 @@ async def _record(
     action: str,
     source: str | None,
     actor: str,
-    role: Role,
+    role: str,
     note: str,
 ) -> None:
     """Write the timeline step and stage the stage's event, in the caller's transaction."""
@@ -267,7 +237,7 @@ async def _record(
             from_status=source,
             to_status=project.status,
             actor=actor[:64],
-            role=role.value,
+            role=role,
             note=note,
             at=now,
         )
@@ -304,28 +274,3 @@ async def take_step(
     project.version += 1
     await _record(session, runtime, project, action, source, principal.subject, role, note)
     return project
-
-
-# ---------------------------------------------------------------- lists of a project
-
-
-async def list_steps(session: AsyncSession, project_id: str, params: PageParams) -> tuple[list, int]:
-    query = (
-        select(ProjectStep).where(ProjectStep.project_id == project_id).order_by(ProjectStep.version, ProjectStep.at)
-    )
-    return await paginate(session, query, params)
-
-
-async def list_objections(session: AsyncSession, project_id: str, params: PageParams) -> tuple[list, int]:
-    query = select(Objection).where(Objection.project_id == project_id).order_by(Objection.raised_at, Objection.id)
-    return await paginate(session, query, params)
-
-
-async def list_progress(session: AsyncSession, project_id: str, params: PageParams) -> tuple[list, int]:
-    query = select(ProgressReport).where(ProgressReport.project_id == project_id).order_by(ProgressReport.month)
-    return await paginate(session, query, params)
-
-
-async def list_ratings(session: AsyncSession, project_id: str, params: PageParams) -> tuple[list, int]:
-    query = select(Rating).where(Rating.project_id == project_id).order_by(Rating.at, Rating.id)
-    return await paginate(session, query, params)

@@ -5,23 +5,17 @@ A period is a range of civil days in Asia/Shanghai; sessions count by the day th
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.station_scheduling.logic.common import day_span
-from services.station_scheduling.logic.stations import get_station
+from services.station_scheduling.domain.days import check_period, day_span
 from services.station_scheduling.models import Booking, ReceptionRecord, ReceptionSession, Station
 from services.station_scheduling.schemas import StationStatistics
-from shared.errors import Unprocessable
-from shared.pagination import PageParams, paginate
+from shared.messaging.catalogue import AWAITING_CONFIRMATION
+from shared.pagination import Page, PageParams, paginate
 
-RESOLVED_CASE = ("resolved", "closed")
-MAX_SPAN_DAYS = 3 * 366
-
-
-def check_period(date_from: date, date_to: date) -> None:
-    if not 0 <= (date_to - date_from).days <= MAX_SPAN_DAYS:
-        raise Unprocessable("date_to must not come before date_from, and a period spans at most three years.")
+RESOLVED_CASE = (AWAITING_CONFIRMATION, "closed")
+"""A followed-up issue counts as resolved once its case is resolved (awaiting the villager) or closed."""
 
 
 async def _session_counts(db: AsyncSession, station_id: str, date_from: date, date_to: date) -> dict[str, int]:
@@ -38,7 +32,7 @@ async def _session_counts(db: AsyncSession, station_id: str, date_from: date, da
     return dict((await db.execute(query)).all())
 
 
-def _in_period(station_id: str, date_from: date, date_to: date):  # type: ignore[no-untyped-def]
+def _in_period(station_id: str, date_from: date, date_to: date) -> Select[tuple[str]]:
     start, end = day_span(date_from, date_to)
     return (
         select(ReceptionSession.id)
@@ -80,13 +74,10 @@ async def station_statistics(db: AsyncSession, station: Station, date_from: date
     )
 
 
-async def statistics_of(db: AsyncSession, station_id: str, date_from: date, date_to: date) -> StationStatistics:
-    return await station_statistics(db, await get_station(db, station_id), date_from, date_to)
-
-
 async def all_statistics(
     db: AsyncSession, params: PageParams, date_from: date, date_to: date
-) -> tuple[list[StationStatistics], int]:
+) -> Page[StationStatistics]:
     check_period(date_from, date_to)
     stations, total = await paginate(db, select(Station).order_by(Station.code), params)
-    return [await station_statistics(db, station, date_from, date_to) for station in stations], total
+    items = [await station_statistics(db, station, date_from, date_to) for station in stations]
+    return Page(items=items, total=total, **params.model_dump())

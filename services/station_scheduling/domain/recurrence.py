@@ -50,16 +50,3 @@ def reception_days(rule: str, starts_on: date, ends_on: date) -> list[date]:
     if len(moments) > MAX_DAYS:
         raise Unprocessable(f"A rota makes at most {MAX_DAYS} sessions; shorten the period or the rule.")
     return sorted({moment.date().replace(year=moment.year - shift) for moment in moments})
-
-
-def pick(pool: list[str], per_session: int, served: dict[str, int], busy: set[str]) -> list[str] | None:
-    """The next `per_session` deputies of a rotation: the free ones who served least, then in pool order.
-
-    Counting each deputy's sessions in `served` makes this a plain round-robin over the pool; a busy deputy's
-    turn passes to the next one and comes back next time. None when too few deputies are free.
-    """
-    free = [deputy for deputy in pool if deputy not in busy]
-    if len(free) < per_session:
-        return None
-    chosen = sorted(free, key=lambda deputy: (served.get(deputy, 0), pool.index(deputy)))[:per_session]
-    return sorted(chosen, key=pool.index)

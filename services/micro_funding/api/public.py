@@ -1,0 +1,53 @@
+"""The public page: a village's micro-projects from their public notice on, with no personal data."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from services.micro_funding import views
+from services.micro_funding.schemas import ProgressRead, ProjectStatus, PublicProject
+from shared.pagination import Page, PageDep
+from shared.problems import responses
+from shared.service import SessionDep
+from shared.types import EntityId
+
+router = APIRouter(tags=["funding"])
+
+
+@router.get(
+    "/public/villages/{village_id}/projects",
+    operation_id="public-village-projects",
+    response_model=Page[PublicProject],
+    responses=responses(404, 422),
+    summary="A village's micro-projects from their public notice on: stage, money, progress, rating",
+)
+async def public_village_projects(
+    village_id: EntityId,
+    session: SessionDep,
+    page: PageDep,
+    status: Annotated[ProjectStatus | None, Query()] = None,
+) -> Page[PublicProject]:
+    items, total = await views.public_village_page(session, village_id, page, status.value if status else None)
+    return Page(items=items, total=total, **page.model_dump())
+
+
+@router.get(
+    "/public/projects/{project_id}",
+    operation_id="public-project-get",
+    response_model=PublicProject,
+    responses=responses(404, 422),
+)
+async def public_project(project_id: EntityId, session: SessionDep) -> PublicProject:
+    return await views.public_project(session, project_id)
+
+
+@router.get(
+    "/public/projects/{project_id}/progress",
+    operation_id="public-progress-list",
+    response_model=Page[ProgressRead],
+    responses=responses(404, 422),
+)
+async def public_progress(project_id: EntityId, session: SessionDep, page: PageDep) -> Page[ProgressRead]:
+    await views.public_project(session, project_id)
+    items, total = await views.list_progress(session, project_id, page)
+    return views.page_of(ProgressRead, items, total, page)

@@ -1,0 +1,123 @@
+"""The stages of a micro-project and who may move it, with no I/O.
+
+draft → submitted → screened → deliberated → in_notice → funded → in_progress → accepted → evaluated → published;
+rejected and withdrawn (with a reason) at any point before funding; an upheld objection during the notice
+sends the project back to draft.
+
+Roles are named by their values (`shared.auth.Role` is a StrEnum of these names, and lives beside the web
+framework, which the rules do not import); a caller is anything with `roles` and `deputy_id`.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from shared.errors import Conflict, Forbidden
+
+DEPUTY, STATION_STAFF, NPC_OFFICE, VILLAGER = "deputy", "station_staff", "npc_office", "villager"
+
+BEFORE_FUNDING = ("draft", "submitted", "screened", "deliberated", "in_notice")
+PUBLIC = ("in_notice", "funded", "in_progress", "accepted", "evaluated", "published")
+FUNDED = ("funded", "in_progress", "accepted", "evaluated", "published")
+DISBURSABLE = ("funded", "in_progress", "accepted", "evaluated")
+RELEASABLE = ("funded", "in_progress", "accepted", "evaluated", "published")
+RATEABLE = ("accepted", "evaluated")
+REPORTABLE = ("funded", "in_progress")
+
+
+class Caller(Protocol):
+    """Who acts (a `shared.auth.Principal`): the names of their roles and the deputy they act for."""
+
+    @property
+    def roles(self) -> Collection[str]: ...
+
+    @property
+    def deputy_id(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Step:
+    """An action: the stages it starts from, the stage it leads to, and the roles that may take it."""
+
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]
+    owner_only: bool = False
+
+
+STEPS: dict[str, Step] = {
+    "submit": Step(("draft",), "submitted", (DEPUTY,), owner_only=True),
+    "screen": Step(("submitted",), "screened", (STATION_STAFF,)),
+    "deliberate": Step(("screened",), "deliberated", (NPC_OFFICE,)),
+    "notice": Step(("deliberated",), "in_notice", (NPC_OFFICE,)),
+    "return": Step(("in_notice",), "draft", (NPC_OFFICE,)),
+    "approve": Step(("in_notice",), "funded", (NPC_OFFICE,)),
+    "start": Step(("funded",), "in_progress", (DEPUTY, STATION_STAFF)),
+    "accept": Step(("in_progress",), "accepted", (NPC_OFFICE, STATION_STAFF)),
+    "evaluate": Step(("accepted",), "evaluated", (VILLAGER,)),
+    "publish": Step(("evaluated",), "published", (NPC_OFFICE,)),
+    "reject": Step(("submitted", "screened", "deliberated", "in_notice"), "rejected", (STATION_STAFF, NPC_OFFICE)),
+    "withdraw": Step(BEFORE_FUNDING, "withdrawn", (DEPUTY,), owner_only=True),
+}
+
+REJECT_BY_STAFF = ("submitted",)
+"""Station staff screen, so they may reject only what waits for screening; the NPC office any time before funding."""
+
+
+def _role_names(principal: Caller) -> set[str]:
+    return {str(role) for role in principal.roles}
+
+
+def acting_role(principal: Caller, roles: tuple[str, ...]) -> str:
+    """The first of `roles` the caller has (recorded on the timeline), or 403."""
+    held = _role_names(principal)
+    for role in roles:
+        if role in held:
+            return role
+    raise Forbidden("Your role may not do this.")
+
+
+def is_owner(principal: Caller, deputy_id: str) -> bool:
+    return DEPUTY in _role_names(principal) and principal.deputy_id is not None and principal.deputy_id == deputy_id
+
+
+def authorise(action: str, principal: Caller, *, deputy_id: str, status: str) -> str:
+    """Check that `principal` may take `action` on a project of `deputy_id` now in `status`; returns the role.
+
+    A deputy acting as such must be the project's own deputy where the step says so (and for reporting progress).
+    """
+    step = STEPS[action]
+    role = acting_role(principal, step.roles)
+    if role == DEPUTY and (step.owner_only or action == "start") and not is_owner(principal, deputy_id):
+        raise Forbidden("Only the deputy who proposed this project may do this.")
+    if action == "reject" and role == STATION_STAFF and status not in REJECT_BY_STAFF:
+        role = acting_role(principal, (NPC_OFFICE,))
+    return role
+
+
+def check_source(action: str, status: str) -> str:
+    """The stage `action` leads to from `status`, or 409 when the project is not in a stage it starts from."""
+    step = STEPS[action]
+    if status not in step.sources:
+        raise Conflict(f"The step '{action}' needs a project in {' or '.join(step.sources)}; this one is {status}.")
+    return step.target
+
+
+def vote_passes(votes_for: int, votes_against: int) -> bool:
+    """A deliberation passes with more votes for than against (abstentions count neither way)."""
+    return votes_for > votes_against
+
+
+def check_objection_open(status: str, notice_ends_at: datetime | None, now: datetime) -> None:
+    """Objections are taken while the project is in its public notice, until the notice ends."""
+    if status != "in_notice" or notice_ends_at is None:
+        raise Conflict(f"Objections are taken during the public notice; this project is {status}.")
+    if now >= notice_ends_at:
+        raise Conflict("The public notice of this project has ended.")
+
+
+def check_notice_over(notice_ends_at: datetime | None, now: datetime) -> None:
+    """A project is approved only once its public notice has run its course."""
+    if notice_ends_at is not None and now < notice_ends_at:
+        raise Conflict(f"The public notice runs until {notice_ends_at.isoformat()}.")

@@ -1,0 +1,17 @@
+"""Routes only: parse, authorise, call the use cases in logic, shape the answer with views.
+
+stations (and their statistics) · calendars (iCalendar feeds) · sessions · bookings · records · rotas.
+"""
+
+from fastapi import APIRouter
+
+from services.station_scheduling.api import bookings, calendars, records, rotas, sessions, stations
+
+routers: list[APIRouter] = [
+    stations.router,
+    calendars.router,
+    sessions.router,
+    bookings.router,
+    records.router,
+    rotas.router,
+]

@@ -1,0 +1,108 @@
+"""What this service knows of other services, fed by their events: deputies (who may be on duty), the grid tree
+and assignments (which deputies a station's grids have), and the progress of cases opened from a station issue.
+
+Handlers run inside the consumer's inbox transaction; each drops news older than what it already holds.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.station_scheduling.models import KnownAssignment, KnownDeputy, KnownGrid, ReceptionRecord
+from shared.messaging.catalogue import (
+    AssignmentEnded,
+    AssignmentStarted,
+    CaseAssigned,
+    CaseSubmitted,
+    CaseTransitioned,
+    DeputyRegistered,
+    DeputyRetired,
+    DeputyUpdated,
+    GridChanged,
+    GridCreated,
+    GridRetired,
+)
+from shared.projections import project_grid
+from shared.service import ServiceRuntime
+
+
+async def on_deputy_registered(db: AsyncSession, _: ServiceRuntime, payload: DeputyRegistered) -> None:
+    deputy = await db.get(KnownDeputy, payload.deputy_id)
+    if deputy is not None and deputy.version > 0:
+        return  # a newer profile (deputy.deputy.updated) got here first
+    deputy = deputy or KnownDeputy(id=payload.deputy_id, status="active", version=0)
+    deputy.code, deputy.name, deputy.level = payload.code, payload.name, payload.level
+    db.add(deputy)
+
+
+async def on_deputy_updated(db: AsyncSession, _: ServiceRuntime, payload: DeputyUpdated) -> None:
+    deputy = await db.get(KnownDeputy, payload.deputy_id)
+    if deputy is not None and deputy.version >= payload.version:
+        return  # stale
+    deputy = deputy or KnownDeputy(id=payload.deputy_id)
+    deputy.code, deputy.name, deputy.level = payload.code, payload.name, payload.level
+    deputy.status, deputy.version = payload.status, payload.version
+    db.add(deputy)
+
+
+async def on_deputy_retired(db: AsyncSession, _: ServiceRuntime, payload: DeputyRetired) -> None:
+    deputy = await db.get(KnownDeputy, payload.deputy_id)
+    deputy = deputy or KnownDeputy(id=payload.deputy_id, code=payload.code, name=payload.code, level="", version=0)
+    deputy.status, deputy.version = "retired", max(deputy.version, payload.version)
+    db.add(deputy)
+
+
+async def on_grid_created(db: AsyncSession, _: ServiceRuntime, payload: GridCreated) -> None:
+    await project_grid(db, KnownGrid.__table__, payload)
+
+
+async def on_grid_changed(db: AsyncSession, _: ServiceRuntime, payload: GridChanged) -> None:
+    await project_grid(db, KnownGrid.__table__, payload)
+
+
+async def on_grid_retired(db: AsyncSession, _: ServiceRuntime, payload: GridRetired) -> None:
+    await project_grid(db, KnownGrid.__table__, payload)
+
+
+async def on_assignment_started(db: AsyncSession, _: ServiceRuntime, payload: AssignmentStarted) -> None:
+    if await db.get(KnownAssignment, payload.assignment_id) is None:
+        db.add(
+            KnownAssignment(id=payload.assignment_id, grid_id=payload.grid_id, deputy_id=payload.deputy_id, active=True)
+        )
+
+
+async def on_assignment_ended(db: AsyncSession, _: ServiceRuntime, payload: AssignmentEnded) -> None:
+    assignment = await db.get(KnownAssignment, payload.assignment_id)
+    assignment = assignment or KnownAssignment(
+        id=payload.assignment_id, grid_id=payload.grid_id, deputy_id=payload.deputy_id
+    )
+    assignment.active = False
+    db.add(assignment)
+
+
+# --- the linked case's progress, from case events ---------------------------------------------------------
+
+
+def _case_state(payload: CaseSubmitted | CaseAssigned | CaseTransitioned) -> tuple[str, datetime]:
+    if isinstance(payload, CaseTransitioned):
+        return payload.to_status, payload.at
+    return ("assigned" if payload.assigned_deputy_ids else "submitted"), payload.submitted_at
+
+
+async def on_case_event(
+    db: AsyncSession, _: ServiceRuntime, payload: CaseSubmitted | CaseAssigned | CaseTransitioned
+) -> None:
+    """A case opened from a station issue (same case id) moved on: show it on the record; older news is dropped."""
+    if isinstance(payload, CaseSubmitted) and payload.channel != "station":
+        return
+    record = (
+        await db.execute(select(ReceptionRecord).where(ReceptionRecord.case_id == payload.case_id))
+    ).scalar_one_or_none()
+    if record is None:
+        return
+    status, at = _case_state(payload)
+    if record.case_updated_at is not None and record.case_updated_at > at:
+        return
+    record.case_status, record.case_updated_at = status, at
+    record.case_tracking_code = payload.tracking_code
