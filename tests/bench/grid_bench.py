@@ -242,13 +242,13 @@ async def _fill_records(runtime) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 async def _timed(runtime, first: date, last: date, grid_id: str | None, rounds: int = 7) -> tuple[float, dict]:  # type: ignore[no-untyped-def]
-    from services.deputy import duty
+    from services.deputy.views.statistics import statistics
 
     times, result = [], {}
     for _ in range(rounds):
         async with runtime.maker() as session:
             started = time.perf_counter()
-            result = await duty.statistics(session, first, last, grid_id=grid_id)
+            result = (await statistics(session, first, last, grid_id=grid_id)).model_dump()
             times.append(time.perf_counter() - started)
     return stats.median(times) * 1000, result
 
