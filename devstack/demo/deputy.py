@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from devstack.demo import city as demo_city
 from devstack.demo.progress import Progress
-from services.deputy.logic import register_deputy
+from services.deputy.logic.deputies import register_deputy
 from services.deputy.models import Deputy
 from services.deputy.schemas import DeputyCreate
 from shared.service import ServiceRuntime

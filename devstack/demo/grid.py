@@ -7,9 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from devstack.demo import city as demo_city
 from devstack.demo.progress import Progress
-from services.grid.logic import create_grid, start_assignment, today
+from services.grid.logic.assignments import start_assignment
+from services.grid.logic.tree import create_grid
 from services.grid.models import Grid, KnownDeputy
 from services.grid.schemas import AssignmentCreate, GridCreate
+from shared.clock import today
 from shared.service import ServiceRuntime
 
 

@@ -1,4 +1,5 @@
-"""The deputy service publishes deputy.* events (see logic and duty) and listens to:
+"""The deputy service publishes deputy.* events (see logic) and keeps copies of other services' facts (see
+projections): SUBSCRIPTIONS maps each event it consumes, by stream, to its handler.
 
 CASE: routing and every step of a case keep each deputy's inbox current; accepting, referring, resolving and
 mediating go on the record of duty. STATION: reception duty held, visitors received with an issue (and the
@@ -6,7 +7,8 @@ suggestions they became). FUNDING: micro-projects proposed and completed. GRID: 
 statistics by township and village.
 """
 
-from services.deputy import duty, logic
+from services.deputy import projections
+from services.deputy.domain.duty import PROJECT_STEPS
 from shared.messaging.catalogue import (
     CASE_TRANSITIONS,
     CaseAssigned,
@@ -22,19 +24,19 @@ from shared.messaging.inbox import Handler
 
 SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
     "CASE": {
-        CaseSubmitted.event_type: logic.on_case_routed,
-        CaseAssigned.event_type: logic.on_case_routed,
-        **{transition.event_type: duty.on_case_transitioned for transition in CASE_TRANSITIONS},
-        DisputeMediated.event_type: duty.on_dispute_mediated,
+        CaseSubmitted.event_type: projections.on_case_routed,
+        CaseAssigned.event_type: projections.on_case_routed,
+        **{transition.event_type: projections.on_case_transitioned for transition in CASE_TRANSITIONS},
+        DisputeMediated.event_type: projections.on_dispute_mediated,
     },
     "STATION": {
-        SessionHeld.event_type: duty.on_session_held,
-        StationIssueRaised.event_type: duty.on_station_issue,
+        SessionHeld.event_type: projections.on_session_held,
+        StationIssueRaised.event_type: projections.on_station_issue,
     },
-    "FUNDING": {step.event_type: duty.on_project_step for step in duty.PROJECT_STEPS},
+    "FUNDING": {step.event_type: projections.on_project_step for step in PROJECT_STEPS},
     "GRID": {
-        GridCreated.event_type: logic.on_grid_created,
-        GridChanged.event_type: logic.on_grid_changed,
-        GridRetired.event_type: logic.on_grid_retired,
+        GridCreated.event_type: projections.on_grid_event,
+        GridChanged.event_type: projections.on_grid_event,
+        GridRetired.event_type: projections.on_grid_event,
     },
 }

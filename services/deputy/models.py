@@ -5,6 +5,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
 from shared.messaging.tables import messaging_tables
+from shared.projections import KnownGridColumns
 
 
 class Base(DeclarativeBase):
@@ -59,19 +60,13 @@ class InboxCase(Base):
     updated_at: Mapped[datetime | None]
 
 
-class KnownGrid(Base):
-    """Projection of grid.grid.* events: enough of the tree to count at township and village level."""
+class KnownGrid(KnownGridColumns, Base):
+    """Projection of grid.grid.* events: enough of the tree to count at township and village level (each grid
+    knows its township and its village, set by the projection from its parent's)."""
 
     __tablename__ = "known_grids"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    code: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(120))
-    level: Mapped[str] = mapped_column(String(16))
-    parent_id: Mapped[str | None] = mapped_column(String(36), index=True)
     township_id: Mapped[str | None] = mapped_column(String(36), index=True)
     village_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")
-    version: Mapped[int] = mapped_column(default=1)
 
 
 class DutyRecord(Base):

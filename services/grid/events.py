@@ -1,11 +1,7 @@
-"""The grid publishes grid.* events (see logic); it keeps projections of deputies and of open cases.
+"""The grid publishes grid.* events (see logic); it keeps projections of deputies and of open cases (see
+projections): SUBSCRIPTIONS maps each event it consumes, by stream, to its handler."""
 
-DEPUTY: who is on the chairpersons' council (township grid heads), who retired (their assignments end),
-districts and home grids (coverage suggestions). CASE: which cases are open in which grid, so that a grid
-with open work cannot be retired.
-"""
-
-from services.grid import logic
+from services.grid import projections
 from shared.messaging.catalogue import (
     CASE_TRANSITIONS,
     CaseAssigned,
@@ -18,13 +14,13 @@ from shared.messaging.inbox import Handler
 
 SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
     "DEPUTY": {
-        DeputyRegistered.event_type: logic.on_deputy_registered,
-        DeputyUpdated.event_type: logic.on_deputy_updated,
-        DeputyRetired.event_type: logic.on_deputy_retired,
+        DeputyRegistered.event_type: projections.on_deputy_registered,
+        DeputyUpdated.event_type: projections.on_deputy_updated,
+        DeputyRetired.event_type: projections.on_deputy_retired,
     },
     "CASE": {
-        CaseSubmitted.event_type: logic.on_case_event,
-        CaseAssigned.event_type: logic.on_case_event,
-        **{transition.event_type: logic.on_case_event for transition in CASE_TRANSITIONS},
+        CaseSubmitted.event_type: projections.on_case_event,
+        CaseAssigned.event_type: projections.on_case_event,
+        **{transition.event_type: projections.on_case_event for transition in CASE_TRANSITIONS},
     },
 }

@@ -1,7 +1,7 @@
 """Benchmarks of the grid and deputy services: `python -m tests.bench.grid_bench` prints figures.
 
 1. Point → group grid over 100,000 generated group polygons: the STRtree index alone, then the service's
-   whole path (`logic.resolve_point`: index revision check, lookup, the grid's row) on a real database.
+   whole path (`logic.locate.resolve_point`: index revision check, lookup, the grid's row) on a real database.
 2. The statistics (city and township level, one year) over 100,000 records of duty.
 
 SQLite in a temporary folder by default; BENCH_DATABASE_URL=postgresql+asyncpg://... runs on PostgreSQL
@@ -58,7 +58,7 @@ def rate(seconds: float, count: int) -> str:
 
 
 def bench_index() -> None:
-    from services.grid.geo import GridLocator, IndexedGrid
+    from services.grid.domain.geo import GridLocator, IndexedGrid
 
     grids = [IndexedGrid(code, ((s + n) / 2, (w + e) / 2), box(w, s, e, n)) for code, (s, w, n, e) in cells()]
     started = time.perf_counter()
@@ -121,8 +121,8 @@ async def _fill_grids(runtime) -> None:  # type: ignore[no-untyped-def]
 
 
 async def bench_service_path(settings: Settings) -> None:
-    from services.grid import logic
     from services.grid.app import create_app
+    from services.grid.logic import locate
 
     runtime = create_app(settings).state.runtime
     try:
@@ -132,12 +132,12 @@ async def bench_service_path(settings: Settings) -> None:
         print(f"  stored {POLYGONS:,} group grids in {time.perf_counter() - started:.1f} s")
         async with runtime.maker() as session:
             started = time.perf_counter()
-            await logic.locator(session, runtime)
+            await locate.locator(session, runtime)
             print(f"  index built from the database in {time.perf_counter() - started:.1f} s (once per change)")
             sample = points(2000)
             started = time.perf_counter()
             for lat, lon in sample:
-                await logic.resolve_point(session, runtime, lat, lon)
+                await locate.resolve_point(session, runtime, lat, lon)
             took = time.perf_counter() - started
         print(f"  2,000 lookups (index + the grid's row; revision checked once a second): {rate(took, 2000)}")
     finally:
@@ -242,13 +242,13 @@ async def _fill_records(runtime) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 async def _timed(runtime, first: date, last: date, grid_id: str | None, rounds: int = 7) -> tuple[float, dict]:  # type: ignore[no-untyped-def]
-    from services.deputy import duty
+    from services.deputy.views.statistics import statistics
 
     times, result = [], {}
     for _ in range(rounds):
         async with runtime.maker() as session:
             started = time.perf_counter()
-            result = await duty.statistics(session, first, last, grid_id=grid_id)
+            result = (await statistics(session, first, last, grid_id=grid_id)).model_dump()
             times.append(time.perf_counter() - started)
     return stats.median(times) * 1000, result
 

@@ -3,7 +3,7 @@ sees them, events both ways, the record of duty from case events and own entries
 
 import uuid
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import nats
 import pytest
@@ -19,6 +19,9 @@ from shared.messaging.catalogue import (
     CaseSubmitted,
     DisputeMediated,
     EventPayload,
+    GridChanged,
+    GridCreated,
+    GridRetired,
     envelope,
 )
 from tests.support import case_submitted, eventually, start_service
@@ -526,3 +529,72 @@ async def test_station_and_funding_events_fill_the_record_and_the_figures(world)
     ).json()
     figures = {key: may["total"][key] for key in ("suggestions", "visitors_received", "livelihood_matters")}
     assert figures == {"suggestions": 1, "visitors_received": 1, "livelihood_matters": 1}
+
+
+# --- the grid tree, projected ---------------------------------------------------------------------------
+
+
+def _grid_changed(grid_id: str, code: str, level: str, parent_id: str | None, version: int) -> GridChanged:
+    return GridChanged(
+        grid_id=grid_id,
+        code=code,
+        name=code,
+        level=level,
+        kind=level,
+        parent_id=parent_id,
+        district=None,
+        population=None,
+        households=None,
+        centre_lat=None,
+        centre_lon=None,
+        has_boundary=False,
+        changed=["parent_id"],
+        version=version,
+        at=datetime.now(UTC),
+    )
+
+
+async def test_the_projected_tree_places_grids_in_any_order_and_a_move_carries_the_children(
+    nats_server, databases, keys
+):
+    t1, t2, village, group = (str(uuid.uuid4()) for _ in range(4))
+    async with AsyncExitStack() as stack:
+        deputy = await start_service(stack, "deputy", databases.settings("deputy", nats_server.url, keys.public))
+        consumer = next(c for c in deputy.runtime.consumers if GridCreated.event_type in c.handlers)
+
+        async def apply(*payloads: EventPayload) -> None:
+            for payload in payloads:
+                await consumer.apply_once(envelope("/grid", payload))
+
+        async def places() -> dict[str, tuple[str | None, str | None, str, int]]:
+            async with deputy.runtime.maker() as session:
+                rows = (await session.execute(select(KnownGrid))).scalars().all()
+                return {row.id: (row.township_id, row.village_id, row.status, row.version) for row in rows}
+
+        await apply(  # children before their parents
+            GridCreated(grid_id=group, code="G", name="第1组", level="group", parent_id=village),
+            GridCreated(grid_id=village, code="V", name="韶阳村", level="village", parent_id=t1),
+            GridCreated(grid_id=t1, code="T1", name="韶山乡", level="township", parent_id=None),
+            GridCreated(grid_id=t2, code="T2", name="银田镇", level="township", parent_id=None),
+        )
+        placed = await places()
+        assert placed[group] == (t1, village, "active", 1) and placed[village] == (t1, village, "active", 1)
+
+        await apply(_grid_changed(village, "V", "village", t2, 3), _grid_changed(village, "V", "village", t1, 2))
+        placed = await places()  # the move (version 3) carries the group; the late version 2 changes nothing
+        assert placed[village] == (t2, village, "active", 3) and placed[group] == (t2, village, "active", 1)
+
+        await apply(GridCreated(grid_id=village, code="V", name="韶阳村", level="village", parent_id=t1))
+        await apply(
+            GridRetired(
+                grid_id=group,
+                code="G",
+                level="group",
+                parent_id=village,
+                retired_on=date.today(),
+                reason="x",
+                version=2,
+            )
+        )
+        placed = await places()
+        assert placed[village] == (t2, village, "active", 3) and placed[group] == (t2, village, "retired", 2)

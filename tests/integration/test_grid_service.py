@@ -74,7 +74,7 @@ class GridWorld:
             await bus.close()
 
     async def open_cases(self, grid_id: str) -> int:
-        from services.grid.logic import open_case_count
+        from services.grid.logic.grids import open_case_count
 
         async with self.service.runtime.maker() as session:
             return await open_case_count(session, grid_id)

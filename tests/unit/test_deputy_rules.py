@@ -5,11 +5,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from services.deputy import duty
-from services.deputy.api import _view, mask_name, mask_phone
+from services.deputy.api.access import view_of
+from services.deputy.domain import duty, five_ones, periods, statistics
 from services.deputy.schemas import EntryCreate
 from shared.auth import Principal, Role
 from shared.messaging.catalogue import CaseAccepted, CaseClosed, CaseReferred, CaseResolved
+from shared.privacy import mask_name, mask_phone
 
 DEPUTY = "6f1c8a52-7d0e-4c5b-9a37-2f4e1b9d0c11"
 
@@ -33,7 +34,7 @@ def principal(*roles: Role, deputy_id: str | None = None) -> Principal:
     ],
 )
 def test_who_sees_a_deputys_contact(caller, single, view):
-    assert _view(caller, DEPUTY, single=single) == view
+    assert view_of(caller, DEPUTY, single=single) == view
 
 
 def test_phones_and_households_are_masked():
@@ -41,12 +42,13 @@ def test_phones_and_households_are_masked():
     assert mask_phone("12345") == "*****"
     assert mask_phone(None) is None
     assert mask_name("王某某户") == "王***"
+    assert mask_name("王") == "王*"  # a one-character name is never shown whole
 
 
 def test_a_range_of_days_is_china_days_both_included():
-    start, end = duty.day_range(date(2026, 3, 1), date(2026, 3, 31))
+    start, end = periods.day_range(date(2026, 3, 1), date(2026, 3, 31))
     assert start == datetime(2026, 2, 28, 16, tzinfo=UTC) and end == datetime(2026, 3, 31, 16, tzinfo=UTC)
-    assert duty.year_range(2026) == duty.day_range(date(2026, 1, 1), date(2026, 12, 31))
+    assert periods.year_range(2026) == periods.day_range(date(2026, 1, 1), date(2026, 12, 31))
 
 
 def step(kind: type, case_kind: str = "request"):  # type: ignore[no-untyped-def]
@@ -64,22 +66,22 @@ def step(kind: type, case_kind: str = "request"):  # type: ignore[no-untyped-def
 
 
 def test_what_a_case_step_puts_on_the_record():
-    assert duty._from_transition(step(CaseAccepted)) == ("case_accepted", None, None)
-    assert duty._from_transition(step(CaseReferred)) == ("case_referred", None, None)
-    assert duty._from_transition(step(CaseResolved)) == ("case_resolved", "issues_resolved", "livelihood")
-    assert duty._from_transition(step(CaseResolved, "dispute")) == ("case_resolved", "issues_resolved", "dispute")
-    assert duty._from_transition(step(CaseClosed)) is None
-    assert duty._actors(step(CaseAccepted)) == ["d1", "d2"]  # no actor named: every routed deputy
+    assert duty.from_transition(step(CaseAccepted)) == ("case_accepted", None, None)
+    assert duty.from_transition(step(CaseReferred)) == ("case_referred", None, None)
+    assert duty.from_transition(step(CaseResolved)) == ("case_resolved", "issues_resolved", "livelihood")
+    assert duty.from_transition(step(CaseResolved, "dispute")) == ("case_resolved", "issues_resolved", "dispute")
+    assert duty.from_transition(step(CaseClosed)) is None
+    assert duty.actors(step(CaseAccepted)) == ["d1", "d2"]  # no actor named: every routed deputy
 
 
 def test_every_kind_has_default_roles_and_entries_count_where_they_should():
     assert {kind for kind in duty.DEFAULT_ROLES} >= {"field_visit", "household_visit", "dispute_mediated"}
     assert duty.ENTRY_FIVE_ONE["research"] == "inspection" and duty.ENTRY_METRIC["reception"] == "visitors"
-    assert set(duty.ENTRY_FIVE_ONE.values()) | {"dispute", "household"} == set(duty.FIVE_ONES)
+    assert set(duty.ENTRY_FIVE_ONE.values()) | {"dispute", "household"} == set(five_ones.FIVE_ONES)
 
 
 def test_facts_are_tallied_per_place_and_visitors_summed():
-    rows = duty._tally(
+    rows = statistics.tally(
         [("t1", "visitors", 2, 17), ("t1", "suggestions", 3, 3), (None, "issues_resolved", 1, 1)],
         [("t1", 4)],
     )

@@ -5,8 +5,8 @@ from shapely.geometry import Polygon, box
 from shapely.ops import unary_union
 
 from devstack.demo import city as demo_city
-from services.grid import geo, names
-from services.grid.coverage import Candidate, CandidatePool
+from services.grid.domain import geo, names
+from services.grid.domain.coverage import Candidate, CandidatePool
 
 
 def square(west: float, south: float, size: float = 1.0) -> dict:

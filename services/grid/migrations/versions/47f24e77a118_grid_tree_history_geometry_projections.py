@@ -94,7 +94,7 @@ def upgrade() -> None:
 
 def _fill_search_keys_and_kinds() -> None:
     """Grids made before this revision get their pinyin keys and the kind their name says."""
-    from services.grid.names import default_kind, search_keys
+    from services.grid.domain.names import default_kind, search_keys
 
     bind = op.get_bind()
     grids = sa.table('grids', sa.column('id'), sa.column('name'), sa.column('level'), sa.column('kind'),

@@ -1,11 +1,51 @@
 """Who should answer for an uncovered grid (定格定责): a deputy of the same electoral district first, then the
-nearest by home, the less loaded first among equals. Pure ranking over arrays: no database here."""
+nearest by home, the less loaded first among equals. Pure ranking over arrays: no database here.
 
+A grid without its own district or centre takes its nearest ancestor's (a group drawn without a boundary still
+lies in its village)."""
+
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from services.grid.geo import haversine_many
+from services.grid.domain.geo import haversine_many
+
+
+class TreeNode(Protocol):
+    """What the coverage rules read of a grid."""
+
+    @property
+    def parent_id(self) -> str | None: ...
+    @property
+    def district(self) -> str | None: ...
+    @property
+    def centre_lat(self) -> float | None: ...
+    @property
+    def centre_lon(self) -> float | None: ...
+
+
+def _lineage(grid: TreeNode, ancestors: Mapping[str, TreeNode]) -> list[TreeNode]:
+    chain: list[TreeNode] = []
+    current: TreeNode | None = grid
+    while current is not None:
+        chain.append(current)
+        current = ancestors.get(current.parent_id) if current.parent_id else None
+    return chain
+
+
+def effective_district(grid: TreeNode, ancestors: Mapping[str, TreeNode]) -> str | None:
+    """The grid's electoral district, or its nearest ancestor's."""
+    return next((node.district for node in _lineage(grid, ancestors) if node.district), None)
+
+
+def effective_centre(grid: TreeNode, ancestors: Mapping[str, TreeNode]) -> tuple[float, float] | None:
+    """(lat, lon) of the grid's centre, or of its nearest ancestor's."""
+    for node in _lineage(grid, ancestors):
+        if node.centre_lat is not None and node.centre_lon is not None:
+            return node.centre_lat, node.centre_lon
+    return None
 
 
 @dataclass(frozen=True)
