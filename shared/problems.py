@@ -117,7 +117,8 @@ UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53")
 
 
 def database_unavailable(error: BaseException) -> bool:
-    """Whether `error` (or what caused it) says the database cannot be written just now.
+    """Whether `error` (or the error it wraps) says the database cannot be written just now (a refused
+    connection, which asyncpg raises as it is, counts too: it is temporary wherever it comes from).
 
     Messages are read from the driver's own errors (sqlite3's, asyncpg's), never from SQLAlchemy's wrapper,
     whose text quotes the statement's parameters: a villager's words."""
@@ -139,7 +140,7 @@ def database_unavailable(error: BaseException) -> bool:
         )
         if driver_error and any(message in str(current).lower() for message in UNAVAILABLE_MESSAGES):
             return True
-        pending += [getattr(current, "orig", None), current.__cause__, current.__context__]
+        pending += [getattr(current, "orig", None), current.__cause__]  # what it wraps, not what it ran into
     return False
 
 
