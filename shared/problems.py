@@ -1,5 +1,12 @@
-"""RFC 9457 problem details: every error is `application/problem+json` with a stable `type`."""
+"""RFC 9457 problem details: every error is `application/problem+json` with a stable `type`.
 
+A database that cannot be written just now (read-only, full, unreachable, locked) is a temporary failure like
+any other: 503 with Retry-After, so that any client sends the same request again under the same
+Idempotency-Key. The request's transaction was rolled back, so nothing was changed.
+"""
+
+import logging
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -7,6 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import ProblemError
@@ -15,6 +24,8 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 OPTIONAL_BEARER = "OptionalBearer"
 REQUIRED_BEARER = "Bearer"
 TYPE_BASE = "https://deputies-in-the-grid.example/problems/"
+
+log = logging.getLogger(__name__)
 
 
 class FieldError(BaseModel):
@@ -86,6 +97,58 @@ def _cut(message: str) -> str:
     return message if len(message) <= MESSAGE_CHARACTERS else message[: MESSAGE_CHARACTERS - 1] + "…"
 
 
+UNAVAILABLE_MESSAGES = (
+    "readonly database",  # SQLite: "attempt to write a readonly database"
+    "disk i/o error",
+    "database or disk is full",
+    "unable to open database file",
+    "database is locked",  # another writer held it past the busy timeout
+    "read-only transaction",  # PostgreSQL: a standby, or default_transaction_read_only
+    "connection is closed",
+    "connection was closed",
+    "server closed the connection",
+    "terminating connection",
+    "could not connect",
+)
+UNAVAILABLE_SQLSTATES = ("25006", "57P01", "57P02", "57P03", "58030")
+"""PostgreSQL: read-only transaction, the server shutting down or starting, an I/O error (and the classes
+08 connection exception and 53 insufficient resources: disk full, out of memory, too many connections)."""
+UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` (or the error it wraps) says the database cannot be written just now (a refused
+    connection, which asyncpg raises as it is, counts too: it is temporary wherever it comes from).
+
+    Messages are read from the driver's own errors (sqlite3's, asyncpg's), never from SQLAlchemy's wrapper,
+    whose text quotes the statement's parameters: a villager's words."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionError | PoolTimeout) or getattr(current, "connection_invalidated", False):
+            return True
+        sqlstate = str(getattr(current, "sqlstate", None) or "")
+        if sqlstate in UNAVAILABLE_SQLSTATES or sqlstate[:2] in UNAVAILABLE_SQLSTATE_CLASSES:
+            return True
+        driver_error = isinstance(current, sqlite3.Error) or (
+            not isinstance(current, SQLAlchemyError)
+            and (hasattr(current, "sqlstate") or type(current).__module__.startswith("asyncpg"))
+        )
+        if driver_error and any(message in str(current).lower() for message in UNAVAILABLE_MESSAGES):
+            return True
+        pending += [getattr(current, "orig", None), current.__cause__]  # what it wraps, not what it ran into
+    return False
+
+
+def unavailable_response(error: BaseException) -> JSONResponse:
+    log.warning("the database cannot be written just now: %s", error)
+    return problem_response(503, "The database cannot be written just now; nothing was changed. Please try again.")
+
+
 def install(app: FastAPI) -> None:
     """Turn every error the app can raise into problem+json, and say so in its OpenAPI."""
 
@@ -108,8 +171,18 @@ def install(app: FastAPI) -> None:
             return problem_response(422, "The body is not valid JSON.", errors=[body_error])
         return problem_response(error.status_code, detail, headers=headers)
 
+    async def _database(_: Request, error: Exception) -> JSONResponse:
+        if not database_unavailable(error):
+            raise error  # not a temporary failure: a 500 (below), with its traceback in the log
+        return unavailable_response(error)
+
+    for kind in (SQLAlchemyError, sqlite3.Error, ConnectionError):
+        app.add_exception_handler(kind, _database)
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+        if database_unavailable(error):  # raised outside the routes (a middleware)
+            return unavailable_response(error)
         return problem_response(500, "Something went wrong on our side; nothing was changed.")
 
 
