@@ -110,8 +110,9 @@ UNAVAILABLE_MESSAGES = (
     "terminating connection",
     "could not connect",
 )
-UNAVAILABLE_SQLSTATES = ("25006", "57P01", "57P02", "57P03", "58030")
-"""PostgreSQL: read-only transaction, the server shutting down or starting, an I/O error (and the classes
+UNAVAILABLE_SQLSTATES = ("25006", "57P01", "57P02", "57P03", "58030", "40001", "40P01")
+"""PostgreSQL: read-only transaction, the server shutting down or starting, an I/O error, a serialization
+failure or a deadlock (the transaction was rolled back whole: the same request may simply be sent again) (and the classes
 08 connection exception and 53 insufficient resources: disk full, out of memory, too many connections)."""
 UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53")
 
