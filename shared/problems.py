@@ -112,8 +112,8 @@ UNAVAILABLE_MESSAGES = (
 )
 UNAVAILABLE_SQLSTATES = ("25006", "57P01", "57P02", "57P03", "58030", "40001", "40P01")
 """PostgreSQL: read-only transaction, the server shutting down or starting, an I/O error, a serialization
-failure or a deadlock (the transaction was rolled back whole: the same request may simply be sent again) (and the classes
-08 connection exception and 53 insufficient resources: disk full, out of memory, too many connections)."""
+failure or a deadlock (rolled back whole: the same request may be sent again), and the classes 08 connection
+exception and 53 insufficient resources (disk full, out of memory, too many connections)."""
 UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53")
 
 
