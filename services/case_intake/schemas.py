@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from services.case_intake.domain.lifecycle import CaseStatus
 from shared.types import CivilDate, Code, ContactPhone, EntityId, LatLon, distinct, integer, text
 
 
@@ -12,23 +13,6 @@ class CaseKind(StrEnum):
     dispute = "dispute"
     suggestion = "suggestion"
     opinion = "opinion"
-
-
-class CaseStatus(StrEnum):
-    submitted = "submitted"
-    assigned = "assigned"
-    accepted = "accepted"
-    in_progress = "in_progress"
-    referred = "referred"
-    mediating = "mediating"
-    resolved = "resolved"
-    closed = "closed"
-    returned = "returned"
-    escalated = "escalated"
-    reopened = "reopened"
-    merged = "merged"
-    withdrawn = "withdrawn"
-    rejected = "rejected"
 
 
 class Channel(StrEnum):
