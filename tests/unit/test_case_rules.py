@@ -9,9 +9,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from services.case_intake.domain.lifecycle import FINAL, TRANSITIONS, Actor, plan
+from services.case_intake.domain.out_of_scope import OUT_OF_SCOPE, where_to_go
 from services.case_intake.domain.workdays import WorkCalendar
 from services.case_intake.policy import CasePolicy
-from services.case_intake.schemas import CaseCreate, CaseStatus
+from services.case_intake.schemas import CaseCreate, CaseStatus, OutOfScope
 from shared.clock import CHINA
 from shared.errors import Conflict, Forbidden
 from shared.privacy import mask_name, redact
@@ -114,3 +115,8 @@ def test_a_filing_names_a_grid_or_a_place_and_at_most_three_distinct_photos():
     ):
         with pytest.raises(ValidationError):
             CaseCreate(**base, **bad)
+
+
+def test_the_out_of_scope_answers_follow_the_schema_list():
+    assert list(OUT_OF_SCOPE) == list(OutOfScope)
+    assert where_to_go("petition").startswith("该事项已进入信访程序") and where_to_go(None) is None

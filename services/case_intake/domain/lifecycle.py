@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from shared.errors import Conflict, Forbidden
 from shared.messaging.catalogue import (
+    AWAITING_CONFIRMATION,
+    CLOSED_CASE_STATUSES,
     CaseAccepted,
     CaseClosed,
     CaseEscalated,
@@ -64,9 +66,9 @@ PUBLIC_ROLE = {
     Actor.system: "system",
 }
 
-OPEN = frozenset(
-    {S.submitted, S.assigned, S.accepted, S.in_progress, S.referred, S.mediating, S.escalated, S.reopened, S.returned}
-)
+OPEN = frozenset(S) - CLOSED_CASE_STATUSES - {AWAITING_CONFIRMATION}
+"""Still in someone's hands: neither closed (the catalogue's closed statuses) nor resolved and awaiting the
+villager's word: submitted, assigned, accepted, in progress, referred, mediating, escalated, reopened, returned."""
 ESCALATABLE = frozenset({S.assigned, S.accepted, S.in_progress, S.referred, S.mediating, S.reopened, S.escalated})
 FINAL = frozenset({S.merged, S.withdrawn, S.rejected})
 """States nothing leaves. `closed` is left only when the office reopens a case (重办)."""
