@@ -1,8 +1,8 @@
 from fastapi import FastAPI
 
 from services.case_intake.api import router
-from services.case_intake.deadlines import run_scheduler
 from services.case_intake.events import SUBSCRIPTIONS
+from services.case_intake.logic.deadlines import run_scheduler
 from services.case_intake.models import tables
 from services.case_intake.policy import CasePolicy
 from services.case_intake.runtime import CaseRuntime

@@ -5,6 +5,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
 from shared.messaging.tables import messaging_tables
+from shared.projections import KnownGridColumns
 
 
 class Base(DeclarativeBase):
@@ -20,7 +21,7 @@ class Case(Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        # covers the figures (statistics.py): one scan of it, in grid, status and kind order, counts them all
+        # covers the figures (views/statistics.py): one scan of it, in grid, status and kind order, counts them all
         Index(
             "ix_cases_statistics",
             "grid_id",
@@ -225,14 +226,10 @@ class Holiday(Base):
     working: Mapped[bool] = mapped_column(default=False)
 
 
-class KnownGrid(Base):
-    """Projection of grid.grid.* events: the grid tree as far as routing needs it."""
+class KnownGrid(KnownGridColumns, Base):
+    """Projection of grid.grid.* events (projections.py, by version): the grid tree as far as routing needs it."""
 
     __tablename__ = "known_grids"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
-    level: Mapped[str] = mapped_column(String(16))
-    parent_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
 class RoutingEntry(Base):

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.case_intake.workdays import WorkCalendar
+from services.case_intake.domain.workdays import WorkCalendar
 
 
 class CasePolicy(BaseSettings):
@@ -27,7 +27,6 @@ class CasePolicy(BaseSettings):
     escalate_head_after: int = Field(2, ge=1, le=30, description="Working days late: to the township grid head")
     escalate_office_after: int = Field(5, ge=1, le=60, description="Working days late: to the NPC office (督办)")
     auto_close_days: int = Field(7, ge=1, le=90, description="A resolution unanswered this many days closes")
-    utc_offset_hours: int = Field(8, ge=-12, le=14, description="Local time of the working-day calendar")
     scheduler_seconds: float = Field(60.0, gt=0, le=3600, description="How often the deadline scheduler looks")
     scheduler_batch: int = Field(200, ge=1, le=10_000)
     grid_timeout_seconds: float = Field(3.0, gt=0, le=30, description="How long a point's grid look-up may take")

@@ -81,7 +81,7 @@ async def test_no_phone_number_or_name_in_a_public_view_or_an_event(town):
     for answer in public[2:]:  # the board shows no free text at all
         assert NAME not in answer.text
     events = str(await town.outbox())
-    assert PHONE not in events and "138****5678" in events
+    assert PHONE not in events and "*" * len(PHONE) in events
 
 
 async def test_a_supporter_follows_the_case_but_does_not_see_the_contact(town):

@@ -21,7 +21,7 @@ async def test_similar_open_cases_are_offered_and_me_too_adds_a_supporter(town):
     assert similar.status_code == 200
     items = similar.json()["items"]
     assert [item["id"] for item in items] == [case["id"]]
-    assert items[0]["summary"] == "路边乱停车，电话138****5678"
+    assert items[0]["summary"] == "路边乱停车，电话***********"
     first = await town.client.post(f"/cases/{case['id']}/support", headers={"Idempotency-Key": "me-too-offline-01"})
     again = await town.client.post(f"/cases/{case['id']}/support", headers={"Idempotency-Key": "me-too-offline-01"})
     assert first.status_code == again.status_code == 201 and again.json() == {"case_id": case["id"], "supporters": 1}

@@ -8,9 +8,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from services.case_intake.deadlines import run_deadlines
-from services.case_intake.workdays import CHINA
-from shared.clock import MovableClock
+from services.case_intake.logic.deadlines import run_deadlines
+from shared.clock import CHINA, MovableClock
 from tests.integration.city import build_town
 from tests.support import eventually, start_service
 

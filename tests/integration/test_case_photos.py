@@ -220,7 +220,7 @@ async def test_a_phone_photo_goes_through_the_gateway_and_back(nats_server, data
 async def test_an_upload_no_filing_took_is_deleted_after_a_week_and_attached_ones_stay(town):
     from datetime import UTC, datetime, timedelta
 
-    from services.case_intake.deadlines import run_deadlines
+    from services.case_intake.logic.deadlines import run_deadlines
     from shared.clock import MovableClock
 
     clock = town.case_intake.runtime.clock = MovableClock(datetime(2026, 11, 2, 2, tzinfo=UTC))

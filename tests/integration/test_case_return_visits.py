@@ -6,8 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from services.case_intake.workdays import CHINA
-from shared.clock import MovableClock
+from shared.clock import CHINA, MovableClock
 from tests.integration.city import build_town
 
 

@@ -8,11 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from services.case_intake.logic import FINAL, TRANSITIONS, Actor, mask_name, plan, scrub
+from services.case_intake.domain.lifecycle import FINAL, TRANSITIONS, Actor, plan
+from services.case_intake.domain.out_of_scope import OUT_OF_SCOPE, where_to_go
+from services.case_intake.domain.workdays import WorkCalendar
 from services.case_intake.policy import CasePolicy
-from services.case_intake.schemas import CaseCreate, CaseStatus
-from services.case_intake.workdays import CHINA, WorkCalendar
+from services.case_intake.schemas import CaseCreate, CaseStatus, OutOfScope
+from shared.clock import CHINA
 from shared.errors import Conflict, Forbidden
+from shared.privacy import mask_name, redact
 
 # The autumn of 2026: Mid-Autumn (25-27 Sep) and National Day (1-7 Oct) off; Sunday 20 Sep and
 # Saturday 10 Oct are working days (调休).
@@ -81,7 +84,7 @@ def test_plan_names_the_next_state_and_refuses_with_403_or_409():
 
 
 def test_phone_numbers_are_masked_in_public_text_and_names_show_one_character():
-    assert scrub("请打13812345678或 0731-5566 7788") == "请打138****5678或 073*****7788"
+    assert redact("请打13812345678或 0731-5566 7788") == "请打***********或 **************"
     assert mask_name("毛春华") == "毛**"
     assert mask_name(None) is None
 
@@ -112,3 +115,8 @@ def test_a_filing_names_a_grid_or_a_place_and_at_most_three_distinct_photos():
     ):
         with pytest.raises(ValidationError):
             CaseCreate(**base, **bad)
+
+
+def test_the_out_of_scope_answers_follow_the_schema_list():
+    assert list(OUT_OF_SCOPE) == list(OutOfScope)
+    assert where_to_go("petition").startswith("该事项已进入信访程序") and where_to_go(None) is None

@@ -4,9 +4,10 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from devstack.demo import city as demo_city
-from services.case_intake.logic import mask_phone, new_tracking_code
+from services.case_intake.domain.tracking import new_tracking_code
 from shared.messaging import export
 from shared.messaging.catalogue import CATALOGUE, envelope, parse, stream_of
+from shared.privacy import mask_phone
 from shared.problems import rewrite_openapi
 from shared.types import EntityId, text
 from tests.support import case_submitted

@@ -3,7 +3,7 @@ and township, the response, resolution and satisfaction rates, the overdue and t
 office's dashboard asks for them in one request; the village board shows the same figures of one grid."""
 
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Float, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +12,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from services.case_intake.models import Case, KnownGrid
 from services.case_intake.schemas import CaseKind, CaseStatistics, CaseStatus, TownshipFigures
+from shared.clock import CHINA
 from shared.errors import NotFound, Unprocessable
 
 HIDDEN = ("withdrawn", "merged", "rejected")
@@ -122,16 +123,15 @@ async def median_hours(session: AsyncSession, scope: list, resolved: int) -> flo
     return sum(middle) / len(middle) if middle else None
 
 
-def period(date_from: date | None, date_to: date | None, utc_offset_hours: int) -> list:
-    """The cases filed from the first day to the last (both included, in the service's local days)."""
+def period(date_from: date | None, date_to: date | None) -> list:
+    """The cases filed from the first day to the last (both included, in Beijing days)."""
     if date_from and date_to and date_from > date_to:
         raise Unprocessable("The period ends before it begins.", field="date_to")
-    zone = timezone(timedelta(hours=utc_offset_hours))
     scope = []
     if date_from:
-        scope.append(Case.submitted_at >= datetime.combine(date_from, time(), zone))
+        scope.append(Case.submitted_at >= datetime.combine(date_from, time(), CHINA))
     if date_to:
-        scope.append(Case.submitted_at < datetime.combine(date_to + timedelta(days=1), time(), zone))
+        scope.append(Case.submitted_at < datetime.combine(date_to + timedelta(days=1), time(), CHINA))
     return scope
 
 
@@ -200,10 +200,9 @@ async def case_statistics(
     township_id: str | None,
     date_from: date | None,
     date_to: date | None,
-    utc_offset_hours: int,
 ) -> CaseStatistics:
     """The figures of the cases filed in the period, of a grid and those below it or of the whole city."""
-    scope = period(date_from, date_to, utc_offset_hours)
+    scope = period(date_from, date_to)
     grids = await grid_filter(session, grid_id, township_id)
     if grids is not None:
         scope.append(Case.grid_id.in_(grids))

@@ -5,7 +5,7 @@ A deadline of N working days is the end (24:00 local time) of the N-th working d
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from shared.clock import CHINA
 
@@ -17,7 +17,7 @@ class WorkCalendar:
     """`overrides` maps a date to whether it is a working day, where that differs from Monday to Friday."""
 
     overrides: Mapping[date, bool] = field(default_factory=dict)
-    zone: timezone = CHINA
+    zone: tzinfo = CHINA
 
     def is_working(self, day: date) -> bool:
         return self.overrides.get(day, day.weekday() < 5)

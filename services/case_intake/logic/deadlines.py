@@ -1,8 +1,8 @@
 """The deadline scheduler: a reminder before a deadline, a chase (催办) once it has passed, escalation to the
 township grid head and then the NPC office (督办), chasing late referrals, closing unanswered resolutions, and
 deleting photo uploads no filing took within CASE_UNATTACHED_PHOTO_DAYS.
-An urgent case's stages come in clock hours (policy.py). A case that reached no deputy at all goes to the NPC
-office once its accept deadline has passed.
+The stages of a deadline are domain.deadlines; an urgent case's come in clock hours (policy.py). A case that
+reached no deputy at all goes to the NPC office once its accept deadline has passed.
 
 Every notice is written to `deadline_notices` in the same transaction as its effect, so each is given once.
 On PostgreSQL a transaction-level advisory lock lets one replica act per tick (the others skip it), and the
@@ -11,40 +11,27 @@ cases it acts on are locked; SQLite serves one process, whose write transactions
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, text
+from sqlalchemy import Select, and_, exists, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake import logic, photos
+from services.case_intake.domain.deadlines import WORDS, lateness, stages
+from services.case_intake.domain.lifecycle import ESCALATABLE, SYSTEM, Actor
+from services.case_intake.domain.workdays import WorkCalendar
+from services.case_intake.logic.cases import assignees, calendar, get_case
+from services.case_intake.logic.escalation import escalate_case, escalate_unrouted
+from services.case_intake.logic.lifecycle import auto_close
+from services.case_intake.logic.photos import forget_unattached
+from services.case_intake.logic.timeline import note
 from services.case_intake.models import Case, DeadlineNotice, Referral
 from services.case_intake.runtime import CaseRuntime
-from services.case_intake.workdays import WorkCalendar
 from shared.messaging.catalogue import CaseReminded
 
 log = logging.getLogger(__name__)
 
 LOCK_KEY = 0x43_41_53_45_44_55_45  # "CASEDUE": one advisory lock for the deadline scheduler of every replica
-WORDS = {"accept": "accept", "resolve": "resolve"}
-
-
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    at: datetime
-
-
-def stages(days: WorkCalendar, runtime: CaseRuntime, due_at: datetime, urgent: bool = False) -> list[Stage]:
-    """When each notice of one deadline is due, in order."""
-    policy = runtime.policy
-    to_head, to_office = policy.escalation_times(days, due_at, urgent)
-    return [
-        Stage("reminder", due_at - policy.reminder_before(urgent)),
-        Stage("chase", due_at),
-        Stage("escalate_head", to_head),
-        Stage("escalate_office", to_office),
-    ]
 
 
 async def run_scheduler(runtime: CaseRuntime) -> None:
@@ -63,12 +50,12 @@ async def run_deadlines(runtime: CaseRuntime) -> int | None:
         if not await _lead(session, runtime):
             return None
         now = runtime.clock.now()
-        days = await logic.calendar(session, runtime)
+        days = await calendar(session, runtime)
         acted = await _case_deadlines(session, runtime, days, now)
         acted += await _unrouted(session, runtime, now)
         acted += await _referral_deadlines(session, runtime, now)
         acted += await _auto_close(session, runtime, now)
-        await photos.forget_unattached(session, now - timedelta(days=runtime.policy.unattached_photo_days))
+        await forget_unattached(session, now - timedelta(days=runtime.policy.unattached_photo_days))
     return acted
 
 
@@ -79,7 +66,7 @@ async def _lead(session: AsyncSession, runtime: CaseRuntime) -> bool:
     return bool((await session.execute(query, {"key": LOCK_KEY})).scalar_one())
 
 
-def _lock(query, runtime: CaseRuntime):  # type: ignore[no-untyped-def]
+def _lock(query: Select[Any], runtime: CaseRuntime) -> Select[Any]:
     return query.with_for_update(skip_locked=True) if runtime.engine.dialect.name == "postgresql" else query
 
 
@@ -90,7 +77,7 @@ def _due(case: Case) -> datetime | None:
 async def _case_deadlines(session: AsyncSession, runtime: CaseRuntime, days: WorkCalendar, now: datetime) -> int:
     horizon = now + timedelta(hours=runtime.policy.reminder_hours)
     query = select(Case).where(
-        Case.status.in_(logic.ESCALATABLE),
+        Case.status.in_(ESCALATABLE),
         or_(
             and_(Case.due_kind == "accept", Case.accept_due_at <= horizon),
             and_(Case.due_kind == "resolve", Case.resolve_due_at <= horizon),
@@ -102,7 +89,7 @@ async def _case_deadlines(session: AsyncSession, runtime: CaseRuntime, days: Wor
     for case in cases:
         due_at, kind = _due(case), case.due_kind
         assert due_at is not None and kind is not None
-        for stage in stages(days, runtime, due_at, case.urgent):
+        for stage in stages(days, runtime.policy, due_at, case.urgent):
             if now < stage.at or (case.id, kind, due_at, stage.name) in given:
                 continue
             session.add(DeadlineNotice(case_id=case.id, deadline=kind, due_at=due_at, stage=stage.name, at=now))
@@ -134,19 +121,13 @@ async def _give(
     elif stage == "chase":
         await _remind(session, runtime, case, kind, due_at, "chase", now)
         words = f"Overdue: the deputies were reminded to {WORDS[kind]} it (催办)"
-        logic.note(session, case, "chase", logic.SYSTEM, logic.Actor.system, words, now)
+        note(session, case, "chase", SYSTEM, Actor.system, words, now)
     else:
         level = 1 if stage == "escalate_head" else 2
         if case.escalation_level >= level:
             return 0
-        await logic.escalate(session, runtime, case, logic.SYSTEM, _lateness(days, case, due_at, now))
+        await escalate_case(session, runtime, case, SYSTEM, lateness(days, case.urgent, due_at, now))
     return 1
-
-
-def _lateness(days: WorkCalendar, case: Case, due_at: datetime, now: datetime) -> str:
-    if case.urgent:
-        return f"urgent, {int((now - due_at).total_seconds() // 3600)} hours past the deadline"
-    return f"{days.working_days_between(due_at, now)} working days past the deadline"
 
 
 async def _unrouted(session: AsyncSession, runtime: CaseRuntime, now: datetime) -> int:
@@ -154,7 +135,7 @@ async def _unrouted(session: AsyncSession, runtime: CaseRuntime, now: datetime) 
     query = select(Case).where(Case.status == "submitted", Case.accept_due_at <= now)
     cases = (await session.execute(_lock(query.order_by(Case.id), runtime))).scalars().all()
     for case in cases:
-        await logic.escalate_unrouted(session, runtime, case)
+        await escalate_unrouted(session, runtime, case)
     return len(cases)
 
 
@@ -175,7 +156,7 @@ async def _remind(
         deadline=kind,
         stage=stage,
         due_at=due_at,
-        deputy_ids=await logic.assignees(session, case.id),
+        deputy_ids=await assignees(session, case.id),
         organisation=organisation,
         at=now,
     )
@@ -191,12 +172,12 @@ async def _referral_deadlines(session: AsyncSession, runtime: CaseRuntime, now: 
     query = select(Referral).where(Referral.status == "open", Referral.due_at <= now, ~noticed)
     referrals = (await session.execute(_lock(query.order_by(Referral.id), runtime))).scalars().all()
     for referral in referrals:
-        case = await logic.get_case(session, referral.case_id)
+        case = await get_case(session, referral.case_id)
         deadline = f"referral:{referral.id}"
         session.add(DeadlineNotice(case_id=case.id, deadline=deadline, due_at=referral.due_at, stage="chase", at=now))
         await _remind(session, runtime, case, "referral", referral.due_at, "chase", now, referral.organisation)
         words = f"Overdue: {referral.organisation} was reminded that its answer is late (催办)"
-        logic.note(session, case, "chase", logic.SYSTEM, logic.Actor.system, words, now)
+        note(session, case, "chase", SYSTEM, Actor.system, words, now)
     return len(referrals)
 
 
@@ -205,5 +186,5 @@ async def _auto_close(session: AsyncSession, runtime: CaseRuntime, now: datetime
     query = select(Case).where(Case.status == "resolved", Case.resolved_at <= now - timedelta(days=days))
     cases = (await session.execute(_lock(query.order_by(Case.id), runtime))).scalars().all()
     for case in cases:
-        await logic.auto_close(session, runtime, case, days)
+        await auto_close(session, runtime, case, days)
     return len(cases)

@@ -6,6 +6,7 @@ EXIF, GPS, ICC profile or comment survives) and saved as JPEG with its longest s
 thumbnail of at most 320 px. The name the file had is never read.
 """
 
+import hmac
 import io
 import uuid
 from collections.abc import Sequence
@@ -16,9 +17,16 @@ from PIL import Image, ImageOps
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.case_intake.domain.lifecycle import OPEN, Actor, CaseStatus, Who, require, standing_for_note
+from services.case_intake.domain.tracking import key_matches
+from services.case_intake.logic.access import authorize_read
+from services.case_intake.logic.cases import get_case, now_of
+from services.case_intake.logic.timeline import note
 from services.case_intake.models import Case, Photo
-from services.case_intake.schemas import CasePhoto, PhotoUploaded
-from shared.errors import Conflict, NotFound, ProblemError, Unprocessable
+from services.case_intake.runtime import CaseRuntime
+from services.case_intake.schemas import PhotosBody
+from shared.auth import Principal
+from shared.errors import Conflict, Forbidden, NotFound, ProblemError, Unprocessable
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -27,7 +35,6 @@ LONGEST_SIDE = 2048
 THUMBNAIL_SIDE = 320
 FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 QUALITY = 85
-URL = "/api/case-intake/photos/{id}"
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
@@ -96,18 +103,6 @@ def store(session: AsyncSession, prepared: Prepared, uploaded_by: str | None, no
     return photo
 
 
-def uploaded_model(photo: Photo) -> PhotoUploaded:
-    url = URL.format(id=photo.id)
-    return PhotoUploaded(
-        id=photo.id,
-        width=photo.width,
-        height=photo.height,
-        bytes=photo.size,
-        url=url,
-        thumbnail_url=f"{url}/thumbnail",
-    )
-
-
 # --- attaching ------------------------------------------------------------------------------------------------
 
 
@@ -137,18 +132,6 @@ async def attach(session: AsyncSession, case: Case, photo_ids: Sequence[str], no
         )
         if claimed.rowcount != 1:
             raise Conflict(f"The photo {photo_id} belongs to another case already.")
-
-
-async def case_photos(session: AsyncSession, case_id: str) -> list[CasePhoto]:
-    query = (
-        select(Photo.id, Photo.width, Photo.height).where(Photo.case_id == case_id).order_by(Photo.position, Photo.id)
-    )
-    return [photo_model(row.id, row.width, row.height) for row in (await session.execute(query)).all()]
-
-
-def photo_model(photo_id: str, width: int, height: int) -> CasePhoto:
-    url = URL.format(id=photo_id)
-    return CasePhoto(id=photo_id, url=url, thumbnail_url=f"{url}/thumbnail", width=width, height=height)
 
 
 async def forget_unattached(session: AsyncSession, before: datetime) -> int:
@@ -181,3 +164,49 @@ async def load(session: AsyncSession, photo_id: str, *, thumbnail: bool) -> Stor
 def hidden() -> NotFound:
     """The one answer for a photo that is missing and for one the caller may not see."""
     return NotFound("No such photo.")
+
+
+# --- a case's photos ------------------------------------------------------------------------------------------
+
+
+async def add_photos(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Who, data: PhotosBody) -> None:
+    """Deputies handling the case or staff add photos (a field visit's evidence); a note on the timeline."""
+    require(who, Actor.handler, Actor.staff, doing="add photos to this case")
+    if case.status not in OPEN | {CaseStatus.resolved}:
+        raise Conflict(f"Photos are not added to a case that is {case.status}.", current_status=case.status)
+    photo_ids = data.photo_ids
+    await check_attachable(session, photo_ids, who.subject)
+    now = now_of(runtime)
+    await attach(session, case, photo_ids, now)
+    actor = standing_for_note(who, Actor.handler, Actor.staff)
+    count = f"{len(photo_ids)} photo{'s' if len(photo_ids) > 1 else ''}"
+    words = f"{count} added by {'a deputy' if actor is Actor.handler else 'the office'}"
+    note(session, case, "photos", who, actor, words, now)
+
+
+async def authorize_photo(
+    session: AsyncSession,
+    stored: Stored,
+    principal: Principal | None,
+    *,
+    filer_key: str | None,
+    tracking_code: str | None,
+) -> None:
+    """Whoever may read the photo's case (its tracking code or filer key does, as for the case); an unattached
+    photo only its signed-in uploader. Anyone else is told it does not exist."""
+    if stored.case_id is None:
+        if principal is None or stored.uploaded_by != principal.subject:
+            raise hidden()
+        return
+    case = await get_case(session, stored.case_id)
+    if tracking_code is not None and hmac.compare_digest(tracking_code, case.tracking_code):
+        return
+    if key_matches(case.filer_key_hash, filer_key):
+        return
+    if principal is not None:
+        try:
+            await authorize_read(session, case, principal)
+            return
+        except Forbidden:
+            pass
+    raise hidden()

@@ -7,20 +7,24 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake import logic, organisations
-from services.case_intake.logic import Actor, Who
-from services.case_intake.models import Case, CaseAssignee, Referral
+from services.case_intake.domain.lifecycle import Actor, Who, require, standing_for_note
+from services.case_intake.domain.wording import with_note
+from services.case_intake.logic.access import who as standing_of
+from services.case_intake.logic.cases import assignees, calendar, get_case, now_of
+from services.case_intake.logic.organisations import referable
+from services.case_intake.logic.timeline import check, move, note
+from services.case_intake.models import Case, Referral
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import AnswerBody, NoteBody, ReferBody, SendBackBody
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.messaging.catalogue import ReferralAnswered, ReferralReturned
-from shared.pagination import PageParams, paginate
+from shared.privacy import redact
 from shared.types import CivilDate
 
 
 async def _due(session: AsyncSession, runtime: CaseRuntime, due_on: CivilDate | None, now: datetime) -> datetime:
-    days = await logic.calendar(session, runtime)
+    days = await calendar(session, runtime)
     due_at = days.end_of(due_on) if due_on else days.add_working_days(now, runtime.policy.referral_working_days)
     if due_at <= now:
         raise Unprocessable("The due date must be in the future.", field="due_on")
@@ -28,13 +32,13 @@ async def _due(session: AsyncSession, runtime: CaseRuntime, due_on: CivilDate | 
 
 
 async def _due_words(session: AsyncSession, runtime: CaseRuntime, due_at: datetime) -> str:
-    return str((await logic.calendar(session, runtime)).due_day(due_at))
+    return str((await calendar(session, runtime)).due_day(due_at))
 
 
 async def refer(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Who, data: ReferBody) -> Referral:
-    logic.check(case, "refer", who)
-    organisation = await organisations.referable(session, data.organisation, data.organisation_kind)
-    now = logic.now_of(runtime)
+    check(case, "refer", who)
+    organisation = await referable(session, data.organisation, data.organisation_kind)
+    now = now_of(runtime)
     due_at = await _due(session, runtime, data.due_on, now)
     referral = Referral(
         id=str(uuid.uuid4()),
@@ -50,7 +54,7 @@ async def refer(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Wh
     )
     session.add(referral)
     words = f"Referred to {data.organisation} for an answer by {await _due_words(session, runtime, due_at)}"
-    await logic.move(session, runtime, case, "refer", who, words, now, organisation=data.organisation, due_at=due_at)
+    await move(session, runtime, case, "refer", who, words, now, organisation=data.organisation, due_at=due_at)
     return referral
 
 
@@ -69,37 +73,10 @@ def is_officer_of(principal: Principal, referral: Referral) -> bool:
 async def authorize_read(session: AsyncSession, referral: Referral, principal: Principal) -> None:
     if is_officer_of(principal, referral):
         return
-    case = await logic.get_case(session, referral.case_id)
-    standing = await logic.who(session, case, principal)
+    case = await get_case(session, referral.case_id)
+    standing = await standing_of(session, case, principal)
     if not standing.actors & {Actor.staff, Actor.handler}:
         raise Forbidden("Only the organisation it went to, the deputies handling the case and the office see it.")
-
-
-async def list_referrals(
-    session: AsyncSession,
-    principal: Principal,
-    params: PageParams,
-    *,
-    status: str | None = None,
-    case_id: str | None = None,
-) -> tuple[list[Referral], int]:
-    """An officer sees their organisation's referrals; a deputy those of their cases; the office all."""
-    query = select(Referral).order_by(Referral.due_at, Referral.id)
-    if not principal.has(*logic.STAFF_ROLES):
-        conditions = []
-        if principal.organisation and principal.has(Role.agency_officer):
-            conditions.append(Referral.organisation == principal.organisation)
-        if principal.deputy_id and principal.has(Role.deputy):
-            mine = select(CaseAssignee.case_id).where(CaseAssignee.deputy_id == principal.deputy_id)
-            conditions.append(Referral.case_id.in_(mine))
-        if not conditions:
-            raise Forbidden("Referrals are seen by agency officers, deputies and the office.")
-        query = query.where(conditions[0] if len(conditions) == 1 else conditions[0] | conditions[1])
-    if status is not None:
-        query = query.where(Referral.status == status)
-    if case_id is not None:
-        query = query.where(Referral.case_id == case_id)
-    return await paginate(session, query, params)
 
 
 async def answer(
@@ -110,8 +87,8 @@ async def answer(
         raise Forbidden("Only an officer of the organisation it was referred to answers it.")
     if referral.status != "open":
         raise Conflict(f"This referral is {referral.status}; only an open one is answered.")
-    case = await logic.get_case(session, referral.case_id, for_update=True)
-    now = logic.now_of(runtime)
+    case = await get_case(session, referral.case_id, for_update=True)
+    now = now_of(runtime)
     referral.answer, referral.answered_by, referral.answered_at, referral.status = (
         data.answer,
         principal.subject,
@@ -119,13 +96,13 @@ async def answer(
         "answered",
     )
     officer = Who(principal.subject, frozenset({Actor.officer}))
-    logic.note(session, case, "referral_answered", officer, Actor.officer, f"{referral.organisation} answered", now)
+    note(session, case, "referral_answered", officer, Actor.officer, f"{referral.organisation} answered", now)
     payload = ReferralAnswered(
         referral_id=referral.id,
         case_id=case.id,
         grid_id=case.grid_id,
         organisation=referral.organisation,
-        deputy_ids=await logic.assignees(session, case.id),
+        deputy_ids=await assignees(session, case.id),
         at=now,
     )
     await runtime.emit(session, payload, subject=case.id)
@@ -141,12 +118,12 @@ async def accept_answer(
     session: AsyncSession, runtime: CaseRuntime, referral: Referral, case: Case, who: Who, data: NoteBody
 ) -> None:
     """The deputy accepts the organisation's answer: the case goes back to work, to be resolved."""
-    logic.check(case, "accept_reply", who)
+    check(case, "accept_reply", who)
     _answered(referral)
-    now = logic.now_of(runtime)
-    referral.status, referral.decision_note = "accepted", logic.scrub(data.note) or None
-    words = logic.with_note(f"The answer of {referral.organisation} was accepted", referral.decision_note)
-    await logic.move(
+    now = now_of(runtime)
+    referral.status, referral.decision_note = "accepted", redact(data.note) or None
+    words = with_note(f"The answer of {referral.organisation} was accepted", referral.decision_note)
+    await move(
         session, runtime, case, "accept_reply", who, words, now, said=data.note, organisation=referral.organisation
     )
 
@@ -155,25 +132,23 @@ async def send_back(
     session: AsyncSession, runtime: CaseRuntime, referral: Referral, case: Case, who: Who, data: SendBackBody
 ) -> None:
     """The deputy finds the answer wanting: the referral is open again, with a new due date and a reason."""
-    logic.require(who, Actor.handler, Actor.staff, doing="send this answer back")
+    require(who, Actor.handler, Actor.staff, doing="send this answer back")
     if case.status not in ("referred", "escalated"):
         raise Conflict(f"The case is {case.status}; an answer is sent back while it is referred.")
     _answered(referral)
-    now = logic.now_of(runtime)
+    now = now_of(runtime)
     referral.due_at = await _due(session, runtime, data.due_on, now)
-    referral.status, referral.rounds, referral.decision_note = "open", referral.rounds + 1, logic.scrub(data.reason)
+    referral.status, referral.rounds, referral.decision_note = "open", referral.rounds + 1, redact(data.reason)
     due = await _due_words(session, runtime, referral.due_at)
-    words = logic.with_note(
-        f"The answer of {referral.organisation} was sent back, to come by {due}", referral.decision_note
-    )
-    actor = logic.standing_for_note(who, Actor.handler, Actor.staff)
-    logic.note(session, case, "referral_returned", who, actor, words, now, said=data.reason)
+    words = with_note(f"The answer of {referral.organisation} was sent back, to come by {due}", referral.decision_note)
+    actor = standing_for_note(who, Actor.handler, Actor.staff)
+    note(session, case, "referral_returned", who, actor, words, now, said=data.reason)
     payload = ReferralReturned(
         referral_id=referral.id,
         case_id=case.id,
         grid_id=case.grid_id,
         organisation=referral.organisation,
-        deputy_ids=await logic.assignees(session, case.id),
+        deputy_ids=await assignees(session, case.id),
         due_at=referral.due_at,
         note=referral.decision_note,
         at=now,

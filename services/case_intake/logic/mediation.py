@@ -4,23 +4,16 @@ its performance and the optional judicial confirmation (司法确认) within 30 
 import uuid
 from datetime import date, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake import logic
-from services.case_intake.logic import Actor, Who
+from services.case_intake.domain.lifecycle import Actor, Who, require, standing_for_note
+from services.case_intake.logic.cases import now_of
+from services.case_intake.logic.timeline import note
 from services.case_intake.models import Case, MediationSession
 from services.case_intake.runtime import CaseRuntime
-from services.case_intake.schemas import (
-    ConfirmationBody,
-    MediationCreate,
-    MediationOutcome,
-    MediationRead,
-    PerformanceBody,
-)
+from services.case_intake.schemas import ConfirmationBody, MediationCreate, MediationOutcome, PerformanceBody
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import DisputeMediated
-from shared.pagination import PageParams, paginate
 
 CONFIRMATION_DAYS = 30
 OUTCOME_WORDS = {
@@ -30,9 +23,10 @@ OUTCOME_WORDS = {
 }
 
 
-def _mediator(who: Who) -> Actor:
-    logic.require(who, Actor.handler, Actor.staff, doing="keep this dispute's mediation file")
-    return logic.standing_for_note(who, Actor.handler, Actor.staff)
+def mediator(who: Who) -> Actor:
+    """Only the deputies handling the dispute and the office keep (and read) its mediation file."""
+    require(who, Actor.handler, Actor.staff, doing="keep this dispute's mediation file")
+    return standing_for_note(who, Actor.handler, Actor.staff)
 
 
 def _check_outcome(data: MediationCreate) -> None:
@@ -43,13 +37,13 @@ def _check_outcome(data: MediationCreate) -> None:
 async def record_session(
     session: AsyncSession, runtime: CaseRuntime, case: Case, who: Who, data: MediationCreate
 ) -> MediationSession:
-    actor = _mediator(who)
+    actor = mediator(who)
     if case.kind != "dispute":
         raise Conflict("Only a dispute is mediated.", current_status=case.status)
     if case.status not in ("mediating", "escalated"):
         raise Conflict(f"The case is {case.status}; start mediation first.", current_status=case.status)
     _check_outcome(data)
-    now = logic.now_of(runtime)
+    now = now_of(runtime)
     agreement = data.agreement.model_dump(mode="json") if data.agreement else None
     mediation = MediationSession(
         id=str(uuid.uuid4()),
@@ -67,7 +61,7 @@ async def record_session(
     )
     session.add(mediation)
     words = f"A mediation session was held on {data.held_on}: {OUTCOME_WORDS[data.outcome]}"
-    logic.note(session, case, "mediation_session", who, actor, words, now)
+    note(session, case, "mediation_session", who, actor, words, now)
     reached = data.agreement is not None and data.agreement.signed_by_all
     payload = DisputeMediated(
         case_id=case.id,
@@ -102,12 +96,12 @@ async def record_performance(
     data: PerformanceBody,
 ) -> MediationSession:
     """The follow-up: was the agreement carried out?"""
-    actor = _mediator(who)
+    actor = mediator(who)
     _agreement_date(mediation)
-    now = logic.now_of(runtime)
+    now = now_of(runtime)
     mediation.performed, mediation.performance_note = data.performed, data.note or None
     words = "The agreement was carried out" if data.performed else "The agreement is not carried out yet"
-    logic.note(session, case, "mediation_performance", who, actor, words, now)
+    note(session, case, "mediation_performance", who, actor, words, now)
     return mediation
 
 
@@ -120,7 +114,7 @@ async def record_confirmation(
     data: ConfirmationBody,
 ) -> MediationSession:
     """Both parties applied to the court for judicial confirmation, within 30 days of the agreement."""
-    actor = _mediator(who)
+    actor = mediator(who)
     agreed_on = _agreement_date(mediation)
     if not (mediation.agreement or {}).get("signed_by_all"):
         raise Conflict("Only an agreement signed by both parties and the mediator can be confirmed by a court.")
@@ -128,20 +122,5 @@ async def record_confirmation(
         raise Unprocessable("Judicial confirmation is applied for within 30 days of the agreement.", field="applied_on")
     mediation.confirmation_applied_on = data.applied_on
     words = f"The parties applied to the court for judicial confirmation (司法确认) on {data.applied_on}"
-    logic.note(session, case, "judicial_confirmation", who, actor, words, logic.now_of(runtime))
+    note(session, case, "judicial_confirmation", who, actor, words, now_of(runtime))
     return mediation
-
-
-async def list_sessions(
-    session: AsyncSession, case: Case, who: Who, params: PageParams
-) -> tuple[list[MediationSession], int]:
-    _mediator(who)
-    query = select(MediationSession).where(MediationSession.case_id == case.id)
-    return await paginate(session, query.order_by(MediationSession.held_on, MediationSession.created_at), params)
-
-
-def read_model(mediation: MediationSession) -> MediationRead:
-    read = MediationRead.model_validate(mediation)
-    if mediation.agreement:
-        read.confirmation_due_on = mediation.held_on + timedelta(days=CONFIRMATION_DAYS)
-    return read

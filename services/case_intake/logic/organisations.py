@@ -2,25 +2,12 @@
 party committees. Reference data the office keeps (seeded with the usual county-level bodies); each `code` is
 what its officers' tokens carry as their organisation, so that they find what was referred to them."""
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.case_intake.logic.reference import add_coded, change_fields
 from services.case_intake.models import Organisation
-from services.case_intake.reference import add_coded, change_fields
 from services.case_intake.schemas import OrganisationCreate, OrganisationKind, OrganisationUpdate
 from shared.errors import NotFound, Unprocessable
-from shared.pagination import PageParams, paginate
-
-
-async def list_organisations(
-    session: AsyncSession, params: PageParams, *, kind: OrganisationKind | None = None, include_inactive: bool = False
-) -> tuple[list[Organisation], int]:
-    query = select(Organisation).order_by(Organisation.position, Organisation.code)
-    if kind is not None:
-        query = query.where(Organisation.kind == kind)
-    if not include_inactive:
-        query = query.where(Organisation.active)
-    return await paginate(session, query, params)
 
 
 async def get_organisation(session: AsyncSession, code: str) -> Organisation:

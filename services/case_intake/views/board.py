@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake import statistics
 from services.case_intake.models import Case, CaseSupporter
 from services.case_intake.schemas import BoardCase, BoardStats
-from services.case_intake.statistics import HIDDEN, subtree
+from services.case_intake.views import statistics
+from services.case_intake.views.statistics import HIDDEN, subtree
 from shared.pagination import PageParams
 
 

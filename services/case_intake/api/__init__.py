@@ -1,0 +1,12 @@
+"""Routes only: parse, authorise, call the use cases, shape the answer through the views. One module a section;
+the actions on a case are one table (actions.py)."""
+
+from fastapi import APIRouter
+
+from services.case_intake.api import actions, cases, figures, mediation, photos, reference, referrals
+
+router = APIRouter()
+for section in (cases, photos, actions, referrals, mediation, reference, figures):
+    router.include_router(section.router)
+
+routers = [router]

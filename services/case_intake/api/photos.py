@@ -1,0 +1,168 @@
+"""Photos: upload one (multipart, read at most up to the cap), and read a photo or its thumbnail as whoever may
+read its case. Adding photos to a case is an action (actions.py)."""
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from services.case_intake.api.common import FilerKey, RuntimeDep
+from services.case_intake.logic import photos
+from services.case_intake.schemas import PhotoUploaded
+from services.case_intake.views.photos import uploaded_model
+from shared.auth import OptionalPrincipal, Principal
+from shared.errors import Unprocessable
+from shared.problems import responses
+from shared.service import OnceDep, SessionDep
+from shared.types import TRACKING_CODE_PATTERN, EntityId, IdempotencyKeyHeader
+
+router = APIRouter(tags=["case"])
+
+MULTIPART_SLACK = 64 * 1024
+"""Room for the multipart framing around a file of the largest size allowed."""
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary", "description": "JPEG, PNG or WebP"}},
+            }
+        }
+    },
+}
+IMAGE_ANSWER = {
+    200: {
+        "description": "The photo (or its thumbnail) as JPEG",
+        "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+    },
+    **responses(401, 404, 422),
+}
+CACHE = "private, max-age=31536000, immutable"
+
+
+class UploadFingerprint(BaseModel):
+    """What the Idempotency-Key is checked against: the uploaded bytes."""
+
+    sha256: str
+
+
+async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    received = 0
+    async for chunk in stream:
+        received += len(chunk)
+        if received > limit:
+            raise photos.TooLarge(f"A photo may be at most {photos.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        yield chunk
+
+
+async def _uploaded_file(request: Request) -> bytes:
+    """The bytes of the one multipart field `file`, read at most up to the cap (413 past it)."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "multipart/form-data":
+        raise photos.NotMultipart("Send the photo as multipart/form-data with one field named file.")
+    limit = photos.MAX_UPLOAD_BYTES + MULTIPART_SLACK
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise photos.TooLarge(f"A photo may be at most {photos.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    parser = MultiPartParser(request.headers, _capped(request.stream(), limit), max_files=1, max_fields=8)
+    try:
+        form = await parser.parse()
+    except MultiPartException as error:
+        raise Unprocessable(f"The multipart body is not valid: {error.message}", field="file") from error
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Unprocessable("Send the photo in a multipart field named file.", field="file")
+        data = await upload.read(photos.MAX_UPLOAD_BYTES + 1)
+    finally:
+        await form.close()
+    if len(data) > photos.MAX_UPLOAD_BYTES:
+        raise photos.TooLarge(f"A photo may be at most {photos.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    if not data:
+        raise photos.NotAnImage("The file is empty.")
+    return data
+
+
+@router.post(
+    "/photos",
+    operation_id="photo-upload",
+    status_code=201,
+    response_model=PhotoUploaded,
+    responses=responses(401, 409, 413, 415, 422),
+    openapi_extra={"requestBody": UPLOAD_BODY},
+)
+async def upload_photo(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: OptionalPrincipal,
+    once: OnceDep,
+    key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Upload one photo (field `file`, at most 10 MB), signed in or not, then name its id in `photo_ids` when
+    filing. It is checked by its content, re-encoded as JPEG without metadata, and given a thumbnail."""
+    data = await _uploaded_file(request)
+    async with runtime.decoding:
+        prepared = await asyncio.to_thread(photos.prepare, data)
+    uploader = principal.subject if principal else None
+
+    async def create() -> PhotoUploaded:
+        return uploaded_model(photos.store(session, prepared, uploader, runtime.clock.now()))
+
+    fingerprint = UploadFingerprint(sha256=hashlib.sha256(data).hexdigest())
+    scope = f"{uploader or 'anonymous'}:photo-upload"
+    return await once(key=key, scope=scope, body=fingerprint, create=create, status_code=201)
+
+
+async def _photo(
+    session: AsyncSession,
+    photo_id: str,
+    principal: Principal | None,
+    filer_key: str | None,
+    tracking_code: str | None,
+    *,
+    thumbnail: bool,
+) -> Response:
+    stored = await photos.load(session, photo_id, thumbnail=thumbnail)
+    await photos.authorize_photo(session, stored, principal, filer_key=filer_key, tracking_code=tracking_code)
+    return Response(stored.content, media_type="image/jpeg", headers={"Cache-Control": CACHE})
+
+
+PhotoCode = Annotated[
+    str | None,
+    Query(pattern=TRACKING_CODE_PATTERN, description="The case's tracking code, for those who follow it unsigned"),
+]
+
+
+@router.get("/photos/{photo_id}", operation_id="photo-get", response_class=Response, responses=IMAGE_ANSWER)
+async def get_photo(
+    photo_id: EntityId,
+    session: SessionDep,
+    principal: OptionalPrincipal,
+    filer_key: FilerKey = None,
+    tracking_code: PhotoCode = None,
+) -> Response:
+    """A photo, for whoever may read its case (or, not yet attached, for its uploader); 404 for anyone else."""
+    return await _photo(session, photo_id, principal, filer_key, tracking_code, thumbnail=False)
+
+
+@router.get(
+    "/photos/{photo_id}/thumbnail", operation_id="photo-thumbnail", response_class=Response, responses=IMAGE_ANSWER
+)
+async def get_photo_thumbnail(
+    photo_id: EntityId,
+    session: SessionDep,
+    principal: OptionalPrincipal,
+    filer_key: FilerKey = None,
+    tracking_code: PhotoCode = None,
+) -> Response:
+    """The photo's thumbnail (at most 320 px), for the same readers as the photo."""
+    return await _photo(session, photo_id, principal, filer_key, tracking_code, thumbnail=True)

@@ -1,0 +1,222 @@
+"""Filing: a case filed by a villager (signed in or not), on their behalf by staff or a deputy, or raised at a
+station reception; placed in its group grid, routed to its deputies, its clocks started, in one flush."""
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.case_intake.domain.lifecycle import SYSTEM, Actor, CaseStatus, Who
+from services.case_intake.domain.tracking import hash_key, new_filer_key, new_tracking_code
+from services.case_intake.domain.wording import summary
+from services.case_intake.logic import photos
+from services.case_intake.logic.access import STAFF_ROLES
+from services.case_intake.logic.cases import due_times, now_of
+from services.case_intake.logic.reference import usable_category
+from services.case_intake.logic.routing import ROUTED, assign, route
+from services.case_intake.logic.timeline import record
+from services.case_intake.models import Case, CaseTransition, Category, KnownGrid, RoutingEntry
+from services.case_intake.runtime import CaseRuntime
+from services.case_intake.schemas import CaseCreate, CaseKind, Channel
+from shared.auth import Principal, Role
+from shared.errors import Forbidden, ServiceUnavailable, Unprocessable
+from shared.messaging.catalogue import CaseSubmitted, StationIssueRaised
+
+CHANNEL_WORDS = {
+    Channel.pwa: "Filed in the app",
+    Channel.phone: "Filed by station staff from a phone call",
+    Channel.walk_in: "Filed by station staff for a villager who came in",
+    Channel.field_visit: "Filed by a deputy on a field visit",
+    Channel.station: "Raised at a reception session of a liaison station",
+    Channel.open311: "Filed through a partner system (Open311)",
+}
+STATION_ROUTES = {
+    "township": "by the township",
+    "city_organs": "by the city's organs",
+    "suggestion": "as a deputy's suggestion",
+}
+ON_BEHALF = {Channel.phone, Channel.walk_in, Channel.station, Channel.field_visit}
+CHOOSE_GROUP = "Choose a village group or residential compound (the lowest level of the grid)."
+
+# Statements of the filing path, built once: SQLAlchemy then reuses their compiled form.
+TRACKING_CODE_TAKEN = select(Case.id).where(Case.tracking_code == bindparam("code"))
+GRID_DEPUTIES = (
+    select(KnownGrid.level, KnownGrid.parent_id, RoutingEntry.deputy_id)
+    .outerjoin(RoutingEntry, (RoutingEntry.grid_id == KnownGrid.id) & RoutingEntry.active)
+    .where(KnownGrid.id == bindparam("grid_id"))
+)
+"""A grid and the deputies who answer for it: one row per deputy, or one row without a deputy when it has none."""
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A case just filed, with what the filing wrote beside it: the answer is shaped from these, not re-read."""
+
+    case: Case
+    deputies: list[str]
+    steps: list[CaseTransition]
+    photo_ids: list[str] = field(default_factory=list)
+    """The photos attached in the filing's transaction."""
+
+
+async def _unique_tracking_code(session: AsyncSession, now: datetime) -> str:
+    while True:
+        code = new_tracking_code(now)
+        if not (await session.execute(TRACKING_CODE_TAKEN, {"code": code})).first():
+            return code
+
+
+def _filing_standing(channel: Channel, principal: Principal | None) -> Actor:
+    """Who files: the villager themself, or staff or a deputy on their behalf (then the case has no owner)."""
+    if channel not in ON_BEHALF:
+        return Actor.filer
+    if principal is not None and principal.has(*STAFF_ROLES):
+        return Actor.staff
+    if principal is not None and channel is Channel.field_visit and principal.has(Role.deputy):
+        return Actor.handler
+    raise Forbidden("Only station staff (or a deputy on a field visit) file on a villager's behalf.")
+
+
+async def place(runtime: CaseRuntime, data: CaseCreate) -> str:
+    """The group grid a filing names, or the one the grid service finds at its location (asked before writing)."""
+    if data.grid_id is not None:
+        return data.grid_id
+    assert data.location is not None
+    found = await runtime.locator.resolve(data.location.lat, data.location.lon, runtime.policy.max_point_distance_m)
+    return found.grid_id
+
+
+async def submit_case(
+    session: AsyncSession, runtime: CaseRuntime, data: CaseCreate, principal: Principal | None, grid_id: str
+) -> tuple[Filed, str | None]:
+    """File a case in `grid_id` (see `place`); returns it and, for a filer without an account, the key that lets
+    them act on it. Its photos (the filer's own uploads or anonymous ones) are attached in the same transaction.
+    """
+    deputies = await group_deputies(session, grid_id)
+    if deputies is None and data.grid_id is None:
+        raise ServiceUnavailable("The grid of this place is not known here yet; send the case again shortly.")
+    if deputies is None:
+        raise Unprocessable(CHOOSE_GROUP)
+    await usable_category(runtime.reference, session, data.category, data.kind)
+    standing = _filing_standing(data.channel, principal)
+    if data.urgent and not (principal is not None and principal.has(*STAFF_ROLES, Role.deputy)):
+        raise Forbidden("Only staff or a deputy mark a case urgent; safety-hazard categories are urgent already.")
+    await photos.check_attachable(session, data.photo_ids, principal.subject if principal else None)
+    owner = principal.subject if principal is not None and standing is Actor.filer else None
+    filer_key = None if owner else new_filer_key()
+    filer = Who(
+        principal.subject if principal else "anonymous", frozenset({standing}), principal and principal.deputy_id
+    )
+    fields = {
+        **data.model_dump(exclude={"photo_ids", "location", "grid_id"}),
+        "grid_id": grid_id,
+        "location_lat": data.location.lat if data.location else None,
+        "location_lon": data.location.lon if data.location else None,
+        "submitted_by": owner,
+        "filer_key_hash": hash_key(filer_key) if filer_key else None,
+    }
+    filed = await open_case(session, runtime, str(uuid.uuid4()), fields, deputies, filer, CHANNEL_WORDS[data.channel])
+    if not data.photo_ids:
+        return filed, filer_key
+    await photos.attach(session, filed.case, data.photo_ids, filed.case.submitted_at)
+    return replace(filed, photo_ids=list(data.photo_ids)), filer_key
+
+
+async def group_deputies(session: AsyncSession, grid_id: str) -> list[str] | None:
+    """The deputies a case filed in the group grid `grid_id` goes to (see `route`), read with the grid in one query;
+    None when the grid is not known here, 422 when it is not a group grid."""
+    rows = (await session.execute(GRID_DEPUTIES, {"grid_id": grid_id})).all()
+    if not rows:
+        return None
+    if rows[0].level != "group":
+        raise Unprocessable(CHOOSE_GROUP)
+    deputies = sorted({row.deputy_id for row in rows if row.deputy_id is not None})
+    return deputies or await route(session, rows[0].parent_id)
+
+
+async def open_case(
+    session: AsyncSession,
+    runtime: CaseRuntime,
+    case_id: str,
+    fields: dict[str, Any],
+    deputies: list[str],
+    filer: Who,
+    reason: str,
+) -> Filed:
+    """Store a new case, put its filing on the timeline, route it to `deputies` (see `group_deputies`), and stage
+    case.case.submitted.
+
+    Everything is decided in memory first (routing, deadlines, the status it ends in) and written by one flush:
+    the case row is inserted with its final status, and nothing is deleted or updated after it.
+    """
+    now = now_of(runtime)
+    rule = await runtime.reference.category(session, fields["category"])
+    urgent = bool(fields.get("urgent")) or bool(rule and rule.urgent)
+    accept_due_at, _ = await due_times(session, runtime, fields["kind"], fields["category"], urgent, now)
+    tracking_code = await _unique_tracking_code(session, now)
+    case = Case(
+        id=case_id,
+        tracking_code=tracking_code,
+        status=CaseStatus.submitted,
+        submitted_at=now,
+        accept_due_at=accept_due_at,
+        version=0,
+        **{**fields, "urgent": urgent},
+    )
+    session.add(case)
+    actor = next(iter(filer.actors))
+    steps = [
+        record(
+            session, case, action="submit", from_status=None, to_status=CaseStatus.submitted, who=filer,
+            actor=actor, reason=reason, at=now,
+        )
+    ]  # fmt: skip
+    if deputies:
+        steps.append(await assign(session, runtime, case, deputies, "route", SYSTEM, ROUTED, now, new=True))
+    await session.flush()
+    await runtime.emit(session, _submitted_event(case, deputies, now), subject=case.id)
+    return Filed(case, deputies, steps)
+
+
+async def open_station_issue(session: AsyncSession, runtime: CaseRuntime, payload: StationIssueRaised) -> None:
+    """An issue raised at a station reception that needs follow-up becomes a case under the id the station gave."""
+    if await session.get(Case, payload.case_id) is not None:
+        return
+    deputies = await group_deputies(session, payload.grid_id)
+    if deputies is None:
+        raise Unprocessable(CHOOSE_GROUP)  # not projected yet: the event is retried
+    kind = payload.kind if payload.kind in CaseKind.__members__ else CaseKind.opinion
+    category = await session.get(Category, payload.category)
+    usable = category is not None and category.active and kind in category.kinds
+    fields = {
+        "kind": kind,
+        "category": payload.category if usable else "other",
+        "description": payload.summary,
+        "grid_id": payload.grid_id,
+        "channel": Channel.station,
+        "submitted_by": None,
+        "filer_key_hash": None,
+    }
+    station = Who("station", frozenset({Actor.staff}))
+    route_words = STATION_ROUTES.get(payload.route, payload.route)
+    reason = f"{CHANNEL_WORDS[Channel.station]}; to be followed up {route_words}"
+    await open_case(session, runtime, payload.case_id, fields, deputies, station, reason)
+
+
+def _submitted_event(case: Case, deputies: list[str], now: datetime) -> CaseSubmitted:
+    return CaseSubmitted(
+        case_id=case.id,
+        tracking_code=case.tracking_code,
+        grid_id=case.grid_id,
+        kind=case.kind,
+        category=case.category,
+        channel=case.channel,
+        summary=summary(case.description),
+        submitted_at=now,
+        accept_due_at=case.accept_due_at,
+        assigned_deputy_ids=deputies,
+        urgent=case.urgent,
+    )

@@ -1,0 +1,125 @@
+"""The timeline: every change of status goes through `move`, which checks the transition table (403/409), writes
+the step (who, when, why in plain words) and stages the matching `case.case.*.v1` event, all in the caller's
+transaction; `note` writes a step that leaves the status as it is."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.case_intake.domain.lifecycle import PUBLIC_ROLE, TRANSITIONS, Actor, Who, plan
+from services.case_intake.domain.wording import NOTE_LENGTH, REASON_LENGTH
+from services.case_intake.logic.cases import assignees
+from services.case_intake.models import Case, CaseTransition
+from services.case_intake.runtime import CaseRuntime
+from shared.privacy import redact
+
+
+def record(
+    session: AsyncSession,
+    case: Case,
+    *,
+    action: str,
+    from_status: str | None,
+    to_status: str,
+    who: Who,
+    actor: Actor,
+    reason: str,
+    at: datetime,
+    said: str | None = None,
+) -> CaseTransition:
+    """Write a step; `reason` is its plain sentence (see wording.with_note), `said` the person's own words in it."""
+    step = CaseTransition(
+        id=str(uuid.uuid4()),
+        case_id=case.id,
+        seq=case.version,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=who.subject,
+        actor_role=PUBLIC_ROLE[actor],
+        actor_deputy_id=who.deputy_id if actor is Actor.handler else None,
+        reason=reason[:REASON_LENGTH],
+        note=redact(said)[:NOTE_LENGTH] if said else None,
+        at=at,
+    )
+    session.add(step)
+    case.version = (case.version or 0) + 1
+    return step
+
+
+def note(
+    session: AsyncSession,
+    case: Case,
+    action: str,
+    who: Who,
+    actor: Actor,
+    reason: str,
+    at: datetime,
+    said: str | None = None,
+) -> None:
+    """A step on the timeline that does not change the status (a "me too", an answer, a chase, a note)."""
+    record(
+        session,
+        case,
+        action=action,
+        from_status=case.status,
+        to_status=case.status,
+        who=who,
+        actor=actor,
+        reason=reason,
+        at=at,
+        said=said,
+    )
+
+
+def check(case: Case, action: str, who: Who) -> Actor:
+    """Refuse early (403/409) before an action writes anything else; the standing it is done in."""
+    return plan(action, case.status, who.actors)[1]
+
+
+async def move(
+    session: AsyncSession,
+    runtime: CaseRuntime,
+    case: Case,
+    action: str,
+    who: Who,
+    reason: str,
+    at: datetime,
+    said: str | None = None,
+    **event_fields: object,
+) -> CaseTransition:
+    """Change the status by the table, put it on the timeline and stage the event; returns the step."""
+    to, actor = plan(action, case.status, who.actors)
+    from_status = case.status
+    case.status = to
+    step = record(
+        session,
+        case,
+        action=action,
+        from_status=from_status,
+        to_status=to,
+        who=who,
+        actor=actor,
+        reason=reason,
+        at=at,
+        said=said,
+    )
+    event = TRANSITIONS[action].event
+    if event is not None:
+        payload = event(
+            case_id=case.id,
+            tracking_code=case.tracking_code,
+            grid_id=case.grid_id,
+            kind=case.kind,
+            category=case.category,
+            from_status=from_status,
+            to_status=to,
+            deputy_ids=await assignees(session, case.id),
+            actor_deputy_id=who.deputy_id if actor is Actor.handler else None,
+            at=at,
+            note=redact(reason),
+            **event_fields,
+        )
+        await runtime.emit(session, payload, subject=case.id)
+    return step

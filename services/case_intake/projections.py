@@ -1,0 +1,59 @@
+"""Case intake's copies of other services' facts: the grid tree and who answers for each grid (the routing table)
+from the grid service, and the issues a station reception raised that need a case.
+
+The grid tree is projected by version (shared.projections.project_grid): a stale or redelivered grid event never
+overwrites a newer one. A new assignment routes the cases that were waiting for a deputy of their grid."""
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.case_intake.logic.filing import open_station_issue
+from services.case_intake.logic.routing import route_waiting_cases
+from services.case_intake.models import KnownGrid, RoutingEntry
+from services.case_intake.runtime import CaseRuntime
+from shared.messaging.catalogue import (
+    AssignmentEnded,
+    AssignmentStarted,
+    GridChanged,
+    GridCreated,
+    GridRetired,
+    StationIssueRaised,
+)
+from shared.projections import project_grid
+
+
+async def on_grid_created(session: AsyncSession, _: CaseRuntime, payload: GridCreated) -> None:
+    await project_grid(session, KnownGrid.__table__, payload)
+
+
+async def on_grid_changed(session: AsyncSession, _: CaseRuntime, payload: GridChanged) -> None:
+    await project_grid(session, KnownGrid.__table__, payload)
+
+
+async def on_grid_retired(session: AsyncSession, _: CaseRuntime, payload: GridRetired) -> None:
+    await project_grid(session, KnownGrid.__table__, payload)
+
+
+async def on_assignment_started(session: AsyncSession, runtime: CaseRuntime, payload: AssignmentStarted) -> None:
+    await session.merge(
+        RoutingEntry(
+            assignment_id=payload.assignment_id,
+            grid_id=payload.grid_id,
+            deputy_id=payload.deputy_id,
+            role=payload.role,
+            active=True,
+        )
+    )
+    await session.flush()
+    await route_waiting_cases(session, runtime)
+
+
+async def on_assignment_ended(session: AsyncSession, _: CaseRuntime, payload: AssignmentEnded) -> None:
+    await session.execute(
+        update(RoutingEntry).where(RoutingEntry.assignment_id == payload.assignment_id).values(active=False)
+    )
+
+
+async def on_station_issue_raised(session: AsyncSession, runtime: CaseRuntime, payload: StationIssueRaised) -> None:
+    """An issue raised at a station reception that needs follow-up becomes a case under the id the station gave."""
+    await open_station_issue(session, runtime, payload)

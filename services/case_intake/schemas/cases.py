@@ -1,0 +1,153 @@
+"""A case filed and as it is read: the filing, the timeline, its photos, the case as each reader sees it, and
+"me too"."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+
+from services.case_intake.domain.lifecycle import CaseStatus
+from services.case_intake.schemas.common import CaseKind, Channel, ContactPreference, Note, OutOfScope, PhotoIds, Rating
+from shared.types import Code, ContactPhone, EntityId, LatLon, text
+
+PLACED = {
+    "anyOf": [
+        {"required": ["grid_id"], "properties": {"grid_id": {"type": "string"}}},
+        {"required": ["location"], "properties": {"location": {"type": "object"}}},
+    ]
+}
+"""The schema's words for `CaseCreate._placed`: a grid id, a location or both."""
+
+
+class CaseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=PLACED)
+    kind: CaseKind
+    category: Code = Field(description="A code from GET /categories that admits this kind")
+    description: text(4000, 1)  # type: ignore[valid-type]
+    grid_id: EntityId | None = Field(None, description="The group grid; or give `location` and it is looked up")
+    location: LatLon | None = Field(None, description="Where the matter is; kept on the case, never made public")
+    channel: Channel = Channel.pwa
+    contact_phone: ContactPhone | None = None
+    contact_name: text(60) | None = None  # type: ignore[valid-type]
+    contact_preference: ContactPreference = ContactPreference.none
+    public: StrictBool = Field(True, description="May the case show on the village board (never with personal data)")
+    urgent: StrictBool = Field(
+        False, description="A safety hazard: deadlines in hours (2 to accept, 24 to resolve); staff or a deputy only"
+    )
+    photo_ids: PhotoIds = Field(default_factory=list, description="Up to 3 photos from POST /photos")
+
+    @model_validator(mode="after")
+    def _placed(self) -> "CaseCreate":
+        if self.grid_id is None and self.location is None:
+            raise ValueError("give the grid_id, the location, or both")
+        return self
+
+
+class TransitionRead(BaseModel):
+    """One step of the timeline; `actor_role` says who (villager, deputy, office, agency, system).
+
+    `action` is a stable code to put in words in any language (submit, route, accept, … and the notes that leave
+    the status as it is: note, support, photos, extend, chase, referral_answered, …); `reason` is the step in plain
+    English with the person's own words after ": ", and `note` those words alone. Internal notes (`action` note)
+    are shown only to deputies and the office, never to the villager, on the tracking-code view or to agencies.
+    """
+
+    model_config = ConfigDict(from_attributes=True)
+    action: str
+    from_status: str | None
+    to_status: str
+    actor_role: str
+    actor_deputy_id: str | None
+    reason: str
+    note: str | None = Field(None, description="What the person wrote (phone numbers masked); null if nothing")
+    at: datetime
+
+
+class PhotoUploaded(BaseModel):
+    """A stored photo: re-encoded as JPEG, longest side at most 2048 px, no metadata; a thumbnail beside it."""
+
+    id: str
+    content_type: str = "image/jpeg"
+    width: int
+    height: int
+    bytes: int
+    url: str
+    thumbnail_url: str
+
+
+class CasePhoto(BaseModel):
+    id: str
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+
+class PhotosBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    photo_ids: Annotated[PhotoIds, Field(min_length=1)]
+
+
+class CaseRead(BaseModel):
+    """A case as its filer and those handling it see it; the contact phone is never returned in full."""
+
+    id: str
+    tracking_code: str
+    kind: CaseKind
+    category: str
+    description: str
+    grid_id: str
+    location: LatLon | None = Field(description="Where the filer placed it; not shown to tracking-code readers")
+    channel: Channel
+    status: CaseStatus
+    urgent: bool
+    submitted_at: datetime
+    accept_due_at: datetime
+    resolve_due_at: datetime | None
+    escalation_level: int
+    assigned_deputy_ids: list[str]
+    supporters: int
+    contact_phone_masked: str | None
+    contact_name_masked: str | None
+    resolution: str | None
+    public_reason: str | None
+    out_of_scope: OutOfScope | None
+    where_to_go: str | None
+    rating: Rating | None
+    merged_into_id: str | None
+    photos: list[CasePhoto]
+    timeline: list[TransitionRead]
+
+
+class CaseCreated(CaseRead):
+    filer_key: str | None = Field(
+        None, description="Given once to an anonymous filer: send it as X-Filer-Key to confirm, reopen or withdraw"
+    )
+
+
+class ContactRead(BaseModel):
+    phone: str | None
+    name: str | None
+    preference: ContactPreference
+
+
+class SimilarCase(BaseModel):
+    """An open case a villager may support instead of filing again ("me too"); no personal data."""
+
+    id: str
+    kind: CaseKind
+    category: str
+    status: CaseStatus
+    summary: str
+    submitted_at: datetime
+    supporters: int
+
+
+class SupportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Note = ""  # type: ignore[valid-type]
+
+
+class SupportRead(BaseModel):
+    case_id: str
+    supporters: int
