@@ -11,13 +11,12 @@ module renders (as docs/events/ is compared with the event catalogue). It holds:
   queue posts to.
 """
 
-import importlib
-import pkgutil
 import re
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Any
 
+from services.case_intake.domain.lifecycle import TRANSITIONS
 from shared.config import PROJECT_ROOT, SERVICE_PATHS
 
 TARGET = PROJECT_ROOT / "pwa" / "work" / "generated.js"
@@ -40,28 +39,8 @@ NAME = re.compile(r"^[a-z][a-z_-]*$")
 
 
 def case_transitions() -> Mapping[str, Any]:
-    """The case service's transition table (action -> rule with `to` and `by`: standing -> statuses).
-
-    It is moving from services/case_intake/logic.py into services/case_intake/domain/: the first place that
-    has it wins. Once the move is merged, import it here directly."""
-    places = ["services.case_intake.policy", "services.case_intake.logic"]
-    try:
-        domain = importlib.import_module("services.case_intake.domain")
-    except ImportError:
-        pass
-    else:
-        places[:0] = [
-            domain.__name__,
-            *(f"{domain.__name__}.{one.name}" for one in pkgutil.iter_modules(domain.__path__)),
-        ]
-    for place in places:
-        try:
-            module = importlib.import_module(place)
-        except ImportError:
-            continue
-        if isinstance(getattr(module, "TRANSITIONS", None), Mapping):
-            return module.TRANSITIONS
-    raise LookupError("the case service's TRANSITIONS table is not where devstack.pwa_tables looks for it")
+    """The case service's transition table (action -> rule with `to` and `by`: standing -> statuses)."""
+    return TRANSITIONS
 
 
 def _quoted(name: str) -> str:

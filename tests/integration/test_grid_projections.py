@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from services.case_intake.models import KnownGrid as CaseKnownGrid
 from services.deputy.models import KnownGrid as DeputyKnownGrid
 from services.micro_funding.models import KnownGrid as FundingKnownGrid
 from services.station_scheduling.models import KnownGrid as StationKnownGrid
@@ -119,3 +120,8 @@ class TestStationGridProjection(GridProjectionContract):
 class TestFundingGridProjection(GridProjectionContract):
     service = "micro_funding"
     model = FundingKnownGrid
+
+
+class TestCaseIntakeGridProjection(GridProjectionContract):
+    service = "case_intake"
+    model = CaseKnownGrid
