@@ -1,4 +1,4 @@
-/* The offline command queue (ARCHITECTURE.md, "PWA offline queue").
+/* The offline command queue (docs/architecture.md, "The offline queue").
  *
  * Loaded twice: as an ES module by the page (`import './queue.js'`) and as a classic script by the service
  * worker (`importScripts`) for Background Sync, so it has no import/export and defines `self.ddgQueue`.
