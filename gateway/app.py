@@ -10,12 +10,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Match
 
-from gateway import admin, api, documents, live, logbuffer, open311
-from gateway.auth.senders import sender_for
 from gateway.deps import Gateway
-from gateway.proxy import ProxyDispatch, ServiceProxy, service_urls, too_many
-from gateway.ratelimit import TooManyRequests
-from gateway.security import CompressionMiddleware, SecurityHeadersMiddleware, security_headers
+from gateway.edge import documents, logbuffer
+from gateway.edge.proxy import ProxyDispatch, ServiceProxy, service_urls, too_many
+from gateway.edge.ratelimit import TooManyRequests
+from gateway.edge.security import CompressionMiddleware, SecurityHeadersMiddleware, security_headers
+from gateway.identity import admin, signin
+from gateway.identity.senders import sender_for
+from gateway.integrations import live, open311
 from gateway.settings import GatewaySettings
 from shared import logs, problems
 from shared.db import create_engine, create_sessionmaker, ping
@@ -81,10 +83,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def _too_many(_: Request, error: TooManyRequests) -> JSONResponse:
         return too_many(error)
 
-    app.include_router(api.router)
+    app.include_router(signin.router)
     app.include_router(admin.router)
     if settings.dev_endpoints:
-        api.install_dev_routes(app)
+        signin.install_dev_routes(app)
     live.install(app, hub, proxy, settings.live_heartbeat_seconds)
     open311.install(app, gateway, proxy)
     documents.install(app, settings, proxy)

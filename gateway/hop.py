@@ -4,7 +4,7 @@ Chosen by measurement (tests/bench/gateway_bench.py): aiohttp's ClientSession co
 request on the reference machine, this client ~40 µs, and the hop has to keep at least 45% of a trivial
 endpoint's throughput. It speaks only what the hop needs: a request whose body is already in memory,
 answers framed by Content-Length, chunked transfer coding or the end of the connection, and streams long
-answers with flow control. Uploads that stream (chunked or large bodies) go through aiohttp (gateway.proxy).
+answers with flow control. Uploads that stream (chunked or large bodies) go through aiohttp (gateway.edge.proxy).
 
 Failures are typed so that the proxy can answer: `ConnectFailed` (nothing was sent: safe to try again),
 `Dropped` (the connection closed before an answer: only an idempotent request is sent again, once),

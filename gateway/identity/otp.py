@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.edge.ratelimit import TooManyRequests
 from gateway.models import OneTimeCode
-from gateway.ratelimit import TooManyRequests
 from shared.errors import ServiceUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from fastapi.responses import StreamingResponse
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from gateway.proxy import ServiceProxy
+from gateway.edge.proxy import ServiceProxy
 from shared.auth import Principal, Role
 from shared.errors import Unauthorized
 from shared.logs import REQUEST_ID_HEADER, request_id_var

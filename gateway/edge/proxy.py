@@ -34,8 +34,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from yarl import URL
 
 from gateway import hop
-from gateway.clients import client_address
-from gateway.ratelimit import SlidingWindow, TooManyRequests
+from gateway.edge.clients import client_address
+from gateway.edge.ratelimit import SlidingWindow, TooManyRequests
 from gateway.settings import RATE_LIMITED_POSTS, SERVICE_PATHS
 from shared.logs import request_id_var
 from shared.problems import problem_response

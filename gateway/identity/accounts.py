@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth import totp
-from gateway.auth.otp import mask
+from gateway.identity import totp
+from gateway.identity.otp import mask
 from gateway.models import Account, ApiKey, AuditEntry
 from gateway.schemas import AccountCreate, AccountRead, AccountUpdate, AuditRead
 from shared.auth import Principal, Role

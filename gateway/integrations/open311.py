@@ -23,14 +23,14 @@ import aiohttp
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
-from gateway import logic
-from gateway import open311_format as fmt311
-from gateway.auth.tokens import access_token
-from gateway.clients import client_address
 from gateway.deps import Gateway
-from gateway.open311_format import Open311Error
-from gateway.proxy import ServiceProxy
-from gateway.ratelimit import TooManyRequests
+from gateway.edge.clients import client_address
+from gateway.edge.proxy import ServiceProxy
+from gateway.edge.ratelimit import TooManyRequests
+from gateway.identity import accounts
+from gateway.identity.tokens import access_token
+from gateway.integrations import open311_format as fmt311
+from gateway.integrations.open311_format import Open311Error
 from shared.logs import REQUEST_ID_HEADER, request_id_var
 
 PREFIX = "/open311/v2"
@@ -78,7 +78,7 @@ class CaseIntakeClient:
     def token_for(self, key) -> str:  # type: ignore[no-untyped-def]
         gateway = self.gateway
         return access_token(
-            logic.integrator_principal(key),
+            accounts.integrator_principal(key),
             private_key=gateway.private_key,
             key_id=gateway.key_id,
             issuer=gateway.settings.token_issuer,
@@ -153,7 +153,7 @@ def install(app: FastAPI, gateway: Gateway, proxy: ServiceProxy) -> None:
 
     async def api_key(params: dict[str, str]):  # type: ignore[no-untyped-def]
         async with gateway.maker() as session:
-            key = await logic.api_key_of(session, params.get("api_key", ""))
+            key = await accounts.api_key_of(session, params.get("api_key", ""))
         if key is None:
             raise Open311Error(403, "A valid api_key is required.")
         return key

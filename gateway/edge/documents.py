@@ -8,9 +8,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse
 
-from gateway.asyncapi import document as asyncapi_document
-from gateway.openapi_merge import MergedDocument
-from gateway.proxy import ServiceProxy
+from gateway.edge.openapi_merge import MergedDocument
+from gateway.edge.proxy import ServiceProxy
+from gateway.integrations.asyncapi import document as asyncapi_document
 from gateway.settings import GatewaySettings
 from shared import problems
 
