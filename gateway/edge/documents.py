@@ -1,5 +1,6 @@
-"""The public API described: the merged OpenAPI document, the AsyncAPI document of the events, and a docs
-page served from the gateway itself (static HTML and a small script; no CDN, no inline script)."""
+"""The public API described: the merged OpenAPI document and a docs page served from the gateway itself
+(static HTML and a small script; no CDN, no inline script). The events' AsyncAPI document is
+gateway.integrations.asyncapi."""
 
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,6 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from gateway.edge.openapi_merge import MergedDocument
 from gateway.edge.proxy import ServiceProxy
-from gateway.integrations.asyncapi import document as asyncapi_document
 from gateway.settings import GatewaySettings
 from shared import problems
 
@@ -30,36 +30,36 @@ def gateway_openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
-def install(app: FastAPI, settings: GatewaySettings, proxy: ServiceProxy) -> None:
-    merged = MergedDocument(
+def merged_document(app: FastAPI, settings: GatewaySettings, proxy: ServiceProxy) -> MergedDocument:
+    """The whole public API's document, merged from the gateway's own and the services' (kept a while)."""
+    return MergedDocument(
         lambda: gateway_openapi(app),
         list(proxy.upstreams),
         lambda segment: proxy.get_json(segment, "/openapi.json"),
         ttl=settings.openapi_cache_seconds,
     )
-    nats_url = settings.public_nats_url or settings.nats_url
-    events = asyncapi_document(nats_url)
-    router = APIRouter(tags=["documents"])
 
-    @router.get("/api/openapi.json", operation_id="documents-openapi", summary="This document")
-    async def openapi(_: Request) -> JSONResponse:
-        return JSONResponse(await merged.get(), headers={"Cache-Control": "no-cache"})
 
-    # where tools look for it first (schemathesis, openapi-generator): the same document
-    router.add_api_route("/openapi.json", openapi, methods=["GET"], include_in_schema=False)
+router = APIRouter(tags=["documents"])
 
-    @router.get("/api/asyncapi.json", operation_id="documents-asyncapi", summary="The events, as AsyncAPI 2.6")
-    async def asyncapi() -> JSONResponse:
-        return JSONResponse(events, headers={"Cache-Control": "no-cache"})
 
-    @router.get("/api/docs", include_in_schema=False)
-    async def docs_page() -> FileResponse:
-        return FileResponse(STATIC / "docs.html", headers={"Cache-Control": "no-cache"})
+@router.get("/api/openapi.json", operation_id="documents-openapi", summary="This document")
+async def openapi(request: Request) -> JSONResponse:
+    merged: MergedDocument = request.app.state.documents
+    return JSONResponse(await merged.get(), headers={"Cache-Control": "no-cache"})
 
-    @router.get("/api/docs/{name}", include_in_schema=False)
-    async def docs_asset(name: str) -> FileResponse:
-        if name not in ("docs.js", "docs.css"):
-            raise problems.NotFound("No such file.")
-        return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
 
-    app.include_router(router)
+# where tools look for it first (schemathesis, openapi-generator): the same document
+router.add_api_route("/openapi.json", openapi, methods=["GET"], include_in_schema=False)
+
+
+@router.get("/api/docs", include_in_schema=False)
+async def docs_page() -> FileResponse:
+    return FileResponse(STATIC / "docs.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/api/docs/{name}", include_in_schema=False)
+async def docs_asset(name: str) -> FileResponse:
+    if name not in ("docs.js", "docs.css"):
+        raise problems.NotFound("No such file.")
+    return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})

@@ -4,7 +4,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from gateway.deps import ClientDep, Gateway, GatewayDep, SessionDep
@@ -258,16 +258,15 @@ async def totp_disable(
     return Response(status_code=204)
 
 
-def install_dev_routes(app: FastAPI) -> None:
-    """Development only (absent when ENVIRONMENT=production): read the last code sent to a number."""
-    dev = APIRouter(prefix="/api/auth/dev", tags=["development"])
+dev_router = APIRouter(prefix="/api/auth/dev", tags=["development"])
+"""Development only (app.py leaves it out when ENVIRONMENT=production)."""
 
-    @dev.get("/otp", operation_id="auth-dev-otp", response_model=DevCode, responses=responses(404, 422))
-    async def last_code(gateway: GatewayDep, phone: Annotated[Phone, Query()]) -> DevCode:
-        sender = gateway.sender
-        sent = sender.last_code(phone) if isinstance(sender, LogSender) else None
-        if sent is None:
-            raise NotFound("No code was sent to this number by this process.")
-        return DevCode(phone=phone, code=sent[0], sent_at=sent[1])
 
-    app.include_router(dev)
+@dev_router.get("/otp", operation_id="auth-dev-otp", response_model=DevCode, responses=responses(404, 422))
+async def last_code(gateway: GatewayDep, phone: Annotated[Phone, Query()]) -> DevCode:
+    # the last code this process's log sender sent to the number (its outbox)
+    sender = gateway.sender
+    sent = sender.last_code(phone) if isinstance(sender, LogSender) else None
+    if sent is None:
+        raise NotFound("No code was sent to this number by this process.")
+    return DevCode(phone=phone, code=sent[0], sent_at=sent[1])

@@ -290,52 +290,51 @@ class CaseLookup:
         return body["id"] if status == 200 else None
 
 
-def install(app, hub: LiveHub, proxy: ServiceProxy, heartbeat: float) -> None:  # type: ignore[no-untyped-def]
-    router = APIRouter(tags=["live"])
-    lookup = CaseLookup(proxy)
+router = APIRouter(tags=["live"])
 
-    @router.get(
-        "/api/live",
-        operation_id="live-stream",
-        summary="Live case updates (Server-Sent Events)",
-        response_class=StreamingResponse,
-        responses={
-            200: {"description": "An event stream", "content": {"text/event-stream": {"schema": EVENT_SCHEMA}}},
-            **responses(401, 422),
-        },
+
+@router.get(
+    "/api/live",
+    operation_id="live-stream",
+    summary="Live case updates (Server-Sent Events)",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "An event stream", "content": {"text/event-stream": {"schema": EVENT_SCHEMA}}},
+        **responses(401, 422),
+    },
+)
+async def live(
+    request: Request,
+    access_token: Annotated[str | None, Query(max_length=4096, description="When no header can be sent")] = None,
+    case: Annotated[list[EntityId], Query(max_length=20, description="Case ids of the caller's to follow")] = [],  # noqa: B006
+    track: Annotated[list[TrackingCodeText], Query(max_length=10, description="Tracking codes to follow")] = [],  # noqa: B006
+) -> StreamingResponse:
+    """Case events as they happen, filtered for the caller and stripped of personal data.
+
+    A deputy gets the cases of their grids, an agency officer those referred to their organisation,
+    the office and station staff all, a villager their own; anyone can follow tracking codes. Events:
+    `ready`, `case` (with `id:` = event id), `expired` (reconnect with a fresh token), `closing`,
+    `overflow`; a comment line every 15 s keeps proxies from closing the stream.
+    """
+    state = request.app.state
+    token = access_token
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        token = header[7:].strip()
+    principal, expires_at = None, None
+    if token:
+        principal, claims = state.gateway.verifier.verify_claims(token)
+        expires_at = datetime.fromtimestamp(claims["exp"], UTC)
+    elif not track:
+        raise Unauthorized("Sign in, or name the tracking codes to follow.")
+    case_ids = await _initial_cases(CaseLookup(state.proxy), principal, token, case, track)
+    hub: LiveHub = state.hub
+    subscriber = hub.subscribe(principal, case_ids)
+    return StreamingResponse(
+        _stream(hub, subscriber, expires_at, state.settings.live_heartbeat_seconds),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"},
     )
-    async def live(
-        request: Request,
-        access_token: Annotated[str | None, Query(max_length=4096, description="When no header can be sent")] = None,
-        case: Annotated[list[EntityId], Query(max_length=20, description="Case ids of the caller's to follow")] = [],  # noqa: B006
-        track: Annotated[list[TrackingCodeText], Query(max_length=10, description="Tracking codes to follow")] = [],  # noqa: B006
-    ) -> StreamingResponse:
-        """Case events as they happen, filtered for the caller and stripped of personal data.
-
-        A deputy gets the cases of their grids, an agency officer those referred to their organisation,
-        the office and station staff all, a villager their own; anyone can follow tracking codes. Events:
-        `ready`, `case` (with `id:` = event id), `expired` (reconnect with a fresh token), `closing`,
-        `overflow`; a comment line every 15 s keeps proxies from closing the stream.
-        """
-        token = access_token
-        header = request.headers.get("authorization", "")
-        if header.lower().startswith("bearer "):
-            token = header[7:].strip()
-        principal, expires_at = None, None
-        if token:
-            principal, claims = request.app.state.gateway.verifier.verify_claims(token)
-            expires_at = datetime.fromtimestamp(claims["exp"], UTC)
-        elif not track:
-            raise Unauthorized("Sign in, or name the tracking codes to follow.")
-        case_ids = await _initial_cases(lookup, principal, token, case, track)
-        subscriber = hub.subscribe(principal, case_ids)
-        return StreamingResponse(
-            _stream(hub, subscriber, expires_at, heartbeat),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"},
-        )
-
-    app.include_router(router)
 
 
 async def _initial_cases(

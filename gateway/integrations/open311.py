@@ -1,7 +1,7 @@
 """Open311 GeoReport v2 at /open311/v2/, for 311-style systems (a 12345 hotline, a county platform).
 
 - services.{json,xml}: every kind × category of case intake is a service, code `<kind>.<category>`
-  (read from case intake's own OpenAPI document, so new categories appear by themselves).
+  (read from case intake's /categories, so new categories appear by themselves).
 - services/{code}.{json,xml}: one attribute, `grid_id`: the village group the matter is in.
 - POST requests.{json,xml} (form-encoded, api_key required): files a case in case intake through the
   gateway's pooled client, channel `open311`, as the API key's integrator. The place is attribute[grid_id]
@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import aiohttp
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.deps import Gateway
@@ -30,7 +30,9 @@ from gateway.edge.ratelimit import TooManyRequests
 from gateway.identity import accounts
 from gateway.identity.tokens import access_token
 from gateway.integrations import open311_format as fmt311
+from gateway.integrations import open311_spec as spec
 from gateway.integrations.open311_format import Open311Error
+from gateway.models import ApiKey
 from shared.logs import REQUEST_ID_HEADER, request_id_var
 
 PREFIX = "/open311/v2"
@@ -47,7 +49,7 @@ class CaseIntakeClient:
         self.proxy = proxy
         self._catalogue: tuple[float, list[dict[str, Any]]] | None = None
 
-    async def _call(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> tuple[int, Any]:
+    async def call(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> tuple[int, Any]:
         headers = {REQUEST_ID_HEADER: request_id_var.get() or "", **kwargs.pop("headers", {})}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -65,7 +67,7 @@ class CaseIntakeClient:
         """Case intake's active categories (code, labels, the kinds each admits), kept for five minutes."""
         if self._catalogue and time.monotonic() < self._catalogue[0]:
             return self._catalogue[1]
-        status, page = await self._call("GET", f"/categories?limit={PAGE}")
+        status, page = await self.call("GET", f"/categories?limit={PAGE}")
         if status != 200 or not isinstance(page, dict):
             raise Open311Error(503, "The list of services is not available right now.")
         categories = [item for item in page["items"] if item.get("active", True)]
@@ -75,7 +77,7 @@ class CaseIntakeClient:
     async def labels(self) -> dict[str, str]:
         return {item["code"]: item["label_zh"] for item in await self.catalogue()}
 
-    def token_for(self, key) -> str:  # type: ignore[no-untyped-def]
+    def token_for(self, key: ApiKey) -> str:
         gateway = self.gateway
         return access_token(
             accounts.integrator_principal(key),
@@ -85,6 +87,26 @@ class CaseIntakeClient:
             lifetime=timedelta(minutes=2),
             now=datetime.now(UTC),
         )
+
+    async def own_cases(self, key: ApiKey, start: datetime) -> list[dict[str, Any]]:
+        """The key's cases, newest first, back to `start` (case intake pages at most 200 at a time)."""
+        token, cases, offset = self.token_for(key), [], 0
+        while True:
+            status, page = await self.call("GET", f"/cases?limit={PAGE}&offset={offset}", token=token)
+            if status != 200:
+                raise Open311Error(503, "Case intake could not list the requests.")
+            cases += page["items"]
+            offset += PAGE
+            oldest = page["items"][-1]["submitted_at"] if page["items"] else None
+            if offset >= page["total"] or (oldest and datetime.fromisoformat(oldest) < start):
+                return cases
+
+    async def one(self, key: ApiKey, case_id: str) -> dict[str, Any] | None:
+        """One of the key's cases as a service request; None when it is not the key's (or no case)."""
+        if len(case_id) != 36:
+            return None
+        status, case = await self.call("GET", f"/cases/{case_id}", token=self.token_for(key))
+        return fmt311.request_of(case, await self.labels()) if status == 200 else None
 
 
 def _format(value: str) -> str:
@@ -147,234 +169,158 @@ async def _form(request: Request) -> dict[str, str]:
         raise Open311Error(400, "The request must be UTF-8.") from error
 
 
-def install(app: FastAPI, gateway: Gateway, proxy: ServiceProxy) -> None:
-    router = APIRouter(prefix=PREFIX, tags=["open311"])
-    intake = CaseIntakeClient(gateway, proxy)
-
-    async def api_key(params: dict[str, str]):  # type: ignore[no-untyped-def]
-        async with gateway.maker() as session:
-            key = await accounts.api_key_of(session, params.get("api_key", ""))
-        if key is None:
-            raise Open311Error(403, "A valid api_key is required.")
-        return key
-
-    def answer(route):  # type: ignore[no-untyped-def]
-        """Open311 errors, in the format asked for, for every route."""
-
-        async def wrapped(request: Request) -> Response:
-            fmt = request.path_params.get("fmt", "json")
-            try:
-                return await route(request, _format(fmt))
-            except Open311Error as error:
-                response = fmt311.render_error(fmt, error)
-                if error.code == 503:
-                    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
-                return response
-            except TooManyRequests as error:
-                response = fmt311.render_error(fmt, Open311Error(429, error.detail or "Too many requests."))
-                response.headers["Retry-After"] = str(error.retry_after)
-                return response
-
-        wrapped.__name__ = route.__name__
-        wrapped.__doc__ = route.__doc__
-        return wrapped
-
-    @answer
-    async def discovery(request: Request, fmt: str) -> Response:
-        """Where the GeoReport v2 endpoint is and what it speaks."""
-        base = str(request.base_url).rstrip("/") + PREFIX
-        payload = {
-            "changeset": "2026-11-26T00:00:00Z",
-            "contact": "人大常委会代表工委 (the NPC office)",
-            "key_service": "API keys are issued by the NPC office (/api/admin/api-keys).",
-            "endpoints": [
-                {
-                    "specification": "http://wiki.open311.org/GeoReport_v2",
-                    "url": base,
-                    "changeset": "2026-11-26T00:00:00Z",
-                    "type": "production",
-                    "formats": ["application/json", "text/xml"],
-                }
-            ],
-        }
-        return fmt311.render(fmt, "discovery", "endpoint", payload)
-
-    @answer
-    async def list_services(request: Request, fmt: str) -> Response:
-        """Every kind × category of case as a service."""
-        return fmt311.render(fmt, "services", "service", fmt311.services(await intake.catalogue()))
-
-    @answer
-    async def service_definition(request: Request, fmt: str) -> Response:
-        """The attributes a service takes: the village group's grid id."""
-        code = request.path_params["service_code"]
-        fmt311.parse_service_code(code, await intake.catalogue())
-        return fmt311.render(fmt, "service_definition", "service_definition", fmt311.definition(code))
-
-    @answer
-    async def create_request(request: Request, fmt: str) -> Response:
-        """File a case: api_key, service_code, attribute[grid_id] or address_id, description, phone."""
-        form = await _form(request)
-        key = await api_key(form)
-        gateway.limits.filing.hit(client_address(request.scope, gateway.trusted_proxies), "Too many requests.")
-        kind, category = fmt311.parse_service_code(form.get("service_code", ""), await intake.catalogue())
-        body: dict[str, Any] = {
-            "kind": kind,
-            "category": category,
-            "description": form.get("description") or "",
-            "channel": "open311",
-            **_place(form),
-        }
-        if form.get("phone"):
-            body["contact_phone"] = form["phone"].replace(" ", "").replace("-", "")
-        headers = {}
-        if idempotency_key := request.headers.get("idempotency-key"):
-            headers["Idempotency-Key"] = idempotency_key
-        status, case = await intake._call("POST", "/cases", token=intake.token_for(key), json=body, headers=headers)
-        if status != 201:
-            raise Open311Error(_open311_status(status), _problem_text(case))
-        reply = {"service_request_id": case["id"], "service_notice": f"Tracking code {case['tracking_code']}"}
-        reply["account_id"] = None
-        return fmt311.render(fmt, "service_requests", "request", [reply], status=201)
-
-    async def _own_cases(key, start: datetime) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
-        """The key's cases, newest first, back to `start` (case intake pages at most 200 at a time)."""
-        token, cases, offset = intake.token_for(key), [], 0
-        while True:
-            status, page = await intake._call("GET", f"/cases?limit={PAGE}&offset={offset}", token=token)
-            if status != 200:
-                raise Open311Error(503, "Case intake could not list the requests.")
-            cases += page["items"]
-            offset += PAGE
-            oldest = page["items"][-1]["submitted_at"] if page["items"] else None
-            if offset >= page["total"] or (oldest and datetime.fromisoformat(oldest) < start):
-                return cases
-
-    @answer
-    async def list_requests(request: Request, fmt: str) -> Response:
-        """The requests this api_key filed, filtered; at most 1,000 over at most 90 days."""
-        params = dict(request.query_params)
-        key = await api_key(params)
-        settings = gateway.settings
-        if ids := [i.strip() for i in params.get("service_request_id", "").split(",") if i.strip()]:
-            found = await asyncio.gather(*(_one(key, case_id) for case_id in ids[: settings.open311_max_results]))
-            return fmt311.render(fmt, "service_requests", "request", [item for item in found if item])
-        start, end = date_window(params, gateway.clock.now(), settings.open311_max_days)
-        labels = await intake.labels()
-        requests = [fmt311.request_of(case, labels) for case in await _own_cases(key, start)]
-        chosen = [item for item in requests if matches(item, params, start, end)][: settings.open311_max_results]
-        return fmt311.render(fmt, "service_requests", "request", chosen)
-
-    async def _one(key, case_id: str) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
-        if len(case_id) != 36:
-            return None
-        status, case = await intake._call("GET", f"/cases/{case_id}", token=intake.token_for(key))
-        return fmt311.request_of(case, await intake.labels()) if status == 200 else None
-
-    @answer
-    async def get_request(request: Request, fmt: str) -> Response:
-        """One request this api_key filed."""
-        key = await api_key(dict(request.query_params))
-        found = await _one(key, request.path_params["request_id"])
-        if found is None:
-            raise Open311Error(404, "There is no such request for this api_key.")
-        return fmt311.render(fmt, "service_requests", "request", [found])
-
-    routes = [
-        ("/discovery.{fmt}", discovery, "GET", "open311-discovery", []),
-        ("/services.{fmt}", list_services, "GET", "open311-services", []),
-        ("/services/{service_code}.{fmt}", service_definition, "GET", "open311-service", [SERVICE_CODE]),
-        ("/requests.{fmt}", create_request, "POST", "open311-request-create", []),
-        ("/requests.{fmt}", list_requests, "GET", "open311-request-list", [API_KEY, *LIST_FILTERS]),
-        ("/requests/{request_id}.{fmt}", get_request, "GET", "open311-request-get", [REQUEST_ID, API_KEY]),
-    ]
-    for path, endpoint, method, operation_id, parameters in routes:
-        extra: dict[str, Any] = {"parameters": [FORMAT, *parameters]}
-        if method == "POST":
-            extra["requestBody"] = REQUEST_BODY
-        router.add_api_route(
-            path,
-            endpoint,
-            methods=[method],
-            operation_id=operation_id,
-            summary=(endpoint.__doc__ or "").strip().split("\n")[0],
-            openapi_extra=extra,
-            responses=ANSWERS,
-        )
-    app.include_router(router)
+async def _api_key(gateway: Gateway, params: dict[str, str]) -> ApiKey:
+    async with gateway.maker() as session:
+        key = await accounts.api_key_of(session, params.get("api_key", ""))
+    if key is None:
+        raise Open311Error(403, "A valid api_key is required.")
+    return key
 
 
-def _query(name: str, description: str, required: bool = False, **schema: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "description": description,
-        "schema": {"type": "string", **schema},
-    }
+def _answer(route):  # type: ignore[no-untyped-def]
+    """Open311 errors, in the format asked for, for every route."""
+
+    async def wrapped(request: Request) -> Response:
+        fmt = request.path_params.get("fmt", "json")
+        try:
+            return await route(request, _format(fmt))
+        except Open311Error as error:
+            response = fmt311.render_error(fmt, error)
+            if error.code == 503:
+                response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+            return response
+        except TooManyRequests as error:
+            response = fmt311.render_error(fmt, Open311Error(429, error.detail or "Too many requests."))
+            response.headers["Retry-After"] = str(error.retry_after)
+            return response
+
+    wrapped.__name__ = route.__name__
+    wrapped.__doc__ = route.__doc__
+    return wrapped
 
 
-FORMAT = {"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["json", "xml"]}}
-SERVICE_CODE = {"name": "service_code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 80}}
-REQUEST_ID = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 36}}
-API_KEY = _query("api_key", "The integrator's key, from the NPC office", required=True, maxLength=200)
-LIST_FILTERS = [
-    _query("service_request_id", "Comma-separated request ids", maxLength=4000),
-    _query("service_code", "Comma-separated service codes", maxLength=2000),
-    _query("start_date", "ISO 8601 with time zone", format="date-time"),
-    _query("end_date", "ISO 8601 with time zone (at most 90 days after start_date)", format="date-time"),
-    _query("status", "open, closed, or both comma-separated", maxLength=20),
-]
-REQUEST_BODY = {
-    "required": True,
-    "content": {
-        "application/x-www-form-urlencoded": {
-            "schema": {
-                "type": "object",
-                "required": ["api_key", "service_code", "description"],
-                "properties": {
-                    "api_key": {"type": "string", "maxLength": 200},
-                    "service_code": {"type": "string", "maxLength": 80},
-                    "attribute[grid_id]": {"type": "string", "description": "The village group's grid id"},
-                    "address_id": {"type": "string", "description": "Also accepted as the grid id"},
-                    "lat": {"type": "number", "description": "WGS 84; used when no grid id is sent"},
-                    "long": {"type": "number"},
-                    "description": {"type": "string", "maxLength": 4000},
-                    "phone": {"type": "string", "maxLength": 20},
-                    "email": {"type": "string", "description": "Accepted, not stored"},
-                    "first_name": {"type": "string", "description": "Accepted, not stored"},
-                    "last_name": {"type": "string", "description": "Accepted, not stored"},
-                },
+def _intake(request: Request) -> CaseIntakeClient:
+    return request.app.state.open311
+
+
+@_answer
+async def discovery(request: Request, fmt: str) -> Response:
+    """Where the GeoReport v2 endpoint is and what it speaks."""
+    base = str(request.base_url).rstrip("/") + PREFIX
+    payload = {
+        "changeset": "2026-11-26T00:00:00Z",
+        "contact": "人大常委会代表工委 (the NPC office)",
+        "key_service": "API keys are issued by the NPC office (/api/admin/api-keys).",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base,
+                "changeset": "2026-11-26T00:00:00Z",
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
             }
-        }
-    },
-}
-_OPEN311_ERRORS = {
-    "description": "Open311 errors: [{code, description}]",
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
-                },
-            }
-        },
-        "text/xml": {"schema": {"type": "string"}},
-    },
-}
-_OPEN311_ANSWER = {
-    "content": {
-        "application/json": {"schema": {}},
-        "text/xml": {"schema": {"type": "string"}},
+        ],
     }
-}
-ANSWERS: dict[int | str, dict[str, Any]] = {
-    200: {"description": "JSON or XML as the path's format says", **_OPEN311_ANSWER},
-    201: {"description": "The request was filed (POST requests)", **_OPEN311_ANSWER},
-    **{status: _OPEN311_ERRORS for status in (400, 403, 404, 413, 429, 503)},
-}
+    return fmt311.render(fmt, "discovery", "endpoint", payload)
+
+
+@_answer
+async def list_services(request: Request, fmt: str) -> Response:
+    """Every kind × category of case as a service."""
+    return fmt311.render(fmt, "services", "service", fmt311.services(await _intake(request).catalogue()))
+
+
+@_answer
+async def service_definition(request: Request, fmt: str) -> Response:
+    """The attributes a service takes: the village group's grid id."""
+    code = request.path_params["service_code"]
+    fmt311.parse_service_code(code, await _intake(request).catalogue())
+    return fmt311.render(fmt, "service_definition", "service_definition", fmt311.definition(code))
+
+
+@_answer
+async def create_request(request: Request, fmt: str) -> Response:
+    """File a case: api_key, service_code, attribute[grid_id] or address_id, description, phone."""
+    intake = _intake(request)
+    gateway = intake.gateway
+    form = await _form(request)
+    key = await _api_key(gateway, form)
+    gateway.limits.filing.hit(client_address(request.scope, gateway.trusted_proxies), "Too many requests.")
+    kind, category = fmt311.parse_service_code(form.get("service_code", ""), await intake.catalogue())
+    body: dict[str, Any] = {
+        "kind": kind,
+        "category": category,
+        "description": form.get("description") or "",
+        "channel": "open311",
+        **_place(form),
+    }
+    if form.get("phone"):
+        body["contact_phone"] = form["phone"].replace(" ", "").replace("-", "")
+    headers = {}
+    if idempotency_key := request.headers.get("idempotency-key"):
+        headers["Idempotency-Key"] = idempotency_key
+    status, case = await intake.call("POST", "/cases", token=intake.token_for(key), json=body, headers=headers)
+    if status != 201:
+        raise Open311Error(_open311_status(status), _problem_text(case))
+    reply = {"service_request_id": case["id"], "service_notice": f"Tracking code {case['tracking_code']}"}
+    reply["account_id"] = None
+    return fmt311.render(fmt, "service_requests", "request", [reply], status=201)
+
+
+@_answer
+async def list_requests(request: Request, fmt: str) -> Response:
+    """The requests this api_key filed, filtered; at most 1,000 over at most 90 days."""
+    intake = _intake(request)
+    gateway = intake.gateway
+    params = dict(request.query_params)
+    key = await _api_key(gateway, params)
+    settings = gateway.settings
+    if ids := [i.strip() for i in params.get("service_request_id", "").split(",") if i.strip()]:
+        found = await asyncio.gather(*(intake.one(key, case_id) for case_id in ids[: settings.open311_max_results]))
+        return fmt311.render(fmt, "service_requests", "request", [item for item in found if item])
+    start, end = date_window(params, gateway.clock.now(), settings.open311_max_days)
+    labels = await intake.labels()
+    requests = [fmt311.request_of(case, labels) for case in await intake.own_cases(key, start)]
+    chosen = [item for item in requests if matches(item, params, start, end)][: settings.open311_max_results]
+    return fmt311.render(fmt, "service_requests", "request", chosen)
+
+
+@_answer
+async def get_request(request: Request, fmt: str) -> Response:
+    """One request this api_key filed."""
+    intake = _intake(request)
+    key = await _api_key(intake.gateway, dict(request.query_params))
+    found = await intake.one(key, request.path_params["request_id"])
+    if found is None:
+        raise Open311Error(404, "There is no such request for this api_key.")
+    return fmt311.render(fmt, "service_requests", "request", [found])
+
+
+router = APIRouter(prefix=PREFIX, tags=["open311"])
+
+
+def _add(path: str, endpoint: Any, method: str, operation_id: str, parameters: list[dict[str, Any]]) -> None:
+    """A route with the parameters it reads declared by hand (open311_spec): it parses them itself."""
+    extra: dict[str, Any] = {"parameters": [spec.FORMAT, *parameters]}
+    if method == "POST":
+        extra["requestBody"] = spec.REQUEST_BODY
+    router.add_api_route(
+        path,
+        endpoint,
+        methods=[method],
+        operation_id=operation_id,
+        summary=(endpoint.__doc__ or "").strip().split("\n")[0],
+        openapi_extra=extra,
+        responses=spec.ANSWERS,
+    )
+
+
+_add("/discovery.{fmt}", discovery, "GET", "open311-discovery", [])
+_add("/services.{fmt}", list_services, "GET", "open311-services", [])
+_add("/services/{service_code}.{fmt}", service_definition, "GET", "open311-service", [spec.SERVICE_CODE])
+_add("/requests.{fmt}", create_request, "POST", "open311-request-create", [])
+_add("/requests.{fmt}", list_requests, "GET", "open311-request-list", [spec.API_KEY, *spec.LIST_FILTERS])
+_add("/requests/{request_id}.{fmt}", get_request, "GET", "open311-request-get", [spec.REQUEST_ID, spec.API_KEY])
 
 
 def _place(form: dict[str, str]) -> dict[str, Any]:
