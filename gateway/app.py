@@ -2,7 +2,7 @@
 live updates, and the PWA's static files.
 
 Three rooms (gateway.identity, gateway.edge, gateway.integrations), each with module-level routers; this
-module makes the process's state (app.state: gateway, proxy, hub, documents, open311, settings), includes the
+module makes the process's state (app.state: gateway, hop, hub, documents, open311, settings), includes the
 routers in the order the OpenAPI document lists them, and wires the middleware."""
 
 import asyncio
@@ -18,6 +18,7 @@ from gateway.edge import documents, logbuffer, shell
 from gateway.edge.proxy import ProxyDispatch, ServiceProxy, service_urls, too_many
 from gateway.edge.ratelimit import TooManyRequests
 from gateway.edge.security import CompressionMiddleware, SecurityHeadersMiddleware, security_headers
+from gateway.edge.upstreams import Hop
 from gateway.identity import admin, signin
 from gateway.identity.senders import sender_for
 from gateway.integrations import asyncapi, live, open311
@@ -51,14 +52,14 @@ async def readyz(request: Request) -> JSONResponse:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state
     flusher = asyncio.create_task(logbuffer.flush_periodically(state.log_handler), name="log-flush")
-    await state.proxy.start()
+    await state.hop.start()
     await state.hub.start()
     try:
         yield
     finally:
         flusher.cancel()
         await state.hub.stop()
-        await state.proxy.stop()
+        await state.hop.stop()
         await state.gateway.sender.close()
         await state.gateway.engine.dispose()
 
@@ -78,12 +79,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         maker=create_sessionmaker(engine),
         sender=sender_for(settings.otp_sender, settings.otp_webhook_url),
     )
-    proxy = ServiceProxy(
+    hop = Hop(
         service_urls(settings),
         timeout_seconds=settings.proxy_timeout_seconds,
         connect_timeout_seconds=settings.proxy_connect_timeout_seconds,
-        max_body_bytes=settings.max_body_bytes,
     )
+    proxy = ServiceProxy(hop, timeout_seconds=settings.proxy_timeout_seconds, max_body_bytes=settings.max_body_bytes)
     app = FastAPI(
         title="Deputies in the grid — public API",
         version="1.0.0",
@@ -96,10 +97,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.log_handler = logbuffer.install()
     app.state.gateway = gateway
     app.state.verifier = gateway.verifier
-    app.state.proxy = proxy
+    app.state.hop = hop
     app.state.hub = live.LiveHub(settings.nats_url, settings.live_queue_size)
-    app.state.open311 = open311.CaseIntakeClient(gateway, proxy)
-    app.state.documents = documents.merged_document(app, settings, proxy)
+    app.state.open311 = open311.CaseIntakeClient(gateway, hop)
+    app.state.documents = documents.merged_document(app, settings, hop)
     _install_middleware(app, settings, proxy, gateway)
     problems.install(app)
     app.add_exception_handler(TooManyRequests, _too_many)

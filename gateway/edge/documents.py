@@ -10,7 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse
 
 from gateway.edge.openapi_merge import MergedDocument
-from gateway.edge.proxy import ServiceProxy
+from gateway.edge.upstreams import Hop
 from gateway.settings import GatewaySettings
 from shared import problems
 
@@ -30,12 +30,12 @@ def gateway_openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
-def merged_document(app: FastAPI, settings: GatewaySettings, proxy: ServiceProxy) -> MergedDocument:
+def merged_document(app: FastAPI, settings: GatewaySettings, hop: Hop) -> MergedDocument:
     """The whole public API's document, merged from the gateway's own and the services' (kept a while)."""
     return MergedDocument(
         lambda: gateway_openapi(app),
-        list(proxy.upstreams),
-        lambda segment: proxy.get_json(segment, "/openapi.json"),
+        list(hop.upstreams),
+        lambda segment: hop.get_json(segment, "/openapi.json"),
         ttl=settings.openapi_cache_seconds,
     )
 

@@ -22,7 +22,7 @@ from fastapi.responses import StreamingResponse
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from gateway.edge.proxy import ServiceProxy
+from gateway.edge.upstreams import Hop
 from shared.auth import Principal, Role
 from shared.errors import Unauthorized
 from shared.logs import REQUEST_ID_HEADER, request_id_var
@@ -261,8 +261,8 @@ async def _stream(
 class CaseLookup:
     """Asks case intake (through the pooled client, with the caller's own token) which cases are theirs."""
 
-    def __init__(self, proxy: ServiceProxy) -> None:
-        self.proxy = proxy
+    def __init__(self, hop: Hop) -> None:
+        self.hop = hop
 
     def _headers(self, token: str | None) -> dict[str, str]:
         headers = {REQUEST_ID_HEADER: request_id_var.get() or ""}
@@ -272,7 +272,7 @@ class CaseLookup:
 
     async def _get(self, path: str, token: str | None) -> tuple[int, Any]:
         try:
-            async with self.proxy.call("case-intake", "GET", path, headers=self._headers(token)) as answer:
+            async with self.hop.call("case-intake", "GET", path, headers=self._headers(token)) as answer:
                 return answer.status, (await answer.json() if answer.status == 200 else None)
         except Exception as error:
             log.warning("live updates: case intake unavailable: %r", error)
@@ -327,7 +327,7 @@ async def live(
         expires_at = datetime.fromtimestamp(claims["exp"], UTC)
     elif not track:
         raise Unauthorized("Sign in, or name the tracking codes to follow.")
-    case_ids = await _initial_cases(CaseLookup(state.proxy), principal, token, case, track)
+    case_ids = await _initial_cases(CaseLookup(state.hop), principal, token, case, track)
     hub: LiveHub = state.hub
     subscriber = hub.subscribe(principal, case_ids)
     return StreamingResponse(

@@ -25,8 +25,8 @@ from fastapi.responses import Response
 
 from gateway.deps import Gateway
 from gateway.edge.clients import client_address
-from gateway.edge.proxy import ServiceProxy
 from gateway.edge.ratelimit import TooManyRequests
+from gateway.edge.upstreams import Hop
 from gateway.identity import accounts
 from gateway.identity.tokens import access_token
 from gateway.integrations import open311_format as fmt311
@@ -44,9 +44,9 @@ RETRY_AFTER_SECONDS = "5"
 class CaseIntakeClient:
     """Case intake as Open311 needs it, through the gateway's pooled client."""
 
-    def __init__(self, gateway: Gateway, proxy: ServiceProxy) -> None:
+    def __init__(self, gateway: Gateway, hop: Hop) -> None:
         self.gateway = gateway
-        self.proxy = proxy
+        self.hop = hop
         self._catalogue: tuple[float, list[dict[str, Any]]] | None = None
 
     async def call(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> tuple[int, Any]:
@@ -54,7 +54,7 @@ class CaseIntakeClient:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:
-            async with self.proxy.call("case-intake", method, path, headers=headers, **kwargs) as answer:
+            async with self.hop.call("case-intake", method, path, headers=headers, **kwargs) as answer:
                 try:
                     body = await answer.json(content_type=None) if answer.content_length != 0 else None
                 except ValueError:
