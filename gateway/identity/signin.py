@@ -27,6 +27,7 @@ from gateway.schemas import (
 )
 from shared.auth import CurrentPrincipal
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable
+from shared.privacy import mask_phone
 from shared.problems import responses
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ async def request_code(body: CodeRequest, session: SessionDep, gateway: GatewayD
         log.error("the one-time code could not be sent: %s", error)
         await otp.withdraw(session, row, now)
     return CodeSent(
-        phone_masked=otp.mask(body.phone),
+        phone_masked=mask_phone(body.phone) or "",
         expires_in=int(policy.valid_for.total_seconds()),
         resend_after=max(1, 60 // max(policy.per_minute, 1)),
     )

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import nats
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from fastapi.sse import format_sse_event
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
@@ -223,16 +224,15 @@ class LiveHub:
 
 
 def _sse(event: str, data: dict[str, Any], event_id: str | None = None) -> bytes:
-    lines = [f"id: {event_id}"] if event_id else []
-    lines += [f"event: {event}", "data: " + json.dumps(data, ensure_ascii=False, separators=(",", ":"))]
-    return ("\n".join(lines) + "\n\n").encode()
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return format_sse_event(event=event, data_str=payload, id=event_id)
 
 
 async def _stream(
     hub: LiveHub, subscriber: Subscriber, expires_at: datetime | None, heartbeat: float
 ) -> AsyncIterator[bytes]:
     try:
-        yield b"retry: 3000\n\n"
+        yield format_sse_event(retry=3000)
         yield _sse("ready", {"cases": len(subscriber.case_ids), "nats": hub.connected})
         while True:
             timeout = heartbeat
@@ -245,7 +245,7 @@ async def _stream(
             try:
                 update = await asyncio.wait_for(subscriber.queue.get(), timeout)
             except TimeoutError:
-                yield b": keepalive\n\n"
+                yield format_sse_event(comment="keepalive")
                 continue
             if update is None:
                 yield _sse("closing", {"detail": "The gateway is stopping; reconnect shortly."})
