@@ -2,8 +2,12 @@
 forwards and every call it makes for itself (Open311, live updates, the services' OpenAPI documents).
 
 Chosen by measurement (tests/bench/gateway_bench.py, `make bench`; docs/adr/0002-the-hop.md): httpx 0.28's
-async pool collapses under concurrent load (ADR 0001), and a hand-written HTTP/1.1 client saved CPU but was
-protocol code of our own to keep correct. FIGURES
+async pool collapses under concurrent load (ADR 0001). The hand-written HTTP/1.1 client this replaced was
+cheaper — a forwarded GET cost the gateway ~285–290 µs of CPU, now ~340–365 µs (aiohttp's client alone is
+~110–125 µs a request, the bare streams it saved ~40) — for about the same throughput on the 2-CPU
+development machine (~2,500–2,800 requests/s, 39–42% of the bare endpoint's; 44–48% before), and it was
+protocol code of our own to keep correct. Caddy in front of the same endpoint forwards for ~135–140 µs a
+request: an edge proxy that takes over forwarding is issue #21's to decide (the ADR says what it takes).
 
 - A service may run as several replicas (`<SERVICE>_URL` lists them, separated by commas): requests take
   them in turn (round robin per request; the session keeps a keep-alive pool per replica). A replica that
