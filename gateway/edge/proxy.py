@@ -123,10 +123,11 @@ class ServiceProxy:
                     await _relay(scope["method"], answer, relay)
                 finally:
                     answer.release()  # back to the pool when the body was read whole, else closed
-        except Exception as error:  # every failure before the answer started becomes a problem answer
+        except Exception as error:  # a failure before the answer started becomes a problem answer
             outcome = _failure(error)
-            if outcome and not started:
+            if outcome:
                 log.warning("forwarding to %s failed: %r", segment, error)
+            if outcome and not started:
                 await _problem(scope, receive, send, *outcome)
 
     async def _stream_upload(self, scope: Scope, receive: Receive, send: Send, segment: str, raw_rest: bytes) -> None:
