@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from gateway.auth.senders import CodeSender
-from gateway.clients import client_address
-from gateway.ratelimit import SlidingWindow
+from gateway.edge.clients import client_address
+from gateway.edge.ratelimit import SlidingWindow
+from gateway.identity.senders import CodeSender
 from gateway.settings import GatewaySettings
 from shared.auth import TokenVerifier, jwk_of, public_key_of
 from shared.clock import Clock

@@ -1,6 +1,5 @@
 """Signed access tokens (EdDSA JWTs): issued by the gateway, verified by every service with the public key."""
 
-import base64
 import hashlib
 import json
 import uuid
@@ -14,6 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from jwt.algorithms import OKPAlgorithm
+from jwt.utils import base64url_encode
 from pydantic import BaseModel
 
 from shared.errors import Forbidden, Unauthorized
@@ -61,10 +62,6 @@ def generate_keypair(private_path: Path, public_path: Path) -> None:
     )
 
 
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
 def public_key_of(private_key_pem: bytes) -> bytes:
     """The PEM public key that belongs to a PEM Ed25519 private key."""
     key = serialization.load_pem_private_key(private_key_pem, password=None)
@@ -72,14 +69,16 @@ def public_key_of(private_key_pem: bytes) -> bytes:
 
 
 def jwk_of(public_key_pem: bytes) -> dict[str, str]:
-    """The public key as a JWK (RFC 8037 OKP) with its RFC 7638 thumbprint as `kid`."""
+    """The public key as a JWK (RFC 8037 OKP, PyJWT's encoding) with its RFC 7638 thumbprint as `kid`: the
+    SHA-256 of the required members in their canonical JSON form."""
     key = serialization.load_pem_public_key(public_key_pem)
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("the token signing key must be Ed25519")
-    x = _b64url(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
-    canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"), sort_keys=True)
-    kid = _b64url(hashlib.sha256(canonical.encode()).digest())
-    return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "use": "sig", "alg": ALGORITHM}
+    jwk = OKPAlgorithm.to_jwk(key, as_dict=True)
+    required = {name: jwk[name] for name in ("crv", "kty", "x")}
+    canonical = json.dumps(required, separators=(",", ":"), sort_keys=True)
+    kid = base64url_encode(hashlib.sha256(canonical.encode()).digest()).decode()
+    return {"kty": jwk["kty"], "crv": jwk["crv"], "x": jwk["x"], "kid": kid, "use": "sig", "alg": ALGORITHM}
 
 
 def issue_token(

@@ -261,7 +261,7 @@ def gateway_openapi() -> dict[str, Any]:
     import tempfile
 
     from gateway.app import create_app
-    from gateway.documents import gateway_openapi as document
+    from gateway.edge.documents import gateway_openapi as document
     from gateway.settings import GatewaySettings
     from shared.auth import generate_keypair
 

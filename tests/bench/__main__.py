@@ -1,7 +1,8 @@
 """`make bench`: every benchmark in one run, printed, written to bench/results/latest.json and a chart.
 
 Each module's `run()` returns its figures; the baselines (a bare FastAPI endpoint, the trivial endpoint
-direct, the default JetStream sync) are measured in the same run as what they are compared with.
+direct and through Caddy, the default JetStream sync) are measured in the same run as what they are compared
+with.
 """
 
 import json

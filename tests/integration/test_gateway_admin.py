@@ -136,7 +136,7 @@ async def test_api_keys_are_shown_once_and_can_be_revoked(office):
     assert key["key"].startswith("o311_") and key["prefix"] == key["key"][:12]
     listed = (await http.get("/api/admin/api-keys", headers=headers)).json()
     assert [item["id"] for item in listed] == [key["id"]] and "key" not in listed[0]
-    from gateway.logic import api_key_of
+    from gateway.identity.accounts import api_key_of
 
     async with app.state.gateway.maker() as session:
         assert (await api_key_of(session, key["key"])) is not None

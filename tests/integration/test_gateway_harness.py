@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from devstack.supervisor import free_port
 from gateway.app import create_app
-from gateway.logic import hasher, new_account
+from gateway.identity.accounts import hasher, new_account
 from gateway.settings import GatewaySettings
 from shared.auth import Role
 from shared.migrations import upgrade

@@ -1,11 +1,14 @@
-"""The gateway's HTTP/1.1 client for the hop, against servers that answer in every framing HTTP allows."""
+"""The hop to the services (gateway.edge.upstreams over aiohttp, and the proxy relaying its answers), against
+servers that answer in every framing HTTP allows, and some that do not speak HTTP at all."""
 
 import asyncio
 import contextlib
 
+import aiohttp
 import pytest
 
-from gateway import hop
+from gateway.edge.proxy import ServiceProxy
+from gateway.edge.upstreams import Dropped, Hop, Unavailable
 
 
 class ScriptedServer:
@@ -45,9 +48,9 @@ class ScriptedServer:
         finally:
             writer.close()
 
-    async def __aenter__(self) -> tuple[str, int]:
+    async def __aenter__(self) -> str:
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        return "127.0.0.1", self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
 
     async def __aexit__(self, *_: object) -> None:
         assert self.server is not None
@@ -56,10 +59,41 @@ class ScriptedServer:
             await asyncio.wait_for(self.server.wait_closed(), 2)
 
 
-async def _get(client: hop.Hop, key, method: str = "GET", body: bytes = b"") -> tuple[int, dict, bytes]:
-    answer = await client.request(method, key, b"/x?y=1", [(b"x-request-id", b"r1")], body, idempotent=method != "POST")
-    data = await answer.read()
-    return answer.status, dict(answer.headers), data
+@contextlib.asynccontextmanager
+async def hop_to(url: str):  # type: ignore[no-untyped-def]
+    hop = Hop({"svc": [url]}, timeout_seconds=5, connect_timeout_seconds=2)
+    await hop.start()
+    try:
+        yield hop
+    finally:
+        await hop.stop()
+
+
+async def _get(hop: Hop, method: str = "GET", body: bytes | None = None) -> tuple[int, dict, bytes]:
+    answer = await hop.send("svc", method, "/x?y=1", headers=[("x-request-id", "r1")], data=body)
+    try:
+        data = await answer.read()
+    finally:
+        answer.release()
+    return answer.status, dict(answer.raw_headers), data
+
+
+async def _through_proxy(hop: Hop, method: str = "GET") -> tuple[int, dict[bytes, bytes], bytes]:
+    """One request through the proxy's ASGI handler: (status, headers, body) as the client would get them."""
+    proxy = ServiceProxy(hop, timeout_seconds=5, max_body_bytes=1024)
+    sent: list[dict] = []
+    scope = {"type": "http", "method": method, "headers": [], "query_string": b"", "client": ("127.0.0.1", 1)}
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await proxy.handle(scope, receive, send, "svc", b"x")
+    start = next(message for message in sent if message["type"] == "http.response.start")
+    body = b"".join(message.get("body", b"") for message in sent if message["type"] == "http.response.body")
+    return start["status"], dict(start["headers"]), body
 
 
 async def test_length_chunked_and_close_delimited_answers_are_read_whole():
@@ -71,29 +105,25 @@ async def test_length_chunked_and_close_delimited_answers_are_read_whole():
         b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
     ]
     server = ScriptedServer(replies)
-    client = hop.Hop(connect_timeout=2)
-    async with server as key:
-        assert await _get(client, key) == (200, {b"content-length": b"5", b"content-type": b"text/plain"}, b"hello")
-        status, headers, body = await _get(client, key, "POST", b'{"a":1}')
+    async with server as url, hop_to(url) as hop:
+        assert await _get(hop) == (200, {b"content-length": b"5", b"content-type": b"text/plain"}, b"hello")
+        status, headers, body = await _get(hop, "POST", b'{"a":1}')
         assert (status, body) == (201, b"Wikipedia ")
-        assert (await _get(client, key))[::2] == (204, b"")
-        assert (await _get(client, key))[::2] == (200, b"ok")
+        assert (await _get(hop))[::2] == (204, b"")
+        assert (await _get(hop))[::2] == (200, b"ok")
     assert server.connections == 1  # one keep-alive connection served all four
     first = server.requests[0]
     assert first.startswith(b"GET /x?y=1 HTTP/1.1\r\n") and b"\r\nx-request-id: r1\r\n" in first
-    assert server.requests[1].endswith(b'content-length: 7\r\n\r\n{"a":1}')
-    client.close()
+    assert b"\r\ncontent-length: 7\r\n" in server.requests[1].lower() and server.requests[1].endswith(b'\r\n{"a":1}')
 
 
 async def test_an_answer_delimited_by_closing_is_read_and_its_connection_not_reused():
     server = ScriptedServer([b"HTTP/1.0 200 OK\r\n\r\nuntil the end", b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n!"])
     server.close_after = True
-    client = hop.Hop(connect_timeout=2)
-    async with server as key:
-        assert (await _get(client, key))[2] == b"until the end"
-        assert (await _get(client, key))[2] == b"!"
+    async with server as url, hop_to(url) as hop:
+        assert (await _get(hop))[2] == b"until the end"
+        assert (await _get(hop))[2] == b"!"
     assert server.connections == 2
-    client.close()
 
 
 async def test_connection_close_is_honoured():
@@ -104,12 +134,10 @@ async def test_connection_close_is_honoured():
         ]
     )
     server.close_after = True
-    client = hop.Hop(connect_timeout=2)
-    async with server as key:
-        assert (await _get(client, key))[2] == b"a"
-        assert (await _get(client, key))[2] == b"b"
+    async with server as url, hop_to(url) as hop:
+        assert (await _get(hop))[2] == b"a"
+        assert (await _get(hop))[2] == b"b"
     assert server.connections == 2
-    client.close()
 
 
 @pytest.mark.parametrize(
@@ -122,48 +150,68 @@ async def test_connection_close_is_honoured():
     ],
 )
 async def test_what_is_not_http_is_a_bad_answer(reply):
-    client = hop.Hop(connect_timeout=2)
-    async with ScriptedServer([reply]) as key:
-        with pytest.raises(hop.BadAnswer):
-            await _get(client, key)
-    client.close()
+    async with ScriptedServer([reply]) as url, hop_to(url) as hop:
+        with pytest.raises(aiohttp.ClientError) as raised:
+            await _get(hop)
+        assert not isinstance(raised.value, Unavailable)  # it answered, badly: not sent elsewhere
+    async with ScriptedServer([reply]) as url, hop_to(url) as hop:
+        status, headers, body = await _through_proxy(hop)
+    assert status == 502 and headers[b"content-type"] == b"application/problem+json" and b"bad-gateway" in body
 
 
-async def test_a_connection_closed_before_answering_is_dropped_and_refused_is_connect_failed():
-    async with ScriptedServer([]) as key:  # accepts, reads nothing, closes
-        with pytest.raises(hop.Dropped):
-            await _get(hop.Hop(connect_timeout=2), key)
-    with pytest.raises(hop.ConnectFailed):
-        await _get(hop.Hop(connect_timeout=2), key)
+async def test_a_connection_closed_before_answering_is_dropped_and_refused_is_unavailable():
+    async with ScriptedServer([]) as url, hop_to(url) as hop:  # accepts, reads nothing, closes
+        with pytest.raises(Unavailable) as raised:
+            await _get(hop)
+        assert isinstance(raised.value.__cause__, Dropped)
+    async with hop_to(url) as hop:  # nothing listens there any more: the connection is refused
+        with pytest.raises(Unavailable) as raised:
+            await _get(hop)
+        assert isinstance(raised.value.__cause__, aiohttp.ClientConnectorError)
+        status, headers, _ = await _through_proxy(hop)
+    assert status == 503 and headers[b"content-type"] == b"application/problem+json"
+
+
+async def test_only_an_idempotent_request_is_sent_again_after_a_drop():
+    server = ScriptedServer([])
+    async with server as url, hop_to(url) as hop:
+        with pytest.raises(Unavailable):
+            await _get(hop)
+        assert server.connections == 2  # once more, to the only replica
+        with pytest.raises(Unavailable):
+            await _get(hop, "POST", b"{}")
+        assert server.connections == 3  # never twice
 
 
 async def test_a_pooled_connection_the_service_closed_is_not_used_again():
-    client = hop.Hop(connect_timeout=2)
     first = ScriptedServer([b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n1"])
-    async with first as key:
-        assert (await _get(client, key))[2] == b"1"
-    await asyncio.sleep(0.05)  # the server closed the idle connection
-    host, port = key
-    second = ScriptedServer([b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n2"])
-    second.server = await asyncio.start_server(second._handle, host, port)
-    try:
-        assert (await _get(client, key))[2] == b"2"
-    finally:
-        second.server.close()
-    client.close()
+    async with first as url, hop_to(url) as hop:
+        assert (await _get(hop))[2] == b"1"
+        await asyncio.sleep(0.05)  # the server closed the idle connection
+        assert first.server is not None
+        port = first.server.sockets[0].getsockname()[1]
+        first.server.close()
+        second = ScriptedServer([b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n2"])
+        second.server = await asyncio.start_server(second._handle, "127.0.0.1", port)
+        try:
+            assert (await _get(hop))[2] == b"2"
+        finally:
+            second.server.close()
+    assert second.connections == 1
 
 
 async def test_a_long_answer_streams_with_flow_control():
     size = 3 * 1024 * 1024
     reply = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % size + b"x" * size
-    client = hop.Hop(connect_timeout=2)
-    async with ScriptedServer([reply], piece=65536) as key:
-        answer = await client.request("GET", key, b"/", [], b"", idempotent=True)
+    server = ScriptedServer([reply], piece=65536)
+    async with server as url, hop_to(url) as hop:
+        answer = await hop.send("svc", "GET", "/")
+        _, high_water = answer.content.get_read_buffer_limits()
         received, largest = 0, 0
-        async for chunk in answer.chunks():
+        async for chunk in answer.content.iter_chunked(65536):
             received += len(chunk)
-            largest = max(largest, len(answer.connection.buffer))
+            largest = max(largest, answer.content.total_bytes - received)  # read from the socket, not yet by us
             await asyncio.sleep(0.001)  # a slow client
-        assert received == size
-        assert largest < 2 * hop.HIGH_WATER
-    client.close()
+        answer.release()
+    assert received == size
+    assert largest < 2 * high_water < size  # reading pauses past the high-water mark: never the whole answer

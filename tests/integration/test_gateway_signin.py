@@ -6,7 +6,7 @@ import httpx
 import jwt
 import pytest
 
-from gateway.auth import totp
+from gateway.identity import totp
 from gateway.models import AuditEntry
 from shared.auth import Principal, Role, issue_token
 from shared.clock import MovableClock

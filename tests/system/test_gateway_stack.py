@@ -22,7 +22,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from devstack.supervisor import Stack, free_port
-from gateway.logic import hasher, new_account
+from gateway.identity.accounts import hasher, new_account
 from gateway.settings import GatewaySettings
 from shared.auth import Principal, Role, issue_token
 from shared.db import create_engine, create_sessionmaker
@@ -451,8 +451,8 @@ def _merged_document() -> dict:
     from importlib import import_module
 
     from gateway.app import create_app
-    from gateway.documents import gateway_openapi
-    from gateway.openapi_merge import merge
+    from gateway.edge.documents import gateway_openapi
+    from gateway.edge.openapi_merge import merge
     from shared.auth import generate_keypair
     from shared.config import SERVICE_PACKAGES, SERVICE_PATHS, Settings
 

@@ -4,11 +4,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from gateway import asyncapi, open311_format
-from gateway.live import Subscriber, update_of
-from gateway.open311 import date_window, matches
-from gateway.open311_format import Open311Error
-from gateway.openapi_merge import merge
+from gateway.edge.openapi_merge import merge
+from gateway.integrations import asyncapi, open311_format
+from gateway.integrations.live import Subscriber, update_of
+from gateway.integrations.open311 import date_window, matches
+from gateway.integrations.open311_format import Open311Error
 from shared.auth import Principal, Role
 from shared.messaging.catalogue import CATALOGUE
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from gateway.auth import otp, totp
-from gateway.clients import client_address
-from gateway.ratelimit import SlidingWindow, TooManyRequests
+from gateway.edge.clients import client_address
+from gateway.edge.ratelimit import SlidingWindow, TooManyRequests
+from gateway.identity import otp, totp
 from gateway.schemas import CodeRequest
 from shared.auth import Principal, Role, TokenVerifier, generate_keypair, issue_token, jwk_of
 from shared.clock import MovableClock

@@ -5,6 +5,7 @@ The limits are counted from the codes table, so they hold across gateway replica
 advisory lock per number and per address serialises concurrent asks. Only an HMAC of the code is stored.
 """
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -13,11 +14,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.edge.ratelimit import TooManyRequests
 from gateway.models import OneTimeCode
-from gateway.ratelimit import TooManyRequests
 from shared.errors import ServiceUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -41,17 +44,15 @@ def new_code() -> str:
     return f"{secrets.randbelow(10**DIGITS):0{DIGITS}d}"
 
 
+@functools.lru_cache(maxsize=4)
 def code_key(private_key_pem: bytes) -> bytes:
-    """The HMAC key for stored codes, derived from the signing key so there is no second secret to keep."""
-    return hashlib.sha256(b"one-time-codes\x00" + private_key_pem).digest()
+    """The HMAC key for stored codes, derived from the signing key (HKDF-SHA256) so that there is no second
+    secret to keep."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"one-time-codes").derive(private_key_pem)
 
 
 def hash_code(key: bytes, phone: str, code: str) -> str:
     return hmac.new(key, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
-
-
-def mask(phone: str) -> str:
-    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
 
 
 def wait_seconds(times: list[datetime], now: datetime, policy: CodePolicy) -> int:

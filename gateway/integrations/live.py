@@ -19,10 +19,11 @@ from typing import Annotated, Any
 import nats
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from fastapi.sse import format_sse_event
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from gateway.proxy import ServiceProxy
+from gateway.edge.upstreams import Hop
 from shared.auth import Principal, Role
 from shared.errors import Unauthorized
 from shared.logs import REQUEST_ID_HEADER, request_id_var
@@ -223,16 +224,15 @@ class LiveHub:
 
 
 def _sse(event: str, data: dict[str, Any], event_id: str | None = None) -> bytes:
-    lines = [f"id: {event_id}"] if event_id else []
-    lines += [f"event: {event}", "data: " + json.dumps(data, ensure_ascii=False, separators=(",", ":"))]
-    return ("\n".join(lines) + "\n\n").encode()
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return format_sse_event(event=event, data_str=payload, id=event_id)
 
 
 async def _stream(
     hub: LiveHub, subscriber: Subscriber, expires_at: datetime | None, heartbeat: float
 ) -> AsyncIterator[bytes]:
     try:
-        yield b"retry: 3000\n\n"
+        yield format_sse_event(retry=3000)
         yield _sse("ready", {"cases": len(subscriber.case_ids), "nats": hub.connected})
         while True:
             timeout = heartbeat
@@ -245,7 +245,7 @@ async def _stream(
             try:
                 update = await asyncio.wait_for(subscriber.queue.get(), timeout)
             except TimeoutError:
-                yield b": keepalive\n\n"
+                yield format_sse_event(comment="keepalive")
                 continue
             if update is None:
                 yield _sse("closing", {"detail": "The gateway is stopping; reconnect shortly."})
@@ -261,8 +261,8 @@ async def _stream(
 class CaseLookup:
     """Asks case intake (through the pooled client, with the caller's own token) which cases are theirs."""
 
-    def __init__(self, proxy: ServiceProxy) -> None:
-        self.proxy = proxy
+    def __init__(self, hop: Hop) -> None:
+        self.hop = hop
 
     def _headers(self, token: str | None) -> dict[str, str]:
         headers = {REQUEST_ID_HEADER: request_id_var.get() or ""}
@@ -272,7 +272,7 @@ class CaseLookup:
 
     async def _get(self, path: str, token: str | None) -> tuple[int, Any]:
         try:
-            async with self.proxy.call("case-intake", "GET", path, headers=self._headers(token)) as answer:
+            async with self.hop.call("case-intake", "GET", path, headers=self._headers(token)) as answer:
                 return answer.status, (await answer.json() if answer.status == 200 else None)
         except Exception as error:
             log.warning("live updates: case intake unavailable: %r", error)
@@ -290,52 +290,51 @@ class CaseLookup:
         return body["id"] if status == 200 else None
 
 
-def install(app, hub: LiveHub, proxy: ServiceProxy, heartbeat: float) -> None:  # type: ignore[no-untyped-def]
-    router = APIRouter(tags=["live"])
-    lookup = CaseLookup(proxy)
+router = APIRouter(tags=["live"])
 
-    @router.get(
-        "/api/live",
-        operation_id="live-stream",
-        summary="Live case updates (Server-Sent Events)",
-        response_class=StreamingResponse,
-        responses={
-            200: {"description": "An event stream", "content": {"text/event-stream": {"schema": EVENT_SCHEMA}}},
-            **responses(401, 422),
-        },
+
+@router.get(
+    "/api/live",
+    operation_id="live-stream",
+    summary="Live case updates (Server-Sent Events)",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "An event stream", "content": {"text/event-stream": {"schema": EVENT_SCHEMA}}},
+        **responses(401, 422),
+    },
+)
+async def live(
+    request: Request,
+    access_token: Annotated[str | None, Query(max_length=4096, description="When no header can be sent")] = None,
+    case: Annotated[list[EntityId], Query(max_length=20, description="Case ids of the caller's to follow")] = [],  # noqa: B006
+    track: Annotated[list[TrackingCodeText], Query(max_length=10, description="Tracking codes to follow")] = [],  # noqa: B006
+) -> StreamingResponse:
+    """Case events as they happen, filtered for the caller and stripped of personal data.
+
+    A deputy gets the cases of their grids, an agency officer those referred to their organisation,
+    the office and station staff all, a villager their own; anyone can follow tracking codes. Events:
+    `ready`, `case` (with `id:` = event id), `expired` (reconnect with a fresh token), `closing`,
+    `overflow`; a comment line every 15 s keeps proxies from closing the stream.
+    """
+    state = request.app.state
+    token = access_token
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        token = header[7:].strip()
+    principal, expires_at = None, None
+    if token:
+        principal, claims = state.gateway.verifier.verify_claims(token)
+        expires_at = datetime.fromtimestamp(claims["exp"], UTC)
+    elif not track:
+        raise Unauthorized("Sign in, or name the tracking codes to follow.")
+    case_ids = await _initial_cases(CaseLookup(state.hop), principal, token, case, track)
+    hub: LiveHub = state.hub
+    subscriber = hub.subscribe(principal, case_ids)
+    return StreamingResponse(
+        _stream(hub, subscriber, expires_at, state.settings.live_heartbeat_seconds),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"},
     )
-    async def live(
-        request: Request,
-        access_token: Annotated[str | None, Query(max_length=4096, description="When no header can be sent")] = None,
-        case: Annotated[list[EntityId], Query(max_length=20, description="Case ids of the caller's to follow")] = [],  # noqa: B006
-        track: Annotated[list[TrackingCodeText], Query(max_length=10, description="Tracking codes to follow")] = [],  # noqa: B006
-    ) -> StreamingResponse:
-        """Case events as they happen, filtered for the caller and stripped of personal data.
-
-        A deputy gets the cases of their grids, an agency officer those referred to their organisation,
-        the office and station staff all, a villager their own; anyone can follow tracking codes. Events:
-        `ready`, `case` (with `id:` = event id), `expired` (reconnect with a fresh token), `closing`,
-        `overflow`; a comment line every 15 s keeps proxies from closing the stream.
-        """
-        token = access_token
-        header = request.headers.get("authorization", "")
-        if header.lower().startswith("bearer "):
-            token = header[7:].strip()
-        principal, expires_at = None, None
-        if token:
-            principal, claims = request.app.state.gateway.verifier.verify_claims(token)
-            expires_at = datetime.fromtimestamp(claims["exp"], UTC)
-        elif not track:
-            raise Unauthorized("Sign in, or name the tracking codes to follow.")
-        case_ids = await _initial_cases(lookup, principal, token, case, track)
-        subscriber = hub.subscribe(principal, case_ids)
-        return StreamingResponse(
-            _stream(hub, subscriber, expires_at, heartbeat),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"},
-        )
-
-    app.include_router(router)
 
 
 async def _initial_cases(

@@ -1,7 +1,11 @@
 """The event catalogue as an AsyncAPI 2.6 document: one channel per versioned event type (= NATS subject),
 each message a CloudEvents 1.0 envelope whose `data` is the event's payload schema."""
 
+import functools
 from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from shared.messaging.catalogue import CATALOGUE, STREAMS, json_schemas, stream_of
 from shared.messaging.envelope import CloudEvent
@@ -43,6 +47,7 @@ def _envelope(event_type: str, payload_name: str) -> dict:
     }
 
 
+@functools.cache
 def document(nats_url: str) -> dict:
     schemas: dict[str, Any] = {}
     messages: dict[str, Any] = {}
@@ -98,3 +103,12 @@ def document(nats_url: str) -> dict:
         "components": {"schemas": schemas, "messages": messages},
         "tags": [{"name": prefix, "description": f"stream {stream}"} for stream, prefix in STREAMS.items()],
     }
+
+
+router = APIRouter(tags=["documents"])
+
+
+@router.get("/api/asyncapi.json", operation_id="documents-asyncapi", summary="The events, as AsyncAPI 2.6")
+async def asyncapi(request: Request) -> JSONResponse:
+    settings = request.app.state.settings
+    return JSONResponse(document(settings.public_nats_url or settings.nats_url), headers={"Cache-Control": "no-cache"})

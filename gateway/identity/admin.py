@@ -8,9 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from gateway import logic
-from gateway.auth import tokens
 from gateway.deps import ClientDep, GatewayDep, SessionDep
+from gateway.identity import accounts, tokens
 from gateway.models import Account, idempotency
 from gateway.schemas import (
     AccountCreate,
@@ -35,7 +34,7 @@ ADMIN_ANSWERS = (401, 403, 422)
 
 async def office(session: SessionDep, principal: CurrentPrincipal) -> Principal:
     account = await session.get(Account, principal.subject)
-    if account is None or not account.active or Role.npc_office not in logic.roles_of(account):
+    if account is None or not account.active or Role.npc_office not in accounts.roles_of(account):
         raise Forbidden("Only the NPC office manages accounts.")
     return principal
 
@@ -52,8 +51,8 @@ OfficeDep = Annotated[Principal, Depends(office)]
 async def list_accounts(
     session: SessionDep, page: PageDep, _: OfficeDep, role: Role | None = None, active: bool | None = None
 ) -> Page[AccountRead]:
-    items, total = await logic.list_accounts(session, page, role=role, active=active)
-    return Page(items=[logic.read_model(item) for item in items], total=total, **page.model_dump())
+    items, total = await accounts.list_accounts(session, page, role=role, active=active)
+    return Page(items=[accounts.read_model(item) for item in items], total=total, **page.model_dump())
 
 
 @router.post(
@@ -75,8 +74,8 @@ async def create_account(
 
     async def create() -> AccountRead:
         now = gateway.clock.now()
-        account = await logic.create_official(session, body, now)
-        logic.audit(
+        account = await accounts.create_official(session, body, now)
+        accounts.audit(
             session,
             principal,
             "account.created",
@@ -86,7 +85,7 @@ async def create_account(
             now=now,
             detail={"username": account.username, "roles": account.roles, "organisation": account.organisation},
         )
-        return logic.read_model(account)
+        return accounts.read_model(account)
 
     scope = f"{principal.subject}:admin-account-create"
     return await run_idempotent(session, idempotency, key=key, scope=scope, body=body, create=create)
@@ -99,7 +98,7 @@ async def create_account(
     responses=responses(*ADMIN_ANSWERS, 404),
 )
 async def get_account(account_id: EntityId, session: SessionDep, _: OfficeDep) -> AccountRead:
-    return logic.read_model(await logic.get_account(session, account_id))
+    return accounts.read_model(await accounts.get_account(session, account_id))
 
 
 @router.patch(
@@ -117,16 +116,16 @@ async def update_account(
     client: ClientDep,
 ) -> AccountRead:
     """Change names, roles, the deputy or organisation, or disable an account (its sessions end)."""
-    account = await logic.get_account(session, account_id)
+    account = await accounts.get_account(session, account_id)
     now = gateway.clock.now()
     if account.id == principal.subject and (
         body.active is False or (body.roles is not None and Role.npc_office not in body.roles)
     ):
         raise Unprocessable("You cannot disable your own account or remove your own office role.")
-    changes = logic.update_account(account, body, now)
+    changes = accounts.update_account(account, body, now)
     if "roles" in changes or changes.get("active") is False:
         await tokens.revoke_account(session, account.id, now, "roles-changed")
-    logic.audit(
+    accounts.audit(
         session,
         principal,
         "account.updated",
@@ -137,7 +136,7 @@ async def update_account(
         detail=changes,
     )
     await session.commit()
-    return logic.read_model(account)
+    return accounts.read_model(account)
 
 
 @router.post(
@@ -155,13 +154,13 @@ async def reset_password(
     client: ClientDep,
 ) -> Response:
     """Set a new password for an official; every session of the account ends."""
-    account = await logic.get_account(session, account_id)
+    account = await accounts.get_account(session, account_id)
     if account.username is None:
         raise Unprocessable("Villagers sign in with one-time codes and have no password.")
     now = gateway.clock.now()
-    account.password_hash, account.updated_at = await logic.hash_password(body.password), now
+    account.password_hash, account.updated_at = await accounts.hash_password(body.password), now
     await tokens.revoke_account(session, account.id, now, "password-reset")
-    logic.audit(
+    accounts.audit(
         session,
         principal,
         "account.password-reset",
@@ -184,10 +183,10 @@ async def reset_totp(
     account_id: EntityId, session: SessionDep, gateway: GatewayDep, principal: OfficeDep, client: ClientDep
 ) -> Response:
     """Turn TOTP off for an official who lost their authenticator."""
-    account = await logic.get_account(session, account_id)
+    account = await accounts.get_account(session, account_id)
     now = gateway.clock.now()
     account.totp_enabled, account.totp_secret, account.totp_last_step, account.updated_at = False, None, None, now
-    logic.audit(
+    accounts.audit(
         session, principal, "account.totp-reset", target_type="account", target_id=account.id, client=client, now=now
     )
     await session.commit()
@@ -204,10 +203,10 @@ async def revoke_sessions(
     account_id: EntityId, session: SessionDep, gateway: GatewayDep, principal: OfficeDep, client: ClientDep
 ) -> Response:
     """Sign an account out everywhere (its refresh tokens stop working)."""
-    account = await logic.get_account(session, account_id)
+    account = await accounts.get_account(session, account_id)
     now = gateway.clock.now()
     await tokens.revoke_account(session, account.id, now, "revoked-by-office")
-    logic.audit(
+    accounts.audit(
         session,
         principal,
         "account.sessions-revoked",
@@ -232,7 +231,7 @@ async def list_audit(
     target_id: Annotated[text(64, 1) | None, Query()] = None,  # type: ignore[valid-type]
 ) -> Page[AuditRead]:
     """Privileged actions, the newest first."""
-    items, total = await logic.list_audit(session, page, action=action, actor_id=actor_id, target_id=target_id)
+    items, total = await accounts.list_audit(session, page, action=action, actor_id=actor_id, target_id=target_id)
     return Page(items=items, total=total, **page.model_dump())
 
 
@@ -240,7 +239,7 @@ async def list_audit(
     "/api-keys", operation_id="admin-api-key-list", response_model=list[ApiKeyRead], responses=responses(401, 403)
 )
 async def list_api_keys(session: SessionDep, _: OfficeDep) -> list[ApiKeyRead]:
-    return [ApiKeyRead.model_validate(row) for row in await logic.list_api_keys(session)]
+    return [ApiKeyRead.model_validate(row) for row in await accounts.list_api_keys(session)]
 
 
 @router.post(
@@ -255,8 +254,8 @@ async def create_api_key(
 ) -> ApiKeyCreated:
     """A new Open311 API key for an integrator; the key is in this answer only."""
     now = gateway.clock.now()
-    key, raw = await logic.create_api_key(session, body.name, principal.subject, now)
-    logic.audit(
+    key, raw = await accounts.create_api_key(session, body.name, principal.subject, now)
+    accounts.audit(
         session,
         principal,
         "api-key.created",
@@ -279,11 +278,11 @@ async def create_api_key(
 async def revoke_api_key(
     key_id: EntityId, session: SessionDep, gateway: GatewayDep, principal: OfficeDep, client: ClientDep
 ) -> Response:
-    key = await logic.get_api_key(session, key_id)
+    key = await accounts.get_api_key(session, key_id)
     now = gateway.clock.now()
     if key.revoked_at is None:
         key.revoked_at = now
-        logic.audit(
+        accounts.audit(
             session, principal, "api-key.revoked", target_type="api-key", target_id=key.id, client=client, now=now
         )
         await session.commit()

@@ -2,7 +2,7 @@
 
 Per process: with N gateway replicas a client gets at most N times the limit, which is what these limits
 are for (blunting floods and guessing). The limits that must hold exactly across replicas — one-time codes
-per number and per address — are counted in the database instead (gateway.auth.otp).
+per number and per address — are counted in the database instead (gateway.identity.otp).
 """
 
 from collections import deque

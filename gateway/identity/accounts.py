@@ -15,14 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth import totp
-from gateway.auth.otp import mask
+from gateway.identity import totp
 from gateway.models import Account, ApiKey, AuditEntry
 from gateway.schemas import AccountCreate, AccountRead, AccountUpdate, AuditRead
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from shared.logs import request_id_var
 from shared.pagination import PageParams, paginate
+from shared.privacy import mask_phone
 
 hasher = PasswordHasher()
 
@@ -61,7 +61,7 @@ def read_model(account: Account) -> AccountRead:
         organisation=account.organisation,
         active=account.active,
         totp_enabled=account.totp_enabled,
-        phone_masked=mask(account.phone) if account.phone else None,
+        phone_masked=mask_phone(account.phone),
         is_demo=account.is_demo,
         created_at=account.created_at,
         updated_at=account.updated_at,

@@ -8,7 +8,9 @@ from typing import Any
 
 from fastapi.responses import Response
 
-CLOSED = frozenset({"closed", "rejected", "withdrawn", "merged"})
+from shared.messaging.catalogue import CLOSED_CASE_STATUSES
+
+CLOSED = CLOSED_CASE_STATUSES
 """Case statuses that are `closed` in Open311; every other status (resolved included: the villager has not
 confirmed yet) is `open`."""
 

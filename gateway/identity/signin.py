@@ -4,13 +4,12 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from gateway import logic
-from gateway.auth import otp, tokens, totp
-from gateway.auth.senders import LogSender
 from gateway.deps import ClientDep, Gateway, GatewayDep, SessionDep
+from gateway.identity import accounts, otp, tokens, totp
+from gateway.identity.senders import LogSender
 from gateway.models import Account
 from gateway.schemas import (
     CodeRequest,
@@ -28,6 +27,7 @@ from gateway.schemas import (
 )
 from shared.auth import CurrentPrincipal
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable
+from shared.privacy import mask_phone
 from shared.problems import responses
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def _token_read(gateway: Gateway, account: Account, refresh: str) -> TokenRead:
     # wall clock too; the injectable clock governs codes, limits and refresh tokens.
     settings, now = gateway.settings, datetime.now(UTC)
     lifetime = timedelta(minutes=settings.access_token_minutes)
-    principal = logic.principal_of(account)
+    principal = accounts.principal_of(account)
     access = tokens.access_token(
         principal,
         private_key=gateway.private_key,
@@ -88,14 +88,16 @@ async def login(body: PasswordLogin, session: SessionDep, gateway: GatewayDep, c
     failures_key = body.username.lower()
     gateway.limits.password_failures.check(failures_key, "Too many wrong passwords for this user; please wait.")
     try:
-        account = await logic.authenticate(session, body.username, body.password, body.totp_code, gateway.clock.now())
-    except logic.TotpRequired:
+        account = await accounts.authenticate(
+            session, body.username, body.password, body.totp_code, gateway.clock.now()
+        )
+    except accounts.TotpRequired:
         raise
     except Unauthorized:
         gateway.limits.password_failures.hit(failures_key)
         raise
-    principal = logic.principal_of(account)
-    logic.audit(
+    principal = accounts.principal_of(account)
+    accounts.audit(
         session,
         principal,
         "signin.password",
@@ -127,7 +129,7 @@ async def request_code(body: CodeRequest, session: SessionDep, gateway: GatewayD
         log.error("the one-time code could not be sent: %s", error)
         await otp.withdraw(session, row, now)
     return CodeSent(
-        phone_masked=otp.mask(body.phone),
+        phone_masked=mask_phone(body.phone) or "",
         expires_in=int(policy.valid_for.total_seconds()),
         resend_after=max(1, 60 // max(policy.per_minute, 1)),
     )
@@ -142,7 +144,7 @@ async def verify_code(body: CodeVerify, session: SessionDep, gateway: GatewayDep
     now = gateway.clock.now()
     key = otp.code_key(gateway.private_key)
     await otp.check(session, phone=body.phone, code=body.code, now=now, key=key, policy=code_policy(gateway))
-    account = await logic.villager_by_phone(session, body.phone, now)
+    account = await accounts.villager_by_phone(session, body.phone, now)
     return await _signed_in(session, gateway, account)
 
 
@@ -154,7 +156,7 @@ async def refresh(body: RefreshRequest, session: SessionDep, gateway: GatewayDep
     try:
         account, raw = await tokens.rotate(session, body.refresh_token, now=now, lifetime=lifetime)
     except tokens.RefreshReused as error:
-        logic.audit(
+        accounts.audit(
             session,
             None,
             "refresh.reuse-detected",
@@ -231,7 +233,9 @@ async def totp_enable(
     if account.totp_enabled or step is None:
         raise Unprocessable("The code does not match; set TOTP up first and enter the current code.")
     account.totp_enabled, account.totp_last_step, account.updated_at = True, step, now
-    logic.audit(session, principal, "totp.enabled", target_type="account", target_id=account.id, client=client, now=now)
+    accounts.audit(
+        session, principal, "totp.enabled", target_type="account", target_id=account.id, client=client, now=now
+    )
     await session.commit()
     return Response(status_code=204)
 
@@ -248,23 +252,22 @@ async def totp_disable(
     if totp.matching_step(account.totp_secret, body.code, now, account.totp_last_step) is None:
         raise Unprocessable("The code does not match.")
     account.totp_enabled, account.totp_secret, account.totp_last_step, account.updated_at = False, None, None, now
-    logic.audit(
+    accounts.audit(
         session, principal, "totp.disabled", target_type="account", target_id=account.id, client=client, now=now
     )
     await session.commit()
     return Response(status_code=204)
 
 
-def install_dev_routes(app: FastAPI) -> None:
-    """Development only (absent when ENVIRONMENT=production): read the last code sent to a number."""
-    dev = APIRouter(prefix="/api/auth/dev", tags=["development"])
+dev_router = APIRouter(prefix="/api/auth/dev", tags=["development"])
+"""Development only (app.py leaves it out when ENVIRONMENT=production)."""
 
-    @dev.get("/otp", operation_id="auth-dev-otp", response_model=DevCode, responses=responses(404, 422))
-    async def last_code(gateway: GatewayDep, phone: Annotated[Phone, Query()]) -> DevCode:
-        sender = gateway.sender
-        sent = sender.last_code(phone) if isinstance(sender, LogSender) else None
-        if sent is None:
-            raise NotFound("No code was sent to this number by this process.")
-        return DevCode(phone=phone, code=sent[0], sent_at=sent[1])
 
-    app.include_router(dev)
+@dev_router.get("/otp", operation_id="auth-dev-otp", response_model=DevCode, responses=responses(404, 422))
+async def last_code(gateway: GatewayDep, phone: Annotated[Phone, Query()]) -> DevCode:
+    # the last code this process's log sender sent to the number (its outbox)
+    sender = gateway.sender
+    sent = sender.last_code(phone) if isinstance(sender, LogSender) else None
+    if sent is None:
+        raise NotFound("No code was sent to this number by this process.")
+    return DevCode(phone=phone, code=sent[0], sent_at=sent[1])
