@@ -319,9 +319,8 @@ class Stack:
         return next((name for name, process in self.processes.items() if process.poll() is not None), None)
 
 
-GATEWAY_FLAGS = ["--http", "gateway.server:GatewayH11Protocol", "--timeout-graceful-shutdown", "3"]
-"""The gateway writes each answer's head and body in one call (gateway/server.py), and gives live update
-streams, which never end by themselves, 3 s to close on shutdown."""
+GATEWAY_FLAGS = ["--timeout-graceful-shutdown", "3"]
+"""The gateway gives live update streams, which never end by themselves, 3 s to close on shutdown."""
 
 
 def _uvicorn(app: str, port: int) -> list[str]:

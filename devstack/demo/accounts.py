@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from devstack.demo import city as demo_city
-from gateway.logic import hasher, new_account
+from gateway.identity.accounts import hasher, new_account
 from gateway.models import Account
 from shared.auth import Role
 
