@@ -6,6 +6,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
 from shared.messaging.tables import messaging_tables
+from shared.projections import KnownDeputyColumns
 
 
 class Base(DeclarativeBase):
@@ -88,19 +89,13 @@ class Assignment(Base):
     created_at: Mapped[datetime]
 
 
-class KnownDeputy(Base):
+class KnownDeputy(KnownDeputyColumns, Base):
     """Projection of deputy.deputy.* events: what the grid's rules need to know of a deputy."""
 
     __tablename__ = "known_deputies"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    code: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(120))
-    level: Mapped[str] = mapped_column(String(16))
     district: Mapped[str] = mapped_column(String(120), index=True)
     council_member: Mapped[bool] = mapped_column(default=False)
     home_grid_id: Mapped[str | None] = mapped_column(String(36))
-    status: Mapped[str] = mapped_column(String(16), default="active")
-    version: Mapped[int] = mapped_column(default=0)
 
 
 class GridCase(Base):

@@ -22,37 +22,25 @@ from shared.messaging.catalogue import (
     DeputyRetired,
     DeputyUpdated,
 )
+from shared.projections import project_deputy
 from shared.service import ServiceRuntime
 
 # --- deputies -------------------------------------------------------------------------------------------
 
 
 async def on_deputy_registered(session: AsyncSession, _: ServiceRuntime, payload: DeputyRegistered) -> None:
-    deputy = await session.get(KnownDeputy, payload.deputy_id)
-    if deputy is not None and deputy.version > 0:
-        return  # a newer profile (deputy.deputy.updated) got here first
-    deputy = deputy or KnownDeputy(id=payload.deputy_id, status="active", version=0)
-    deputy.code, deputy.name, deputy.level = payload.code, payload.name, payload.level
-    deputy.district, deputy.council_member = payload.district, payload.council_member
-    session.add(deputy)
+    extra = {"district": payload.district, "council_member": payload.council_member}
+    await project_deputy(session, KnownDeputy.__table__, payload, **extra)
 
 
 async def on_deputy_updated(session: AsyncSession, _: ServiceRuntime, payload: DeputyUpdated) -> None:
-    deputy = await session.get(KnownDeputy, payload.deputy_id)
-    if deputy is not None and deputy.version >= payload.version:
-        return  # stale
-    deputy = deputy or KnownDeputy(id=payload.deputy_id)
-    deputy.code, deputy.name, deputy.level = payload.code, payload.name, payload.level
-    deputy.district, deputy.council_member = payload.district, payload.council_member
-    deputy.home_grid_id, deputy.status, deputy.version = payload.home_grid_id, payload.status, payload.version
-    session.add(deputy)
+    extra = {"district": payload.district, "council_member": payload.council_member}
+    await project_deputy(session, KnownDeputy.__table__, payload, **extra, home_grid_id=payload.home_grid_id)
 
 
 async def on_deputy_retired(session: AsyncSession, runtime: ServiceRuntime, payload: DeputyRetired) -> None:
     """A retired deputy's assignments end on the day they left office."""
-    deputy = await session.get(KnownDeputy, payload.deputy_id)
-    if deputy is not None:
-        deputy.status, deputy.version = "retired", max(deputy.version, payload.version)
+    await project_deputy(session, KnownDeputy.__table__, payload, district="")
     for assignment in await active_assignments(session, Assignment.deputy_id == payload.deputy_id):
         await assignments.end(session, runtime, assignment, payload.retired_on, f"deputy retired: {payload.reason}")
 

@@ -5,7 +5,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
 from shared.messaging.tables import messaging_tables
-from shared.projections import KnownGridColumns
+from shared.projections import KnownDeputyColumns, KnownGridColumns
 
 
 class Base(DeclarativeBase):
@@ -173,16 +173,11 @@ class ReceptionRecord(Base):
 # --- projections of other services' events ---------------------------------------------------------------
 
 
-class KnownDeputy(Base):
+class KnownDeputy(KnownDeputyColumns, Base):
     """Projection of deputy.deputy.* events: who may be put on duty, under which public name."""
 
     __tablename__ = "known_deputies"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     code: Mapped[str] = mapped_column(String(40), index=True)
-    name: Mapped[str] = mapped_column(String(120))
-    level: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="active")
-    version: Mapped[int] = mapped_column(default=0)
 
 
 class KnownGrid(KnownGridColumns, Base):

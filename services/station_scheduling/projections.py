@@ -23,34 +23,20 @@ from shared.messaging.catalogue import (
     GridCreated,
     GridRetired,
 )
-from shared.projections import project_grid
+from shared.projections import project_deputy, project_grid
 from shared.service import ServiceRuntime
 
 
 async def on_deputy_registered(db: AsyncSession, _: ServiceRuntime, payload: DeputyRegistered) -> None:
-    deputy = await db.get(KnownDeputy, payload.deputy_id)
-    if deputy is not None and deputy.version > 0:
-        return  # a newer profile (deputy.deputy.updated) got here first
-    deputy = deputy or KnownDeputy(id=payload.deputy_id, status="active", version=0)
-    deputy.code, deputy.name, deputy.level = payload.code, payload.name, payload.level
-    db.add(deputy)
+    await project_deputy(db, KnownDeputy.__table__, payload)
 
 
 async def on_deputy_updated(db: AsyncSession, _: ServiceRuntime, payload: DeputyUpdated) -> None:
-    deputy = await db.get(KnownDeputy, payload.deputy_id)
-    if deputy is not None and deputy.version >= payload.version:
-        return  # stale
-    deputy = deputy or KnownDeputy(id=payload.deputy_id)
-    deputy.code, deputy.name, deputy.level = payload.code, payload.name, payload.level
-    deputy.status, deputy.version = payload.status, payload.version
-    db.add(deputy)
+    await project_deputy(db, KnownDeputy.__table__, payload)
 
 
 async def on_deputy_retired(db: AsyncSession, _: ServiceRuntime, payload: DeputyRetired) -> None:
-    deputy = await db.get(KnownDeputy, payload.deputy_id)
-    deputy = deputy or KnownDeputy(id=payload.deputy_id, code=payload.code, name=payload.code, level="", version=0)
-    deputy.status, deputy.version = "retired", max(deputy.version, payload.version)
-    db.add(deputy)
+    await project_deputy(db, KnownDeputy.__table__, payload)
 
 
 async def on_grid_created(db: AsyncSession, _: ServiceRuntime, payload: GridCreated) -> None:
