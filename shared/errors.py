@@ -10,6 +10,7 @@ class ProblemError(Exception):
     status = 400
     slug = "bad-request"
     title = "Bad request"
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.title)
@@ -35,6 +36,16 @@ class Unauthorized(ProblemError):
 
 class Unprocessable(ProblemError):
     status, slug, title = 422, "validation-error", "The request is not valid"
+
+
+class TooManyRequests(ProblemError):
+    """A limit was reached; `retry_after` seconds until the caller may try again (the Retry-After header)."""
+
+    status, slug, title = 429, "too-many-requests", "Too many requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.headers = {"Retry-After": str(max(1, retry_after))}
 
 
 class ServiceUnavailable(ProblemError):

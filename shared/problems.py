@@ -155,7 +155,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _domain(_: Request, error: ProblemError) -> JSONResponse:
-        return problem_response(error.status, error.detail, slug=error.slug, title=error.title, **error.extra)
+        return problem_response(
+            error.status, error.detail, slug=error.slug, title=error.title, headers=error.headers, **error.extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:

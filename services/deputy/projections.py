@@ -1,9 +1,10 @@
 """What other services tell the deputy service: its copies of their facts, kept by the events they publish.
 
 CASE: routing and every step of a case keep each deputy's inbox current; accepting, referring, resolving and
-mediating go on the record of duty. STATION: reception duty held, visitors received with an issue (and the
-suggestions they became). FUNDING: micro-projects proposed and completed. GRID: the tree, to count
-statistics by township and village. An event older than what a copy holds is dropped.
+mediating go on the record of duty (summed up by category, never with the tracking code). STATION: reception
+duty held, visitors received with an issue (and the suggestions they became; what was said is a private note).
+FUNDING: micro-projects proposed and completed. GRID: the tree, to count statistics by township and village. An
+event older than what a copy holds is dropped.
 """
 
 from datetime import datetime
@@ -108,7 +109,7 @@ async def on_case_transitioned(session: AsyncSession, _: ServiceRuntime, payload
             case_id=payload.case_id,
             metric=metric,
             five_one=five_one,
-            summary=f"{payload.tracking_code} {payload.category}",
+            summary=payload.category,  # public: never the tracking code, which opens the case's tracking view
             roles=transition_roles(payload, kind),
         )
 
@@ -144,8 +145,10 @@ async def on_session_held(session: AsyncSession, _: ServiceRuntime, payload: Ses
 
 
 async def on_station_issue(session: AsyncSession, _: ServiceRuntime, payload: StationIssueRaised) -> None:
-    """A visitor received at a station with an issue to follow up; routed as a suggestion, it is one made."""
+    """A visitor received at a station with an issue to follow up; routed as a suggestion, it is one made. The
+    public reads its category; what the visitor raised is a private note."""
     suggestion = payload.route == "suggestion"
+    said = {"summary": payload.category, "notes": payload.summary}
     for deputy_id in payload.deputy_ids:
         await record_once(
             session,
@@ -156,7 +159,7 @@ async def on_station_issue(session: AsyncSession, _: ServiceRuntime, payload: St
             grid_id=payload.grid_id,
             case_id=payload.case_id,
             metric="visitors",
-            summary=payload.summary[:200],
+            **said,
         )
         if suggestion:
             await record_once(
@@ -169,7 +172,7 @@ async def on_station_issue(session: AsyncSession, _: ServiceRuntime, payload: St
                 case_id=payload.case_id,
                 metric="suggestions",
                 five_one="suggestion",
-                summary=payload.summary[:200],
+                **said,
             )
 
 

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
@@ -141,16 +141,39 @@ class ProjectStep(Base):
     at: Mapped[datetime] = mapped_column(index=True)
 
 
+PENDING = text("status = 'pending'")
+
+
 class Objection(Base):
-    """An objection raised during the public notice; the NPC office upholds (back to draft) or dismisses it."""
+    """An objection raised during the public notice; the NPC office upholds (back to draft) or dismisses it.
+
+    Made under a real name: `objector` is the villager's account (never shown), `address` the client address it
+    came from (for the per-address limit, never shown); one pending objection per account and project (the
+    partial unique index). `ruled_by` is the office account that ruled. Objections from before sign-in was
+    required have no objector.
+    """
 
     __tablename__ = "objections"
+    __table_args__ = (
+        Index(
+            "uq_objections_pending_per_objector",
+            "project_id",
+            "objector",
+            unique=True,
+            sqlite_where=PENDING,
+            postgresql_where=PENDING,
+        ),
+        Index("ix_objections_objector_raised", "objector", "raised_at"),
+        Index("ix_objections_address_raised", "address", "raised_at"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
     text: Mapped[str] = mapped_column(String(1000))
     objector: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), index=True)
     ruling: Mapped[str | None] = mapped_column(String(1000))
+    ruled_by: Mapped[str | None] = mapped_column(String(64))
     raised_at: Mapped[datetime]
     ruled_at: Mapped[datetime | None]
 
@@ -187,7 +210,9 @@ class KnownGrid(KnownGridColumns, Base):
 
 
 class KnownCase(Base):
-    """Projection of case.case.* events: the cases a proposal may cite, with their latest status."""
+    """Projection of case.case.* events: the cases a proposal may cite, with their latest status and the deputies
+    they are routed to now (`deputy_ids`, comma-separated; NULL for a case known from before it was kept): a
+    deputy cites only cases routed to them."""
 
     __tablename__ = "known_cases"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -195,4 +220,5 @@ class KnownCase(Base):
     kind: Mapped[str] = mapped_column(String(24))
     category: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(24))
+    deputy_ids: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime]

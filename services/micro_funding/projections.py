@@ -1,5 +1,6 @@
 """This service's own copies of other services' facts, fed by events: grids (to find a project's village)
-and villagers' cases (the evidence a proposal cites). Handlers run inside the consumer's inbox transaction.
+and villagers' cases (the evidence a proposal cites, with the deputies each is routed to now: a deputy cites only
+their own). Handlers run inside the consumer's inbox transaction.
 """
 
 from datetime import datetime
@@ -35,20 +36,28 @@ async def on_grid_retired(session: AsyncSession, _: ServiceRuntime, payload: Gri
 
 async def on_case_routed(session: AsyncSession, _: ServiceRuntime, payload: CaseSubmitted | CaseAssigned) -> None:
     status = "assigned" if payload.assigned_deputy_ids else "submitted"
-    await _upsert_case(
-        session, payload.case_id, payload.grid_id, payload.kind, payload.category, status, payload.submitted_at
-    )
+    row = _case_row(payload, status, payload.assigned_deputy_ids, payload.submitted_at)
+    await _upsert_case(session, row)
 
 
 async def on_case_transitioned(session: AsyncSession, _: ServiceRuntime, payload: CaseTransitioned) -> None:
-    await _upsert_case(
-        session, payload.case_id, payload.grid_id, payload.kind, payload.category, payload.to_status, payload.at
-    )
+    await _upsert_case(session, _case_row(payload, payload.to_status, payload.deputy_ids, payload.at))
 
 
-async def _upsert_case(
-    session: AsyncSession, case_id: str, grid_id: str, kind: str, category: str, status: str, at: datetime
-) -> None:
-    """Keep the newest status; an older event arriving late (a redelivery) does not overwrite it."""
-    row = {"id": case_id, "grid_id": grid_id, "kind": kind, "category": category, "status": status, "at": at}
-    await upsert_newer(session, KnownCase.__table__, [row], changes=("grid_id", "status"), stamp="at")
+def _case_row(
+    payload: CaseSubmitted | CaseAssigned | CaseTransitioned, status: str, deputy_ids: list[str], at: datetime
+) -> dict[str, object]:
+    return {
+        "id": payload.case_id,
+        "grid_id": payload.grid_id,
+        "kind": payload.kind,
+        "category": payload.category,
+        "status": status,
+        "deputy_ids": ",".join(deputy_ids),
+        "at": at,
+    }
+
+
+async def _upsert_case(session: AsyncSession, row: dict[str, object]) -> None:
+    """Keep the newest status and routing; an older event arriving late (a redelivery) does not overwrite them."""
+    await upsert_newer(session, KnownCase.__table__, [row], changes=("grid_id", "status", "deputy_ids"), stamp="at")

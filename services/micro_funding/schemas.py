@@ -247,7 +247,10 @@ class ProjectRead(ProjectSummary):
     rating_average: float | None
     grid_ids: list[str]
     village_ids: list[str]
-    case_ids: list[str]
+    case_ids: list[str] = Field(
+        description="The villagers' cases it answers: for the proposing deputy, station staff and the NPC office; "
+        "empty for other officials"
+    )
     budget_lines: list[BudgetLineRead]
     milestones: list[MilestoneRead]
     money: ProjectMoney
@@ -301,7 +304,18 @@ class ObjectionRuling(BaseModel):
     note: Reason
 
 
+class ObjectionRulings(BaseModel):
+    """One ruling on several objections to one project (e.g. dismissing a flood of them with one note)."""
+
+    model_config = ConfigDict(extra="forbid")
+    objection_ids: Annotated[distinct(EntityId, 200), Field(min_length=1)]
+    upheld: StrictBool
+    note: Reason
+
+
 class ObjectionRead(BaseModel):
+    """An objection as officials see it: never who raised it."""
+
     model_config = ConfigDict(from_attributes=True)
     id: str
     project_id: str
@@ -310,6 +324,14 @@ class ObjectionRead(BaseModel):
     ruling: str | None
     raised_at: datetime
     ruled_at: datetime | None
+
+
+class ObjectionRulingsRead(BaseModel):
+    """The objections asked about, in the order asked, as they now are; `ruled`: how many this request ruled
+    (the others had been ruled the same way before)."""
+
+    items: list[ObjectionRead]
+    ruled: int
 
 
 class ProgressCreate(BaseModel):
@@ -365,7 +387,8 @@ class StepRead(BaseModel):
 
 
 class PublicProject(BaseModel):
-    """What anyone may see of a project: no names, no accounts, no phone numbers."""
+    """What anyone may see of a project: no names, no accounts, no cited cases; phone and identity numbers in
+    the text masked."""
 
     id: str
     kind: ProjectKind

@@ -1,5 +1,6 @@
 """Read models: pools and their ledger, the full record of a project for officials, the lists of a project,
-the reconciliation of a pool's books, and the public page (no personal data)."""
+the reconciliation of a pool's books, and the public page (no personal data: no account, no cited case, and
+phone and identity numbers masked in what officials wrote)."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ from services.micro_funding.models import (
 from services.micro_funding.schemas import (
     BudgetLineRead,
     MilestoneRead,
+    ProgressRead,
     ProjectMoney,
     ProjectRead,
     PublicProject,
@@ -35,6 +37,7 @@ from services.micro_funding.schemas import (
 )
 from shared.errors import NotFound
 from shared.pagination import Page, PageParams, paginate
+from shared.privacy import redact
 
 
 def page_of(model: type[BaseModel], items: Sequence[Any], total: int, page: PageParams) -> Page[Any]:
@@ -181,7 +184,8 @@ async def money_of(session: AsyncSession, project_ids: list[str]) -> dict[str, P
     return money
 
 
-async def project_read(session: AsyncSession, project: Project) -> ProjectRead:
+async def project_read(session: AsyncSession, project: Project, *, with_cases: bool) -> ProjectRead:
+    """The officials' record of a project; the cases it cites only `with_cases` (see logic.projects.may_see_cases)."""
     grids = (await session.execute(select(ProjectGrid).where(ProjectGrid.project_id == project.id))).scalars().all()
     cases = (await session.execute(select(ProjectCase.case_id).where(ProjectCase.project_id == project.id))).scalars()
     lines = (
@@ -199,7 +203,7 @@ async def project_read(session: AsyncSession, project: Project) -> ProjectRead:
             "rating_average": rating_average(project),
             "grid_ids": sorted(grid.grid_id for grid in grids),
             "village_ids": sorted({grid.village_id for grid in grids}),
-            "case_ids": sorted(cases),
+            "case_ids": sorted(cases) if with_cases else [],
             "budget_lines": [BudgetLineRead.model_validate(line) for line in lines],
             "milestones": [MilestoneRead.model_validate(milestone) for milestone in milestones],
             "money": (await money_of(session, [project.id]))[project.id],
@@ -245,9 +249,9 @@ async def public_views(session: AsyncSession, projects: list[Project]) -> list[P
         PublicProject(
             id=project.id,
             kind=project.kind,
-            title=project.title,
-            description=project.description,
-            beneficiaries=project.beneficiaries,
+            title=redact(project.title),
+            description=redact(project.description),
+            beneficiaries=redact(project.beneficiaries),
             beneficiary_count=project.beneficiary_count,
             status=project.status,
             village_ids=[village_id for village_id, _ in villages[project.id]],
@@ -284,6 +288,13 @@ async def public_village_page(
         query = query.where(Project.status == status)
     projects, total = await paginate(session, query, params)
     return await public_views(session, projects), total
+
+
+async def public_progress(session: AsyncSession, project_id: str, params: PageParams) -> Page[ProgressRead]:
+    """A public project's progress reports, their notes with phone and identity numbers masked."""
+    items, total = await list_progress(session, project_id, params)
+    shown = [ProgressRead.model_validate(item).model_copy(update={"note": redact(item.note)}) for item in items]
+    return Page(items=shown, total=total, **params.model_dump())
 
 
 async def public_project(session: AsyncSession, project_id: str) -> PublicProject:

@@ -117,10 +117,10 @@ async def test_an_upheld_objection_sends_the_project_back_to_draft(funding):
     pool = await create_pool(f)
     pid = (await create_draft(f, pool["id"]))["id"]
     await to_notice(f, pid, days=7)
-    objection = await step(f, pid, "objections", {"text": "选址离住户太近"}, {}, expect=201)
+    objection = await step(f, pid, "objections", {"text": "选址离住户太近"}, f.headers(Role.villager), expect=201)
     dismissed = await step(f, pid, "objections", {"text": "不需要"}, f.headers(Role.villager), expect=201)
     f.clock.advance(timedelta(days=8))
-    late = await f.client.post(f"/projects/{pid}/objections", json={"text": "太晚了"})
+    late = await f.client.post(f"/projects/{pid}/objections", json={"text": "太晚了"}, headers=f.headers(Role.villager))
     assert late.status_code == 409
     answer = await f.client.post(f"/projects/{pid}/approval", json={}, headers=f.office)
     assert answer.status_code == 409 and "objection" in answer.json()["detail"]
@@ -231,7 +231,7 @@ async def test_proposals_must_cite_known_cases_and_keep_within_the_cap(funding):
     no_pool = draft_body(f, new_id())
     assert (await f.client.post("/projects", json=no_pool, headers=f.deputy)).status_code == 404
     withdrawn_case = new_id()
-    await feed(f.service, facilities_case(withdrawn_case, f.group_id))
+    await feed(f.service, facilities_case(withdrawn_case, f.group_id, [f.deputy_id]))
     from shared.messaging.catalogue import CaseWithdrawn
 
     await feed(
@@ -244,12 +244,13 @@ async def test_proposals_must_cite_known_cases_and_keep_within_the_cap(funding):
             category="facilities",
             from_status="assigned",
             to_status="withdrawn",
-            deputy_ids=[],
+            deputy_ids=[f.deputy_id],
             at=f.clock.now() + timedelta(minutes=1),
         ),
     )
     dead = draft_body(f, pool["id"], case_ids=[withdrawn_case])
-    assert (await f.client.post("/projects", json=dead, headers=f.deputy)).status_code == 422
+    answer = await f.client.post("/projects", json=dead, headers=f.deputy)
+    assert answer.status_code == 422 and "withdrawn" in answer.json()["detail"]
     assert (await f.client.post("/projects", json=draft_body(f, pool["id"]), headers=f.staff)).status_code == 403
 
 

@@ -68,16 +68,17 @@ async def start_funding(stack: AsyncExitStack, nats: NatsServer, databases: Data
     service = await start_service(stack, "micro_funding", databases.settings("micro_funding", nats.url, keys.public))
     clock = MovableClock(START)
     service.runtime.clock = clock
-    township, village, group, case = new_id(), new_id(), new_id(), new_id()
+    township, village, group, case, deputy = new_id(), new_id(), new_id(), new_id(), new_id()
     await feed(service, GridCreated(grid_id=township, code="T01", name="韶山乡", level="township", parent_id=None))
     await feed(service, GridCreated(grid_id=village, code="T01V01", name="韶阳村", level="village", parent_id=township))
     await feed(service, GridCreated(grid_id=group, code="T01V01G01", name="第1组", level="group", parent_id=village))
-    await feed(service, facilities_case(case, group))
-    return Funding(service, keys, clock, village, group, case, new_id())
+    await feed(service, facilities_case(case, group, [deputy]))
+    return Funding(service, keys, clock, village, group, case, deputy)
 
 
-def facilities_case(case_id: str, grid_id: str) -> CaseSubmitted:
-    return case_submitted(case_id, grid_id, at=START, category="facilities", summary="小区没有充电桩")
+def facilities_case(case_id: str, grid_id: str, deputy_ids: list[str] | None = None) -> CaseSubmitted:
+    """A case filed in the grid and routed to `deputy_ids` (the deputies who may cite it)."""
+    return case_submitted(case_id, grid_id, deputy_ids, at=START, category="facilities", summary="小区没有充电桩")
 
 
 async def create_pool(f: Funding, total: str = "375000.00", **changes: str) -> dict:

@@ -41,6 +41,8 @@ ONLY = {
     "assignment-create": {Role.npc_office},
     "deputy-register": {Role.npc_office},
     "fund-pool-create": {Role.finance},
+    "objection-create": {Role.villager},  # 公示 objections are made under a real name
+    "objection-rule-many": {Role.npc_office},
 }
 ADMIN_PREFIX = "admin-"  # /api/admin/...: the NPC office only
 

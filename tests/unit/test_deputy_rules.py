@@ -117,3 +117,11 @@ def test_a_good_entry_keeps_its_roles_and_time():
     made = entry(roles=["informant", "servant"], location={"lat": 27.9, "lon": 112.5})
     assert [str(role) for role in made.roles] == ["informant", "servant"]
     assert made.occurred_at.utcoffset() == timedelta(hours=8)
+
+
+def test_the_public_reads_no_household_visit_and_no_phone_or_old_tracking_code_in_a_summary() -> None:
+    public_summary = duty.public_summary
+    assert public_summary("household_visit", "看望王某某户") == ""
+    assert public_summary("field_visit", "走访第1组，电话 13912345678") == "走访第1组，电话 ***********"
+    assert "49897" not in public_summary("case_accepted", "SS-2612-49897 water")
+    assert public_summary("dispute_mediated", "调解协议达成") == "调解协议达成"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.micro_funding.domain.stages import STEPS, authorise, check_source
+from services.micro_funding.domain.stages import CHECKS, STEPS, authorise, check_not_proposer, check_source
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden
 
@@ -51,3 +51,25 @@ def test_every_step_refuses_stages_it_does_not_start_from(action: str) -> None:
 def test_nothing_leaves_a_final_stage() -> None:
     finals = {"published", "rejected", "withdrawn"}
     assert not any(finals & set(step.sources) for step in STEPS.values())
+
+
+def test_the_proposer_takes_no_step_that_checks_funds_or_judges_the_project() -> None:
+    """Separation of duties: an account acting for the project's deputy, or the account that drafted it, may
+    hold every other role and still neither screen, deliberate, notice, rule, approve, reject, accept, publish,
+    pay, release nor rate it."""
+    every_role = frozenset(Role)
+    by_deputy = Principal(subject="other-account", roles=every_role, deputy_id=OWNER)
+    by_account = Principal(subject="drafting-account", roles=every_role, deputy_id=None)
+    for action in sorted(CHECKS):
+        for principal in (by_deputy, by_account):
+            with pytest.raises(Forbidden, match="Separation of duties"):
+                check_not_proposer(action, principal, deputy_id=OWNER, owner="drafting-account")
+    for action in sorted(CHECKS.keys() & STEPS.keys()):
+        status = STEPS[action].sources[0]
+        with pytest.raises(Forbidden, match="Separation of duties"):
+            authorise(action, by_deputy, deputy_id=OWNER, status=status, owner="drafting-account")
+    stranger = Principal(subject="office", roles=every_role, deputy_id="22222222-2222-4222-8222-222222222222")
+    assert authorise("approve", stranger, deputy_id=OWNER, status="in_notice", owner="drafting-account") == "npc_office"
+    # the proposer still submits, withdraws and reports progress on their own project
+    for action, status in (("submit", "draft"), ("withdraw", "screened"), ("start", "funded")):
+        assert authorise(action, by_deputy, deputy_id=OWNER, status=status, owner="drafting-account") == "deputy"

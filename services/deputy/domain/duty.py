@@ -3,6 +3,10 @@
 Every activity carries one or more of the five roles (五员) — by default the kind's; an entry or an event may
 count towards a statistic (`metric`) and evidence one of the year's five ones. A record names the fact behind
 it (`fact_key`), so that three mediators of one dispute make one dispute mediated.
+
+The record of duty is public (what, when and in which grid): a record from a villager's case or a station visit
+says what in its category alone — never the tracking code (which opens the case's tracking view and photos), the
+case or what the villager said, which are kept for the deputy, the office and station staff (`case_id`, `notes`).
 """
 
 from shared.messaging.catalogue import (
@@ -14,6 +18,7 @@ from shared.messaging.catalogue import (
     ProjectStepped,
     ProjectSubmitted,
 )
+from shared.privacy import redact
 
 DEFAULT_ROLES = {
     "field_visit": ["informant"],
@@ -78,3 +83,13 @@ def from_project_step(payload: ProjectStepped) -> Counted:
     if isinstance(payload, ProjectCompleted):
         return "project_completed", "livelihood_matters", "livelihood"
     return "project_proposed", None, None
+
+
+HIDDEN_FROM_THE_PUBLIC = frozenset({"household_visit"})
+"""Kinds whose summary the public never reads: a visit to a supported household may name the family."""
+
+
+def public_summary(kind: str, summary: str) -> str:
+    """What the public reads of a record's summary: nothing of a household visit; of any other, the summary with
+    phone and identity numbers (and an old tracking code's digits) masked."""
+    return "" if kind in HIDDEN_FROM_THE_PUBLIC else redact(summary)

@@ -1,6 +1,7 @@
 """The record of duty and the support pairs as the caller may see them: the public sees what, when and where
-(grid) of a record; notes, place, GPS, photos and case links only the deputy and staff. A household's name is
-masked but for the deputy and the office."""
+(grid) of a record (no summary of a household visit, phone and identity numbers masked); notes, place, GPS,
+photos and case links only the deputy and staff. A household's name is masked but for the deputy and the
+office."""
 
 import json
 from datetime import date
@@ -8,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.deputy.domain.duty import public_summary
 from services.deputy.domain.periods import EARLIEST, LATEST, day_range
 from services.deputy.models import DutyRecord, SupportPair
 from services.deputy.schemas import DutyRecordRead, FiveRole, LatLon, SupportPairRead
@@ -25,7 +27,7 @@ def record_read(record: DutyRecord, private: bool) -> DutyRecordRead:
         roles=[FiveRole(role) for role in record.roles.split(",") if role],
         occurred_at=record.occurred_at,
         grid_id=record.grid_id,
-        summary=record.summary,
+        summary=record.summary if private else public_summary(record.kind, record.summary),
         five_one=record.five_one,
         visitors=record.quantity if record.kind == "reception" else None,
     )

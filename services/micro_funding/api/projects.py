@@ -37,7 +37,9 @@ async def create_project(
     principal.require(Role.deputy)
 
     async def make() -> ProjectRead:
-        return await views.project_read(session, await projects.create_draft(session, runtime, principal, body))
+        return await views.project_read(
+            session, await projects.create_draft(session, runtime, principal, body), with_cases=True
+        )
 
     scope = f"{principal.subject}:project-create"
     return await once(key=key, scope=scope, body=body, create=make, status_code=201)
@@ -75,7 +77,8 @@ async def list_projects(
     responses=responses(401, 403, 404, 422),
 )
 async def get_project(project_id: EntityId, session: SessionDep, principal: CurrentPrincipal) -> ProjectRead:
-    return await views.project_read(session, await projects.readable_project(session, principal, project_id))
+    project = await projects.readable_project(session, principal, project_id)
+    return await views.project_read(session, project, with_cases=projects.may_see_cases(principal, project))
 
 
 @router.put(
@@ -89,6 +92,6 @@ async def update_project(
     project_id: EntityId, body: ProjectDraft, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> ProjectRead:
     project = await projects.update_draft(session, runtime, principal, project_id, body)
-    answer = await views.project_read(session, project)
+    answer = await views.project_read(session, project, with_cases=True)
     await session.commit()
     return answer

@@ -1,4 +1,5 @@
-"""The public page: a village's micro-projects from their public notice on, with no personal data."""
+"""The public page: a village's micro-projects from their public notice on, with no personal data (no account,
+no cited case; phone and identity numbers in what officials wrote masked)."""
 
 from typing import Annotated
 
@@ -49,5 +50,4 @@ async def public_project(project_id: EntityId, session: SessionDep) -> PublicPro
 )
 async def public_progress(project_id: EntityId, session: SessionDep, page: PageDep) -> Page[ProgressRead]:
     await views.public_project(session, project_id)
-    items, total = await views.list_progress(session, project_id, page)
-    return views.page_of(ProgressRead, items, total, page)
+    return await views.public_progress(session, project_id, page)

@@ -49,7 +49,8 @@ async def _take_step(
     """Run `rule` on the project once per key (scope: caller, project, step) and answer the project."""
 
     async def make() -> ProjectRead:
-        return await views.project_read(session, await rule(session, runtime, principal, project_id, body))
+        project = await rule(session, runtime, principal, project_id, body)
+        return await views.project_read(session, project, with_cases=projects.may_see_cases(principal, project))
 
     scope = f"{principal.subject}:{project_id}:{operation}"
     return await once(key=key, scope=scope, body=body, create=make, status_code=200)

@@ -5,7 +5,10 @@ rejected and withdrawn (with a reason) at any point before funding; an upheld ob
 sends the project back to draft.
 
 Roles are named by their values (`shared.auth.Role` is a StrEnum of these names, and lives beside the web
-framework, which the rules do not import); a caller is anything with `roles` and `deputy_id`.
+framework, which the rules do not import); a caller is anything with `subject`, `roles` and `deputy_id`.
+
+Separation of duties: whoever proposed a project — the account that drafted it, or any account acting for its
+deputy, whatever other roles it holds — takes none of the steps that check, fund or judge it (`CHECKS`).
 """
 
 from collections.abc import Collection
@@ -27,7 +30,10 @@ REPORTABLE = ("funded", "in_progress")
 
 
 class Caller(Protocol):
-    """Who acts (a `shared.auth.Principal`): the names of their roles and the deputy they act for."""
+    """Who acts (a `shared.auth.Principal`): the account, the names of their roles and the deputy they act for."""
+
+    @property
+    def subject(self) -> str: ...
 
     @property
     def roles(self) -> Collection[str]: ...
@@ -61,6 +67,22 @@ STEPS: dict[str, Step] = {
     "withdraw": Step(BEFORE_FUNDING, "withdrawn", (DEPUTY,), owner_only=True),
 }
 
+CHECKS = {
+    "screen": "screen",
+    "deliberate": "deliberate on",
+    "notice": "open the public notice of",
+    "return": "rule on objections to",
+    "rule": "rule on objections to",
+    "approve": "approve",
+    "reject": "reject",
+    "accept": "accept (验收)",
+    "publish": "publish",
+    "disburse": "pay out for",
+    "release": "release the money of",
+    "evaluate": "rate",
+}
+"""The steps that check, fund or judge a project, which its proposer never takes (action -> what it does)."""
+
 REJECT_BY_STAFF = ("submitted",)
 """Station staff screen, so they may reject only what waits for screening; the NPC office any time before funding."""
 
@@ -82,13 +104,31 @@ def is_owner(principal: Caller, deputy_id: str) -> bool:
     return DEPUTY in _role_names(principal) and principal.deputy_id is not None and principal.deputy_id == deputy_id
 
 
-def authorise(action: str, principal: Caller, *, deputy_id: str, status: str) -> str:
-    """Check that `principal` may take `action` on a project of `deputy_id` now in `status`; returns the role.
+def is_proposer(principal: Caller, deputy_id: str, owner: str | None) -> bool:
+    """The account that drafted the project (`owner`), or any account acting for its deputy, whatever its roles."""
+    same_deputy = principal.deputy_id is not None and principal.deputy_id == deputy_id
+    return same_deputy or (owner is not None and principal.subject[:64] == owner[:64])
 
-    A deputy acting as such must be the project's own deputy where the step says so (and for reporting progress).
+
+def check_not_proposer(action: str, principal: Caller, *, deputy_id: str, owner: str | None) -> None:
+    """403 when the project's proposer would check, fund or judge it (separation of duties)."""
+    if action in CHECKS and is_proposer(principal, deputy_id, owner):
+        raise Forbidden(
+            f"Separation of duties: this account proposed the project (for deputy {deputy_id}), "
+            f"so another official must {CHECKS[action]} it."
+        )
+
+
+def authorise(action: str, principal: Caller, *, deputy_id: str, status: str, owner: str | None = None) -> str:
+    """Check that `principal` may take `action` on a project of `deputy_id` (drafted by the account `owner`) now
+    in `status`; returns the role.
+
+    A deputy acting as such must be the project's own deputy where the step says so (and for reporting progress);
+    the proposer takes none of the steps that check, fund or judge the project.
     """
     step = STEPS[action]
     role = acting_role(principal, step.roles)
+    check_not_proposer(action, principal, deputy_id=deputy_id, owner=owner)
     if role == DEPUTY and (step.owner_only or action == "start") and not is_owner(principal, deputy_id):
         raise Forbidden("Only the deputy who proposed this project may do this.")
     if action == "reject" and role == STATION_STAFF and status not in REJECT_BY_STAFF:

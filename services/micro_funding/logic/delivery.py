@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.micro_funding.domain import stages
 from services.micro_funding.domain.ledger import Entry, EntryKind
 from services.micro_funding.logic.ledger import current_books, lock_pool, post_entry
-from services.micro_funding.logic.projects import get_project, project_facts, take_step
+from services.micro_funding.logic.projects import get_project, project_facts, refuse_proposer, take_step
 from services.micro_funding.models import LedgerEntry, Milestone, ProgressReport, Project, Rating
 from services.micro_funding.schemas import DisbursementCreate, ProgressCreate, RatingCreate, ReleaseCreate
 from shared.auth import Principal, Role
@@ -78,10 +78,12 @@ async def _complete_milestones(session: AsyncSession, project_id: str, ids: list
 
 
 async def _money_project(
-    session: AsyncSession, principal: Principal, project_id: str, allowed: tuple[str, ...]
+    session: AsyncSession, principal: Principal, project_id: str, allowed: tuple[str, ...], action: str
 ) -> Project:
     principal.require(Role.finance)
-    pool_id = (await get_project(session, project_id)).pool_id
+    first = await get_project(session, project_id)
+    refuse_proposer(action, principal, first)
+    pool_id = first.pool_id
     await lock_pool(session, pool_id)
     project = await get_project(session, project_id, lock=True)
     if project.status not in allowed:
@@ -94,7 +96,7 @@ async def disburse(
 ) -> LedgerEntry:
     """Finance pays out of the project's allocation; never more than the allocation has left."""
     principal.require(Role.finance)
-    project = await _money_project(session, principal, project_id, stages.DISBURSABLE)
+    project = await _money_project(session, principal, project_id, stages.DISBURSABLE, "disburse")
     entry = Entry(EntryKind.disbursement, data.amount, project.id)
     return await post_entry(
         session, runtime, project.pool_id, entry, actor=principal.subject, note=data.purpose, reference=data.reference
@@ -106,7 +108,7 @@ async def release(
 ) -> LedgerEntry:
     """Finance gives unspent allocation back to the pool (all that is left when no amount is given)."""
     principal.require(Role.finance)
-    project = await _money_project(session, principal, project_id, stages.RELEASABLE)
+    project = await _money_project(session, principal, project_id, stages.RELEASABLE, "release")
     left = (await current_books(session, project.pool_id, project.id)).balance(project.id)
     amount = left if data.amount is None else data.amount
     if amount <= 0:
@@ -121,6 +123,7 @@ async def rate(
     """A villager rates a delivered project once; the first rating opens the evaluated stage."""
     principal.require(Role.villager)
     project = await get_project(session, project_id, lock=True)
+    refuse_proposer("evaluate", principal, project)
     if project.status not in stages.RATEABLE:
         raise Conflict(f"Delivered projects are rated after acceptance; this one is {project.status}.")
     rater = principal.subject[:64]

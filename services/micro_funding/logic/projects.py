@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.micro_funding.domain import stages
 from services.micro_funding.domain.money import format_fen
 from services.micro_funding.domain.pools import check_budget
-from services.micro_funding.domain.proposals import CITABLE_GRID_LEVELS, DEAD_CASE_STATUSES, village_of
+from services.micro_funding.domain.proposals import CITABLE_GRID_LEVELS, DEAD_CASE_STATUSES, routed_to, village_of
 from services.micro_funding.logic.pools import cap_of, get_pool
 from services.micro_funding.models import (
     BudgetLine,
@@ -71,6 +71,19 @@ def authorise_read(principal: Principal, project: Project) -> None:
     principal.require(*READERS)
 
 
+def authorise_objection_read(principal: Principal, project: Project) -> None:
+    """Objections (villagers' words) are read by those who answer or rule on them: the NPC office, station staff
+    and the proposing deputy."""
+    if not (principal.has(Role.npc_office, Role.station_staff) or stages.is_owner(principal, project.deputy_id)):
+        raise Forbidden("Objections are read by the NPC office, station staff and the proposing deputy.")
+
+
+def may_see_cases(principal: Principal, project: Project) -> bool:
+    """The cases a project cites (villagers' cases, some private) are shown to the proposing deputy, station
+    staff and the NPC office; other officials see the project without them."""
+    return principal.has(Role.npc_office, Role.station_staff) or stages.is_owner(principal, project.deputy_id)
+
+
 def own_drafts_of(principal: Principal) -> str | None:
     """The deputy whose drafts a caller also sees in lists: their own, when acting as a deputy."""
     return principal.deputy_id if principal.deputy_id and Role.deputy in principal.roles else None
@@ -98,24 +111,33 @@ async def _villages_of(session: AsyncSession, grid_ids: list[str]) -> dict[str, 
     return {grid_id: village_of(grid_id, grid.level, grid.parent_id) for grid_id, grid in grids.items()}
 
 
-async def _check_cases(session: AsyncSession, case_ids: list[str]) -> None:
-    query = select(KnownCase.id, KnownCase.status).where(KnownCase.id.in_(case_ids))
-    rows = {case_id: status for case_id, status in await session.execute(query)}
-    unknown = sorted(case_id for case_id in case_ids if case_id not in rows)
+async def _check_cases(session: AsyncSession, case_ids: list[str], deputy_id: str, cited: set[str]) -> None:
+    """422 unless every case is known here and routed to the deputy (or already cited by this draft), and still
+    evidence. A case routed elsewhere is refused exactly like one that does not exist, so that citing tells
+    nothing about other deputies' cases."""
+    query = select(KnownCase.id, KnownCase.status, KnownCase.deputy_ids).where(KnownCase.id.in_(case_ids))
+    rows = {row.id: row for row in await session.execute(query)}
+    unknown = sorted(
+        case_id
+        for case_id in case_ids
+        if case_id not in rows or not (case_id in cited or routed_to(rows[case_id].deputy_ids, deputy_id))
+    )
     if unknown:
-        raise Unprocessable(f"These cases are not known here (yet): {', '.join(unknown)}.")
-    dead = sorted(case_id for case_id, status in rows.items() if status in DEAD_CASE_STATUSES)
+        raise Unprocessable(f"These cases are not known here (yet), or not routed to you: {', '.join(unknown)}.")
+    dead = sorted(case_id for case_id, row in rows.items() if row.status in DEAD_CASE_STATUSES)
     if dead:
         raise Unprocessable(f"These cases were withdrawn, rejected or merged: {', '.join(dead)}.")
 
 
-async def _check_draft(session: AsyncSession, data: ProjectDraft) -> tuple[int, dict[str, str]]:
+async def _check_draft(
+    session: AsyncSession, data: ProjectDraft, deputy_id: str, cited: set[str] | None = None
+) -> tuple[int, dict[str, str]]:
     """The budget total and the grids' villages of a valid draft; 404 for an unknown pool, 422 otherwise."""
     pool = await get_pool(session, data.pool_id)
     total = sum(line.amount for line in data.budget_lines)
     check_budget(total, data.kind.value, cap_of(pool, data.kind.value))
     villages = await _villages_of(session, data.grid_ids)
-    await _check_cases(session, data.case_ids)
+    await _check_cases(session, data.case_ids, deputy_id, cited or set())
     return total, villages
 
 
@@ -154,7 +176,7 @@ async def create_draft(
     principal.require(Role.deputy)
     if not principal.deputy_id:
         raise Forbidden("Only an account acting for a deputy may propose a project.")
-    total, villages = await _check_draft(session, data)
+    total, villages = await _check_draft(session, data, principal.deputy_id)
     now = runtime.clock.now()
     project = Project(
         id=str(uuid.uuid4()),
@@ -185,7 +207,10 @@ async def update_draft(
         raise Forbidden("Only the deputy who proposed this project may edit it.")
     if project.status != "draft":
         raise Conflict(f"Only a draft can be edited; this project is {project.status}.")
-    total, villages = await _check_draft(session, data)
+    cited = set(
+        (await session.execute(select(ProjectCase.case_id).where(ProjectCase.project_id == project.id))).scalars()
+    )
+    total, villages = await _check_draft(session, data, project.deputy_id, cited)
     for name, value in _draft_fields(data, total).items():
         setattr(project, name, value)
     project.updated_at = runtime.clock.now()
@@ -195,6 +220,11 @@ async def update_draft(
 
 
 # ---------------------------------------------------------------- steps
+
+
+def refuse_proposer(action: str, principal: Principal, project: Project) -> None:
+    """403 when the caller proposed the project and `action` checks, funds or judges it (separation of duties)."""
+    stages.check_not_proposer(action, principal, deputy_id=project.deputy_id, owner=project.owner)
 
 
 async def project_facts(session: AsyncSession, project_id: str) -> dict[str, list[str]]:
@@ -267,7 +297,7 @@ async def take_step(
     note: str = "",
 ) -> Project:
     """Authorise `action`, check the stage it starts from, move the project and record it."""
-    role = stages.authorise(action, principal, deputy_id=project.deputy_id, status=project.status)
+    role = stages.authorise(action, principal, deputy_id=project.deputy_id, status=project.status, owner=project.owner)
     source = project.status
     project.status = stages.check_source(action, source)
     project.updated_at = runtime.clock.now()

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.micro_funding.domain import stages
 from services.micro_funding.domain.ledger import Entry, EntryKind
 from services.micro_funding.logic.ledger import lock_pool, post_entry
-from services.micro_funding.logic.projects import get_project, take_step
+from services.micro_funding.logic.projects import get_project, refuse_proposer, take_step
 from services.micro_funding.models import Objection, Project
 from services.micro_funding.schemas import (
     AcceptanceCreate,
@@ -50,7 +50,7 @@ async def deliberate(
 ) -> Project:
     """The NPC office records its review and the vote; more votes for than against passes, else rejected."""
     project = await get_project(session, project_id, lock=True)
-    stages.authorise("deliberate", principal, deputy_id=project.deputy_id, status=project.status)
+    stages.authorise("deliberate", principal, deputy_id=project.deputy_id, status=project.status, owner=project.owner)
     stages.check_source("deliberate", project.status)
     project.review = data.review
     project.votes_for, project.votes_against, project.votes_abstain = (
@@ -118,7 +118,9 @@ async def approve(
     the pool can pay succeed; the others get 409 and stay in notice.
     """
     principal.require(Role.npc_office)
-    pool_id = (await get_project(session, project_id)).pool_id
+    first = await get_project(session, project_id)
+    refuse_proposer("approve", principal, first)
+    pool_id = first.pool_id
     await lock_pool(session, pool_id)
     project = await get_project(session, project_id, lock=True)
     stages.check_source("approve", project.status)
