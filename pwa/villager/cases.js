@@ -104,9 +104,9 @@ export async function myCasesScreen(app) {
 /* ---- one case ---- */
 
 /** A code as the villager typed or heard it, in the form the service keeps (it reads codes the same way): case,
- * spaces and hyphens do not matter, O is 0 and I or L is 1. */
+ * spaces, hyphens and full-width letters do not matter, O is 0 and I or L is 1. */
 function normaliseCode(raw) {
-  const text = String(raw || '').replace(/[\s\-_.]+/g, '').toUpperCase();
+  const text = String(raw || '').normalize('NFKC').replace(/[\s\-_.]+/g, '').toUpperCase();
   for (const body of text.startsWith('SS') ? [text.slice(2), text] : [text]) {
     const read = body.replace(/O/g, '0').replace(/[IL]/g, '1');
     if (/^\d{9}$/.test(read)) return `SS-${read.slice(0, 4)}-${read.slice(4)}`;

@@ -146,6 +146,7 @@ def test_a_tracking_code_carries_sixty_random_bits_in_letters_that_read_aloud_wi
         ("SS-IKQ3-M9XD-2PWL", "SS-1KQ3-M9XD-2PW1"),
         ("SS-2611-48213", "SS-2611-48213"),  # the first form keeps working
         ("ss 26I1 482l3", "SS-2611-48213"),
+        ("ＳＳ－７ＫＱ３－Ｍ９ＸＤ－２ＰＷＡ", "SS-7KQ3-M9XD-2PWA"),  # typed in a Chinese IME's full-width mode
     ],
 )
 def test_a_code_is_found_however_it_was_typed_or_read_aloud(typed, stored):

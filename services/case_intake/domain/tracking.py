@@ -3,13 +3,15 @@ lets an anonymous filer act on it (stored only as its hash).
 
 A code is `SS-` and twelve characters of Crockford's base32 in groups of four (`SS-7KQ3-M9XD-2PWA`): 60 random
 bits from `secrets`, so that guessing one is hopeless. Read back, case does not matter, O is 0 and I or L is 1,
-spaces and hyphens are ignored. Codes of the first form (`SS-2611-48213`, five digits a month) keep working.
+spaces, hyphens and full-width forms are ignored. Codes of the first form (`SS-2611-48213`, five digits a
+month) keep working.
 """
 
 import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 """Crockford's base32: the digits and the letters without I, L, O and U."""
@@ -36,7 +38,7 @@ def normalise_code(raw: str | None) -> str | None:
     `SS-2611-48213` only if every character is a digit once O, I and L are read as 0, 1 and 1."""
     if not raw or len(raw) > LONGEST_INPUT:
         return None
-    text = SEPARATORS.sub("", raw).upper()
+    text = SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).upper()  # NFKC: full-width letters, as IMEs type
     for body in (text[2:], text) if text.startswith("SS") else (text,):
         body = body.translate(CONFUSABLE)
         if LEGACY.match(body):
