@@ -115,6 +115,11 @@ class ServiceRuntime:
             checks["database"] = "unavailable"
         return checks
 
+    def counters(self) -> dict[str, int]:
+        """Counts since the process started that an operator reads in /readyz's `counters` (e.g. failed
+        look-ups); none by default."""
+        return {}
+
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.runtime.maker() as session:
@@ -222,7 +227,10 @@ def _health_router() -> APIRouter:
     async def readyz(request: Request) -> JSONResponse:
         checks = await request.app.state.runtime.readiness()
         ready = all(value == "ok" for value in checks.values())
-        return JSONResponse({"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503)
+        body: dict[str, Any] = {"status": "ok" if ready else "unavailable", **checks}
+        if counters := request.app.state.runtime.counters():
+            body["counters"] = counters
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     return router
 

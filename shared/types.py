@@ -79,9 +79,11 @@ Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 EntityId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
 ContactPhone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{5,15}$")]
 """A number to call a villager back on, as the PWA sends it: digits only, a leading + allowed."""
-TRACKING_CODE_PATTERN = r"^SS-[0-9]{4}-[0-9]{5}$"
+_CROCKFORD = "[0-9A-HJKMNP-TV-Z]{4}"
+TRACKING_CODE_PATTERN = rf"^SS-(?:[0-9]{{4}}-[0-9]{{5}}|{_CROCKFORD}-{_CROCKFORD}-{_CROCKFORD})$"
 TrackingCodeText = Annotated[str, StringConstraints(pattern=TRACKING_CODE_PATTERN)]
-"""A case's tracking code (SS-YYMM-NNNNN), what a filer without an account follows it by."""
+"""A case's tracking code as case intake writes it, what a filer without an account follows it by: SS- and 12
+characters of Crockford's base32 in groups of four (SS-7KQ3-M9XD-2PWA), or the first form SS-YYMM-NNNNN."""
 Limit = integer(1, 200)
 Offset = integer(0, 1_000_000)
 SmallInt = integer(0, 2_147_483_647)

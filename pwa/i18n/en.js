@@ -107,9 +107,9 @@ export default {
 
   'track.title': 'Track a case',
   'track.label': 'Tracking code',
-  'track.hint': 'For example SS-2611-48213',
+  'track.hint': 'For example SS-7KQ3-M9XD-2PWA',
   'track.submit': 'Look up',
-  'track.bad': 'A tracking code looks like SS-2611-48213. Please check it.',
+  'track.bad': 'A tracking code looks like SS-7KQ3-M9XD-2PWA. Please check it.',
   'track.notFound': 'No case has this tracking code. Please check it.',
   'track.offline': 'No network now. Please try again when connected.',
   'track.cached': 'No network now. This is how it stood at {time}.',

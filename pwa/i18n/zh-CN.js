@@ -107,9 +107,9 @@ export default {
 
   'track.title': '查办理进度',
   'track.label': '查询码',
-  'track.hint': '例如 SS-2611-48213',
+  'track.hint': '例如 SS-7KQ3-M9XD-2PWA',
   'track.submit': '查询',
-  'track.bad': '查询码的样子是 SS-2611-48213，请检查。',
+  'track.bad': '查询码的样子是 SS-7KQ3-M9XD-2PWA，请检查。',
   'track.notFound': '没有找到这个查询码，请检查后再试。',
   'track.offline': '现在没有网络，查不了。请联网后再试。',
   'track.cached': '现在没有网络，下面是 {time} 查到的情况。',

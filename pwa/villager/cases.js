@@ -6,7 +6,8 @@ import { formatDeadline, formatTime, h, label, link, notice, screen, shorten } f
 import { OfflineError, placeNames, request } from '../api.js';
 
 const Q = self.ddgQueue;
-const CODE = /^SS-\d{4}-\d{5}$/;
+// SS- and 12 characters of Crockford's base32 in groups of four (SS-7KQ3-M9XD-2PWA), or the first form SS-2611-48213
+const CODE = /^SS-(\d{4}-\d{5}|[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})$/;
 const SYSTEM_STEPS = new Set(['submitted', 'assigned']); // their reasons are machine words, not news
 
 /** A step's reason as the villager should read it. The service writes an English sentence, then ": " and the
@@ -102,9 +103,16 @@ export async function myCasesScreen(app) {
 
 /* ---- one case ---- */
 
+/** A code as the villager typed or heard it, in the form the service keeps (it reads codes the same way): case,
+ * spaces, hyphens and full-width letters do not matter, O is 0 and I or L is 1. */
 function normaliseCode(raw) {
-  const digits = String(raw || '').replace(/\D/g, '');
-  return digits.length === 9 ? `SS-${digits.slice(0, 4)}-${digits.slice(4)}` : String(raw || '').trim().toUpperCase();
+  const text = String(raw || '').normalize('NFKC').replace(/[\s\-_.]+/g, '').toUpperCase();
+  for (const body of text.startsWith('SS') ? [text.slice(2), text] : [text]) {
+    const read = body.replace(/O/g, '0').replace(/[IL]/g, '1');
+    if (/^\d{9}$/.test(read)) return `SS-${read.slice(0, 4)}-${read.slice(4)}`;
+    if (/^[0-9A-HJKMNP-TV-Z]{12}$/.test(read)) return `SS-${read.slice(0, 4)}-${read.slice(4, 8)}-${read.slice(8)}`;
+  }
+  return String(raw || '').trim().toUpperCase();
 }
 
 export function trackScreen(app, code) {
@@ -145,7 +153,8 @@ async function standing(found) {
   return { target, subject: session.subject };
 }
 
-async function showCase(app, code, box, error) {
+async function showCase(app, typed, box, error) {
+  const code = normaliseCode(typed);
   if (!CODE.test(code)) { error.textContent = t('track.bad'); return; }
   box.replaceChildren(h('p', { class: 'meta' }, t('app.loading')));
   let answer;

@@ -47,11 +47,14 @@ export async function ask(draft) {
 
 const others = (n) => (n ? t('similar.count', { n }) : t('similar.firstOnly'));
 
-/** The offer: each case in its filer's words with how many said "me too", a big "Me too" button each
+/** What a similar case is about: its kind and category. The service shows no one's words to others. */
+const about = (item) => `${label('kind', item.kind)} · ${label('category', item.category)}`;
+
+/** The offer: each case by what and when, with how many said "me too", a big "Me too" button each
  * (onSupport(item)), and "mine is different" (onDifferent()). */
 function offerList(items, { onSupport, onDifferent }) {
   const entry = (item, index) => h('li', { class: 'item' },
-    h('p', { class: 'similar-summary', id: `similar-${index}` }, `“${shorten(item.summary, 140)}”`),
+    h('p', { class: 'similar-summary', id: `similar-${index}` }, about(item)),
     h('p', { class: 'meta' }, `${label('state', item.status)} · ${formatTime(item.submitted_at)}`),
     h('p', { class: 'meta' }, others(item.supporters)),
     h('button', {
@@ -72,7 +75,7 @@ async function support(item, draft, queued) {
   const subject = await filingSubject();
   const command = await Q.enqueue('case.support', { note: shorten(draft.description, 399) }, {
     subject, target: { caseId: item.id },
-    meta: { summary: item.summary, signedIn: Boolean(subject), draft: { ...kept, photos: [], notSimilar: keyOf(draft) } },
+    meta: { summary: about(item), signedIn: Boolean(subject), draft: { ...kept, photos: [], notSimilar: keyOf(draft) } },
   });
   Q.dropBlobs(photos.map((photo) => photo.id)).catch(() => {});
   await queued(command, replaces);

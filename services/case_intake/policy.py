@@ -40,6 +40,14 @@ class CasePolicy(BaseSettings):
     urgent_escalate_head_hours: int = Field(2, ge=1, le=72, description="Hours late: to the township grid head")
     urgent_escalate_office_hours: int = Field(4, ge=1, le=240, description="Hours late: to the NPC office")
     unattached_photo_days: int = Field(7, ge=1, le=90, description="An upload no case took is deleted after this")
+    anonymous_supports_per_hour: int = Field(
+        5, ge=1, le=1000, description='"Me too" without an account: at most this many a case an hour (then 429)'
+    )
+    publish_v1_events: bool = Field(
+        True,
+        description="Also publish case.case.submitted.v1 and assigned.v1 (the villager's words in `summary`) "
+        "beside their v2, until every consumer reads v2; then turn it off",
+    )
     return_visit_days: int = Field(
         2, ge=0, le=60, description="A resolution the villager has not rated after this many days is due a 回访"
     )

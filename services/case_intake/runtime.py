@@ -2,7 +2,9 @@
 background tasks."""
 
 import asyncio
+import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +19,8 @@ from services.case_intake.models import Category, Holiday
 from services.case_intake.places import GridLocator
 from services.case_intake.policy import CasePolicy
 from shared.service import ServiceRuntime
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,20 @@ class ReferenceCache:
         return WorkCalendar(await self.holidays(session))
 
 
+class FailedLookups:
+    """Look-ups by tracking code that found nothing — a mistyped code, or someone guessing — counted by kind
+    (`track`: the tracking view and the anonymous filer's actions; `photo`: a photo read with a code) since the
+    process started, each one logged. Read them in /readyz's `counters`; the per-address limit (429) is the
+    gateway's."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def failed(self, kind: str) -> None:
+        self.counts[kind] += 1
+        log.warning("tracking code look-up failed (%s): %d since start", kind, self.counts[kind])
+
+
 class CaseRuntime(ServiceRuntime):
     """Adds the deadline policy, lifespan tasks (the deadline scheduler), the reference data cache, a bound on
     photos decoded at once (each may take a few hundred MB while it is re-encoded) and the grid look-up."""
@@ -100,6 +118,10 @@ class CaseRuntime(ServiceRuntime):
         self.reference = ReferenceCache()
         self.decoding = asyncio.Semaphore(2)
         self.locator = GridLocator(self.settings.grid_url, self.policy.grid_timeout_seconds)
+        self.failed_lookups = FailedLookups()
+
+    def counters(self) -> dict[str, int]:
+        return {f"failed_code_lookups_{kind}": self.failed_lookups.counts[kind] for kind in ("track", "photo")}
 
     async def start(self) -> None:
         await super().start()

@@ -12,9 +12,11 @@ import httpx
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from shared.types import TRACKING_CODE_PATTERN
+
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
-TRACKING_CODE = re.compile(r"^SS-\d{4}-\d{5}$")
+TRACKING_CODE = re.compile(TRACKING_CODE_PATTERN)
 PASSWORD = "demo-pass-2026"
 
 

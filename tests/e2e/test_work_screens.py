@@ -16,10 +16,12 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from shared.types import TRACKING_CODE_PATTERN
+
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 PASSWORD = "demo-pass-2026"
-TRACKING_CODE = re.compile(r"^SS-\d{4}-\d{5}$")
+TRACKING_CODE = re.compile(TRACKING_CODE_PATTERN)
 
 AUDIT = (Path(__file__).parent / "work_audit.js").read_text()  # overflow, text size, targets, contrast
 

@@ -13,7 +13,9 @@ from tests.integration.test_gateway_harness import served
 from tests.support import RunningService, eventually, start_service
 
 INSIDE = {"lat": 27.9205, "lon": 112.5305}
-FAR_AWAY = {"lat": 39.9, "lon": 116.4}  # Beijing: no grid of this city is near
+FAR_AWAY = {"lat": 39.9, "lon": 116.4}  # Beijing, 1,300 km away: no grid of this city is near
+NEIGHBOUR = {"lat": 27.9385, "lon": 112.5305}  # 2 km north of the group: another group's centre
+TWENTY_KM = {"lat": 28.1005, "lon": 112.5305}
 SQUARE = [[112.53, 27.92], [112.531, 27.92], [112.531, 27.921], [112.53, 27.921], [112.53, 27.92]]
 
 
@@ -88,8 +90,29 @@ async def test_a_point_is_filed_in_the_group_grid_that_holds_it_and_kept_private
     assert "27.92" not in board.text and "112.53" not in board.text
     assert "27.92" not in str(await _outbox(place))
 
-    chosen = await client.post("/cases", json=body(grid_id=place.group_id, location=INSIDE))  # both: no look-up
+    async with served(place.grid.app, place.grid_port, lifespan=False):
+        chosen = await client.post("/cases", json=body(grid_id=place.group_id, location=INSIDE))  # both: checked
     assert chosen.status_code == 201 and chosen.json()["location"] == INSIDE
+
+
+async def test_a_point_sent_with_a_grid_must_lie_in_or_near_that_grid(place, keys):
+    from shared.auth import Role
+
+    client, office = place.case_intake.client, keys.headers(Role.npc_office)
+    for code, centre in (("P01V01G02", NEIGHBOUR), ("P01V01G03", TWENTY_KM)):  # groups with a centre only
+        group = {"code": code, "name": code, "level": "group", "parent_id": place.village_id, "centre": centre}
+        await _created(place.grid, "/grids", group, office)
+    async with served(place.grid.app, place.grid_port, lifespan=False):
+        far = await client.post("/cases", json=body(grid_id=place.group_id, location=FAR_AWAY))
+        beside = await client.post("/cases", json=body(grid_id=place.group_id, location=NEIGHBOUR))
+        elsewhere = await client.post("/cases", json=body(grid_id=place.group_id, location=TWENTY_KM))
+    assert far.status_code == 422 and far.json()["field"] == "location", far.text  # 1,300 km away
+    assert elsewhere.status_code == 422 and elsewhere.json()["field"] == "location", elsewhere.text
+    assert far.headers["content-type"] == elsewhere.headers["content-type"] == "application/problem+json"
+    assert beside.status_code == 201, beside.text  # 2 km from the group: within CASE_MAX_POINT_DISTANCE_M
+    assert beside.json()["grid_id"] == place.group_id and await cases(place) == 1
+    away = await client.post("/cases", json=body(grid_id=place.group_id, location=INSIDE))  # cannot be checked
+    assert away.status_code == 503 and await cases(place) == 1
 
 
 async def test_a_filing_without_a_place_or_far_from_every_grid_is_refused(place):

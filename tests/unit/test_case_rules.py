@@ -1,6 +1,7 @@
 """The case rules without I/O: the transition table, working days, and what goes public (the rates, computed by
 the database, are in tests/integration/test_case_statistics.py)."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,12 +11,14 @@ from pydantic import ValidationError
 
 from services.case_intake.domain.lifecycle import FINAL, TRANSITIONS, Actor, plan
 from services.case_intake.domain.out_of_scope import OUT_OF_SCOPE, where_to_go
+from services.case_intake.domain.tracking import CODE_BITS, CROCKFORD, new_tracking_code, normalise_code
 from services.case_intake.domain.workdays import WorkCalendar
 from services.case_intake.policy import CasePolicy
 from services.case_intake.schemas import CaseCreate, CaseStatus, OutOfScope
 from shared.clock import CHINA
 from shared.errors import Conflict, Forbidden
 from shared.privacy import mask_name, redact
+from shared.types import TRACKING_CODE_PATTERN
 
 # The autumn of 2026: Mid-Autumn (25-27 Sep) and National Day (1-7 Oct) off; Sunday 20 Sep and
 # Saturday 10 Oct are working days (调休).
@@ -120,3 +123,39 @@ def test_a_filing_names_a_grid_or_a_place_and_at_most_three_distinct_photos():
 def test_the_out_of_scope_answers_follow_the_schema_list():
     assert list(OUT_OF_SCOPE) == list(OutOfScope)
     assert where_to_go("petition").startswith("该事项已进入信访程序") and where_to_go(None) is None
+
+
+def test_a_tracking_code_carries_sixty_random_bits_in_letters_that_read_aloud_without_confusion():
+    codes = {new_tracking_code() for _ in range(2000)}
+    assert len(codes) == 2000 and CODE_BITS >= 40
+    for code in codes:
+        assert re.fullmatch(TRACKING_CODE_PATTERN, code) and len(code) == len("SS-7KQ3-M9XD-2PWA")
+        assert not set(code[3:].replace("-", "")) & set("ILOU")
+    used = {character for code in codes for character in code[3:].replace("-", "")}
+    assert used == set(CROCKFORD)  # every one of the 32 characters turns up: 5 bits each
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("SS-7KQ3-M9XD-2PWA", "SS-7KQ3-M9XD-2PWA"),
+        ("ss-7kq3-m9xd-2pwa", "SS-7KQ3-M9XD-2PWA"),
+        (" SS 7KQ3 M9XD 2PWA ", "SS-7KQ3-M9XD-2PWA"),
+        ("7KQ3M9XD2PWA", "SS-7KQ3-M9XD-2PWA"),
+        ("SS-7KQ3-M9XD-2PWO", "SS-7KQ3-M9XD-2PW0"),  # O read as 0, I and L as 1
+        ("SS-IKQ3-M9XD-2PWL", "SS-1KQ3-M9XD-2PW1"),
+        ("SS-2611-48213", "SS-2611-48213"),  # the first form keeps working
+        ("ss 26I1 482l3", "SS-2611-48213"),
+        ("ＳＳ－７ＫＱ３－Ｍ９ＸＤ－２ＰＷＡ", "SS-7KQ3-M9XD-2PWA"),  # typed in a Chinese IME's full-width mode
+    ],
+)
+def test_a_code_is_found_however_it_was_typed_or_read_aloud(typed, stored):
+    assert normalise_code(typed) == stored
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["", "SS", "SS-7KQ3-M9XD-2PW", "SS-7KQ3-M9XD-2PWAX", "SS-7KQ3-M9XD-2PWU", "../cases", "SS-2611-4821", "x" * 500],
+)
+def test_anything_that_cannot_be_a_code_is_no_code(typed):
+    assert normalise_code(typed) is None

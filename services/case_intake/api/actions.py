@@ -15,11 +15,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake.api.common import ACTION_ERRORS, FilerKey, RuntimeDep, TrackingCode, shaped
+from services.case_intake.api.common import ACTION_ERRORS, FilerKey, RuntimeDep, TrackingCode, by_code, shaped
 from services.case_intake.domain.lifecycle import Who
 from services.case_intake.logic import escalation, lifecycle, notes, photos, referrals, routing, support
 from services.case_intake.logic.access import who
-from services.case_intake.logic.cases import filer_by_key, get_case
+from services.case_intake.logic.cases import check_filer_key, filer_by_key, get_case
 from services.case_intake.models import Case
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import (
@@ -176,7 +176,7 @@ def _case_endpoint(spec: ActionRoute) -> Callable[..., Awaitable[JSONResponse]]:
             standing = await who(session, case, principal)
             await spec.do(session, runtime, case, standing, body)
             await session.flush()
-            return await shaped(session, case, principal, standing)
+            return await shaped(session, case, standing)
 
         scope = f"{principal.subject}:case-{spec.action}:{case_id}"
         return await once(key=key, scope=scope, body=body, create=run, status_code=spec.status_code)
@@ -194,13 +194,17 @@ def _filer_endpoint(spec: ActionRoute) -> Callable[..., Awaitable[JSONResponse]]
         filer_key: FilerKey = None,
         key: IdempotencyKeyHeader = None,
     ) -> JSONResponse:
-        async def run() -> CaseRead:
-            case, standing = await filer_by_key(session, tracking_code, filer_key)
-            await spec.do(session, runtime, case, standing, body)
-            await session.flush()
-            return await read_model(session, case, contact_visible=True)
+        # the code and the key are checked before any replay: a stored answer is the filer's only
+        case = await by_code(session, runtime, tracking_code)
+        check_filer_key(case, filer_key)
 
-        scope = f"filer:{tracking_code}:case-{spec.action}"
+        async def run() -> CaseRead:
+            locked, standing = await filer_by_key(session, tracking_code, filer_key)
+            await spec.do(session, runtime, locked, standing, body)
+            await session.flush()
+            return await read_model(session, locked, contact_visible=True)
+
+        scope = f"filer:{case.tracking_code}:case-{spec.action}"
         return await once(key=key, scope=scope, body=body, create=run, status_code=spec.status_code)
 
     return endpoint

@@ -1,14 +1,15 @@
 """Filing and reading cases: file (signed in or not), list one's cases, similar open cases, follow by tracking
 code, read one and its contact, say "me too", and the return visits due."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
-from services.case_intake.api.common import STAFF, RuntimeDep, TrackingCode, shaped
+from services.case_intake.api.common import STAFF, RuntimeDep, TrackingCode, by_code, shaped
 from services.case_intake.logic import filing, support
-from services.case_intake.logic.access import authorize_read, who
+from services.case_intake.logic.access import authorize_read, authorize_support, who
 from services.case_intake.logic.cases import get_case as load_case
-from services.case_intake.logic.cases import get_case_by_tracking_code
 from services.case_intake.schemas import (
     CaseCreate,
     CaseCreated,
@@ -24,11 +25,19 @@ from services.case_intake.schemas import (
 from services.case_intake.views import cases as views
 from shared.auth import CurrentPrincipal, OptionalPrincipal
 from shared.pagination import Page, PageDep
-from shared.problems import responses
+from shared.problems import problem_response, responses
 from shared.service import OnceDep, SessionDep
 from shared.types import Code, EntityId, IdempotencyKeyHeader
 
 router = APIRouter(tags=["case"])
+DeviceKey = Annotated[
+    str | None,
+    Header(
+        alias="X-Device-Key",
+        pattern=r"^[A-Za-z0-9_-]{16,64}$",
+        description='A random key the app keeps on the phone: one "me too" per device and case without an account',
+    ),
+]
 
 
 @router.post(
@@ -49,8 +58,9 @@ async def submit_case(
     """File a case, signed in or anonymously; the answer's tracking code follows it without an account.
 
     Give the group grid, or the `location` (the grid service finds its grid: 503 with Retry-After while it
-    cannot, and nothing is stored), or both."""
-    grid_id = await filing.place(runtime, body)
+    cannot, and nothing is stored), or both (the location must lie in or near that grid: 422 else). The
+    `open311` channel is the gateway's Open311 route's only (403 for anyone else)."""
+    grid_id = await filing.place(runtime, body, principal)
 
     async def create() -> CaseCreated:
         filed, filer_key = await filing.submit_case(session, runtime, body, principal, grid_id)
@@ -87,7 +97,7 @@ async def list_cases(
         now=runtime.clock.now(),
         sort=sort,
     )
-    shown = [await shaped(session, item, principal, await who(session, item, principal)) for item in items]
+    shown = [await shaped(session, item, await who(session, item, principal)) for item in items]
     return Page(items=shown, total=total, **page.model_dump())
 
 
@@ -99,11 +109,11 @@ async def similar_cases(session: SessionDep, page: PageDep, grid_id: EntityId, c
 
 
 @router.get(
-    "/cases/track/{tracking_code}", operation_id="case-track", response_model=CaseRead, responses=responses(404, 422)
+    "/cases/track/{tracking_code}", operation_id="case-track", response_model=CaseRead, responses=responses(404)
 )
-async def track_case(tracking_code: TrackingCode, session: SessionDep) -> CaseRead:
+async def track_case(tracking_code: TrackingCode, session: SessionDep, runtime: RuntimeDep) -> CaseRead:
     """Follow a case by its tracking code, without an account (no contact details are shown)."""
-    case = await get_case_by_tracking_code(session, tracking_code)
+    case = await by_code(session, runtime, tracking_code)
     return await views.read_model(session, case, by_code=True)
 
 
@@ -112,7 +122,7 @@ async def track_case(tracking_code: TrackingCode, session: SessionDep) -> CaseRe
 )
 async def get_case(case_id: EntityId, session: SessionDep, principal: CurrentPrincipal) -> CaseRead:
     case = await load_case(session, case_id)
-    return await shaped(session, case, principal, await authorize_read(session, case, principal))
+    return await shaped(session, case, await authorize_read(session, case, principal))
 
 
 @router.get(
@@ -132,7 +142,7 @@ async def get_contact(case_id: EntityId, session: SessionDep, principal: Current
     operation_id="case-support",
     status_code=201,
     response_model=SupportRead,
-    responses=responses(401, 404, 409, 422),
+    responses=responses(401, 404, 409, 422, 429),
 )
 async def support_case(
     case_id: EntityId,
@@ -142,16 +152,23 @@ async def support_case(
     once: OnceDep,
     body: SupportCreate = SupportCreate(),  # noqa: B008
     key: IdempotencyKeyHeader = None,
+    device_key: DeviceKey = None,
 ) -> JSONResponse:
-    """ "Me too": add yourself (signed in or not) as a supporter of an open case instead of filing it again."""
+    """ "Me too": add yourself (signed in or not) as a supporter of an open public case (one the board shows)
+    instead of filing it again. It makes you no reader of the case: a private case or a dispute is 404 to
+    whoever may not read it. Without an account: once per `X-Device-Key`, and a few a case an hour (429)."""
+    await authorize_support(session, await load_case(session, case_id), principal)  # before any replay
 
     async def create() -> SupportRead:
         case = await load_case(session, case_id, for_update=True)
-        supporters = await support.support(session, runtime, case, principal, body.note)
+        supporters = await support.support(session, runtime, case, principal, body.note, device_key)
         return SupportRead(case_id=case.id, supporters=supporters)
 
     scope = f"{principal.subject if principal else 'anonymous'}:case-support:{case_id}"
-    return await once(key=key, scope=scope, body=body, create=create, status_code=201)
+    try:
+        return await once(key=key, scope=scope, body=body, create=create, status_code=201)
+    except support.TooManySupports as error:
+        return problem_response(429, error.detail, headers={"Retry-After": str(error.retry_after)})
 
 
 @router.get(

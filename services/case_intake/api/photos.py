@@ -13,15 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from services.case_intake.api.common import FilerKey, RuntimeDep
+from services.case_intake.api.common import CODE_WORDS, FilerKey, RuntimeDep
 from services.case_intake.logic import photos
+from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import PhotoUploaded
 from services.case_intake.views.photos import uploaded_model
 from shared.auth import OptionalPrincipal, Principal
-from shared.errors import Unprocessable
+from shared.errors import NotFound, Unprocessable
 from shared.problems import responses
 from shared.service import OnceDep, SessionDep
-from shared.types import TRACKING_CODE_PATTERN, EntityId, IdempotencyKeyHeader
+from shared.types import EntityId, IdempotencyKeyHeader
 
 router = APIRouter(tags=["case"])
 
@@ -124,6 +125,7 @@ async def upload_photo(
 
 async def _photo(
     session: AsyncSession,
+    runtime: CaseRuntime,
     photo_id: str,
     principal: Principal | None,
     filer_key: str | None,
@@ -131,14 +133,18 @@ async def _photo(
     *,
     thumbnail: bool,
 ) -> Response:
-    stored = await photos.load(session, photo_id, thumbnail=thumbnail)
-    await photos.authorize_photo(session, stored, principal, filer_key=filer_key, tracking_code=tracking_code)
+    try:
+        stored = await photos.load(session, photo_id, thumbnail=thumbnail)
+        await photos.authorize_photo(session, stored, principal, filer_key=filer_key, tracking_code=tracking_code)
+    except NotFound:
+        if tracking_code is not None:
+            runtime.failed_lookups.failed("photo")
+        raise
     return Response(stored.content, media_type="image/jpeg", headers={"Cache-Control": CACHE})
 
 
 PhotoCode = Annotated[
-    str | None,
-    Query(pattern=TRACKING_CODE_PATTERN, description="The case's tracking code, for those who follow it unsigned"),
+    str | None, Query(description="For those who follow the case unsigned: its tracking code. " + CODE_WORDS)
 ]
 
 
@@ -146,12 +152,13 @@ PhotoCode = Annotated[
 async def get_photo(
     photo_id: EntityId,
     session: SessionDep,
+    runtime: RuntimeDep,
     principal: OptionalPrincipal,
     filer_key: FilerKey = None,
     tracking_code: PhotoCode = None,
 ) -> Response:
     """A photo, for whoever may read its case (or, not yet attached, for its uploader); 404 for anyone else."""
-    return await _photo(session, photo_id, principal, filer_key, tracking_code, thumbnail=False)
+    return await _photo(session, runtime, photo_id, principal, filer_key, tracking_code, thumbnail=False)
 
 
 @router.get(
@@ -160,9 +167,10 @@ async def get_photo(
 async def get_photo_thumbnail(
     photo_id: EntityId,
     session: SessionDep,
+    runtime: RuntimeDep,
     principal: OptionalPrincipal,
     filer_key: FilerKey = None,
     tracking_code: PhotoCode = None,
 ) -> Response:
     """The photo's thumbnail (at most 320 px), for the same readers as the photo."""
-    return await _photo(session, photo_id, principal, filer_key, tracking_code, thumbnail=True)
+    return await _photo(session, runtime, photo_id, principal, filer_key, tracking_code, thumbnail=True)

@@ -1,5 +1,6 @@
 """The words a case carries to others: each timeline step is the service's sentence, then the person's own words
-with long numbers redacted (shared.privacy), and events and public lists carry a redacted summary."""
+with long numbers redacted (shared.privacy); events carry the service's sentence alone, never a person's words
+or a tracking code."""
 
 from shared.privacy import redact
 
@@ -16,3 +17,8 @@ def with_note(sentence: str, note: str | None) -> str:
 def summary(description: str) -> str:
     """The start of a case's description, as events and public lists show it."""
     return redact(description[:SUMMARY_LENGTH])
+
+
+def sentence_of(reason: str) -> str:
+    """A step's own sentence, without the person's words `with_note` put after ": " (what events carry)."""
+    return reason.split(": ", 1)[0]

@@ -2,39 +2,62 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import ANONYMOUS_FILER, Who
-from services.case_intake.domain.tracking import key_matches
+from services.case_intake.domain.tracking import key_matches, normalise_code
 from services.case_intake.domain.workdays import WorkCalendar
 from services.case_intake.models import Case, CaseAssignee, CaseSupporter, Referral
 from services.case_intake.runtime import CaseRuntime
 from shared.errors import Forbidden, NotFound
 
 
+def _locked(query: Select[tuple[Case]]) -> Select[tuple[Case]]:
+    """Lock the row, and refresh a copy this session read before the lock (a route may look before it acts)."""
+    return query.with_for_update().execution_options(populate_existing=True)
+
+
+def no_case(case_id: str) -> NotFound:
+    """The one answer for a case that does not exist (and for one a stranger is not to know about)."""
+    return NotFound(f"No case {case_id}.")
+
+
 async def get_case(session: AsyncSession, case_id: str, *, for_update: bool = False) -> Case:
     query = select(Case).where(Case.id == case_id)
-    case = (await session.execute(query.with_for_update() if for_update else query)).scalar_one_or_none()
+    case = (await session.execute(_locked(query) if for_update else query)).scalar_one_or_none()
     if case is None:
-        raise NotFound(f"No case {case_id}.")
+        raise no_case(case_id)
     return case
+
+
+UNKNOWN_CODE = "No case has this tracking code."
 
 
 async def get_case_by_tracking_code(session: AsyncSession, code: str, *, for_update: bool = False) -> Case:
-    query = select(Case).where(Case.tracking_code == code)
-    case = (await session.execute(query.with_for_update() if for_update else query)).scalar_one_or_none()
+    """The case of a code as typed (any case, O for 0, I or L for 1, spaces); one 404 for an unknown code and
+    for anything that cannot be a code."""
+    stored = normalise_code(code)
+    if stored is None:
+        raise NotFound(UNKNOWN_CODE)
+    query = select(Case).where(Case.tracking_code == stored)
+    case = (await session.execute(_locked(query) if for_update else query)).scalar_one_or_none()
     if case is None:
-        raise NotFound("No case has this tracking code.")
+        raise NotFound(UNKNOWN_CODE)
     return case
 
 
-async def filer_by_key(session: AsyncSession, code: str, key: str | None) -> tuple[Case, Who]:
-    """An anonymous filer acts with the tracking code and the key the filing answer gave them."""
-    case = await get_case_by_tracking_code(session, code, for_update=True)
+def check_filer_key(case: Case, key: str | None) -> Who:
+    """The anonymous filer's standing, if `key` is the one the filing answer gave them; else 403."""
     if not key_matches(case.filer_key_hash, key):
         raise Forbidden("Send the filer key (X-Filer-Key) given when the case was filed.")
-    return case, ANONYMOUS_FILER
+    return ANONYMOUS_FILER
+
+
+async def filer_by_key(session: AsyncSession, code: str, key: str | None) -> tuple[Case, Who]:
+    """An anonymous filer acts with the tracking code and the key the filing answer gave them (case locked)."""
+    case = await get_case_by_tracking_code(session, code, for_update=True)
+    return case, check_filer_key(case, key)
 
 
 async def assignees(session: AsyncSession, case_id: str) -> list[str]:

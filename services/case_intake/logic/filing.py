@@ -3,7 +3,6 @@ station reception; placed in its group grid, routed to its deputies, its clocks 
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -11,19 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import SYSTEM, Actor, CaseStatus, Who
 from services.case_intake.domain.tracking import hash_key, new_filer_key, new_tracking_code
-from services.case_intake.domain.wording import summary
 from services.case_intake.logic import photos
-from services.case_intake.logic.access import STAFF_ROLES
+from services.case_intake.logic.access import STAFF_ROLES, is_integrator
 from services.case_intake.logic.cases import due_times, now_of
 from services.case_intake.logic.reference import usable_category
-from services.case_intake.logic.routing import ROUTED, assign, route
+from services.case_intake.logic.routing import ROUTED, assign, emit_routed, route
 from services.case_intake.logic.timeline import record
 from services.case_intake.models import Case, CaseTransition, Category, KnownGrid, RoutingEntry
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import CaseCreate, CaseKind, Channel
 from shared.auth import Principal, Role
 from shared.errors import Forbidden, ServiceUnavailable, Unprocessable
-from shared.messaging.catalogue import CaseSubmitted, StationIssueRaised
+from shared.messaging.catalogue import StationIssueRaised
 
 CHANNEL_WORDS = {
     Channel.pwa: "Filed in the app",
@@ -62,15 +60,18 @@ class Filed:
     """The photos attached in the filing's transaction."""
 
 
-async def _unique_tracking_code(session: AsyncSession, now: datetime) -> str:
+async def _unique_tracking_code(session: AsyncSession) -> str:
     while True:
-        code = new_tracking_code(now)
+        code = new_tracking_code()
         if not (await session.execute(TRACKING_CODE_TAKEN, {"code": code})).first():
             return code
 
 
 def _filing_standing(channel: Channel, principal: Principal | None) -> Actor:
-    """Who files: the villager themself, or staff or a deputy on their behalf (then the case has no owner)."""
+    """Who files: the villager themself, or staff or a deputy on their behalf (then the case has no owner); the
+    open311 channel is the gateway's Open311 route only, filing with an integrator's API key."""
+    if channel is Channel.open311 and not is_integrator(principal):
+        raise Forbidden("The open311 channel is for partner systems, through the Open311 route with their API key.")
     if channel not in ON_BEHALF:
         return Actor.filer
     if principal is not None and principal.has(*STAFF_ROLES):
@@ -80,13 +81,19 @@ def _filing_standing(channel: Channel, principal: Principal | None) -> Actor:
     raise Forbidden("Only station staff (or a deputy on a field visit) file on a villager's behalf.")
 
 
-async def place(runtime: CaseRuntime, data: CaseCreate) -> str:
-    """The group grid a filing names, or the one the grid service finds at its location (asked before writing)."""
-    if data.grid_id is not None:
+async def place(runtime: CaseRuntime, data: CaseCreate, principal: Principal | None) -> str:
+    """The group grid a filing names, or the one the grid service finds at its location (asked before writing).
+
+    A location sent with a grid must lie in that grid or within CASE_MAX_POINT_DISTANCE_M of it (422 else)."""
+    _filing_standing(data.channel, principal)  # who may file so, before asking anyone anything
+    if data.location is None:
+        assert data.grid_id is not None
         return data.grid_id
-    assert data.location is not None
-    found = await runtime.locator.resolve(data.location.lat, data.location.lon, runtime.policy.max_point_distance_m)
-    return found.grid_id
+    lat, lon, reach = data.location.lat, data.location.lon, runtime.policy.max_point_distance_m
+    if data.grid_id is None:
+        return (await runtime.locator.resolve(lat, lon, reach)).grid_id
+    await runtime.locator.check_near(data.grid_id, lat, lon, reach)
+    return data.grid_id
 
 
 async def submit_case(
@@ -156,7 +163,7 @@ async def open_case(
     rule = await runtime.reference.category(session, fields["category"])
     urgent = bool(fields.get("urgent")) or bool(rule and rule.urgent)
     accept_due_at, _ = await due_times(session, runtime, fields["kind"], fields["category"], urgent, now)
-    tracking_code = await _unique_tracking_code(session, now)
+    tracking_code = await _unique_tracking_code(session)
     case = Case(
         id=case_id,
         tracking_code=tracking_code,
@@ -177,7 +184,7 @@ async def open_case(
     if deputies:
         steps.append(await assign(session, runtime, case, deputies, "route", SYSTEM, ROUTED, now, new=True))
     await session.flush()
-    await runtime.emit(session, _submitted_event(case, deputies, now), subject=case.id)
+    await emit_routed(session, runtime, case, deputies, submitted=True)
     return Filed(case, deputies, steps)
 
 
@@ -204,19 +211,3 @@ async def open_station_issue(session: AsyncSession, runtime: CaseRuntime, payloa
     route_words = STATION_ROUTES.get(payload.route, payload.route)
     reason = f"{CHANNEL_WORDS[Channel.station]}; to be followed up {route_words}"
     await open_case(session, runtime, payload.case_id, fields, deputies, station, reason)
-
-
-def _submitted_event(case: Case, deputies: list[str], now: datetime) -> CaseSubmitted:
-    return CaseSubmitted(
-        case_id=case.id,
-        tracking_code=case.tracking_code,
-        grid_id=case.grid_id,
-        kind=case.kind,
-        category=case.category,
-        channel=case.channel,
-        summary=summary(case.description),
-        submitted_at=now,
-        accept_due_at=case.accept_due_at,
-        assigned_deputy_ids=deputies,
-        urgent=case.urgent,
-    )

@@ -18,15 +18,15 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import OPEN, Actor, CaseStatus, Who, require, standing_for_note
-from services.case_intake.domain.tracking import key_matches
-from services.case_intake.logic.access import authorize_read
+from services.case_intake.domain.tracking import key_matches, normalise_code
+from services.case_intake.logic.access import may_read
 from services.case_intake.logic.cases import get_case, now_of
 from services.case_intake.logic.timeline import note
 from services.case_intake.models import Case, Photo
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import PhotosBody
 from shared.auth import Principal
-from shared.errors import Conflict, Forbidden, NotFound, ProblemError, Unprocessable
+from shared.errors import Conflict, NotFound, ProblemError, Unprocessable
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -199,14 +199,10 @@ async def authorize_photo(
             raise hidden()
         return
     case = await get_case(session, stored.case_id)
-    if tracking_code is not None and hmac.compare_digest(tracking_code, case.tracking_code):
+    code = normalise_code(tracking_code)
+    if code is not None and hmac.compare_digest(code, case.tracking_code):
         return
     if key_matches(case.filer_key_hash, filer_key):
         return
-    if principal is not None:
-        try:
-            await authorize_read(session, case, principal)
-            return
-        except Forbidden:
-            pass
-    raise hidden()
+    if await may_read(session, case, principal) is None:
+        raise hidden()

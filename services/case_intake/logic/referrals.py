@@ -140,7 +140,8 @@ async def send_back(
     referral.due_at = await _due(session, runtime, data.due_on, now)
     referral.status, referral.rounds, referral.decision_note = "open", referral.rounds + 1, redact(data.reason)
     due = await _due_words(session, runtime, referral.due_at)
-    words = with_note(f"The answer of {referral.organisation} was sent back, to come by {due}", referral.decision_note)
+    sentence = f"The answer of {referral.organisation} was sent back, to come by {due}"
+    words = with_note(sentence, referral.decision_note)
     actor = standing_for_note(who, Actor.handler, Actor.staff)
     note(session, case, "referral_returned", who, actor, words, now, said=data.reason)
     payload = ReferralReturned(
@@ -150,7 +151,7 @@ async def send_back(
         organisation=referral.organisation,
         deputy_ids=await assignees(session, case.id),
         due_at=referral.due_at,
-        note=referral.decision_note,
+        note=sentence,  # the deputy's reason stays here (GET /referrals/{id}): events carry no one's words
         at=now,
     )
     await runtime.emit(session, payload, subject=case.id)

@@ -14,7 +14,7 @@ from services.case_intake.models import Case, CaseAssignee, CaseTransition, Know
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import DispatchBody
 from shared.errors import Unprocessable
-from shared.messaging.catalogue import CaseAssigned
+from shared.messaging.catalogue import CaseAssigned, CaseAssignedV2, CaseSubmitted, CaseSubmittedV2, EventPayload
 
 ROUTED = "Sent to the deputies of the grid"
 
@@ -74,19 +74,32 @@ async def assign(
     return await move(session, runtime, case, action, who, reason, now, said=said)
 
 
-def assigned_event(case: Case, deputies: list[str]) -> CaseAssigned:
-    return CaseAssigned(
-        case_id=case.id,
-        tracking_code=case.tracking_code,
-        grid_id=case.grid_id,
-        kind=case.kind,
-        category=case.category,
-        summary=summary(case.description),
-        submitted_at=case.submitted_at,
-        accept_due_at=case.accept_due_at,
-        assigned_deputy_ids=deputies,
-        urgent=case.urgent,
-    )
+async def emit_routed(
+    session: AsyncSession, runtime: CaseRuntime, case: Case, deputies: list[str], *, submitted: bool = False
+) -> None:
+    """Stage case.case.submitted.v2 (a new case) or case.case.assigned.v2 (routed later, dispatched), and their
+    v1 while CASE_PUBLISH_V1_EVENTS is on (their `summary` carries the start of the villager's words)."""
+    fields = {
+        "case_id": case.id,
+        "tracking_code": case.tracking_code,
+        "grid_id": case.grid_id,
+        "kind": case.kind,
+        "category": case.category,
+        "submitted_at": case.submitted_at,
+        "accept_due_at": case.accept_due_at,
+        "assigned_deputy_ids": deputies,
+        "urgent": case.urgent,
+    }
+    if submitted:
+        events: list[EventPayload] = [CaseSubmittedV2(**fields, channel=case.channel, public=case.public)]
+        legacy: EventPayload = CaseSubmitted(**fields, channel=case.channel, summary=summary(case.description))
+    else:
+        events = [CaseAssignedV2(**fields, public=case.public)]
+        legacy = CaseAssigned(**fields, summary=summary(case.description))
+    if runtime.policy.publish_v1_events:
+        events.insert(0, legacy)
+    for event in events:
+        await runtime.emit(session, event, subject=case.id)
 
 
 async def route_waiting_cases(session: AsyncSession, runtime: CaseRuntime) -> None:
@@ -97,7 +110,7 @@ async def route_waiting_cases(session: AsyncSession, runtime: CaseRuntime) -> No
         deputies = await route(session, case.grid_id)
         if deputies:
             await assign(session, runtime, case, deputies, "route", SYSTEM, ROUTED, now)
-            await runtime.emit(session, assigned_event(case, deputies), subject=case.id)
+            await emit_routed(session, runtime, case, deputies)
 
 
 async def dispatch(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Who, data: DispatchBody) -> None:
@@ -114,4 +127,4 @@ async def dispatch(session: AsyncSession, runtime: CaseRuntime, case: Case, who:
     now = now_of(runtime)
     reason = with_note("Sent by the office to the deputies who answer for it", data.note)
     await assign(session, runtime, case, deputies, "dispatch", who, reason, now, said=data.note)
-    await runtime.emit(session, assigned_event(case, deputies), subject=case.id)
+    await emit_routed(session, runtime, case, deputies)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import PUBLIC_ROLE, TRANSITIONS, Actor, Who, plan
-from services.case_intake.domain.wording import NOTE_LENGTH, REASON_LENGTH
+from services.case_intake.domain.wording import NOTE_LENGTH, REASON_LENGTH, sentence_of
 from services.case_intake.logic.cases import assignees
 from services.case_intake.models import Case, CaseTransition
 from services.case_intake.runtime import CaseRuntime
@@ -89,7 +89,8 @@ async def move(
     said: str | None = None,
     **event_fields: object,
 ) -> CaseTransition:
-    """Change the status by the table, put it on the timeline and stage the event; returns the step."""
+    """Change the status by the table, put it on the timeline and stage the event (its `note` the sentence alone,
+    without the person's words); returns the step."""
     to, actor = plan(action, case.status, who.actors)
     from_status = case.status
     case.status = to
@@ -118,7 +119,7 @@ async def move(
             deputy_ids=await assignees(session, case.id),
             actor_deputy_id=who.deputy_id if actor is Actor.handler else None,
             at=at,
-            note=redact(reason),
+            note=redact(sentence_of(reason)),
             **event_fields,
         )
         await runtime.emit(session, payload, subject=case.id)

@@ -132,13 +132,14 @@ class ContactRead(BaseModel):
 
 
 class SimilarCase(BaseModel):
-    """An open case a villager may support instead of filing again ("me too"); no personal data."""
+    """An open public case a villager may support instead of filing again ("me too"): what and when, never the
+    filer's words or anything personal (like the board)."""
 
     id: str
     kind: CaseKind
     category: str
     status: CaseStatus
-    summary: str
+    summary: str = Field(description="The category's name; never the filer's words")
     submitted_at: datetime
     supporters: int
 

@@ -10,11 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import INTERNAL, OPEN, Actor, CaseStatus, Who, require
 from services.case_intake.domain.out_of_scope import where_to_go
-from services.case_intake.domain.wording import summary
 from services.case_intake.logic.access import STAFF_ROLES, deputy_grids
 from services.case_intake.logic.cases import assignees, supporter_count
 from services.case_intake.logic.filing import ON_BEHALF, Filed
-from services.case_intake.models import Case, CaseAssignee, CaseSupporter, CaseTransition, Referral
+from services.case_intake.models import Case, CaseAssignee, CaseSupporter, CaseTransition, Category, Referral
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import (
     CaseCreated,
@@ -168,9 +167,9 @@ async def list_cases(
 
 
 async def _visible(session: AsyncSession, principal: Principal) -> list[Any]:
-    """The cases a caller who is not staff may list: own, supported, routed or in their grids, referred to them."""
-    supported = select(CaseSupporter.case_id).where(CaseSupporter.supporter == principal.subject)
-    conditions = [Case.submitted_by == principal.subject, Case.id.in_(supported)]
+    """The cases a caller who is not staff may list: own, routed or in their grids, referred to them (the rules of
+    logic.access; supporting one lists nothing)."""
+    conditions = [Case.submitted_by == principal.subject]
     if principal.deputy_id and principal.has(Role.deputy):
         routed = select(CaseAssignee.case_id).where(CaseAssignee.deputy_id == principal.deputy_id)
         conditions.append(Case.id.in_(routed))
@@ -186,7 +185,8 @@ async def _visible(session: AsyncSession, principal: Principal) -> list[Any]:
 async def similar_cases(
     session: AsyncSession, params: PageParams, *, grid_id: str, category: str
 ) -> tuple[list[SimilarCase], int]:
-    """Open public cases of the same grid and category, most supported first: a "me too" before filing again."""
+    """Open public cases of the same grid and category, most supported first: a "me too" before filing again.
+    What, when and how many only: never the filer's words (a public view, like the board)."""
     supporters = (
         select(func.count()).select_from(CaseSupporter).where(CaseSupporter.case_id == Case.id).scalar_subquery()
     )
@@ -198,13 +198,14 @@ async def similar_cases(
     )
     total = (await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
     rows = (await session.execute(query.limit(params.limit).offset(params.offset))).all()
+    named = await session.get(Category, category)
     return [
         SimilarCase(
             id=case.id,
             kind=case.kind,
             category=case.category,
             status=case.status,
-            summary=summary(case.description),
+            summary=named.label_zh if named else case.category,
             submitted_at=case.submitted_at,
             supporters=count,
         )

@@ -44,6 +44,44 @@ class CaseAssigned(EventPayload):
     urgent: bool = False
 
 
+class CaseSubmittedV2(EventPayload):
+    """A case was filed: what, when and which grid, never the villager's words (v1's `summary` is gone), and
+    whether it may be shown in public (`public`: a private case's id belongs on no public view either).
+
+    `tracking_code` opens the case's tracking view and its photos: show it only to those who may read the case
+    (the deputies it is routed to, station staff), never on a public page, a record of duty or a webhook."""
+
+    event_type = "case.case.submitted.v2"
+    case_id: str
+    tracking_code: str
+    grid_id: str
+    kind: str
+    category: str
+    channel: str
+    public: bool
+    submitted_at: datetime
+    accept_due_at: datetime
+    assigned_deputy_ids: list[str]
+    urgent: bool = False
+
+
+class CaseAssignedV2(EventPayload):
+    """A case waiting for a deputy got one (or the office dispatched it): as case.case.submitted.v2, without the
+    villager's words."""
+
+    event_type = "case.case.assigned.v2"
+    case_id: str
+    tracking_code: str
+    grid_id: str
+    kind: str
+    category: str
+    public: bool
+    submitted_at: datetime
+    accept_due_at: datetime
+    assigned_deputy_ids: list[str]
+    urgent: bool = False
+
+
 class CaseTransitioned(EventPayload):
     """Common shape of a case's step from one state to another; the concrete types below name the step.
 
