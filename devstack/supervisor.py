@@ -79,9 +79,10 @@ class Supervisor:
             finally:
                 self._starting = False
             if self.signalled is None:
+                users = f" (users and passwords: {self.stack.bus_users.file})" if self.stack.bus_users else ""
                 say(
                     f"\n  Deputies in the grid is running: {self.stack.gateway_url}\n  NATS: {self.stack.nats_url}"
-                    f"\n  Logs: {self.stack.var_dir}/*.log   Stop: Ctrl-C\n"
+                    f"{users}\n  Logs: {self.stack.var_dir}/*.log   Stop: Ctrl-C\n"
                 )
                 self.watch()
         except Stopped:
