@@ -5,7 +5,7 @@ which streams each service consumes (each service's `events.SUBSCRIPTIONS`, gath
 deploy/render_k8s, which may import the services). From it:
 
 - a service publishes its own subjects only (`case.>` for case_intake), its dead letters
-  (`deadletter.<service>.>`), and the JetStream API calls its bus makes: create and update its own stream,
+  (`deadletter.<service>.>`), and the JetStream API calls its bus makes: create, update and read its own stream,
   create the dead-letter stream and the streams it consumes when they are missing (create only: a stream
   that exists with another configuration is refused to it, and its publisher sets the configuration back
   when it starts), and for each stream it consumes: create, read and pull from its own durable consumer
@@ -62,6 +62,8 @@ def service_permissions(service: str, consumes: Iterable[str]) -> Permissions:
             f"{STREAMS[stream]}.>",
             f"{api}.STREAM.CREATE.{stream}",
             f"{api}.STREAM.UPDATE.{stream}",
+            f"{api}.STREAM.INFO.{stream}",
+            f"{api}.STREAM.MSG.GET.{stream}",  # reading back what it published itself
             *publish,
         ]
     for stream in sorted(set(consumes)):

@@ -127,7 +127,7 @@ async def test_a_service_cannot_read_a_stream_it_does_not_consume(nats_server, d
             with pytest.raises((nats.errors.TimeoutError, nats.errors.NoRespondersError)):
                 await js.add_consumer("CASE", ConsumerConfig(durable_name="deputy", ack_policy=AckPolicy.EXPLICIT))
             with pytest.raises((nats.errors.TimeoutError, nats.errors.NoRespondersError)):
-                await js.get_last_msg("CASE", case_submitted(str(uuid.uuid4())).event_type)
+                await js.get_last_msg("DEPUTY", "deputy.deputy.updated.v1")
 
             # Meanwhile the services' own traffic flows: case_intake publishes a case, the deputy service reads it.
             async with Connection(nats_server, "case_intake") as intake:

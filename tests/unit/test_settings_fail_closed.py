@@ -112,7 +112,11 @@ def test_a_service_reaches_consumers_only_on_the_streams_its_subscriptions_name(
     assert streams == set(consumed_streams()[service])
     created = {subject.rpartition(".")[2] for subject in allowed if ".STREAM.CREATE." in subject}
     assert created == {*consumed_streams()[service], "DEADLETTER", *filter(None, [own_stream(service)])}
-    assert not any("MSG.GET" in subject or "DIRECT" in subject or "*" in subject for subject in allowed)
+    reads = [subject for subject in allowed if ".MSG.GET." in subject or ".INFO." in subject or "DIRECT" in subject]
+    assert reads == [f"$JS.API.{kind}.{own_stream(service)}" for kind in ("STREAM.INFO", "STREAM.MSG.GET")] + [
+        f"$JS.API.CONSUMER.INFO.{stream}.{service}" for stream in consumed_streams()[service]
+    ]
+    assert not any("*" in subject for subject in allowed)
     assert all(f".{service}.>" in subject for subject in allowed if subject.startswith("$JS") and ">" in subject)
 
 
