@@ -3,6 +3,7 @@ neither forge another service's events nor read a stream that user does not cons
 nothing connects (the forgery of issue #16: a grid.assignment.started.v1 that routed cases elsewhere)."""
 
 import asyncio
+import subprocess
 import uuid
 from contextlib import AsyncExitStack
 from datetime import date
@@ -13,8 +14,14 @@ from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
+from deploy import bus as deployed
+from deploy.certificates import write_nats_tls
+from devstack.natsauth import permissions
+from devstack.stack import free_port, nats_server_binary, wait_for_port
+from shared.config import Settings
+from shared.messaging.bus import Bus
 from shared.messaging.catalogue import AssignmentStarted, envelope
-from shared.messaging.permissions import inbox_prefix
+from shared.messaging.permissions import inbox_prefix, password_variable
 from tests.support import NatsServer, case_submitted, eventually, start_service
 
 GRID_ID = "0c9d6f7e-6666-4222-8333-944455556666"
@@ -174,3 +181,44 @@ async def test_a_connection_without_credentials_is_refused(nats_server):
     for credentials in ({}, {"user": "case_intake", "password": "guessed"}, {"user": "nobody", "password": "x"}):
         with pytest.raises(nats.errors.Error, match="Authorization Violation"):
             await nats.connect(nats_server.address, allow_reconnect=False, connect_timeout=2, **credentials)
+
+
+async def test_the_deployed_bus_speaks_tls_only_to_clients_that_trust_its_ca(tmp_path):
+    """deploy/'s NATS configuration (one node here): a service's bus with NATS_TLS_CA_FILE connects and makes its
+    stream; a client without TLS, or one that trusts another CA, does not get to send its password."""
+    tls, other = write_nats_tls(tmp_path / "tls", ["127.0.0.1"]), write_nats_tls(tmp_path / "other", ["127.0.0.1"])
+    port = free_port()
+    config = tmp_path / "nats.conf"
+    store = str(tmp_path / "store")
+    config.write_text(
+        deployed.server_config(None, listen=f"127.0.0.1:{port}", tls_dir=str(tls), store=store, monitor=None)
+    )
+    passwords = {user: uuid.uuid4().hex for user in permissions()}
+    env = {password_variable(user): password for user, password in passwords.items()} | {"NATS_SERVER_NAME": "one"}
+    server = subprocess.Popen([nats_server_binary(), "-c", str(config)], env=env, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port)
+        url = f"tls://127.0.0.1:{port}"
+        grid = Settings(service_name="grid", nats_url=url, nats_user="grid", nats_password=passwords["grid"])
+        bus = Bus.for_settings(grid.model_copy(update={"nats_tls_ca_file": tls / "ca.crt"}))
+        await asyncio.wait_for(bus.connect(), 15)
+        try:
+            assert bus.connected and (await bus.js.stream_info("GRID")).config.name == "GRID"
+        finally:
+            await bus.close()
+
+        with pytest.raises(nats.errors.Error, match="expecting INFO"):  # the server waits for a TLS handshake
+            await nats.connect(
+                f"nats://127.0.0.1:{port}",
+                user="grid",
+                password=passwords["grid"],
+                allow_reconnect=False,
+                connect_timeout=2,
+            )
+        fooled = Bus.for_settings(grid.model_copy(update={"nats_tls_ca_file": other / "ca.crt"}))
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(fooled.connect(), 3)  # it never trusts a server its CA did not sign
+        assert not fooled.connected
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
