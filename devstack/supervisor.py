@@ -7,7 +7,8 @@ starting, or while a process waits to be restarted); a second signal while stopp
 A second `make run` on the same var folder is refused with a message and exit code 2. SIGKILL of the
 supervisor takes the processes with it (see devstack.stack).
 
-Environment: GATEWAY_PORT (8000), NATS_URL (a NATS of your own), DEVSTACK_VAR_DIR (the folder, var/).
+Environment: GATEWAY_PORT (8000), NATS_URL (a NATS of your own: the processes then connect with the
+NATS_USER and NATS_PASSWORD they inherit, if any), DEVSTACK_VAR_DIR (the folder, var/).
 """
 
 import os

@@ -8,9 +8,8 @@ waiting instead of losing them.
 
 Each process connects as its own NATS user (NATS_USER, NATS_PASSWORD; the permissions are in
 `shared.messaging.permissions`), with its own inbox prefix, and over TLS when NATS_TLS_CA_FILE is set. A
-service makes only the streams it may: its own (created or updated) and the dead letters (created if missing);
-the streams it consumes and the dead letters are created when missing, never changed (their publishers set
-their configuration).
+service creates or updates its own stream only; the streams it consumes and the dead letters it creates when
+they are missing and never changes (their publishers set their configuration).
 """
 
 import asyncio
@@ -33,7 +32,15 @@ from shared.messaging.permissions import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM,
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEAD_LETTER_PREFIX", "DEAD_LETTER_STREAM", "Bus", "WrongStream", "connect_options", "stream_for"]
+__all__ = [
+    "DEAD_LETTER_PREFIX",
+    "DEAD_LETTER_STREAM",
+    "Bus",
+    "WrongStream",
+    "connect_options",
+    "stream_for",
+    "without_credentials",
+]
 
 
 class WrongStream(Exception):

@@ -174,6 +174,20 @@ def test_each_process_connects_with_its_own_nats_user_and_database_role(process,
     assert compose["NATS_USER"] == process and compose["DATABASE_URL"].startswith(f"postgresql+asyncpg://{process}:")
 
 
+def test_no_pod_reads_another_process_credentials():
+    for pod, spec in pod_specs().items():
+        readable = _mounted(spec)
+        nats_users = {name for name in readable if name.startswith("nats-user-")}
+        roles = {name for name in readable if name.startswith("db-")}
+        if pod in APPS:
+            assert nats_users == {f"nats-user-{pod}"} and roles == {f"db-{pod}"}, pod
+            assert database.ADMIN_SECRET not in readable
+        elif pod == "nats":
+            assert nats_users == {bus.secret_name(user) for user in permissions()} and not roles
+        else:
+            assert pod == "migrate" and not nats_users and database.ADMIN_SECRET in readable
+
+
 def test_every_secret_and_key_the_manifests_name_is_made(made):
     have = {
         d["metadata"]["name"]: set(d.get("stringData") or d.get("data") or {})
