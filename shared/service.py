@@ -53,7 +53,7 @@ class ServiceRuntime:
         self.engine = create_engine(settings)
         self.signal = OutboxSignal()
         self.maker = create_sessionmaker(self.engine, info={OUTBOX_SIGNAL_KEY: self.signal})
-        self.bus = Bus(settings.nats_url, replicas=settings.nats_stream_replicas)
+        self.bus = Bus.for_settings(settings, consumes=list(subscriptions or {}))
         self.relay = OutboxRelay(
             self.maker,
             tables.outbox,

@@ -1,9 +1,11 @@
 """What the tests share: a real nats-server from the wheel, real databases, signed tokens, app clients."""
 
 import asyncio
+import atexit
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -15,6 +17,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from devstack.natsauth import BusUsers, permissions
 from devstack.supervisor import free_port, nats_server_binary, wait_for_port
 from shared.auth import Principal, Role, issue_token
 from shared.config import SERVICE_PACKAGES, Settings
@@ -24,21 +27,48 @@ from shared.migrations import upgrade
 ISSUER = "deputies-in-the-grid"
 
 
+_BUS_USERS: BusUsers | None = None
+
+
+def bus_users() -> BusUsers:
+    """The NATS users and passwords of this test run (one set for every nats-server the tests start)."""
+    global _BUS_USERS
+    if _BUS_USERS is None:
+        folder = Path(tempfile.mkdtemp(prefix="nats-users-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _BUS_USERS = BusUsers(folder)
+        _BUS_USERS.server_config()
+    return _BUS_USERS
+
+
 class NatsServer:
-    """A nats-server with JetStream on a free port and a temporary store; it can be stopped and restarted."""
+    """A nats-server with JetStream on a free port and a temporary store; it can be stopped and restarted.
+
+    It runs with the configuration `make run` generates: every service a user of its own with its permissions,
+    no anonymous connections. `url` carries the operator's user (tests publish as any service through it);
+    `address` carries none; a service's settings from `Databases.settings` carry its own user."""
 
     def __init__(self, store: Path) -> None:
         self.store = store
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.extra_args: list[str] = []
+        self.users = bus_users()
+
+    @property
+    def address(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
 
     @property
     def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
+        return self.users.url(self.address)
+
+    def url_of(self, user: str) -> str:
+        return self.users.url(self.address, user)
 
     def start(self) -> None:
-        command = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)]
+        command = [nats_server_binary(), "-c", str(self.users.server_config()), "-a", "127.0.0.1"]
+        command += ["-p", str(self.port), "-js", "-sd", str(self.store)]
         self.process = subprocess.Popen(
             command + self.extra_args,
             stdout=subprocess.DEVNULL,
@@ -66,24 +96,17 @@ class Databases:
         return "postgresql" if self.postgres_url else "sqlite"
 
     def settings(self, service: str, nats_url: str, public_key: Path, **extra: Any) -> Settings:
+        """A service's settings: its own database, and its own NATS user (the URL's operator is not used)."""
         label = f"{service}_{uuid.uuid4().hex[:8]}"
+        values: dict[str, Any] = {"service_name": service, "nats_url": nats_url, "token_public_key_file": public_key}
+        if service in permissions():
+            values |= {"nats_user": service, "nats_password": bus_users().password(service)}
         if self.postgres_url:
             self.schemas.append(label)
-            return Settings(
-                service_name=service,
-                database_url=self.postgres_url,
-                database_schema=label,
-                nats_url=nats_url,
-                token_public_key_file=public_key,
-                **extra,
-            )
-        return Settings(
-            service_name=service,
-            database_url=f"sqlite+aiosqlite:///{self.folder / label}.db",
-            nats_url=nats_url,
-            token_public_key_file=public_key,
-            **extra,
-        )
+            values |= {"database_url": self.postgres_url, "database_schema": label}
+        else:
+            values["database_url"] = f"sqlite+aiosqlite:///{self.folder / label}.db"
+        return Settings(**{**values, **extra})
 
     async def drop_all(self) -> None:
         if self.postgres_url:
@@ -170,6 +193,10 @@ class NatsCluster:
     @property
     def url(self) -> str:
         return ",".join(node.url for node in self.nodes)
+
+    @property
+    def users(self) -> BusUsers:
+        return self.nodes[0].users
 
     def start(self) -> None:
         routes = ",".join(f"nats://127.0.0.1:{port}" for port in self.cluster_ports)

@@ -26,8 +26,18 @@ SEEDERS: dict[str, Callable[..., Awaitable[int]]] = {
 """Each service's demo loader: `async (session, runtime[, progress=]) -> count`, a no-op when data is there."""
 
 
+class DemoDataRefused(RuntimeError):
+    """The demo city (its sign-ins share one published password) never goes into a production database."""
+
+
+def refuse_production(settings: Settings) -> None:
+    if settings.is_production:
+        raise DemoDataRefused("ENVIRONMENT=production: the demo city and its demo sign-ins are not loaded")
+
+
 async def seed_service(name: str, settings: Settings, *, progress: bool = False) -> int:
     """Load one service's demo data into the database `settings` name (already migrated)."""
+    refuse_production(settings)
     seed = SEEDERS[name]
     runtime = import_module(f"{SERVICE_PACKAGES[name]}.app").create_app(settings).state.runtime
     try:
@@ -44,6 +54,7 @@ async def seed_service(name: str, settings: Settings, *, progress: bool = False)
 
 async def seed_accounts(settings: Settings, private_key: Path) -> int:
     """The demo sign-ins (user name = deputy code) in the gateway's database (already migrated)."""
+    refuse_production(settings)
     from gateway.settings import GatewaySettings
     from shared.db import create_engine, create_sessionmaker
 
@@ -62,6 +73,8 @@ async def seed_accounts(settings: Settings, private_key: Path) -> int:
 
 async def load(stack: Any, *, migrate: bool = True, progress: bool = False) -> dict[str, int]:
     """Migrate (unless done already) and load every service's demo data into `stack`'s databases, each once."""
+    for name in [*SEEDERS, "gateway"]:
+        refuse_production(stack.settings_for(name))
     loaded = {}
     for name in SEEDERS:
         if migrate:

@@ -29,7 +29,7 @@ def system(tmp_path_factory):
     folder = tmp_path_factory.mktemp("through-gateway")
     nats = NatsServer(folder / "nats")
     nats.start()
-    stack = stack_on_test_database(folder, nats.url)
+    stack = stack_on_test_database(folder, nats.url, bus_users=nats.users)
     stack.seed = False
     try:
         stack.start()

@@ -52,7 +52,9 @@ def _wait_until_routing_is_ready(api: httpx.Client, timeout: float = 45.0) -> No
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     nats = NatsServer(tmp_path_factory.mktemp("e2e-jetstream"))
     nats.start()
-    system = Stack(var_dir=tmp_path_factory.mktemp("e2e-var"), gateway_port=free_port(), nats_url=nats.url)
+    system = Stack(
+        var_dir=tmp_path_factory.mktemp("e2e-var"), gateway_port=free_port(), nats_url=nats.url, bus_users=nats.users
+    )
     try:
         with pytest.MonkeyPatch.context() as patch:  # every browser files and signs in from 127.0.0.1
             for name, value in E2E_LIMITS.items():

@@ -10,15 +10,17 @@ import httpx
 from sqlalchemy import text
 
 from devstack.demo import city as demo_city
+from devstack.natsauth import BusUsers
 from devstack.supervisor import Stack, free_port
 from shared.db import create_engine
 from shared.migrations import SERVICES
 from tests.support import drop_schemas
 
 
-def stack_on_test_database(tmp_path: Path, nats_url: str | None = None) -> Stack:
-    """The processes of `make run`, on PostgreSQL (a schema each) when TEST_DATABASE_URL is set."""
-    system = Stack(var_dir=tmp_path / "var", gateway_port=free_port(), nats_url=nats_url)
+def stack_on_test_database(tmp_path: Path, nats_url: str | None = None, bus_users: BusUsers | None = None) -> Stack:
+    """The processes of `make run`, on PostgreSQL (a schema each) when TEST_DATABASE_URL is set; with a NATS of
+    the test's, `bus_users` are its users (each process connects as its own)."""
+    system = Stack(var_dir=tmp_path / "var", gateway_port=free_port(), nats_url=nats_url, bus_users=bus_users)
     if url := os.environ.get("TEST_DATABASE_URL"):
         run = uuid.uuid4().hex[:6]
         for name in (*SERVICES, "gateway"):

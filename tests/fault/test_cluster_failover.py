@@ -30,7 +30,7 @@ def cluster(tmp_path):
 @pytest.fixture
 def stack(tmp_path, cluster, monkeypatch):
     monkeypatch.setenv("NATS_STREAM_REPLICAS", "3")
-    system = stack_on_test_database(tmp_path, nats_url=cluster.url)
+    system = stack_on_test_database(tmp_path, nats_url=cluster.url, bus_users=cluster.users)
     try:
         system.start()
         for name in ("case_intake", "deputy"):
