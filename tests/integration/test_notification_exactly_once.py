@@ -125,7 +125,10 @@ async def test_killed_mid_send_each_device_gets_each_message_once(nats_server, d
         arrived = receiver.for_device(device)
         messages = [browser.decrypt(item.body) for item in arrived]
         assert sorted({message["tracking_code"] for message in messages}) == codes  # every case, to every device
-        assert all(item.headers["Topic"] == message["id"].replace("-", "") for item, message in zip(arrived, messages))
+        assert all(
+            item.headers["Topic"] == message["id"].replace("-", "")
+            for item, message in zip(arrived, messages, strict=True)
+        )
         ids = Counter(message["id"] for message in messages)
         assert len(ids) == CASES  # one message per case and device: each id is one (event, recipient, channel)
         resent = sum(count - 1 for count in ids.values())
