@@ -61,7 +61,7 @@ class ServerKey(BaseModel):
 
 
 class PreferenceItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     kind: KindName
     channel: Channel
     enabled: bool

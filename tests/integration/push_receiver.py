@@ -57,6 +57,7 @@ class PushReceiver:
         self.port = free_port()
         self.received: list[Received] = []
         self.status: dict[str, int] = {}
+        self.headers: dict[str, dict[str, str]] = {}
         self.delay = 0.0
         self.arrived = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -71,7 +72,7 @@ class PushReceiver:
             await asyncio.sleep(self.delay)
         self.received.append(Received(device, dict(request.headers), body))
         self.arrived.set()
-        return web.Response(status=self.status.get(device, 201))
+        return web.Response(status=self.status.get(device, 201), headers=self.headers.get(device, {}))
 
     async def __aenter__(self) -> "PushReceiver":
         app = web.Application()

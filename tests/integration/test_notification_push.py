@@ -47,7 +47,7 @@ async def test_a_case_in_the_deputys_grid_reaches_their_browser_encrypted(push_e
         async def arrived():
             return receiver.for_device("deputy-phone")
 
-        [push] = await eventually(arrived)
+        [push] = await eventually(arrived, timeout=30)
         assert push.headers["Content-Encoding"] == "aes128gcm"
         assert push.headers["TTL"].isdigit() and push.headers["Urgency"] == "normal"
         assert vapid_valid(push.headers["Authorization"], f"http://127.0.0.1:{receiver.port}")
