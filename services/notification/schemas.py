@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from shared.types import ContactPhone, TrackingCodeText, distinct, text
 
@@ -21,6 +21,15 @@ KindName = Literal[
     "case_rejected",
     "case_reopened",
 ]
+
+
+def _not_a_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("must be a number or null, not true or false")
+    return value
+
+
+Milliseconds = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False), BeforeValidator(_not_a_boolean)]
 Base64Url = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+={0,2}$", max_length=100)]
 
 
@@ -35,7 +44,7 @@ class PushSubscriptionJson(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     endpoint: text(1000, 1)  # type: ignore[valid-type]
-    expirationTime: float | None = Field(None, ge=0, le=1e15, allow_inf_nan=False)  # noqa: N815 - the browser's name
+    expirationTime: Milliseconds | None = None  # noqa: N815 - the browser's name
     keys: SubscriptionKeys
 
 

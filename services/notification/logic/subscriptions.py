@@ -23,14 +23,21 @@ from shared.auth import Principal
 from shared.errors import NotFound, Unprocessable
 
 
-def _check_keys(p256dh: str, auth: str) -> None:
+def _keys_problem(p256dh: str, auth: str) -> str | None:
     try:
         point, secret = b64url_decode(p256dh), b64url_decode(auth)
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
-    except ValueError as error:
-        raise Unprocessable("keys.p256dh must be a P-256 public key (65 bytes, base64url).") from error
+    except ValueError:
+        return "keys.p256dh must be a P-256 public key (65 bytes, base64url)."
     if len(point) != 65 or len(secret) != 16:
-        raise Unprocessable("keys.p256dh must be 65 bytes and keys.auth 16 bytes (base64url).")
+        return "keys.p256dh must be 65 bytes and keys.auth 16 bytes (base64url)."
+    return None
+
+
+def _check_keys(p256dh: str, auth: str) -> None:
+    if problem := _keys_problem(p256dh, auth):
+        field = {"loc": ["body", "subscription", "keys"], "msg": problem, "type": "value_error"}
+        raise Unprocessable(problem, errors=[field])
 
 
 async def remember_account(session: AsyncSession, principal: Principal, now: datetime, language: str | None) -> Account:
@@ -54,7 +61,8 @@ async def register(
     subscription = body.subscription
     problem = endpoint_problem(subscription.endpoint, runtime.policy.allowed_hosts)
     if problem:
-        raise Unprocessable(problem, errors=[{"loc": ["body", "subscription", "endpoint"], "msg": problem}])
+        field = {"loc": ["body", "subscription", "endpoint"], "msg": problem, "type": "value_error"}
+        raise Unprocessable(problem, errors=[field])
     _check_keys(subscription.keys.p256dh, subscription.keys.auth)
     now = runtime.clock.now()
     expires = datetime.fromtimestamp(subscription.expirationTime / 1000, UTC) if subscription.expirationTime else None
