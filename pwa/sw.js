@@ -158,7 +158,7 @@ self.addEventListener('notificationclick', (event) => {
     const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
     const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
     if (open) {
-      await open.focus();
+      await open.focus().catch(() => null); // focusing may need the tap's user activation
       if ('navigate' in open) return open.navigate(path);
     }
     return self.clients.openWindow(path);
