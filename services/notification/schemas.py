@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints
 
 from shared.types import ContactPhone, TrackingCodeText, distinct, text
 
@@ -73,14 +73,14 @@ class PreferenceItem(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: KindName
     channel: Channel
-    enabled: bool
+    enabled: StrictBool
 
 
 class PreferencesUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     language: Language | None = None
     phone: ContactPhone | None = Field(None, description="Officials only: your own number for SMS")
-    remove_phone: bool = False
+    remove_phone: StrictBool = False
     items: distinct(PreferenceItem, 40) = Field(default_factory=list)  # type: ignore[valid-type]
 
 

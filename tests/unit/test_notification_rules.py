@@ -159,3 +159,39 @@ def test_the_aliyun_signature_is_the_documented_one():
         "&Timestamp=2017-07-12T02%3A42%3A19Z&Version=2017-05-25"
     )
     assert aliyun_signature(ALIYUN_EXAMPLE, "otherSecret") != "zJDF+Lrzhj/ThnlvIToysFRq6t4="
+
+
+def test_production_takes_the_vapid_key_from_settings_and_refuses_to_start_without_one_or_an_sms_provider(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from pydantic import ValidationError
+
+    from services.notification.channels.webpush import VapidKeys, b64url_decode
+    from services.notification.policy import NotificationPolicy
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    production = {
+        "environment": "production",
+        "vapid_private_key": pem.decode(),
+        "vapid_subject": "mailto:office@shaoshan.example",
+        "sms_provider": "aliyun",
+        "aliyun_access_key_id": "id",
+        "aliyun_access_key_secret": "secret",
+        "aliyun_sms_templates": {"case_routed": "SMS_1"},
+    }
+    keys = VapidKeys.load(NotificationPolicy(**production))
+    public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    assert b64url_decode(keys.application_server_key) == public
+    for missing in ("vapid_private_key", "sms_provider", "aliyun_sms_templates"):
+        with pytest.raises(ValidationError):
+            NotificationPolicy(
+                **{
+                    **production,
+                    missing: "dev" if missing == "sms_provider" else ({} if missing == "aliyun_sms_templates" else ""),
+                }
+            )
+    development = NotificationPolicy(vapid_private_key_file=tmp_path / "keys" / "vapid.pem")
+    first = VapidKeys.load(development).application_server_key
+    assert VapidKeys.load(development).application_server_key == first  # made once, then kept
+    assert (tmp_path / "keys" / "vapid.pem").stat().st_mode & 0o077 == 0
