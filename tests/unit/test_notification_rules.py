@@ -168,12 +168,14 @@ def test_production_takes_the_vapid_key_from_settings_and_refuses_to_start_witho
 
     from services.notification.channels.webpush import VapidKeys, b64url_decode
     from services.notification.policy import NotificationPolicy
+    from shared.config import VAR_DIR
 
     key = ec.generate_private_key(ec.SECP256R1())
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     production = {
         "environment": "production",
         "vapid_private_key": pem.decode(),
+        "vapid_private_key_file": VAR_DIR / "keys" / "vapid.pem",  # the development key is no production key
         "vapid_subject": "mailto:office@shaoshan.example",
         "sms_provider": "aliyun",
         "aliyun_access_key_id": "id",
