@@ -15,6 +15,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 
 def test_a_pushed_message_shows_once_and_its_click_opens_the_case(new_page, stack, api):
+    key = api.get("/api/notification/vapid-public-key")  # the service through the gateway, as the PWA asks it
+    assert key.status_code == 200 and len(key.json()["application_server_key"]) == 87
     grid = api.get("/api/grid/grids", params={"level": "group", "limit": 1}).json()["items"][0]
     body = {"kind": "request", "category": "water", "description": "e2e: 推送", "grid_id": grid["id"]}
     case = api.post("/api/case-intake/cases", json=body, headers={"Idempotency-Key": f"e2e-{uuid.uuid4()}"}).json()
