@@ -140,7 +140,31 @@ def service_manifests(name: str) -> list[dict]:
     env += _own_credentials(name)
     if name == "case_intake":  # it resolves a filed point to a grid by asking the grid service
         env.append({"name": "GRID_URL", "value": f"http://{dns_name('grid')}:{PORT}"})
-    return workload(name, f"services.{name}.app:create_app", env)
+    documents = workload(name, f"services.{name}.app:create_app", env)
+    if name == "notification":  # its VAPID key and SMS provider credentials come from a secret of its own
+        container = documents[0]["spec"]["template"]["spec"]["containers"][0]
+        container["envFrom"].append({"secretRef": {"name": "notification-credentials"}})
+        documents.insert(0, notification_secret())
+    return documents
+
+
+def notification_secret() -> dict:
+    """Placeholders: the operator sets them (README, Notifications: VAPID keys and the SMS provider)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _meta("notification-credentials"),
+        "type": "Opaque",
+        "stringData": {
+            "VAPID_PRIVATE_KEY": "REPLACE-ME: a PEM EC P-256 private key",
+            "VAPID_SUBJECT": "mailto:REPLACE-ME",
+            "SMS_PROVIDER": "aliyun",
+            "SMS_SIGNATURE": "REPLACE-ME: the approved signature",
+            "ALIYUN_ACCESS_KEY_ID": "REPLACE-ME",
+            "ALIYUN_ACCESS_KEY_SECRET": "REPLACE-ME",
+            "ALIYUN_SMS_TEMPLATES": '{"case_routed": "SMS_REPLACE-ME"}',
+        },
+    }
 
 
 def gateway_manifests() -> list[dict]:

@@ -156,6 +156,8 @@ class Stack:
             "DATABASE_URL": settings.database_url,
             "TOKEN_PUBLIC_KEY_FILE": str(self.public_key),
             "GRID_URL": f"http://127.0.0.1:{self.service_ports.get('grid') or self._port_for('grid')}",
+            "VAPID_PRIVATE_KEY_FILE": str(self.var_dir / "keys" / "vapid.pem"),  # made on first start
+            "SMS_DEV_FILE": str(self.var_dir / "sms-outbox.jsonl"),  # what the development SMS sender "sent"
         }
         if user := self._nats_user(name):
             env |= {"NATS_USER": user["nats_user"], "NATS_PASSWORD": user["nats_password"]}

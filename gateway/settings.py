@@ -29,6 +29,7 @@ class GatewaySettings(Settings):
     case_intake_url: str = "http://127.0.0.1:8103"
     station_scheduling_url: str = "http://127.0.0.1:8104"
     micro_funding_url: str = "http://127.0.0.1:8105"
+    notification_url: str = "http://127.0.0.1:8106"
     proxy_timeout_seconds: float = 15.0
     proxy_connect_timeout_seconds: float = 2.0
     max_body_bytes: int = 12 * 1024 * 1024

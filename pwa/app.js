@@ -4,6 +4,7 @@ import './queue.js';
 import { loadLanguage, otherLanguage, storedLanguage, t } from './i18n.js';
 import { findRoute, formatTime, h, label, link, notice, screen, shorten, stepper } from './ui.js';
 import { filingSubject, warmAtlas } from './api.js';
+import { offerCard, pushSwitch } from './push.js';
 
 const Q = self.ddgQueue;
 const main = document.getElementById('main');
@@ -78,6 +79,7 @@ const VILLAGER = {
   photos: () => import('./villager/photos.js'),
   place: () => import('./villager/place.js'),
   similar: () => import('./villager/similar.js'),
+  notices: () => import('./villager/notices.js'),
 };
 
 /** A route's draw: the screen `name` of a module loaded when first opened, given the path's groups. */
@@ -94,6 +96,7 @@ const ROUTES = [
   [/^\/book$/, lazyScreen(VILLAGER.book, 'book.title', 'bookingScreen')],
   [/^\/board$/, lazyScreen(VILLAGER.board, 'board.title', 'boardScreen')],
   [/^\/deputies$/, lazyScreen(VILLAGER.deputies, 'deputies.title', 'deputiesScreen')],
+  [/^\/notifications$/, lazyScreen(VILLAGER.notices, 'notices.title', 'notificationsScreen')],
   // deputies, station staff and the NPC office: officials.js (and pwa/work/) routes on within their paths
   [/^(\/(?:deputy|staff|office)(?:\/.*)?)$/, lazyScreen(() => import('./officials.js'), 'deputy.signinTitle', 'officialsScreen')],
 ];
@@ -178,6 +181,7 @@ const HOME_TILES = [
   ['/book', '📅', 'home.book', 'start-book'],
   ['/board', '📢', 'home.board', 'start-board'],
   ['/deputies', '👥', 'home.deputies', 'start-deputies'],
+  ['/notifications', '🔔', 'home.notices', 'start-notices'],
 ];
 
 /** The villager's own commands: the officials' (`work.post`, queued on the same phone) show on their screens. */
@@ -200,6 +204,7 @@ async function home() {
       ...HOME_TILES.map(([href, emoji, key, id]) => tile(href, emoji, key, id)),
       tile('/signin', villager ? '✅' : '📱', villager ? 'home.signedIn' : 'home.signin', 'start-signin', villager || null)),
     sent.length ? sentList(sent) : null,
+    pushSwitch(() => render(true)),
     h('p', { class: 'deputy-link' }, link('/deputy', { class: 'btn ghost' }, t('home.deputy'))));
 }
 
@@ -480,6 +485,7 @@ async function sentScreen(id) {
       h('div', { class: 'code-box' }, h('p', { class: 'code-label', id: 'code-label' }, t('sent.code')),
         h('p', { class: 'code', id: 'tracking-code', 'aria-describedby': 'code-label' }, code)),
       h('p', {}, t('sent.keep')),
+      offerCard({ context: `sent-${code}`, lead: t('push.offerVillager'), follow: [code], auth: true }),
       actions(home, link(`/track/${code}`, { class: 'btn primary' }, t('sent.track'))));
   }
   if (result.state === 'waiting') {

@@ -4,20 +4,21 @@
  *   network fails or is too slow. Nothing else under /api/ is touched: writes go through the page's queue
  *   and are never cached.
  * - Background Sync "ddg-queue": replays the offline queue (queue.js, shared with the page).
+ * - Web Push: shows what the notification service sent (a message id once), and a tap opens its screen.
  */
 importScripts('/queue.js');
 
-const VERSION = '2026-11-27.5';
+const VERSION = '2026-12-02.1';
 const SHELL_CACHE = `ddg-shell-${VERSION}`;
 const API_CACHE = 'ddg-api-v1';
 const SHELL = [
   '/index.html', '/styles.css', '/app.js', '/ui.js', '/i18n.js', '/i18n/zh-CN.js', '/api.js', '/queue.js',
-  '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png',
+  '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png', '/push.js',
   // the villager's other screens, loaded by the page when first opened: here so that they open offline too
   '/villager/photos.js', '/villager/place.js', '/villager/cases.js', '/villager/signin.js', '/villager/booking.js',
-  '/villager/board.js', '/villager/deputies.js', '/villager/similar.js',
+  '/villager/board.js', '/villager/deputies.js', '/villager/similar.js', '/villager/notices.js',
 ];
-const APP_ROUTES = /^\/(?:$|file\/|sent\/|track(?:\/|$)|(?:deputy|staff|office)(?:\/|$)|cases$|signin$|book$|board$|deputies$)/;
+const APP_ROUTES = /^\/(?:$|file\/|sent\/|track(?:\/|$)|(?:deputy|staff|office)(?:\/|$)|cases$|signin$|book$|board$|deputies$|notifications$)/;
 const STATIC_FILE = /\.(?:js|css|png|svg|webmanifest|ico)$/;
 const API_PATIENCE_MS = 8000; // with a saved copy at hand, a slower network answer is not worth the wait
 
@@ -108,4 +109,58 @@ self.addEventListener('sync', (event) => {
     // Rejecting asks the browser to try this sync again later, with its own back-off.
     if (summary && summary.offline) throw new Error('still offline');
   }));
+});
+
+/* ---- Web Push (RFC 8030): the notification service's messages ----
+ * A message is {id, step, tracking_code, grid, url, title, body}. The service may send a message again under the
+ * same id after it was restarted mid-send: an id already shown is not shown twice (the last 200 ids are kept). */
+const SEEN_CACHE = 'ddg-push-seen';
+const SEEN_KEEP = 200;
+
+self.addEventListener('push', (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    message = {};
+  }
+  event.waitUntil(showOnce(message));
+});
+
+async function showOnce(message) {
+  const id = typeof message.id === 'string' ? message.id : '';
+  const seen = await caches.open(SEEN_CACHE);
+  const key = `/push-seen/${encodeURIComponent(id)}`;
+  if (id && (await seen.match(key))) return;
+  if (id) {
+    await seen.put(key, new Response(''));
+    const keys = await seen.keys();
+    for (const old of keys.slice(0, Math.max(keys.length - SEEN_KEEP, 0))) await seen.delete(old);
+  }
+  await self.registration.showNotification(message.title || 'ddg', {
+    body: message.body || '',
+    tag: id ? `ddg-${id}` : undefined,
+    icon: '/icons/icon-192.png',
+    badge: '/icons/icon-192.png',
+    data: { url: screenPath(message.url) },
+  });
+}
+
+/** Only a path of this app: a message can never send the phone elsewhere. */
+function screenPath(url) {
+  return typeof url === 'string' && /^\/(?!\/)[\w\-./]*$/.test(url) ? url : '/';
+}
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const path = screenPath(event.notification.data && event.notification.data.url);
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
+    if (open) {
+      await open.focus().catch(() => null); // focusing may need the tap's user activation
+      if ('navigate' in open) return open.navigate(path);
+    }
+    return self.clients.openWindow(path);
+  })());
 });

@@ -10,8 +10,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
 DEV_PUBLIC_KEY = VAR_DIR / "keys" / "token-signing.pub.pem"
 
-SERVICES = ("grid", "deputy", "case_intake", "station_scheduling", "micro_funding")
-"""The five services, in the order `make run` migrates and starts them. The one list: migrations, the
+SERVICES = ("grid", "deputy", "case_intake", "station_scheduling", "micro_funding", "notification")
+"""The six services, in the order `make run` migrates and starts them. The one list: migrations, the
 supervisor, the gateway's routing, the Kubernetes renderer and the PWA's offline queue all read it."""
 SERVICE_PACKAGES = {**{name: f"services.{name}" for name in SERVICES}, "gateway": "gateway"}
 """Process name -> its Python package (each has `app:create_app` and `migrations/`)."""

@@ -361,4 +361,21 @@ export default {
 
   // the officials' other words load with their screens (pwa/work/i18n/)
   'deputy.signinTitle': 'Deputy sign-in',
+  // notifications on this phone (push.js, villager/notices.js)
+  'push.offerVillager': 'Be told on this phone when your case is accepted, passed on or answered?',
+  'push.offerDeputy': 'Be told on this phone when a case reaches you, even with the app closed?',
+  'push.turnOn': 'Yes, tell me',
+  'push.notNow': 'Not now',
+  'push.working': 'Asking your phone…',
+  'push.on': 'Done: this phone will be told.',
+  'push.denied': 'Your phone said no. You can allow notifications in the browser’s settings.',
+  'push.unsupported': 'This browser cannot receive notifications.',
+  'push.failed': 'That did not work (no network?). Please try again later.',
+  'push.isOn': 'Notifications are on for this phone.',
+  'push.turnOff': 'Turn off',
+  'home.notices': 'Notifications',
+  'notices.title': 'Notifications',
+  'notices.empty': 'Nothing yet. When your case moves on, it shows here.',
+  'notices.offline': 'No network: the notifications cannot be loaded now.',
+  'notices.failed': 'The notifications cannot be loaded now.',
 };

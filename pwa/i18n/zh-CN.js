@@ -361,4 +361,21 @@ export default {
 
   // the officials' other words load with their screens (pwa/work/i18n/)
   'deputy.signinTitle': '代表登录',
+  // 手机通知（push.js、villager/notices.js）
+  'push.offerVillager': '您反映的事被受理、转交或答复时，要在这部手机上通知您吗？',
+  'push.offerDeputy': '有新诉求交给您时，要在这部手机上通知您吗？不打开应用也能收到。',
+  'push.turnOn': '好，通知我',
+  'push.notNow': '以后再说',
+  'push.working': '正在请求手机允许…',
+  'push.on': '好了，这部手机会收到通知。',
+  'push.denied': '手机没有允许通知。可以在浏览器设置里打开。',
+  'push.unsupported': '这个浏览器收不到通知。',
+  'push.failed': '没有成功（可能没有网络），请稍后再试。',
+  'push.isOn': '这部手机已开启通知。',
+  'push.turnOff': '关闭',
+  'home.notices': '通知',
+  'notices.title': '通知',
+  'notices.empty': '还没有通知。您反映的事有进展时会显示在这里。',
+  'notices.offline': '现在没有网络，暂时看不到通知。',
+  'notices.failed': '暂时看不到通知。',
 };

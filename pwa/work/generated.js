@@ -48,4 +48,4 @@ export const CASE_STEPS = {
 };
 
 /** A path of one of the services' APIs: the officials' offline queue posts nowhere else. */
-export const API_PATH = /^\/api\/(?:grid|deputy|case-intake|station-scheduling|micro-funding)\/[\w./-]+$/;
+export const API_PATH = /^\/api\/(?:grid|deputy|case-intake|station-scheduling|micro-funding|notification)\/[\w./-]+$/;

@@ -2,6 +2,7 @@
 // the overdue ones first, then by the nearest deadline; live while the page is open.
 import { formatTime, h, link, shorten } from '../ui.js';
 import { request } from '../api.js';
+import { offerCard } from '../push.js';
 import { cachedNotice, deadlineLine, failed, kindLine, page, placeLine, stateName } from './common.js';
 import { watchScreen } from './live.js';
 import { pending } from './outbox.js';
@@ -29,6 +30,7 @@ export async function inboxScreen(ctx) {
   const liveStatus = h('p', { class: 'live-status meta', role: 'status' });
   const view = page(ctx, t('deputy.inbox'),
     h('p', { class: 'lead' }, t('deputy.hello', { name: ctx.session.name })),
+    offerCard({ context: 'deputy', lead: t('push.offerDeputy'), auth: true }), // after sign-in, not on first paint
     h('div', { class: 'row' },
       h('button', { type: 'button', class: 'btn secondary', id: 'refresh', onclick: () => ctx.app.refresh() }, t('deputy.refresh')),
       liveStatus),

@@ -218,6 +218,28 @@ async def _funding(worlds: Worlds, nats: NatsServer) -> World:
     )
 
 
+async def _notification(worlds: Worlds, nats: NatsServer) -> World:
+    from tests.integration.push_receiver import Browser
+
+    service = await worlds.start("notification", nats)
+    caller = everyone(worlds.keys, str(uuid.uuid4()))
+    device = Browser("https://fcm.googleapis.com/fcm/send/badinput-device").subscription()
+    await created(service.client, "/subscriptions", {"subscription": device, "follow": ["SS-2612-00001"]}, caller)
+    preferences = {"phone": "13812345678", "items": [{"kind": "case_routed", "channel": "sms", "enabled": False}]}
+    answer = await service.client.put("/preferences", json=preferences, headers=caller)
+    assert answer.status_code == 200, answer.text
+    return World(
+        "notification",
+        service.client,
+        service.runtime.engine,
+        worlds.keys,
+        ids={},
+        headers=caller,
+        reads=["/preferences", "/notifications"],
+        native=service,
+    )
+
+
 async def _gateway(worlds: Worlds, nats: NatsServer) -> World:
     """The gateway's own routes (sign-in, tokens, accounts, API keys), in-process; its limits raised so that
     a refusal is about the input, not the rate."""
@@ -279,5 +301,6 @@ BUILDERS: dict[str, Callable[[Worlds, NatsServer], Awaitable[World]]] = {
     "case_intake": _case_intake,
     "station_scheduling": _station,
     "micro_funding": _funding,
+    "notification": _notification,
     "gateway": _gateway,
 }

@@ -1,4 +1,4 @@
-"""`make run`'s supervisor with real processes: NATS from the wheel, five services, the gateway."""
+"""`make run`'s supervisor with real processes: NATS from the wheel, six services, the gateway."""
 
 import os
 import time

@@ -15,7 +15,7 @@ import pytest
 
 from devstack.demo import city as demo_city
 from devstack.supervisor import Stack, StackAlreadyRunning, free_port
-from shared.config import PROJECT_ROOT
+from shared.config import PROJECT_ROOT, SERVICES
 
 pytestmark = [
     pytest.mark.timeout(300),
@@ -192,7 +192,7 @@ def test_sigkill_of_the_supervisor_takes_every_process_with_it(var_dir, supervis
     supervisor = Supervisor(var_dir)
     supervisors.append(supervisor)
     supervisor.wait_running()
-    assert len(supervisor.children()) == 7  # nats, five services, the gateway
+    assert len(supervisor.children()) == len(SERVICES) + 2  # nats, every service, the gateway
     supervisor.process.kill()
     supervisor.process.wait(timeout=10)
     wait_until(lambda: not supervisor.alive(), 15, lambda: f"orphans: {supervisor.alive()}")

@@ -1,0 +1,5 @@
+"""The notification rules as plain Python, no database and no web framework: one module a topic.
+
+notices (who is told what about a case event) · texts (the words, zh-CN and en; SMS within one segment) ·
+timing (quiet hours and retry backoff) · endpoints (the push services a subscription may name).
+"""

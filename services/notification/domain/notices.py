@@ -1,0 +1,93 @@
+"""Who is told what about a case event: the decision table, before anyone's devices or preferences count.
+
+A notice names a kind (what happened, for the texts and the preferences), an audience and, for deputies,
+which of them. `deputies` are told through the accounts that act for those deputy ids; `followers` are the
+devices and accounts that follow the case by its tracking code (the villager who filed it, or anyone who
+holds the code: the code is what the tracking page asks for, and a notice says no more than that page).
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    case_routed = "case_routed"  # deputy: a case was routed to you
+    case_reminder = "case_reminder"  # deputy: a deadline is near
+    case_chased = "case_chased"  # deputy: a deadline passed (催办)
+    case_escalated = "case_escalated"  # deputy: a case was escalated, naming you
+    referral_answered = "referral_answered"  # deputy: the organisation answered a referral
+    case_accepted = "case_accepted"  # villager
+    case_referred = "case_referred"  # villager
+    case_resolved = "case_resolved"  # villager: is it fixed?
+    case_rejected = "case_rejected"  # villager: where to go instead
+    case_reopened = "case_reopened"  # villager
+
+
+DEPUTY_KINDS = frozenset(
+    {Kind.case_routed, Kind.case_reminder, Kind.case_chased, Kind.case_escalated, Kind.referral_answered}
+)
+VILLAGER_KINDS = frozenset(set(Kind) - DEPUTY_KINDS)
+
+
+class Audience(StrEnum):
+    deputies = "deputies"
+    followers = "followers"
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: Kind
+    audience: Audience
+    deputy_ids: tuple[str, ...] = ()
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What a case event says, reduced to what deciding needs (the projection fills it from any case event)."""
+
+    event_type: str
+    case_id: str
+    tracking_code: str | None
+    grid_id: str
+    deputy_ids: tuple[str, ...]
+    urgent: bool = False
+    stage: str | None = None  # reminders: reminder | chase
+    organisation: str | None = None
+
+
+FOLLOWER_STEPS = {
+    "case.case.accepted.v1": Kind.case_accepted,
+    "case.case.referred.v1": Kind.case_referred,
+    "case.case.resolved.v1": Kind.case_resolved,
+    "case.case.rejected.v1": Kind.case_rejected,
+    "case.case.reopened.v1": Kind.case_reopened,
+}
+"""Case steps the filer hears of: accepted, referred (to whom), resolved (is it fixed?), rejected (where to go),
+reopened (the answer to their reopening)."""
+
+
+def decide(facts: CaseFacts) -> list[Notice]:
+    """The notices one case event gives rise to (none for most steps: a deputy's own action is not news to them)."""
+    event = facts.event_type
+    deputies = tuple(dict.fromkeys(facts.deputy_ids))
+    notices: list[Notice] = []
+    if event in ("case.case.submitted.v1", "case.case.assigned.v1") and deputies:
+        notices.append(Notice(Kind.case_routed, Audience.deputies, deputies, facts.urgent))
+    elif event == "case.case.reminded.v1" and deputies:
+        kind = Kind.case_chased if facts.stage == "chase" else Kind.case_reminder
+        notices.append(Notice(kind, Audience.deputies, deputies, facts.urgent))
+    elif event == "case.case.escalated.v1" and deputies:
+        notices.append(Notice(Kind.case_escalated, Audience.deputies, deputies, facts.urgent))
+    elif event == "case.referral.answered.v1" and deputies:
+        notices.append(Notice(Kind.referral_answered, Audience.deputies, deputies, facts.urgent))
+    if event in FOLLOWER_STEPS and facts.tracking_code:
+        notices.append(Notice(FOLLOWER_STEPS[event], Audience.followers, (), facts.urgent))
+    return notices
+
+
+def screen_for(kind: Kind, case_id: str, tracking_code: str | None) -> str:
+    """The PWA screen a notice opens: the deputy's case screen, or the villager's tracking page."""
+    if kind in DEPUTY_KINDS:
+        return f"/deputy/case/{case_id}"
+    return f"/track/{tracking_code}" if tracking_code else "/"

@@ -1,0 +1,92 @@
+"""The words of every notice, in zh-CN (the default) and English, made from the tracking code, the step and
+the grid's name only: what a lock screen may show. SMS texts fit one segment (70 characters of Chinese text,
+the provider's signature 【…】 included)."""
+
+from services.notification.domain.notices import Kind
+
+LANGUAGES = ("zh-CN", "en")
+DEFAULT_LANGUAGE = "zh-CN"
+SMS_SEGMENT = 70
+"""A single SMS segment in UCS-2, which any Chinese character forces: 70 characters (GSM 03.38 / 3GPP 23.040)."""
+
+TITLES = {
+    "zh-CN": {
+        Kind.case_routed: "新的群众诉求",
+        Kind.case_reminder: "诉求即将到期",
+        Kind.case_chased: "诉求已超期（催办）",
+        Kind.case_escalated: "诉求已升级督办",
+        Kind.referral_answered: "转办单位已答复",
+        Kind.case_accepted: "您的诉求已受理",
+        Kind.case_referred: "您的诉求已转交有关部门",
+        Kind.case_resolved: "您的诉求已办结",
+        Kind.case_rejected: "您的诉求未予受理",
+        Kind.case_reopened: "您的诉求已重新办理",
+    },
+    "en": {
+        Kind.case_routed: "A new case for you",
+        Kind.case_reminder: "A case is nearly due",
+        Kind.case_chased: "A case is overdue",
+        Kind.case_escalated: "A case was escalated",
+        Kind.referral_answered: "A referral was answered",
+        Kind.case_accepted: "Your case was accepted",
+        Kind.case_referred: "Your case was passed to an agency",
+        Kind.case_resolved: "Your case was resolved",
+        Kind.case_rejected: "Your case was not taken up",
+        Kind.case_reopened: "Your case is being worked on again",
+    },
+}
+
+BODIES = {
+    "zh-CN": {
+        Kind.case_routed: "{grid}有新诉求{code}，请尽快受理。",
+        Kind.case_reminder: "{grid}诉求{code}即将到期，请及时办理。",
+        Kind.case_chased: "{grid}诉求{code}已超期，请立即办理。",
+        Kind.case_escalated: "{grid}诉求{code}已升级督办。",
+        Kind.referral_answered: "{grid}诉求{code}的转办单位已答复，请查看。",
+        Kind.case_accepted: "您在{grid}反映的诉求{code}已受理。",
+        Kind.case_referred: "您的诉求{code}已转交有关部门办理。",
+        Kind.case_resolved: "您的诉求{code}已办结。问题解决了吗？请在应用中或电话答复。",
+        Kind.case_rejected: "您的诉求{code}未予受理，原因和去处请在应用中查看。",
+        Kind.case_reopened: "您的诉求{code}已重新办理。",
+    },
+    "en": {
+        Kind.case_routed: "New case {code} in {grid}: please accept it.",
+        Kind.case_reminder: "Case {code} in {grid} is nearly due.",
+        Kind.case_chased: "Case {code} in {grid} is overdue: act now.",
+        Kind.case_escalated: "Case {code} in {grid} was escalated.",
+        Kind.referral_answered: "The agency answered on case {code} in {grid}.",
+        Kind.case_accepted: "Your case {code} in {grid} was accepted.",
+        Kind.case_referred: "Your case {code} went to an agency.",
+        Kind.case_resolved: "{code} resolved. Fixed? Reply in app or by phone.",
+        Kind.case_rejected: "Case {code} not taken up: see the app for where to go.",
+        Kind.case_reopened: "Your case {code} is being worked on again.",
+    },
+}
+
+
+def language_of(value: str | None) -> str:
+    """zh-CN unless the account chose English."""
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def words(kind: Kind, language: str, tracking_code: str, grid_name: str) -> tuple[str, str]:
+    """(title, body) of a notice in the language."""
+    language = language_of(language)
+    grid = grid_name or ("网格" if language == "zh-CN" else "your grid")
+    return TITLES[language][kind], BODIES[language][kind].format(code=tracking_code, grid=grid)
+
+
+def sms_text(kind: Kind, language: str, tracking_code: str, grid_name: str, signature: str) -> str:
+    """The text of one SMS, `【signature】` first, within one segment: the grid's name is shortened to fit."""
+    prefix = f"【{signature}】" if signature else ""
+    grid = grid_name
+    while True:
+        _, body = words(kind, language, tracking_code, grid)
+        text = prefix + body
+        if len(text) <= SMS_SEGMENT or not grid:
+            break
+        grid = grid[: max(len(grid) - (len(text) - SMS_SEGMENT) - 1, 0)]
+        grid = grid + "…" if grid else ""
+    if len(text) > SMS_SEGMENT:
+        raise ValueError(f"an SMS of {kind} does not fit one segment: {text!r}")
+    return text

@@ -1,0 +1,43 @@
+"""The notification service publishes no events; it consumes the grid tree (names) and the case events that
+matter to people: routed or assigned to deputies, reminders and 催办, escalations, referral answers, and the
+steps a filer hears of (accepted, referred, resolved, rejected, reopened)."""
+
+from services.notification import projections
+from shared.messaging.catalogue import (
+    CaseAccepted,
+    CaseAssigned,
+    CaseEscalated,
+    CaseReferred,
+    CaseRejected,
+    CaseReminded,
+    CaseReopened,
+    CaseResolved,
+    CaseSubmitted,
+    GridChanged,
+    GridCreated,
+    GridRetired,
+    ReferralAnswered,
+)
+from shared.messaging.inbox import Handler
+
+CASE_EVENTS = (
+    CaseSubmitted,
+    CaseAssigned,
+    CaseReminded,
+    CaseEscalated,
+    ReferralAnswered,
+    CaseAccepted,
+    CaseReferred,
+    CaseResolved,
+    CaseRejected,
+    CaseReopened,
+)
+
+SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
+    "GRID": {
+        GridCreated.event_type: projections.on_grid_event,
+        GridChanged.event_type: projections.on_grid_event,
+        GridRetired.event_type: projections.on_grid_event,
+    },
+    "CASE": {payload.event_type: projections.on_case_event for payload in CASE_EVENTS},
+}

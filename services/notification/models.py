@@ -1,0 +1,109 @@
+from datetime import datetime
+
+from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import TYPE_ANNOTATION_MAP, new_metadata
+from shared.messaging.tables import messaging_tables
+from shared.projections import KnownGridColumns
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+    type_annotation_map = TYPE_ANNOTATION_MAP
+
+
+tables = messaging_tables(Base.metadata)
+
+
+class Account(Base):
+    """A signed-in account this service has heard from: the deputy it acts for and its language."""
+
+    __tablename__ = "accounts"
+    subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+    deputy_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="zh-CN")
+    phone: Mapped[str | None] = mapped_column(String(20))
+    """An official's own number for SMS (set by the account itself); villagers' numbers are not kept here."""
+    updated_at: Mapped[datetime]
+
+
+class PushSubscription(Base):
+    """A browser's PushSubscription (RFC 8030 endpoint, RFC 8291 keys): one row per device.
+
+    `owner` is the signed-in account that registered it; an anonymous villager's device has none and hears
+    only of the cases it follows. Removed when the push service answers 404 or 410."""
+
+    __tablename__ = "push_subscriptions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(100))
+    auth: Mapped[str] = mapped_column(String(40))
+    owner: Mapped[str | None] = mapped_column(String(200), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="zh-CN")
+    expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    last_sent_at: Mapped[datetime | None]
+
+
+class Follow(Base):
+    """Someone following a case by its tracking code: `account:<subject>` (all its devices) or
+    `device:<subscription id>` (an anonymous villager's phone)."""
+
+    __tablename__ = "follows"
+    tracking_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    follower: Mapped[str] = mapped_column(String(240), primary_key=True, index=True)
+    created_at: Mapped[datetime]
+
+
+class Preference(Base):
+    """An account's choice for one kind of notice on one channel (no row: on)."""
+
+    __tablename__ = "preferences"
+    subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    enabled: Mapped[bool]
+    updated_at: Mapped[datetime]
+
+
+class Delivery(Base):
+    """One message to one recipient on one channel and target (a device, a phone), decided from one event.
+
+    Written in the inbox transaction of the event, before anything is sent: the unique key makes a redelivered
+    event decide nothing new. `status`: pending (due at `not_before`) → sending (claimed until `claimed_until`,
+    committed before the send) → sent | failed | gone (the device unsubscribed) | skipped (turned off). A row
+    still `sending` when its claim ran out is in doubt (the process died mid-send); see logic/sending.py."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "recipient", "channel", "target", name="uq_deliveries_once"),
+        Index("ix_deliveries_due", "status", "not_before"),
+        Index("ix_deliveries_recipient_created", "recipient", "created_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(240))
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    tracking_code: Mapped[str] = mapped_column(String(20))
+    grid_name: Mapped[str] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(8))
+    urgent: Mapped[bool]
+    url: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0)
+    resent_in_doubt: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class KnownGrid(KnownGridColumns, Base):
+    """Projection of grid.grid.* events: the grid's name, the one place word a notice carries."""
+
+    __tablename__ = "known_grids"

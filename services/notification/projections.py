@@ -1,0 +1,17 @@
+"""Other services' events: the grid tree (the grid's name a notice carries) and the case events people are
+told of (logic/deciding.py turns each into delivery rows in the same inbox transaction)."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notification.logic.deciding import decide_case_event
+from services.notification.models import KnownGrid
+from shared.messaging.catalogue import EventPayload, GridChanged, GridCreated, GridRetired
+from shared.projections import project_grid
+
+
+async def on_grid_event(session: AsyncSession, runtime, payload: GridCreated | GridChanged | GridRetired) -> None:  # type: ignore[no-untyped-def]
+    await project_grid(session, KnownGrid.__table__, payload)
+
+
+async def on_case_event(session: AsyncSession, runtime, payload: EventPayload) -> None:  # type: ignore[no-untyped-def]
+    await decide_case_event(session, runtime, payload)
