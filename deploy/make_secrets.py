@@ -3,7 +3,8 @@ or `python -m deploy.make_secrets compose --otp-webhook-url URL` (writes deploy/
 
 Makes every secret the rendered manifests name, with new random values: a NATS password for each bus user, a
 database role password for each process (and its DATABASE_URL), the database owner's password, a CA with the
-NATS servers' certificate, and the token-signing key pair. Nothing here is committed; keep the output as you
+NATS servers' certificate, the token-signing key pair, and the notification service's VAPID key (with the SMS
+provider's account, which the operator gives). Nothing here is committed; keep the output as you
 keep any credential (compose's `secrets/nats-tls/ca.key` offline). Run it once per installation; run it again
 to rotate everything (then restart NATS, run the migrate job and restart the pods).
 """
@@ -15,6 +16,9 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from deploy import bus, database
 from deploy.certificates import write_nats_tls
@@ -32,8 +36,26 @@ def _password() -> str:
 
 
 @dataclass
+class Notification:
+    """What the notification service needs from outside: the operator's contact for VAPID, the SMS account."""
+
+    vapid_subject: str = "mailto:npc-office@example.gov.cn"
+    sms_signature: str = ""
+    aliyun_access_key_id: str = ""
+    aliyun_access_key_secret: str = ""
+    sms_templates: str = "{}"
+
+
+def _vapid_key() -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+
+
+@dataclass
 class Secrets:
     otp_webhook_url: str
+    notification: Notification = field(default_factory=Notification)
+    vapid_private_key: str = field(default_factory=_vapid_key)
     database_host: str = database.SETTINGS["PGHOST"]
     database_port: str = database.SETTINGS["PGPORT"]
     database_name: str = database.SETTINGS["PGDATABASE"]
@@ -83,8 +105,23 @@ def kubernetes_documents(made: Secrets) -> list[dict]:
             kind="kubernetes.io/tls",
         ),
         _config_map("nats-ca", {"ca.crt": made.tls["ca.crt"].decode()}),
+        _secret("notification-credentials", notification_environment(made)),
     ]
     return documents
+
+
+def notification_environment(made: Secrets) -> dict[str, str]:
+    """The notification service's own variables (its secret in Kubernetes, notification.env for compose)."""
+    given = made.notification
+    return {
+        "VAPID_PRIVATE_KEY": made.vapid_private_key,
+        "VAPID_SUBJECT": given.vapid_subject,
+        "SMS_PROVIDER": "aliyun",
+        "SMS_SIGNATURE": given.sms_signature,
+        "ALIYUN_ACCESS_KEY_ID": given.aliyun_access_key_id,
+        "ALIYUN_ACCESS_KEY_SECRET": given.aliyun_access_key_secret,
+        "ALIYUN_SMS_TEMPLATES": given.sms_templates,
+    }
 
 
 def compose_environment(made: Secrets) -> dict[str, str]:
@@ -101,6 +138,10 @@ def write_compose(made: Secrets, folder: Path = COMPOSE_FOLDER) -> None:
         _private(folder / "secrets" / "nats-tls" / name, content.decode(), public=name.endswith(".crt"))
     for name, content in made.keys.items():
         _private(folder / "secrets" / "keys" / name, content.decode(), public=name == PUBLIC_KEY_FILE)
+    environment = notification_environment(made)
+    _private(folder / "secrets" / "notification" / "vapid.pem", environment.pop("VAPID_PRIVATE_KEY"))
+    lines = "".join(f"{name}={value}\n" for name, value in environment.items())
+    _private(folder / "secrets" / "notification" / "notification.env", lines)
 
 
 def _private(path: Path, text: str, public: bool = False) -> None:
@@ -115,8 +156,22 @@ def main(argv: list[str]) -> None:
     parser.add_argument("target", choices=["kubernetes", "compose"])
     parser.add_argument("--otp-webhook-url", required=True, help="the SMS provider's endpoint for sign-in codes")
     parser.add_argument("--database-host", default=database.SETTINGS["PGHOST"])
+    parser.add_argument("--vapid-subject", default=Notification.vapid_subject, help="mailto: or https: contact")
+    parser.add_argument("--sms-signature", default="", help="the SMS signature the provider approved")
+    parser.add_argument("--aliyun-access-key-id", default="")
+    parser.add_argument("--aliyun-access-key-secret", default="")
+    parser.add_argument("--sms-templates", default="{}", help="JSON: message kind -> template code")
     arguments = parser.parse_args(argv)
-    made = Secrets(otp_webhook_url=arguments.otp_webhook_url, database_host=arguments.database_host)
+    notification = Notification(
+        arguments.vapid_subject,
+        arguments.sms_signature,
+        arguments.aliyun_access_key_id,
+        arguments.aliyun_access_key_secret,
+        arguments.sms_templates,
+    )
+    made = Secrets(
+        otp_webhook_url=arguments.otp_webhook_url, notification=notification, database_host=arguments.database_host
+    )
     if arguments.target == "kubernetes":
         sys.stdout.write(as_yaml(kubernetes_documents(made)))  # the CA's key is not kept: renew by running again
     else:

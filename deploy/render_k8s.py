@@ -135,36 +135,28 @@ def workload(name: str, target: str, env: list[dict], replicas: int = 2, private
     ]
 
 
+NOTIFICATION_SECRET_KEYS = (
+    "VAPID_PRIVATE_KEY",
+    "VAPID_SUBJECT",
+    "SMS_PROVIDER",
+    "SMS_SIGNATURE",
+    "ALIYUN_ACCESS_KEY_ID",
+    "ALIYUN_ACCESS_KEY_SECRET",
+    "ALIYUN_SMS_TEMPLATES",
+)
+"""The notification service's own secret (deploy.make_secrets makes it; README: Notifications)."""
+
+
 def service_manifests(name: str) -> list[dict]:
     env = [{"name": "SERVICE_NAME", "value": name}, {"name": "DATABASE_SCHEMA", "value": name}]
     env += _own_credentials(name)
     if name == "case_intake":  # it resolves a filed point to a grid by asking the grid service
         env.append({"name": "GRID_URL", "value": f"http://{dns_name('grid')}:{PORT}"})
     documents = workload(name, f"services.{name}.app:create_app", env)
-    if name == "notification":  # its VAPID key and SMS provider credentials come from a secret of its own
+    if name == "notification":  # its VAPID key and SMS provider account come from a secret of its own
         container = documents[0]["spec"]["template"]["spec"]["containers"][0]
-        container["envFrom"].append({"secretRef": {"name": "notification-credentials"}})
-        documents.insert(0, notification_secret())
+        container["env"] += [secret_env(key, "notification-credentials", key) for key in NOTIFICATION_SECRET_KEYS]
     return documents
-
-
-def notification_secret() -> dict:
-    """Placeholders: the operator sets them (README, Notifications: VAPID keys and the SMS provider)."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": _meta("notification-credentials"),
-        "type": "Opaque",
-        "stringData": {
-            "VAPID_PRIVATE_KEY": "REPLACE-ME: a PEM EC P-256 private key",
-            "VAPID_SUBJECT": "mailto:REPLACE-ME",
-            "SMS_PROVIDER": "aliyun",
-            "SMS_SIGNATURE": "REPLACE-ME: the approved signature",
-            "ALIYUN_ACCESS_KEY_ID": "REPLACE-ME",
-            "ALIYUN_ACCESS_KEY_SECRET": "REPLACE-ME",
-            "ALIYUN_SMS_TEMPLATES": '{"case_routed": "SMS_REPLACE-ME"}',
-        },
-    }
 
 
 def gateway_manifests() -> list[dict]:

@@ -105,6 +105,26 @@ GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA micro_funding TO micro_fu
 ALTER DEFAULT PRIVILEGES IN SCHEMA micro_funding GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO micro_funding;
 ALTER DEFAULT PRIVILEGES IN SCHEMA micro_funding GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO micro_funding;
 
+\getenv notification_password DB_PASSWORD_NOTIFICATION
+\if :{?notification_password}
+SELECT :'notification_password' = '' AS missing \gset
+\else
+SELECT true AS missing \gset
+\endif
+\if :missing
+DO $$ BEGIN RAISE EXCEPTION 'DB_PASSWORD_NOTIFICATION is not set'; END $$;
+\endif
+SELECT 'CREATE ROLE notification' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'notification') \gexec
+ALTER ROLE notification WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'notification_password';
+GRANT CONNECT ON DATABASE :"DBNAME" TO notification;
+CREATE SCHEMA IF NOT EXISTS notification;
+REVOKE ALL ON SCHEMA notification FROM PUBLIC;
+GRANT USAGE ON SCHEMA notification TO notification;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA notification TO notification;
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA notification TO notification;
+ALTER DEFAULT PRIVILEGES IN SCHEMA notification GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO notification;
+ALTER DEFAULT PRIVILEGES IN SCHEMA notification GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO notification;
+
 \getenv gateway_password DB_PASSWORD_GATEWAY
 \if :{?gateway_password}
 SELECT :'gateway_password' = '' AS missing \gset

@@ -15,6 +15,7 @@ import yaml
 from deploy import bus, database, make_secrets, policies, render_k8s
 from devstack.natsauth import permissions
 from gateway.settings import GatewaySettings
+from services.notification.policy import NotificationPolicy
 from shared.migrations import SERVICES
 
 DEPLOY = Path(render_k8s.__file__).parent
@@ -76,7 +77,7 @@ def _env_names(container: dict) -> set[str]:
 
 
 def test_environment_names_are_settings_the_code_reads():
-    fields = set(GatewaySettings.model_fields)
+    fields = set(GatewaySettings.model_fields) | set(NotificationPolicy.model_fields)
     names = set(one("ConfigMap", "platform")["data"])
     for document in documents():
         if document["kind"] == "Deployment":
