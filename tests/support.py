@@ -21,7 +21,7 @@ from devstack.natsauth import BusUsers, permissions
 from devstack.supervisor import free_port, nats_server_binary, wait_for_port
 from shared.auth import Principal, Role, issue_token
 from shared.config import SERVICE_PACKAGES, Settings
-from shared.messaging.catalogue import CaseSubmitted
+from shared.messaging.catalogue import CaseSubmittedV2
 from shared.migrations import upgrade
 
 ISSUER = "deputies-in-the-grid"
@@ -231,8 +231,8 @@ def case_submitted(
     deputy_ids: list[str] | None = None,
     at: datetime | None = None,
     **fields: Any,
-) -> CaseSubmitted:
-    """A case.case.submitted payload as case_intake sends it; `fields` replace any of its other values."""
+) -> CaseSubmittedV2:
+    """A case.case.submitted.v2 payload as case_intake sends it; `fields` replace any of its other values."""
     at = at or datetime.now(UTC)
     values = {
         "case_id": case_id,
@@ -241,9 +241,9 @@ def case_submitted(
         "kind": "request",
         "category": "water",
         "channel": "pwa",
-        "summary": "水渠堵了",
+        "public": True,
         "submitted_at": at,
         "accept_due_at": at + timedelta(days=1),
         "assigned_deputy_ids": deputy_ids or [],
     }
-    return CaseSubmitted(**{**values, **fields})
+    return CaseSubmittedV2(**{**values, **fields})

@@ -27,6 +27,7 @@ from gateway.edge.upstreams import Hop
 from shared.auth import Principal, Role
 from shared.errors import Unauthorized
 from shared.logs import REQUEST_ID_HEADER, request_id_var
+from shared.messaging.catalogue import CaseAssigned, CaseAssignedV2, CaseSubmitted, CaseSubmittedV2
 from shared.problems import responses
 from shared.types import EntityId, TrackingCodeText
 
@@ -45,6 +46,9 @@ EVENT_SCHEMA = {
     },
 }
 STAFF = (Role.npc_office, Role.station_staff)
+SUPERSEDED = frozenset({CaseSubmitted.event_type, CaseAssigned.event_type})
+"""v1 of a filing and a routing, published beside their v2 only while CASE_PUBLISH_V1_EVENTS is on: the feed
+reads the v2, so that each filing is news once."""
 
 
 @dataclass(frozen=True)
@@ -84,12 +88,14 @@ def update_of(envelope: dict[str, Any]) -> CaseUpdate | None:
     if not isinstance(case_id, str):
         return None
     event_type = str(envelope.get("type", ""))
+    if event_type in SUPERSEDED:
+        return None
     deputies = data.get("assigned_deputy_ids") or data.get("deputy_ids") or data.get("mediator_deputy_ids") or []
     if "to_status" in data:
         status = data["to_status"]
-    elif event_type.startswith("case.case.submitted"):
+    elif event_type == CaseSubmittedV2.event_type:
         status = "assigned" if data.get("assigned_deputy_ids") else "submitted"
-    elif event_type.startswith("case.case.assigned"):
+    elif event_type == CaseAssignedV2.event_type:
         status = "assigned"
     else:
         status = None

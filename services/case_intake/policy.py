@@ -44,9 +44,9 @@ class CasePolicy(BaseSettings):
         5, ge=1, le=1000, description='"Me too" without an account: at most this many a case an hour (then 429)'
     )
     publish_v1_events: bool = Field(
-        True,
+        False,
         description="Also publish case.case.submitted.v1 and assigned.v1 (the villager's words in `summary`) "
-        "beside their v2, until every consumer reads v2; then turn it off",
+        "beside their v2, for an outside integrator still reading v1; no service of the system reads them",
     )
     return_visit_days: int = Field(
         2, ge=0, le=60, description="A resolution the villager has not rated after this many days is due a 回访"

@@ -11,8 +11,8 @@ from services.deputy import projections
 from services.deputy.domain.duty import PROJECT_STEPS
 from shared.messaging.catalogue import (
     CASE_TRANSITIONS,
-    CaseAssigned,
-    CaseSubmitted,
+    CaseAssignedV2,
+    CaseSubmittedV2,
     DisputeMediated,
     GridChanged,
     GridCreated,
@@ -24,8 +24,8 @@ from shared.messaging.inbox import Handler
 
 SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
     "CASE": {
-        CaseSubmitted.event_type: projections.on_case_routed,
-        CaseAssigned.event_type: projections.on_case_routed,
+        CaseSubmittedV2.event_type: projections.on_case_routed,
+        CaseAssignedV2.event_type: projections.on_case_routed,
         **{transition.event_type: projections.on_case_transitioned for transition in CASE_TRANSITIONS},
         DisputeMediated.event_type: projections.on_dispute_mediated,
     },

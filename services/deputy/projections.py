@@ -19,8 +19,8 @@ from services.deputy.logic.record import record_once
 from services.deputy.models import InboxCase, KnownGrid
 from shared.db import upsert_newer
 from shared.messaging.catalogue import (
-    CaseAssigned,
-    CaseSubmitted,
+    CaseAssignedV2,
+    CaseSubmittedV2,
     CaseTransitioned,
     DisputeMediated,
     GridChanged,
@@ -52,14 +52,15 @@ async def _upsert_inbox(
     await upsert_newer(session, InboxCase.__table__, rows, changes=tuple(values), stamp="updated_at")
 
 
-async def on_case_routed(session: AsyncSession, _: ServiceRuntime, payload: CaseSubmitted | CaseAssigned) -> None:
-    """A case submitted to, or later assigned to, deputies lands in each one's inbox."""
+async def on_case_routed(session: AsyncSession, _: ServiceRuntime, payload: CaseSubmittedV2 | CaseAssignedV2) -> None:
+    """A case submitted to, or later assigned to, deputies lands in each one's inbox. The event carries none of
+    the villager's words: the row's `summary` is the category's code (the deputy reads the case itself)."""
     values = {
         "tracking_code": payload.tracking_code,
         "grid_id": payload.grid_id,
         "kind": payload.kind,
         "category": payload.category,
-        "summary": payload.summary,
+        "summary": payload.category,
         "status": "assigned",
         "submitted_at": payload.submitted_at,
         "accept_due_at": payload.accept_due_at,
@@ -73,7 +74,7 @@ async def _update_inbox(session: AsyncSession, payload: CaseTransitioned) -> Non
     defaults = {
         "tracking_code": payload.tracking_code,
         "kind": payload.kind,
-        "summary": "",
+        "summary": payload.category,
         "submitted_at": payload.at,
         "accept_due_at": payload.due_at or payload.at,
     }

@@ -146,7 +146,10 @@ class InboxCaseRead(BaseModel):
     grid_id: str
     kind: str
     category: str
-    summary: str
+    summary: str = Field(
+        description="The category's code, as `category` (kept for older clients): the inbox holds none of the "
+        "villager's words; the case itself has them, for those who may read it"
+    )
     status: str
     submitted_at: datetime
     accept_due_at: datetime

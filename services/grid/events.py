@@ -4,8 +4,8 @@ projections): SUBSCRIPTIONS maps each event it consumes, by stream, to its handl
 from services.grid import projections
 from shared.messaging.catalogue import (
     CASE_TRANSITIONS,
-    CaseAssigned,
-    CaseSubmitted,
+    CaseAssignedV2,
+    CaseSubmittedV2,
     DeputyRegistered,
     DeputyRetired,
     DeputyUpdated,
@@ -19,8 +19,8 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
         DeputyRetired.event_type: projections.on_deputy_retired,
     },
     "CASE": {
-        CaseSubmitted.event_type: projections.on_case_event,
-        CaseAssigned.event_type: projections.on_case_event,
+        CaseSubmittedV2.event_type: projections.on_case_event,
+        CaseAssignedV2.event_type: projections.on_case_event,
         **{transition.event_type: projections.on_case_event for transition in CASE_TRANSITIONS},
     },
 }

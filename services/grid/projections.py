@@ -15,8 +15,8 @@ from services.grid.models import Assignment, GridCase, KnownDeputy
 from shared.db import upsert_newer
 from shared.messaging.catalogue import (
     CLOSED_CASE_STATUSES,
-    CaseAssigned,
-    CaseSubmitted,
+    CaseAssignedV2,
+    CaseSubmittedV2,
     CaseTransitioned,
     DeputyRegistered,
     DeputyRetired,
@@ -48,14 +48,14 @@ async def on_deputy_retired(session: AsyncSession, runtime: ServiceRuntime, payl
 # --- cases ----------------------------------------------------------------------------------------------
 
 
-def _case_state(payload: CaseSubmitted | CaseAssigned | CaseTransitioned) -> tuple[str, datetime]:
+def _case_state(payload: CaseSubmittedV2 | CaseAssignedV2 | CaseTransitioned) -> tuple[str, datetime]:
     if isinstance(payload, CaseTransitioned):
         return payload.to_status, payload.at
     return ("assigned" if payload.assigned_deputy_ids else "submitted"), payload.submitted_at
 
 
 async def on_case_event(
-    session: AsyncSession, _: ServiceRuntime, payload: CaseSubmitted | CaseAssigned | CaseTransitioned
+    session: AsyncSession, _: ServiceRuntime, payload: CaseSubmittedV2 | CaseAssignedV2 | CaseTransitioned
 ) -> None:
     """Keep which cases are open in which grid; an older event than the one applied is dropped."""
     status, at = _case_state(payload)

@@ -6,8 +6,8 @@ It listens to grid events (to place a project in its village) and case events (t
 from services.micro_funding import projections
 from shared.messaging.catalogue import (
     CASE_TRANSITIONS,
-    CaseAssigned,
-    CaseSubmitted,
+    CaseAssignedV2,
+    CaseSubmittedV2,
     GridChanged,
     GridCreated,
     GridRetired,
@@ -21,8 +21,8 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
         GridRetired.event_type: projections.on_grid_retired,
     },
     "CASE": {
-        CaseSubmitted.event_type: projections.on_case_routed,
-        CaseAssigned.event_type: projections.on_case_routed,
+        CaseSubmittedV2.event_type: projections.on_case_routed,
+        CaseAssignedV2.event_type: projections.on_case_routed,
         **{transition.event_type: projections.on_case_transitioned for transition in CASE_TRANSITIONS},
     },
 }

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.micro_funding.models import KnownCase, KnownGrid
 from shared.db import upsert_newer
 from shared.messaging.catalogue import (
-    CaseAssigned,
-    CaseSubmitted,
+    CaseAssignedV2,
+    CaseSubmittedV2,
     CaseTransitioned,
     GridChanged,
     GridCreated,
@@ -34,7 +34,7 @@ async def on_grid_retired(session: AsyncSession, _: ServiceRuntime, payload: Gri
     await project_grid(session, KnownGrid.__table__, payload)
 
 
-async def on_case_routed(session: AsyncSession, _: ServiceRuntime, payload: CaseSubmitted | CaseAssigned) -> None:
+async def on_case_routed(session: AsyncSession, _: ServiceRuntime, payload: CaseSubmittedV2 | CaseAssignedV2) -> None:
     status = "assigned" if payload.assigned_deputy_ids else "submitted"
     row = _case_row(payload, status, payload.assigned_deputy_ids, payload.submitted_at)
     await _upsert_case(session, row)
@@ -45,7 +45,7 @@ async def on_case_transitioned(session: AsyncSession, _: ServiceRuntime, payload
 
 
 def _case_row(
-    payload: CaseSubmitted | CaseAssigned | CaseTransitioned, status: str, deputy_ids: list[str], at: datetime
+    payload: CaseSubmittedV2 | CaseAssignedV2 | CaseTransitioned, status: str, deputy_ids: list[str], at: datetime
 ) -> dict[str, object]:
     return {
         "id": payload.case_id,

@@ -10,8 +10,8 @@ from shared.messaging.catalogue import (
     CASE_TRANSITIONS,
     AssignmentEnded,
     AssignmentStarted,
-    CaseAssigned,
-    CaseSubmitted,
+    CaseAssignedV2,
+    CaseSubmittedV2,
     DeputyRegistered,
     DeputyRetired,
     DeputyUpdated,
@@ -35,8 +35,8 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
         AssignmentEnded.event_type: projections.on_assignment_ended,
     },
     "CASE": {
-        CaseSubmitted.event_type: projections.on_case_event,
-        CaseAssigned.event_type: projections.on_case_event,
+        CaseSubmittedV2.event_type: projections.on_case_event,
+        CaseAssignedV2.event_type: projections.on_case_event,
         **{transition.event_type: projections.on_case_event for transition in CASE_TRANSITIONS},
     },
 }

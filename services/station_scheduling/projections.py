@@ -13,8 +13,8 @@ from services.station_scheduling.models import KnownAssignment, KnownDeputy, Kno
 from shared.messaging.catalogue import (
     AssignmentEnded,
     AssignmentStarted,
-    CaseAssigned,
-    CaseSubmitted,
+    CaseAssignedV2,
+    CaseSubmittedV2,
     CaseTransitioned,
     DeputyRegistered,
     DeputyRetired,
@@ -70,17 +70,17 @@ async def on_assignment_ended(db: AsyncSession, _: ServiceRuntime, payload: Assi
 # --- the linked case's progress, from case events ---------------------------------------------------------
 
 
-def _case_state(payload: CaseSubmitted | CaseAssigned | CaseTransitioned) -> tuple[str, datetime]:
+def _case_state(payload: CaseSubmittedV2 | CaseAssignedV2 | CaseTransitioned) -> tuple[str, datetime]:
     if isinstance(payload, CaseTransitioned):
         return payload.to_status, payload.at
     return ("assigned" if payload.assigned_deputy_ids else "submitted"), payload.submitted_at
 
 
 async def on_case_event(
-    db: AsyncSession, _: ServiceRuntime, payload: CaseSubmitted | CaseAssigned | CaseTransitioned
+    db: AsyncSession, _: ServiceRuntime, payload: CaseSubmittedV2 | CaseAssignedV2 | CaseTransitioned
 ) -> None:
     """A case opened from a station issue (same case id) moved on: show it on the record; older news is dropped."""
-    if isinstance(payload, CaseSubmitted) and payload.channel != "station":
+    if isinstance(payload, CaseSubmittedV2) and payload.channel != "station":
         return
     record = (
         await db.execute(select(ReceptionRecord).where(ReceptionRecord.case_id == payload.case_id))

@@ -15,7 +15,7 @@ import nats
 from devstack.supervisor import free_port, nats_server_binary, wait_for_port
 
 MESSAGES = 2000
-PAYLOAD = b"x" * 600  # about one case.case.submitted.v1 event
+PAYLOAD = b"x" * 600  # about one case.case.submitted.v2 event
 
 
 async def _publish_rate(url: str, concurrent: int) -> float:

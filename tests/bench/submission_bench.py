@@ -102,7 +102,7 @@ async def _paced_submissions(url: str, rate: float, seconds: float) -> dict[str,
 
 async def _latencies_ms(stack: Stack, sent: dict[str, float]) -> list[float]:
     """From the moment a submission was sent to the gateway to its event's inbox row in the deputy service."""
-    query = "SELECT event_id, {column} FROM {table} WHERE event_type = 'case.case.submitted.v1'"
+    query = "SELECT event_id, {column} FROM {table} WHERE event_type = 'case.case.submitted.v2'"
     cases, received = {}, {}
     for service, table, column, into in (
         ("case_intake", "outbox", "body", cases),

@@ -131,7 +131,7 @@ async def test_an_urgent_case_runs_on_clock_hours_over_a_weekend_and_is_escalate
     assert case["urgent"] is True
     assert case["accept_due_at"] == "2026-11-27T11:00:00Z"  # 19:00 local, two hours on
     assert case["resolve_due_at"] == "2026-11-28T09:00:00Z"  # Saturday 17:00: a day on, weekend or not
-    assert (await town.outbox("case.case.submitted.v1"))[-1]["data"]["urgent"] is True
+    assert (await town.outbox("case.case.submitted.v2"))[-1]["data"]["urgent"] is True
 
     assert await tick(runtime, local(2026, 11, 27, 18, 29)) == 0
     assert await tick(runtime, local(2026, 11, 27, 18, 31)) == 1  # 30 minutes before

@@ -1,15 +1,18 @@
 """What a stranger can no longer do by sending the right request: file through the Open311 channel without an
 integrator's key, pile up anonymous "me too"s, or read a villager's words or a tracking code in an event."""
 
+import json
 import uuid
 from contextlib import AsyncExitStack
 
+import nats
 import pytest
 from sqlalchemy import func, select
 
 from services.case_intake.models import Case
 from shared.auth import Role
 from tests.integration.city import build_town
+from tests.support import eventually
 
 NAME, PHONE = "王秀英", "13812345678"
 
@@ -67,10 +70,7 @@ async def test_events_carry_no_villagers_words_and_no_tracking_code_in_their_tex
     await town.act(duplicate["id"], "merge", town.office(), {"into_case_id": kept["id"]})
 
     events = await town.outbox()
-    legacy = {"case.case.submitted.v1", "case.case.assigned.v1"}
     for event in events:
-        if event["type"] in legacy:
-            continue
         text = str({key: value for key, value in event["data"].items() if key != "tracking_code"})
         assert NAME not in text and "村东头" not in text, event
         assert kept["tracking_code"] not in text and duplicate["tracking_code"] not in text, event
@@ -81,8 +81,40 @@ async def test_events_carry_no_villagers_words_and_no_tracking_code_in_their_tex
     assert notes["case.case.resolved.v1"] == "Resolved"
     assert notes["case.case.merged.v1"] == "Merged into another case about the same matter; supporters moved there"
 
-    town.case_intake.runtime.policy.publish_v1_events = False  # once every consumer reads v2
     private = await town.file(town.villager("villager-3"), description=description, public=False)
     mine = [event for event in await town.outbox() if event["data"].get("case_id") == private["id"]]
     assert [event["type"] for event in mine] == ["case.case.submitted.v2"]
     assert mine[0]["data"]["public"] is False and NAME not in str(mine)
+
+    town.case_intake.runtime.policy.publish_v1_events = True  # CASE_PUBLISH_V1_EVENTS: for an integrator on v1
+    legacy = await town.file(town.villager("villager-4"), description=description)
+    mine = [event for event in await town.outbox() if event["data"].get("case_id") == legacy["id"]]
+    assert [event["type"] for event in mine] == ["case.case.submitted.v1", "case.case.submitted.v2"]
+
+
+async def test_a_filing_is_published_once_as_v2_and_carries_none_of_the_villagers_words(town):
+    """What reaches NATS by default: one case.case.submitted event (v2) for a filing, and no part of what the
+    villager wrote anywhere in it, headers included (v1's `summary` held the start of it)."""
+    description = f"村东头{NAME}家的水渠堵了三天，电话{PHONE}"
+    connection = await nats.connect(town.nats_url)
+    published: list[tuple[str, str]] = []
+
+    async def collect(message) -> None:  # type: ignore[no-untyped-def]
+        event = json.dumps(json.loads(message.data), ensure_ascii=False)  # any \u escapes read as the words
+        published.append((message.subject, event + json.dumps(message.headers, ensure_ascii=False)))
+
+    try:
+        await connection.subscribe("case.case.submitted.>", cb=collect)
+        await connection.flush()
+        case = await town.file(town.villager("villager-1"), description=description)
+
+        async def arrived() -> bool:
+            return any(subject == "case.case.submitted.v2" and case["id"] in text for subject, text in published)
+
+        await eventually(arrived)
+    finally:
+        await connection.close()
+    mine = [(subject, text) for subject, text in published if case["id"] in text]
+    assert [subject for subject, _ in mine] == ["case.case.submitted.v2"]  # a v1 is relayed before its v2
+    for words in (description, description[:6], "水渠堵了", NAME, PHONE):
+        assert words not in mine[0][1], words

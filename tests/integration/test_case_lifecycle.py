@@ -47,7 +47,6 @@ async def test_a_request_goes_from_filing_to_a_rated_close(town):
     assert closed["timeline"][5]["actor_role"] == "villager"
     events = [event["type"] for event in await town.outbox()]
     assert events == [
-        "case.case.submitted.v1",  # while CASE_PUBLISH_V1_EVENTS is on, beside its v2
         "case.case.submitted.v2",
         "case.case.accepted.v1",
         "case.case.started.v1",
@@ -178,7 +177,7 @@ async def test_a_wrongly_assigned_case_is_returned_and_dispatched_to_another_gri
     assert dispatched["status"] == "assigned" and dispatched["assigned_deputy_ids"] == [town.other_deputy_id]
     assert (await town.client.post(f"/cases/{case['id']}/accept", headers=town.deputy())).status_code == 403
     await town.act(case["id"], "accept", town.deputy(town.other_deputy_id))
-    assigned = await town.outbox("case.case.assigned.v1")
+    assigned = await town.outbox("case.case.assigned.v2")
     assert assigned[-1]["data"]["assigned_deputy_ids"] == [town.other_deputy_id]
 
 
@@ -318,5 +317,5 @@ async def test_an_issue_raised_at_a_station_becomes_one_case_under_the_stations_
             return rows == 2
 
     await eventually(both_seen)
-    submitted = [event for event in await town.outbox("case.case.submitted.v1") if event["data"]["case_id"] == case_id]
+    submitted = [event for event in await town.outbox("case.case.submitted.v2") if event["data"]["case_id"] == case_id]
     assert len(submitted) == 1 and submitted[0]["data"]["channel"] == "station"

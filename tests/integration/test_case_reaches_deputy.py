@@ -2,8 +2,17 @@
 
 from contextlib import AsyncExitStack
 
+from nats.js.api import ConsumerConfig
+from sqlalchemy import select
+
+from services.deputy.events import SUBSCRIPTIONS
+from services.deputy.models import InboxCase
+from shared.messaging.bus import Bus
+from shared.messaging.catalogue import CaseAssigned, CaseAssignedV2, CaseSubmitted, CaseSubmittedV2, envelope
 from tests.integration.city import build_city, case_body, inbox_case_ids
-from tests.support import eventually
+from tests.support import case_submitted, eventually, start_service
+
+DEPUTY_ID = "5a1b2c3d-0000-4000-8000-0000000000a1"
 
 
 async def test_a_submitted_case_shows_in_the_deputy_inbox(nats_server, databases, keys):
@@ -84,3 +93,38 @@ async def test_a_case_filed_in_a_grid_without_deputies_is_routed_when_one_is_ass
         await eventually(arrived)
         timeline = (await city.case_intake.client.get(f"/cases/track/{case['tracking_code']}")).json()["timeline"]
         assert [step["to_status"] for step in timeline] == ["submitted", "assigned"]
+
+
+async def test_a_deputy_service_upgraded_from_v1_reads_its_backlog_as_v2_once(nats_server, databases, keys):
+    """The operator's upgrade: the deputy service's durable consumer still has the v1 subjects and a filing it has
+    not read (its v1 and v2, as case intake published both); the new service moves the consumer to v2, and the
+    case lands in the inbox once, showing its category and none of the villager's words."""
+    old = {CaseSubmittedV2.event_type: CaseSubmitted.event_type, CaseAssignedV2.event_type: CaseAssigned.event_type}
+    bus = Bus(nats_server.url)
+    await bus.connect()
+    try:
+        assert bus.js is not None
+        subjects = sorted(old.get(event_type, event_type) for event_type in SUBSCRIPTIONS["CASE"])
+        await bus.js.add_consumer("CASE", ConsumerConfig(durable_name="deputy", filter_subjects=subjects))
+        filing = case_submitted(
+            "0c9d6f7e-7777-4222-8333-944455556666", deputy_ids=["5a1b2c3d-0000-4000-8000-0000000000a1"]
+        )
+        words = "张三家门口的水管漏了"
+        v1 = CaseSubmitted(**filing.model_dump(exclude={"public"}), summary=words)
+        for payload in (v1, filing):
+            event = envelope("/case-intake", payload, filing.case_id)
+            await bus.publish(event.type, event.model_dump_json().encode(), {})
+    finally:
+        await bus.close()
+
+    async with AsyncExitStack() as stack:
+        deputy = await start_service(stack, "deputy", databases.settings("deputy", nats_server.url, keys.public))
+
+        async def rows():
+            async with deputy.runtime.maker() as session:
+                query = select(InboxCase.summary).where(InboxCase.case_id == filing.case_id)
+                return (await session.execute(query)).scalars().all() or None
+
+        assert await eventually(rows) == [filing.category]
+        info = await deputy.runtime.bus.js.consumer_info("CASE", "deputy")
+        assert set(info.config.filter_subjects) == set(SUBSCRIPTIONS["CASE"])

@@ -13,6 +13,7 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
+from services.deputy.models import InboxCase
 from shared.auth import Role
 from shared.db import create_engine
 from shared.messaging.catalogue import CaseAccepted, CaseReferred, CaseResolved, StationIssueRaised
@@ -95,6 +96,23 @@ async def test_the_public_record_and_statistics_carry_no_tracking_code_case_or_w
     assert {item["case_id"] for item in private} == {case_id, referred_id, station_case}
     assert [item["notes"] for item in private if item["kind"] == "visitor_received"] == [said]
     assert sorted(item["summary"] for item in private) == ["neighbourhood", "roads", "roads", "water", "water"]
+
+
+async def test_an_inbox_row_kept_from_a_v1_event_shows_its_category_not_the_villagers_words(world):
+    """case.case.submitted.v1 put the start of the villager's words in the inbox row's summary; no event carries
+    them now, and rows kept from before show the category as the new ones do."""
+    deputy = await world.register("D42")
+    said = f"村民王某某（{PHONE}）反映村道塌陷"
+    at = datetime.now(UTC)
+    row = {"deputy_id": deputy["id"], "case_id": str(uuid.uuid4()), "tracking_code": CODE, "grid_id": str(uuid.uuid4())}
+    times = {"submitted_at": at, "accept_due_at": at + timedelta(days=1), "updated_at": at}
+    async with world.deputy.runtime.maker() as session, session.begin():
+        session.add(InboxCase(**row, **times, kind="request", category="roads", status="assigned", summary=said))
+    for path, headers in (("/inbox", world.as_deputy(deputy["id"])), (f"/deputies/{deputy['id']}/inbox", world.office)):
+        answer = await world.deputy.client.get(path, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert [item["summary"] for item in answer.json()["items"]] == ["roads"]
+        assert "塌陷" not in answer.text and PHONE not in answer.text
 
 
 async def test_a_household_visit_and_numbers_in_a_deputys_own_entry_stay_out_of_the_public_record(world):

@@ -16,7 +16,7 @@ from shared.messaging.bus import Bus
 from shared.messaging.catalogue import (
     CaseAccepted,
     CaseResolved,
-    CaseSubmitted,
+    CaseSubmittedV2,
     DisputeMediated,
     EventPayload,
     GridChanged,
@@ -126,9 +126,9 @@ def case_step(kind: type, case_id: str, grid_id: str, deputy_ids: list[str], **c
     return kind(**values)
 
 
-def submitted(case_id: str, grid_id: str, deputy_ids: list[str]) -> CaseSubmitted:
+def submitted(case_id: str, grid_id: str, deputy_ids: list[str]) -> CaseSubmittedV2:
     at = datetime.now(UTC) - timedelta(minutes=5)
-    return case_submitted(case_id, grid_id, deputy_ids, at, tracking_code="SS-2611-00042", summary="水费涨了")
+    return case_submitted(case_id, grid_id, deputy_ids, at, tracking_code="SS-2611-00042")
 
 
 # --- profiles, events both ways -------------------------------------------------------------------------
@@ -280,6 +280,7 @@ async def test_case_events_keep_the_inbox_current_and_fill_the_record_of_duty(wo
     assert len((await world.record(second["id"]))["items"]) == 1  # only the mediation: D7 acted on the case
     inbox = (await world.deputy.client.get("/inbox", headers=world.as_deputy(first["id"]))).json()["items"]
     assert [(item["case_id"], item["status"]) for item in inbox] == [(case_id, "resolved")]
+    assert inbox[0]["category"] == inbox[0]["summary"] == "water"  # the event has no words of the villager
     assert (
         await world.deputy.client.get("/inbox", params={"open_only": True}, headers=world.as_deputy(first["id"]))
     ).json()["total"] == 0

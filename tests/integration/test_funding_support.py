@@ -14,7 +14,7 @@ from services.micro_funding.schemas import (
 )
 from shared.auth import Principal, Role
 from shared.clock import MovableClock
-from shared.messaging.catalogue import CaseSubmitted, EventPayload, GridCreated, envelope, stream_of
+from shared.messaging.catalogue import CaseSubmittedV2, EventPayload, GridCreated, envelope, stream_of
 from tests.support import Databases, Keys, NatsServer, RunningService, case_submitted, start_service
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -76,9 +76,9 @@ async def start_funding(stack: AsyncExitStack, nats: NatsServer, databases: Data
     return Funding(service, keys, clock, village, group, case, deputy)
 
 
-def facilities_case(case_id: str, grid_id: str, deputy_ids: list[str] | None = None) -> CaseSubmitted:
+def facilities_case(case_id: str, grid_id: str, deputy_ids: list[str] | None = None) -> CaseSubmittedV2:
     """A case filed in the grid and routed to `deputy_ids` (the deputies who may cite it)."""
-    return case_submitted(case_id, grid_id, deputy_ids, at=START, category="facilities", summary="小区没有充电桩")
+    return case_submitted(case_id, grid_id, deputy_ids, at=START, category="facilities")
 
 
 async def create_pool(f: Funding, total: str = "375000.00", **changes: str) -> dict:

@@ -11,26 +11,31 @@ import nats
 import pytest
 
 from shared.auth import Role
-from shared.messaging.catalogue import CaseAccepted, CaseSubmitted, envelope
+from shared.messaging.catalogue import CaseAccepted, CaseSubmitted, CaseSubmittedV2, envelope
 from tests.integration.city import build_city, case_body
 from tests.integration.test_gateway_harness import EventStream, gateway_settings, migrated_app, served
 from tests.support import eventually
 
 
-def _submitted(deputy_ids: list[str], summary: str = "张三家门口的水管漏了") -> CaseSubmitted:
+def _submitted(deputy_ids: list[str]) -> CaseSubmittedV2:
     now = datetime.now(UTC)
-    return CaseSubmitted(
+    return CaseSubmittedV2(
         case_id=str(uuid.uuid4()),
         tracking_code="SS-2611-00042",
         grid_id=str(uuid.uuid4()),
         kind="request",
         category="water",
         channel="pwa",
-        summary=summary,
+        public=True,
         submitted_at=now,
         accept_due_at=now,
         assigned_deputy_ids=deputy_ids,
     )
+
+
+def _v1_of(filing: CaseSubmittedV2, summary: str = "张三家门口的水管漏了") -> CaseSubmitted:
+    """The v1 case intake publishes beside the v2 while CASE_PUBLISH_V1_EVENTS is on: the villager's words too."""
+    return CaseSubmitted(**filing.model_dump(exclude={"public"}), summary=summary)
 
 
 async def _publish(nats_url: str, *payloads) -> None:
@@ -77,6 +82,19 @@ async def test_a_deputy_sees_only_the_cases_routed_to_them_within_a_second(gatew
         assert seen == {other.case_id, routed.case_id}
         with pytest.raises(TimeoutError):  # nothing else for the deputy: only keep-alive comments
             await deputy_stream.next(timeout=1.5)
+
+
+async def test_a_filing_published_as_v1_and_v2_is_news_once_and_without_the_villagers_words(gateway, nats_server, keys):
+    """With CASE_PUBLISH_V1_EVENTS turned back on, each filing is on NATS twice: the stream reads only the v2."""
+    mine = str(uuid.uuid4())
+    async with EventStream(gateway, "/api/live", headers=keys.headers(Role.deputy, deputy_id=mine)) as stream:
+        filing = _submitted([mine])
+        await _publish(nats_server.url, _v1_of(filing), filing)
+        event, data = await stream.next(timeout=1.0)
+        assert (event, data["case_id"], data["type"]) == ("case", filing.case_id, CaseSubmittedV2.event_type)
+        assert "张三" not in json.dumps(data, ensure_ascii=False)
+        with pytest.raises(TimeoutError):  # the v1 of the same filing is not a second update
+            await stream.next(timeout=1.5)
 
 
 async def test_streams_need_a_valid_token_or_tracking_codes(gateway, keys):

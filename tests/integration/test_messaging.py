@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from services.deputy.models import InboxCase
 from shared.messaging.bus import Bus
-from shared.messaging.catalogue import CaseSubmitted, envelope
+from shared.messaging.catalogue import CaseSubmittedV2, envelope
 from shared.messaging.inbox import DurableConsumer
 from tests.support import case_submitted, eventually, start_service
 
@@ -50,7 +50,7 @@ async def test_a_handler_that_fails_once_gets_the_event_again_and_applies_it_onc
     async with AsyncExitStack() as stack:
         deputy = await start_service(stack, "deputy", databases.settings("deputy", nats_server.url, keys.public))
         calls = []
-        real_handler = deputy.runtime.consumers[0].handlers[CaseSubmitted.event_type]
+        real_handler = deputy.runtime.consumers[0].handlers[CaseSubmittedV2.event_type]
 
         async def fails_the_first_time(session, runtime, payload):
             calls.append(payload.case_id)
@@ -58,7 +58,7 @@ async def test_a_handler_that_fails_once_gets_the_event_again_and_applies_it_onc
                 raise RuntimeError("database hiccup")
             await real_handler(session, runtime, payload)
 
-        deputy.runtime.consumers[0].handlers[CaseSubmitted.event_type] = fails_the_first_time
+        deputy.runtime.consumers[0].handlers[CaseSubmittedV2.event_type] = fails_the_first_time
         event = submitted_event("5a1b2c3d-0000-4000-8000-000000000002", "0c9d6f7e-2222-4222-8333-944455556666")
         await publish_raw(nats_server.url, event, event.id)
         await eventually(lambda: inbox_rows(deputy, event.data["case_id"]))
@@ -77,7 +77,7 @@ async def test_an_event_that_always_fails_is_parked_on_the_dead_letter_subject(n
         async def always_fails(session, runtime, payload):
             raise ValueError("cannot apply")
 
-        consumer.handlers[CaseSubmitted.event_type] = always_fails
+        consumer.handlers[CaseSubmittedV2.event_type] = always_fails
         event = submitted_event("5a1b2c3d-0000-4000-8000-000000000003", "0c9d6f7e-3333-4222-8333-944455556666")
         await publish_raw(nats_server.url, event, event.id)
         connection = await nats.connect(nats_server.url)
@@ -143,14 +143,14 @@ async def test_one_failing_event_in_a_batch_does_not_hold_back_the_others(nats_s
         )
         deputy = await start_service(stack, "deputy", settings)
         consumer: DurableConsumer = deputy.runtime.consumers[0]
-        real_handler = consumer.handlers[CaseSubmitted.event_type]
+        real_handler = consumer.handlers[CaseSubmittedV2.event_type]
 
         async def fails_on_one_case(session, runtime, payload):
             if payload.case_id == poison.data["case_id"]:
                 raise ValueError("cannot apply")
             await real_handler(session, runtime, payload)
 
-        consumer.handlers[CaseSubmitted.event_type] = fails_on_one_case
+        consumer.handlers[CaseSubmittedV2.event_type] = fails_on_one_case
         others = [event for event in events if event is not poison]
 
         async def others_arrived():

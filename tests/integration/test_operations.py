@@ -54,7 +54,7 @@ async def test_the_request_id_travels_with_the_event_it_caused(nats_server, data
         connection = await nats.connect(nats_server.url)
         try:
             subscription = await connection.jetstream().pull_subscribe(
-                "case.case.submitted.v1", durable="request-id-check", stream="CASE"
+                "case.case.submitted.v2", durable="request-id-check", stream="CASE"
             )
 
             async def fetched():

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from services.deputy.models import InboxCase
 from services.grid.models import GridCase
 from services.micro_funding.models import KnownCase
-from shared.messaging.catalogue import CaseAccepted, CaseResolved, CaseSubmitted, envelope
+from shared.messaging.catalogue import CaseAccepted, CaseResolved, CaseSubmittedV2, envelope
 from tests.support import case_submitted, start_service
 
 CASE_ID = "0c9d6f7e-5555-4222-8333-944455556666"
@@ -35,7 +35,7 @@ def moved(kind, to_status: str, minutes: int):
 async def test_an_older_event_arriving_late_does_not_undo_a_newer_one(nats_server, databases, keys, service, batched):
     async with AsyncExitStack() as stack:
         running = await start_service(stack, service, databases.settings(service, nats_server.url, keys.public))
-        consumer = next(c for c in running.runtime.consumers if CaseSubmitted.event_type in c.handlers)
+        consumer = next(c for c in running.runtime.consumers if CaseSubmittedV2.event_type in c.handlers)
         accepted, late_submission = (
             moved(CaseAccepted, "accepted", 30),
             envelope("/case-intake", case_submitted(CASE_ID, GRID_ID, [DEPUTY_ID], START)),

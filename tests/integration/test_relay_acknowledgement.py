@@ -76,7 +76,7 @@ async def test_an_acknowledgement_from_another_stream_does_not_mark_the_row_sent
         event_id = await outbox.stage_case()
         with pytest.raises(Exception, match="EVERYTHING"):
             await outbox.relay.relay_batch()
-        assert bus.js.published == ["case.case.submitted.v1"]  # type: ignore[attr-defined]
+        assert bus.js.published == ["case.case.submitted.v2"]  # type: ignore[attr-defined]
         assert not await outbox.sent(event_id)
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from services.station_scheduling.models import tables
-from shared.messaging.catalogue import CaseResolved, CaseSubmitted
+from shared.messaging.catalogue import CaseResolved, CaseSubmittedV2
 from shared.messaging.envelope import CloudEvent
 from tests.integration.test_station_support import deputy_id, grid_id, publish, session_body, world_fixture  # noqa: F401
 from tests.support import eventually
@@ -81,12 +81,12 @@ async def _open_and_resolve_case(world, issue: dict) -> None:  # type: ignore[no
     """What case intake does with the issue: a case under the given id (channel station), later resolved."""
     at = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
     common = {"case_id": issue["case_id"], "tracking_code": "SS-20260309-0001", "grid_id": issue["grid_id"]}
-    submitted = CaseSubmitted(
+    submitted = CaseSubmittedV2(
         **common,
         kind=issue["kind"],
         category=issue["category"],
         channel="station",
-        summary=issue["summary"],
+        public=False,
         submitted_at=at,
         accept_due_at=at + timedelta(days=1),
         assigned_deputy_ids=[deputy_id("D1")],

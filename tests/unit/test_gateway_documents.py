@@ -200,18 +200,19 @@ def test_an_agency_officer_follows_what_was_referred_to_their_organisation():
 
 
 def test_live_updates_carry_no_personal_data():
-    update = update_of(
-        {
-            "id": "e2",
-            "type": "case.case.submitted.v1",
-            "data": {
-                **_event()["data"],
-                "summary": "张三家的水管漏水",
-                "assigned_deputy_ids": ["d1"],
-                "submitted_at": "2026-11-26T09:00:00Z",
-            },
-        }
-    )
+    filing = {
+        "id": "e2",
+        "type": "case.case.submitted.v2",
+        "data": {
+            **_event()["data"],
+            "summary": "张三家的水管漏水",  # a field the feed does not know is not passed on
+            "assigned_deputy_ids": ["d1"],
+            "submitted_at": "2026-11-26T09:00:00Z",
+        },
+    }
+    assert update_of({**filing, "type": "case.case.submitted.v1"}) is None  # the v2 beside it is the news
+    update = update_of(filing)
+    assert update is not None
     public = update.public()
     assert public["status"] == "assigned"
     assert "张三" not in str(public) and "d1" not in str(public)

@@ -63,7 +63,7 @@ def test_every_event_type_is_versioned_and_belongs_to_a_stream():
 def test_an_event_survives_the_envelope():
     payload = case_submitted("c", "g", ["d"])
     event = envelope("/case-intake", payload)
-    assert event.specversion == "1.0" and event.type == "case.case.submitted.v1"
+    assert event.specversion == "1.0" and event.type == "case.case.submitted.v2"
     assert parse(event) == payload
 
 

@@ -23,4 +23,7 @@ async def inbox(
     if open_only:
         query = query.where(InboxCase.status.not_in(OFF_THE_DEPUTYS_HANDS))
     items, total = await paginate(session, query, params)
-    return page([InboxCaseRead.model_validate(item) for item in items], total, params)
+    # `summary` names the category: rows projected from case.case.submitted.v1 held the start of the villager's
+    # words, which no event carries any more and the inbox does not show.
+    rows = [InboxCaseRead.model_validate(item).model_copy(update={"summary": item.category}) for item in items]
+    return page(rows, total, params)
