@@ -5,14 +5,14 @@ steps a filer hears of (accepted, referred, resolved, rejected, reopened)."""
 from services.notification import projections
 from shared.messaging.catalogue import (
     CaseAccepted,
-    CaseAssigned,
+    CaseAssignedV2,
     CaseEscalated,
     CaseReferred,
     CaseRejected,
     CaseReminded,
     CaseReopened,
     CaseResolved,
-    CaseSubmitted,
+    CaseSubmittedV2,
     GridChanged,
     GridCreated,
     GridRetired,
@@ -21,8 +21,8 @@ from shared.messaging.catalogue import (
 from shared.messaging.inbox import Handler
 
 CASE_EVENTS = (
-    CaseSubmitted,
-    CaseAssigned,
+    CaseSubmittedV2,
+    CaseAssignedV2,
     CaseReminded,
     CaseEscalated,
     ReferralAnswered,

@@ -46,11 +46,11 @@ def facts(event_type: str, deputies: tuple[str, ...] = ("d1",), **more) -> CaseF
 
 def test_who_is_told_what():
     assert (
-        decide(facts("case.case.submitted.v1")) == [decide(facts("case.case.submitted.v1"))[0]]
-        and decide(facts("case.case.submitted.v1"))[0].kind == Kind.case_routed
+        decide(facts("case.case.submitted.v2")) == [decide(facts("case.case.submitted.v2"))[0]]
+        and decide(facts("case.case.submitted.v2"))[0].kind == Kind.case_routed
     )
-    assert decide(facts("case.case.submitted.v1", ())) == []  # waiting for a deputy: nobody to tell yet
-    assert decide(facts("case.case.assigned.v1"))[0].deputy_ids == ("d1",)
+    assert decide(facts("case.case.submitted.v2", ())) == []  # waiting for a deputy: nobody to tell yet
+    assert decide(facts("case.case.assigned.v2"))[0].deputy_ids == ("d1",)
     assert [n.kind for n in decide(facts("case.case.reminded.v1", stage="chase"))] == [Kind.case_chased]
     assert [n.kind for n in decide(facts("case.case.reminded.v1", stage="reminder"))] == [Kind.case_reminder]
     for event, kind in (

@@ -9,6 +9,8 @@ holds the code: the code is what the tracking page asks for, and a notice says n
 from dataclasses import dataclass
 from enum import StrEnum
 
+from shared.messaging.catalogue import CaseAssignedV2, CaseSubmittedV2
+
 
 class Kind(StrEnum):
     case_routed = "case_routed"  # deputy: a case was routed to you
@@ -72,7 +74,7 @@ def decide(facts: CaseFacts) -> list[Notice]:
     event = facts.event_type
     deputies = tuple(dict.fromkeys(facts.deputy_ids))
     notices: list[Notice] = []
-    if event in ("case.case.submitted.v1", "case.case.assigned.v1") and deputies:
+    if event in (CaseSubmittedV2.event_type, CaseAssignedV2.event_type) and deputies:
         notices.append(Notice(Kind.case_routed, Audience.deputies, deputies, facts.urgent))
     elif event == "case.case.reminded.v1" and deputies:
         kind = Kind.case_chased if facts.stage == "chase" else Kind.case_reminder
