@@ -1,6 +1,7 @@
 """The deputy service's data migrations on the test database (SQLite, or PostgreSQL with TEST_DATABASE_URL)."""
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from alembic import command
@@ -32,6 +33,6 @@ async def test_villagers_words_kept_from_v1_events_are_erased_from_the_inbox(dat
         "('d1', 'c1', 'SS-2612-00001', 'g1', 'dispute', 'neighbourhood', '邻居王五13812345678占我家地', "
         "'assigned', :at, :at, :at)"
     )
-    await _execute(settings, insert, [{"at": "2026-12-01 09:00:00+00:00"}])
+    await _execute(settings, insert, [{"at": datetime(2026, 12, 1, 9, tzinfo=UTC)}])
     await asyncio.to_thread(command.upgrade, config, "head")
     assert await _execute(settings, "SELECT summary FROM inbox_cases") == [("neighbourhood",)]
