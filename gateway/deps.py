@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from ipaddress import IPv4Network, IPv6Network
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,19 +19,30 @@ from shared.clock import Clock
 
 @dataclass
 class Limits:
+    """The per-process windows; password failures are counted per address, per account and address, and per
+    account (that one only slows answers down: gateway.identity.signin)."""
+
     signin: SlidingWindow
     filing: SlidingWindow
     photos: SlidingWindow
+    tracking: SlidingWindow
+    tracking_failures: SlidingWindow
     password_failures: SlidingWindow
+    account_failures_here: SlidingWindow
+    account_failures: SlidingWindow
 
     @classmethod
     def of(cls, settings: GatewaySettings, clock: Clock) -> "Limits":
-        minute = timedelta(minutes=1)
+        minute, quarter = timedelta(minutes=1), timedelta(minutes=15)
         return cls(
             signin=SlidingWindow(settings.signin_per_minute, minute, clock),
             filing=SlidingWindow(settings.filing_per_minute, minute, clock),
             photos=SlidingWindow(settings.photos_per_minute, minute, clock),
-            password_failures=SlidingWindow(settings.password_failures_per_quarter_hour, timedelta(minutes=15), clock),
+            tracking=SlidingWindow(settings.tracking_per_minute, minute, clock),
+            tracking_failures=SlidingWindow(settings.tracking_failures_per_hour, timedelta(hours=1), clock),
+            password_failures=SlidingWindow(settings.password_failures_per_address, quarter, clock),
+            account_failures_here=SlidingWindow(settings.password_failures_per_account_address, quarter, clock),
+            account_failures=SlidingWindow(1_000_000, quarter, clock),
         )
 
 
@@ -48,7 +60,7 @@ class Gateway:
     jwk: dict[str, str] = field(default_factory=dict)
     verifier: TokenVerifier | None = None
     limits: Limits | None = None
-    trusted_proxies: frozenset[str] = frozenset()
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
 
     def __post_init__(self) -> None:
         self.private_key = self.settings.token_private_key_file.read_bytes()
@@ -56,7 +68,7 @@ class Gateway:
         self.jwk = jwk_of(self.public_key)
         self.verifier = TokenVerifier(self.public_key, self.settings.token_issuer)
         self.limits = Limits.of(self.settings, self.clock)
-        self.trusted_proxies = self.settings.trusted_proxy_addresses()
+        self.trusted_proxies = self.settings.trusted_proxy_networks()
 
     def use_clock(self, clock: Clock) -> None:
         """Move every time-dependent part onto another clock (tests)."""

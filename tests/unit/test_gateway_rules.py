@@ -3,6 +3,7 @@
 import base64
 import json
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_network
 
 import jwt
 import pytest
@@ -87,8 +88,12 @@ def test_the_sliding_window_refuses_then_forgives():
 
 def test_x_forwarded_for_counts_only_behind_a_trusted_proxy():
     scope = {"client": ("10.1.1.1", 5000), "headers": [(b"x-forwarded-for", b"1.2.3.4, 10.1.1.1")]}
-    assert client_address(scope, frozenset()) == "10.1.1.1"
-    assert client_address(scope, frozenset({"10.1.1.1"})) == "1.2.3.4"
+    assert client_address(scope, ()) == "10.1.1.1"
+    assert client_address(scope, (ip_network("10.1.1.1"),)) == "1.2.3.4"
+    assert client_address(scope, (ip_network("10.0.0.0/8"),)) == "1.2.3.4"
+    assert client_address(scope, (ip_network("192.168.0.0/16"),)) == "10.1.1.1"
+    loopback = {"client": ("127.0.0.1", 5000), "headers": [(b"x-forwarded-for", b"6.6.6.6")]}
+    assert client_address(loopback, ()) == "127.0.0.1"  # loopback is no proxy unless TRUSTED_PROXIES says so
 
 
 @pytest.fixture(scope="module")
