@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gateway.edge.clients import client_address
+from gateway.edge.lookups import CodeLookups
 from gateway.edge.ratelimit import SlidingWindow
 from gateway.identity.senders import CodeSender
 from gateway.settings import GatewaySettings
@@ -60,6 +61,7 @@ class Gateway:
     jwk: dict[str, str] = field(default_factory=dict)
     verifier: TokenVerifier | None = None
     limits: Limits | None = None
+    code_lookups: CodeLookups | None = None
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
 
     def __post_init__(self) -> None:
@@ -67,13 +69,18 @@ class Gateway:
         self.public_key = public_key_of(self.private_key)
         self.jwk = jwk_of(self.public_key)
         self.verifier = TokenVerifier(self.public_key, self.settings.token_issuer)
-        self.limits = Limits.of(self.settings, self.clock)
+        self.use_limits()
         self.trusted_proxies = self.settings.trusted_proxy_networks()
 
     def use_clock(self, clock: Clock) -> None:
         """Move every time-dependent part onto another clock (tests)."""
         self.clock = clock
-        self.limits = Limits.of(self.settings, clock)
+        self.use_limits()
+
+    def use_limits(self) -> None:
+        """Fresh windows on the current clock and settings."""
+        self.limits = Limits.of(self.settings, self.clock)
+        self.code_lookups = CodeLookups(self.limits.tracking, self.limits.tracking_failures)
 
     @property
     def key_id(self) -> str:

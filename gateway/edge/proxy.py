@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.edge import lookups
 from gateway.edge.clients import client_address
 from gateway.edge.ratelimit import SlidingWindow, TooManyRequests
 from gateway.edge.upstreams import Hop, Unavailable
@@ -278,16 +279,31 @@ class ProxyDispatch:
             return
         segment, rest = target
         client = client_address(scope, self.gateway.trusted_proxies)
-        if limit := self._limit(scope["method"], segment, rest.rstrip("/")):
-            window, detail = limit
-            try:
+        lookup = lookups.is_lookup(segment, rest, scope.get("query_string", b""))
+        try:
+            if limit := self._limit(scope["method"], segment, rest.rstrip("/")):
+                window, detail = limit
                 window.hit(client, detail)
-            except TooManyRequests as error:
-                await too_many(error)(scope, receive, send)
-                return
+            if lookup:
+                self.gateway.code_lookups.admit(client)
+        except TooManyRequests as error:
+            await too_many(error)(scope, receive, send)
+            return
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         raw_rest = raw_path.split(b"/", 3)[3] if raw_path.count(b"/") >= 3 else b""
+        if lookup:
+            send = self._noting_misses(send, client)
         await self.proxy.handle(scope, receive, send, segment, raw_rest, client)
+
+    def _noting_misses(self, send: Send, client: str) -> Send:
+        """A lookup by tracking code that the service answers 404 counts as a miss for the client."""
+
+        async def noting(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 404:
+                self.gateway.code_lookups.missed(client)
+            await send(message)
+
+        return noting
 
     def _limit(self, method: str, segment: str, rest: str) -> tuple[SlidingWindow, str] | None:
         """The per-address limit on anonymous writes that cost the most: filing cases and uploading photos."""

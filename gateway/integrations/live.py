@@ -23,6 +23,8 @@ from fastapi.sse import format_sse_event
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
+from gateway.deps import Gateway
+from gateway.edge.clients import client_address
 from gateway.edge.upstreams import Hop
 from shared.auth import Principal, Role
 from shared.errors import Unauthorized
@@ -285,9 +287,10 @@ class CaseLookup:
     async def readable(self, case_id: str, token: str | None) -> bool:
         return token is not None and (await self._get(f"/cases/{case_id}", token))[0] == 200
 
-    async def by_tracking_code(self, code: str) -> str | None:
+    async def by_tracking_code(self, code: str) -> tuple[int, str | None]:
+        """Case intake's answer (200, 404, …) and the case's id when it found one."""
         status, body = await self._get(f"/cases/track/{code}", None)
-        return body["id"] if status == 200 else None
+        return status, (body["id"] if status == 200 else None)
 
 
 router = APIRouter(tags=["live"])
@@ -327,7 +330,8 @@ async def live(
         expires_at = datetime.fromtimestamp(claims["exp"], UTC)
     elif not track:
         raise Unauthorized("Sign in, or name the tracking codes to follow.")
-    case_ids = await _initial_cases(CaseLookup(state.hop), principal, token, case, track)
+    client = client_address(request.scope, state.gateway.trusted_proxies)
+    case_ids = await _initial_cases(CaseLookup(state.hop), principal, token, case, track, state.gateway, client)
     hub: LiveHub = state.hub
     subscriber = hub.subscribe(principal, case_ids)
     return StreamingResponse(
@@ -338,7 +342,13 @@ async def live(
 
 
 async def _initial_cases(
-    lookup: CaseLookup, principal: Principal | None, token: str | None, case: list[str], track: list[str]
+    lookup: CaseLookup,
+    principal: Principal | None,
+    token: str | None,
+    case: list[str],
+    track: list[str],
+    gateway: Gateway,
+    client: str,
 ) -> set[str]:
     case_ids: set[str] = set()
     if principal is not None and principal.has(Role.villager):
@@ -346,7 +356,11 @@ async def _initial_cases(
     for case_id in case:
         if case_id not in case_ids and await lookup.readable(case_id, token):
             case_ids.add(case_id)
-    for code in track:
-        if (case_id := await lookup.by_tracking_code(code)) is not None:
+    for code in track:  # each code is a lookup by tracking code, limited like the tracking view's
+        gateway.code_lookups.admit(client)
+        status, case_id = await lookup.by_tracking_code(code)
+        if case_id is not None:
             case_ids.add(case_id)
+        elif status == 404:
+            gateway.code_lookups.missed(client)
     return case_ids
