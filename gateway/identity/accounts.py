@@ -152,7 +152,18 @@ def new_account(
 # --- the NPC office's account management -------------------------------------------------------------
 
 
+EXCLUSIVE_ROLES = ((Role.deputy, Role.finance),)
+"""Roles one account may not hold together (separation of duties: a deputy proposes and approves
+micro-projects, finance pays them out)."""
+
+
 def _check_roles(roles: set[Role], deputy_id: str | None, organisation: str | None) -> None:
+    for first, second in EXCLUSIVE_ROLES:
+        if {first, second} <= roles:
+            raise Unprocessable(
+                f"One account may not hold both the {first.value} and the {second.value} role (separation of "
+                "duties): make two accounts."
+            )
     if Role.deputy in roles and not deputy_id:
         raise Unprocessable("A deputy's account must name the deputy (deputy_id).")
     if Role.agency_officer in roles and not organisation:
