@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from gateway.edge.clients import client_address
 from gateway.edge.lookups import CodeLookups
 from gateway.edge.ratelimit import SlidingWindow
+from gateway.identity.keys import SigningKeys
 from gateway.identity.senders import CodeSender
 from gateway.settings import GatewaySettings
-from shared.auth import TokenVerifier, jwk_of, public_key_of
+from shared.auth import TokenVerifier
 from shared.clock import Clock
 
 
@@ -56,19 +57,15 @@ class Gateway:
     maker: async_sessionmaker[AsyncSession]
     sender: CodeSender
     clock: Clock = field(default_factory=Clock)
-    private_key: bytes = b""
-    public_key: bytes = b""
-    jwk: dict[str, str] = field(default_factory=dict)
+    keys: SigningKeys | None = None
     verifier: TokenVerifier | None = None
     limits: Limits | None = None
     code_lookups: CodeLookups | None = None
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
 
     def __post_init__(self) -> None:
-        self.private_key = self.settings.token_private_key_file.read_bytes()
-        self.public_key = public_key_of(self.private_key)
-        self.jwk = jwk_of(self.public_key)
-        self.verifier = TokenVerifier(self.public_key, self.settings.token_issuer)
+        self.keys = SigningKeys(self.settings.token_private_key_file, self.settings.token_public_key_file)
+        self.verifier = TokenVerifier(self.keys.public_set, self.settings.token_issuer)
         self.use_limits()
         self.trusted_proxies = self.settings.trusted_proxy_networks()
 
@@ -83,8 +80,13 @@ class Gateway:
         self.code_lookups = CodeLookups(self.limits.tracking, self.limits.tracking_failures)
 
     @property
+    def private_key(self) -> bytes:
+        """The key to sign with now (a rotation replaces it without a restart)."""
+        return self.keys.current()[0]
+
+    @property
     def key_id(self) -> str:
-        return self.jwk["kid"]
+        return self.keys.current()[1]
 
 
 async def get_gateway(request: Request) -> Gateway:

@@ -213,8 +213,9 @@ async def me(principal: CurrentPrincipal) -> Me:
 
 @router.get("/jwks.json", operation_id="auth-jwks", response_model=Jwks)
 async def jwks(gateway: GatewayDep) -> JSONResponse:
-    """The public key(s) that verify access tokens (RFC 7517; Ed25519 as OKP, RFC 8037)."""
-    return JSONResponse({"keys": [gateway.jwk]}, headers={"Cache-Control": "public, max-age=300"})
+    """The public keys that verify access tokens (RFC 7517; Ed25519 as OKP, RFC 8037): the current one first,
+    then the one before a rotation while its tokens may live."""
+    return JSONResponse(gateway.keys.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
 
 async def _official(session: SessionDep, principal: CurrentPrincipal) -> Account:

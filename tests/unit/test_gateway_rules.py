@@ -12,7 +12,7 @@ from gateway.edge.clients import client_address
 from gateway.edge.ratelimit import SlidingWindow, TooManyRequests
 from gateway.identity import otp, totp
 from gateway.schemas import CodeRequest
-from shared.auth import Principal, Role, TokenVerifier, generate_keypair, issue_token, jwk_of
+from shared.auth import Principal, Role, TokenVerifier, generate_keypair, issue_token, jwk_of, public_keys
 from shared.clock import MovableClock
 from shared.errors import Unauthorized
 
@@ -158,3 +158,18 @@ def test_the_jwk_is_an_okp_key_with_its_thumbprint(keypair):
     assert key["kty"] == "OKP" and key["crv"] == "Ed25519" and key["alg"] == "EdDSA"
     assert len(base64.urlsafe_b64decode(key["x"] + "=")) == 32
     assert key["kid"] == jwk_of(public)["kid"]
+
+
+def test_a_key_file_may_hold_several_pems_or_a_jwks_document_and_names_keys_by_thumbprint(keypair, tmp_path):
+    private, public = keypair
+    generate_keypair(tmp_path / "next.pem", tmp_path / "next.pub")
+    following = (tmp_path / "next.pub").read_bytes()
+    bundle = public_keys(following + public)
+    assert list(bundle) == [jwk_of(following)["kid"], jwk_of(public)["kid"]]
+    document = json.dumps({"keys": [{**jwk_of(public), "kid": jwk_of(following)["kid"]}]}).encode()
+    assert list(public_keys(document)) == [jwk_of(public)["kid"]]  # a document cannot rename a key
+    token = _token(private)
+    for source in (following + public, document):
+        assert TokenVerifier(source, "deputies-in-the-grid").verify(token).deputy_id == "d1"
+    with pytest.raises(Unauthorized):
+        TokenVerifier(following, "deputies-in-the-grid").verify(token)
