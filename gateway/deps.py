@@ -13,6 +13,7 @@ from gateway.edge.clients import client_address
 from gateway.edge.lookups import CodeLookups
 from gateway.edge.ratelimit import SlidingWindow
 from gateway.identity.keys import SigningKeys
+from gateway.identity.sealed import Sealer
 from gateway.identity.senders import CodeSender
 from gateway.settings import GatewaySettings
 from shared.auth import TokenVerifier
@@ -58,6 +59,7 @@ class Gateway:
     sender: CodeSender
     clock: Clock = field(default_factory=Clock)
     keys: SigningKeys | None = None
+    sealer: Sealer | None = None
     verifier: TokenVerifier | None = None
     limits: Limits | None = None
     code_lookups: CodeLookups | None = None
@@ -66,6 +68,9 @@ class Gateway:
     def __post_init__(self) -> None:
         self.keys = SigningKeys(self.settings.token_private_key_file, self.settings.token_public_key_file)
         self.verifier = TokenVerifier(self.keys.public_set, self.settings.token_issuer)
+        self.sealer = Sealer(self.settings.encryption_keys_file, create=not self.settings.is_production)
+        if self.settings.is_production:
+            self.sealer.check()  # no keys file, no start
         self.use_limits()
         self.trusted_proxies = self.settings.trusted_proxy_networks()
 

@@ -30,7 +30,8 @@ class Account(Base):
     deputy_id: Mapped[str | None] = mapped_column(String(36))
     organisation: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    """Sealed (gateway.identity.sealed): never the secret itself."""
     totp_enabled: Mapped[bool] = mapped_column(default=False)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     is_demo: Mapped[bool] = mapped_column(default=False)

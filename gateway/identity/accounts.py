@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity import totp
+from gateway.identity.sealed import Sealer
 from gateway.models import Account, ApiKey, AuditEntry
 from gateway.schemas import AccountCreate, AccountRead, AccountUpdate, AuditRead
 from shared.auth import Principal, Role
@@ -69,9 +70,10 @@ def read_model(account: Account) -> AccountRead:
 
 
 async def authenticate(
-    session: AsyncSession, username: str, password: str, totp_code: str | None, now: datetime
+    session: AsyncSession, username: str, password: str, totp_code: str | None, now: datetime, sealer: Sealer
 ) -> Account:
-    """An official's sign-in: the password, then the TOTP code when the account has TOTP on."""
+    """An official's sign-in: the password, then the TOTP code when the account has TOTP on (its secret is kept
+    sealed: `sealer` opens it)."""
     account = (await session.execute(select(Account).where(Account.username == username))).scalar_one_or_none()
     try:
         await verify_password(account.password_hash if account and account.password_hash else _dummy_hash(), password)
@@ -82,7 +84,7 @@ async def authenticate(
     if account.totp_enabled and account.totp_secret:
         if totp_code is None:
             raise TotpRequired("Enter the 6-digit code from your authenticator app.")
-        step = totp.matching_step(account.totp_secret, totp_code, now, account.totp_last_step)
+        step = totp.matching_step(sealer.open(account.totp_secret), totp_code, now, account.totp_last_step)
         if step is None:
             raise Unauthorized("The TOTP code is wrong or was already used.")
         account.totp_last_step = step

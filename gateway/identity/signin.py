@@ -102,7 +102,7 @@ async def login(body: PasswordLogin, session: SessionDep, gateway: GatewayDep, c
         await asyncio.sleep(wait)
     try:
         account = await accounts.authenticate(
-            session, body.username, body.password, body.totp_code, gateway.clock.now()
+            session, body.username, body.password, body.totp_code, gateway.clock.now(), gateway.sealer
         )
     except Unauthorized:  # TotpRequired too: a missing code counts like a wrong one
         for window, key in ((limits.password_failures, client), (limits.account_failures_here, here)):
@@ -235,12 +235,11 @@ async def totp_setup(session: SessionDep, principal: CurrentPrincipal, gateway: 
     account = await _official(session, principal)
     if account.totp_enabled:
         raise Unprocessable("TOTP is already on; turn it off first to change the secret.")
-    account.totp_secret = totp.new_secret()
+    secret = totp.new_secret()
+    account.totp_secret = gateway.sealer.seal(secret)  # kept sealed; shown this once
     account.totp_last_step = None
     await session.commit()
-    return TotpSetup(
-        secret=account.totp_secret, otpauth_uri=totp.provisioning_uri(account.totp_secret, account.username or "")
-    )
+    return TotpSetup(secret=secret, otpauth_uri=totp.provisioning_uri(secret, account.username or ""))
 
 
 @router.post("/totp/enable", operation_id="auth-totp-enable", status_code=204, responses=responses(401, 403, 422))
@@ -250,7 +249,8 @@ async def totp_enable(
     """Turn TOTP on by proving the authenticator app has the secret."""
     account = await _official(session, principal)
     now = gateway.clock.now()
-    step = totp.matching_step(account.totp_secret, body.code, now, None) if account.totp_secret else None
+    secret = gateway.sealer.open(account.totp_secret) if account.totp_secret else None
+    step = totp.matching_step(secret, body.code, now, None) if secret else None
     if account.totp_enabled or step is None:
         raise Unprocessable("The code does not match; set TOTP up first and enter the current code.")
     account.totp_enabled, account.totp_last_step, account.updated_at = True, step, now
@@ -270,7 +270,7 @@ async def totp_disable(
     now = gateway.clock.now()
     if not account.totp_enabled or account.totp_secret is None:
         raise Unprocessable("TOTP is not on.")
-    if totp.matching_step(account.totp_secret, body.code, now, account.totp_last_step) is None:
+    if totp.matching_step(gateway.sealer.open(account.totp_secret), body.code, now, account.totp_last_step) is None:
         raise Unprocessable("The code does not match.")
     account.totp_enabled, account.totp_secret, account.totp_last_step, account.updated_at = False, None, None, now
     accounts.audit(

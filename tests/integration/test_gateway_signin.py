@@ -149,13 +149,17 @@ async def test_a_station_of_villagers_sharing_one_address_gets_its_codes(gateway
 
 async def test_the_development_code_endpoint_is_absent_in_production(databases, keys, tmp_path):
     from gateway.app import create_app
+    from gateway.identity.sealed import make_keys_file
     from shared.auth import generate_keypair
 
     generate_keypair(tmp_path / "prod.pem", tmp_path / "prod.pub")
+    make_keys_file(tmp_path / "prod-secrets.key")
     settings = gateway_settings(databases, "nats://127.0.0.1:1", keys).model_copy(
         update={
             "environment": "production",
             "token_private_key_file": tmp_path / "prod.pem",
+            "encryption_keys_file": tmp_path / "prod-secrets.key",
+            "public_url": "https://grid.example",
             "otp_sender": "webhook",
             "otp_webhook_url": "http://127.0.0.1:1/sms",
         }
