@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity import totp
 from gateway.identity.sealed import Sealer
+from gateway.integrations import scopes
 from gateway.models import Account, ApiKey, AuditEntry
-from gateway.schemas import AccountCreate, AccountRead, AccountUpdate, AuditRead
+from gateway.schemas import AccountCreate, AccountRead, AccountUpdate, ApiKeyCreate, ApiKeyRead, AuditRead
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from shared.logs import request_id_var
@@ -280,14 +281,40 @@ def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-async def create_api_key(session: AsyncSession, name: str, created_by: str, now: datetime) -> tuple[ApiKey, str]:
+async def create_api_key(
+    session: AsyncSession, data: ApiKeyCreate, created_by: str, now: datetime
+) -> tuple[ApiKey, str]:
     raw = "o311_" + secrets.token_urlsafe(32)
     key = ApiKey(
-        id=str(uuid.uuid4()), name=name, prefix=raw[:12], key_hash=hash_key(raw), created_at=now, created_by=created_by
+        id=str(uuid.uuid4()),
+        name=data.name,
+        prefix=raw[:12],
+        key_hash=hash_key(raw),
+        created_at=now,
+        created_by=created_by,
     )
+    set_scope(key, data.event_types, data.townships)
     session.add(key)
     await session.flush()
     return key, raw
+
+
+def set_scope(key: ApiKey, event_types: list[str], townships: list[str] | None) -> None:
+    key.event_types = scopes.checked_types(event_types)
+    key.townships = None if townships is None else ",".join(sorted(set(townships)))
+
+
+def api_key_read(key: ApiKey) -> ApiKeyRead:
+    return ApiKeyRead(
+        id=key.id,
+        name=key.name,
+        prefix=key.prefix,
+        created_at=key.created_at,
+        created_by=key.created_by,
+        revoked_at=key.revoked_at,
+        event_types=scopes.types_of(key),
+        townships=scopes.townships_of(key),
+    )
 
 
 async def list_api_keys(session: AsyncSession) -> list[ApiKey]:

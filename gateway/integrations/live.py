@@ -1,5 +1,6 @@
 """Live updates: GET /api/live streams case events as Server-Sent Events, fed by a core NATS subscription
 to `case.>` (no JetStream consumer: a live view wants what happens now; on reconnect the client reloads).
+Integrators get events another way (webhooks and a resumable feed: gateway.integrations.events).
 
 Each stream gets only what its caller may see — a deputy the cases routed to them, an agency officer the
 cases referred to their organisation, the office and station staff every case, a villager their own cases
@@ -16,11 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import nats
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from fastapi.sse import format_sse_event
-from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from gateway.deps import Gateway
@@ -29,6 +28,7 @@ from gateway.edge.upstreams import Hop
 from shared.auth import Principal, Role
 from shared.errors import Unauthorized
 from shared.logs import REQUEST_ID_HEADER, request_id_var
+from shared.messaging.bus import Bus
 from shared.problems import responses
 from shared.types import EntityId, TrackingCodeText
 
@@ -151,41 +151,24 @@ class Subscriber:
 
 
 class LiveHub:
-    """One NATS connection per gateway process, fanning case events out to the open streams."""
+    """Fans case events out to the open streams, from a core subscription to `case.>` on the gateway's one
+    NATS connection (the bus of gateway.integrations.events)."""
 
-    def __init__(self, nats_url: str, queue_size: int = 200) -> None:
-        self.nats_url = nats_url
+    def __init__(self, bus: Bus, queue_size: int = 200) -> None:
+        self.bus = bus
         self.queue_size = queue_size
         self.subscribers: set[Subscriber] = set()
-        self.nc: Client | None = None
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._connect(), name="live-nats")
+        self._task = asyncio.create_task(self._subscribe(), name="live-nats")
 
-    async def _connect(self) -> None:
-        delay = 0.2
-        while self.nc is None:
-            try:
-                self.nc = await nats.connect(
-                    self.nats_url,
-                    allow_reconnect=True,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
-                    connect_timeout=2,
-                    name="gateway-live",
-                    error_cb=self._on_error,
-                )
-            except Exception as error:
-                log.warning("live updates: NATS at %s not reachable yet: %s", self.nats_url, error)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-        await self.nc.subscribe(SUBJECT, cb=self._on_message)
+    async def _subscribe(self) -> None:
+        await self.bus.ready.wait()
+        assert self.bus.nc is not None
+        await self.bus.nc.subscribe(SUBJECT, cb=self._on_message)
         self.ready.set()
-
-    async def _on_error(self, error: Exception) -> None:
-        log.warning("live updates: NATS: %s", error or type(error).__name__)
 
     async def stop(self) -> None:
         for subscriber in list(self.subscribers):
@@ -194,13 +177,10 @@ class LiveHub:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-        if self.nc is not None:
-            with contextlib.suppress(Exception):
-                await self.nc.close()
 
     @property
     def connected(self) -> bool:
-        return self.nc is not None and self.nc.is_connected
+        return self.bus.connected
 
     async def _on_message(self, message: Msg) -> None:
         if not self.subscribers:  # nobody listening: not worth decoding

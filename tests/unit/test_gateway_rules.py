@@ -173,3 +173,13 @@ def test_a_key_file_may_hold_several_pems_or_a_jwks_document_and_names_keys_by_t
         assert TokenVerifier(source, "deputies-in-the-grid").verify(token).deputy_id == "d1"
     with pytest.raises(Unauthorized):
         TokenVerifier(following, "deputies-in-the-grid").verify(token)
+
+
+async def test_a_webhook_connection_never_reaches_an_internal_address_whatever_a_name_resolves_to():
+    from gateway.integrations.webhooks import PublicResolver
+
+    with pytest.raises(OSError):
+        await PublicResolver(allow_loopback=False).resolve("localhost", 443)
+    assert [result["host"] for result in await PublicResolver(allow_loopback=True).resolve("127.0.0.1", 80)] == [
+        "127.0.0.1"
+    ]
