@@ -83,7 +83,8 @@ async def _in_order(session: AsyncSession) -> None:
 
 
 async def on_case_event(session: AsyncSession, runtime: "IntegrationRuntime", payload: EventPayload) -> None:
-    """Keep the redacted event and stage one delivery per webhook that takes it."""
+    """Keep the redacted event and stage one delivery per webhook that takes it (the webhooks there are when the
+    gateway takes the event in: the backlog a new durable consumer reads at its first start finds none)."""
     data = payload.model_dump(mode="json")
     if update_of({"type": payload.event_type, "data": data}) is None:
         return
@@ -101,7 +102,7 @@ async def on_case_event(session: AsyncSession, runtime: "IntegrationRuntime", pa
     hooks = await session.execute(
         select(Webhook, ApiKey)
         .join(ApiKey, ApiKey.id == Webhook.api_key_id)
-        .where(Webhook.disabled_at.is_(None), ApiKey.revoked_at.is_(None), Webhook.created_at <= at)
+        .where(Webhook.disabled_at.is_(None), ApiKey.revoked_at.is_(None))
     )
     now = runtime.gateway.clock.now()
     for hook, key in hooks.all():
