@@ -3,9 +3,9 @@ or `python -m deploy.make_secrets compose --otp-webhook-url URL` (writes deploy/
 
 Makes every secret the rendered manifests name, with new random values: a NATS password for each bus user, a
 database role password for each process (and its DATABASE_URL), the database owner's password, a CA with the
-NATS servers' certificate, the token-signing key pair, and the notification service's VAPID key (with the SMS
-provider's account, which the operator gives). Nothing here is committed; keep the output as you
-keep any credential (compose's `secrets/nats-tls/ca.key` offline). Run it once per installation; run it again
+NATS servers' certificate, the token-signing key pair, the gateway's key for secrets at rest (TOTP, webhooks),
+and the notification service's VAPID key (with the SMS provider's account, which the operator gives). Nothing
+here is committed; keep the output as you keep any credential (compose's `secrets/nats-tls/ca.key` offline). Run it once per installation; run it again
 to rotate everything (then restart NATS, run the migrate job and restart the pods).
 """
 
@@ -17,13 +17,20 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from deploy import bus, database
 from deploy.certificates import write_nats_tls
 from deploy.common import meta
-from deploy.render_k8s import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, as_yaml
+from deploy.render_k8s import (
+    ENCRYPTION_KEYS_FILE,
+    ENCRYPTION_SECRET,
+    PRIVATE_KEY_FILE,
+    PUBLIC_KEY_FILE,
+    as_yaml,
+)
 from devstack.natsauth import permissions
 from shared.auth import generate_keypair
 from shared.messaging.permissions import password_variable
@@ -56,6 +63,7 @@ class Secrets:
     otp_webhook_url: str
     notification: Notification = field(default_factory=Notification)
     vapid_private_key: str = field(default_factory=_vapid_key)
+    encryption_keys: str = field(default_factory=lambda: Fernet.generate_key().decode() + "\n")
     database_host: str = database.SETTINGS["PGHOST"]
     database_port: str = database.SETTINGS["PGPORT"]
     database_name: str = database.SETTINGS["PGDATABASE"]
@@ -106,6 +114,7 @@ def kubernetes_documents(made: Secrets) -> list[dict]:
         ),
         _config_map("nats-ca", {"ca.crt": made.tls["ca.crt"].decode()}),
         _secret("notification-credentials", notification_environment(made)),
+        _secret(ENCRYPTION_SECRET, {ENCRYPTION_KEYS_FILE: made.encryption_keys}),
     ]
     return documents
 
@@ -138,6 +147,7 @@ def write_compose(made: Secrets, folder: Path = COMPOSE_FOLDER) -> None:
         _private(folder / "secrets" / "nats-tls" / name, content.decode(), public=name.endswith(".crt"))
     for name, content in made.keys.items():
         _private(folder / "secrets" / "keys" / name, content.decode(), public=name == PUBLIC_KEY_FILE)
+    _private(folder / "secrets" / "keys" / "gateway-encryption.keys", made.encryption_keys)
     environment = notification_environment(made)
     _private(folder / "secrets" / "notification" / "vapid.pem", environment.pop("VAPID_PRIVATE_KEY"))
     lines = "".join(f"{name}={value}\n" for name, value in environment.items())

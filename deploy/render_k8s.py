@@ -15,6 +15,7 @@ from pathlib import Path
 
 from deploy import bus, database, policies
 from deploy.common import APP_UID, IMAGE, NAMESPACE, POD_SECURITY, PORT, dns_name, meta, restricted
+from deploy.policies import PUBLIC_HOST
 from shared.config import SERVICES
 
 __all__ = ["IMAGE", "NAMESPACE", "PORT", "dns_name", "rendered"]
@@ -60,9 +61,11 @@ def _volumes(private_key: bool) -> tuple[list[dict], list[dict]]:
         {"name": "nats-ca", "mountPath": NATS_CA_DIR, "readOnly": True},
         {"name": "public-keys", "mountPath": PUBLIC_KEYS_DIR, "readOnly": True},
     ]
-    if private_key:
+    if private_key:  # the gateway: the signing key, and the key that seals TOTP and webhook secrets at rest
         volumes.append({"name": "private-key", "secret": {"secretName": "token-signing-key"}})
         mounts.append({"name": "private-key", "mountPath": PRIVATE_KEY_DIR, "readOnly": True})
+        volumes.append({"name": "encryption-keys", "secret": {"secretName": ENCRYPTION_SECRET}})
+        mounts.append({"name": "encryption-keys", "mountPath": ENCRYPTION_KEYS_DIR, "readOnly": True})
     return volumes, mounts
 
 
@@ -159,6 +162,14 @@ def service_manifests(name: str) -> list[dict]:
     return documents
 
 
+ENCRYPTION_SECRET = "gateway-encryption-keys"
+ENCRYPTION_KEYS_DIR = "/keys/encryption"
+ENCRYPTION_KEYS_FILE = "keys"
+INGRESS_NETWORK = "10.0.0.0/8"
+"""Where the ingress controller's pods connect from (the cluster's pod network): the gateway reads
+X-Forwarded-For only from these addresses (TRUSTED_PROXIES). Set it to your cluster's pod CIDR."""
+
+
 def gateway_manifests() -> list[dict]:
     env = [
         {"name": "SERVICE_NAME", "value": "gateway"},
@@ -167,9 +178,15 @@ def gateway_manifests() -> list[dict]:
         {"name": "TOKEN_PRIVATE_KEY_FILE", "value": f"{PRIVATE_KEY_DIR}/{PRIVATE_KEY_FILE}"},
         {"name": "OTP_SENDER", "value": "webhook"},
         secret_env("OTP_WEBHOOK_URL", "gateway-otp", "url"),
+        {"name": "ENCRYPTION_KEYS_FILE", "value": f"{ENCRYPTION_KEYS_DIR}/{ENCRYPTION_KEYS_FILE}"},
+        {"name": "PUBLIC_URL", "value": f"https://{PUBLIC_HOST}"},
+        {"name": "TRUSTED_PROXIES", "value": INGRESS_NETWORK},
     ]
     env += [{"name": f"{name.upper()}_URL", "value": f"http://{dns_name(name)}:{PORT}"} for name in SERVICES]
-    return workload("gateway", "gateway.app:create_app", env, private_key=True)
+    documents = workload("gateway", "gateway.app:create_app", env, private_key=True)
+    container = documents[0]["spec"]["template"]["spec"]["containers"][0]
+    container["command"] = ["python", "-m", "gateway", "--host", "0.0.0.0", "--port", str(PORT)]  # as it must be served
+    return documents
 
 
 def platform_config() -> list[dict]:

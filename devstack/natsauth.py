@@ -23,8 +23,9 @@ CONFIG_FILE = "nats.conf"
 
 @cache
 def consumed_streams() -> dict[str, list[str]]:
-    """Each service -> the streams it consumes: the keys of its `events.SUBSCRIPTIONS`."""
-    return {name: sorted(import_module(f"{SERVICE_PACKAGES[name]}.events").SUBSCRIPTIONS) for name in SERVICES}
+    """Each service -> the streams it consumes (the keys of its `events.SUBSCRIPTIONS`), and the gateway's."""
+    streams = {name: sorted(import_module(f"{SERVICE_PACKAGES[name]}.events").SUBSCRIPTIONS) for name in SERVICES}
+    return {**streams, "gateway": sorted(import_module("gateway.integrations.events").CONSUMED_STREAMS)}
 
 
 def permissions() -> dict[str, Permissions]:

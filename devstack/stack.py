@@ -30,9 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack.natsauth import BusUsers, with_user
+from devstack.natsauth import BusUsers
+from gateway.__main__ import UVICORN_FLAGS
 from shared.config import SERVICE_PACKAGES, SERVICES, VAR_DIR, Settings
-from shared.messaging.permissions import LIVE_FEED_USER
 from shared.migrations import upgrade
 
 LOCK_FILE = "stack.lock"
@@ -277,11 +277,6 @@ class Stack:
     def _start_gateway(self) -> None:
         env = self.environment_for("gateway")
         env["TOKEN_PRIVATE_KEY_FILE"] = str(self.private_key)
-        if self.bus_users is not None and self.nats_url:
-            # Until the gateway's live feed connects with NATS_USER and NATS_PASSWORD (connect_options), its user
-            # rides in the URL it takes; the AsyncAPI document shows the URL without it.
-            env["NATS_URL"] = with_user(self.nats_url, LIVE_FEED_USER, self.bus_users.password(LIVE_FEED_USER))
-            env["PUBLIC_NATS_URL"] = self.nats_url
         for name in SERVICES:  # every replica, separated by commas: the gateway takes them in turn
             env[f"{name.upper()}_URL"] = ",".join(f"http://127.0.0.1:{port}" for port in self.replica_ports(name))
         self._spawn("gateway", [*_uvicorn("gateway.app:create_app", self.gateway_port), *GATEWAY_FLAGS], env)
@@ -343,8 +338,9 @@ class Stack:
         return next((name for name, process in self.processes.items() if process.poll() is not None), None)
 
 
-GATEWAY_FLAGS = ["--timeout-graceful-shutdown", "3"]
-"""The gateway gives live update streams, which never end by themselves, 3 s to close on shutdown."""
+GATEWAY_FLAGS = [flag for flag in UVICORN_FLAGS if flag != "--factory"]
+"""As `python -m gateway` serves it: no uvicorn proxy headers (the gateway reads X-Forwarded-For from its
+TRUSTED_PROXIES only), and 3 s for live update streams, which never end by themselves, to close."""
 
 
 def _uvicorn(app: str, port: int) -> list[str]:

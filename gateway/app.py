@@ -1,5 +1,5 @@
 """The gateway process: sign-in and tokens, the proxy to the services, the public API documents, Open311,
-live updates, and the PWA's static files.
+live updates, integrators' events (a feed and webhooks), and the PWA's static files.
 
 Three rooms (gateway.identity, gateway.edge, gateway.integrations), each with module-level routers; this
 module makes the process's state (app.state: gateway, hop, hub, documents, open311, settings), includes the
@@ -21,7 +21,7 @@ from gateway.edge.security import CompressionMiddleware, SecurityHeadersMiddlewa
 from gateway.edge.upstreams import Hop
 from gateway.identity import admin, signin
 from gateway.identity.senders import sender_for
-from gateway.integrations import asyncapi, live, open311
+from gateway.integrations import asyncapi, events, feed, hooks, live, open311, webhooks
 from gateway.settings import GatewaySettings
 from shared import logs, problems
 from shared.db import create_engine, create_sessionmaker, ping
@@ -53,12 +53,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state
     flusher = asyncio.create_task(logbuffer.flush_periodically(state.log_handler), name="log-flush")
     await state.hop.start()
+    await state.integrations.start()
     await state.hub.start()
+    await state.deliverer.start()
     try:
         yield
     finally:
         flusher.cancel()
+        await state.deliverer.stop()
         await state.hub.stop()
+        await state.integrations.stop()
         await state.hop.stop()
         await state.gateway.sender.close()
         await state.gateway.engine.dispose()
@@ -98,7 +102,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.gateway = gateway
     app.state.verifier = gateway.verifier
     app.state.hop = hop
-    app.state.hub = live.LiveHub(settings.nats_url, settings.live_queue_size)
+    app.state.integrations = events.IntegrationRuntime(gateway)
+    app.state.hub = live.LiveHub(app.state.integrations.bus, settings.live_queue_size)
+    app.state.deliverer = webhooks.Deliverer(gateway)
     app.state.open311 = open311.CaseIntakeClient(gateway, hop)
     app.state.documents = documents.merged_document(app, settings, hop)
     _install_middleware(app, settings, proxy, gateway)
@@ -109,7 +115,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(admin.router)
     if settings.dev_endpoints:
         app.include_router(signin.dev_router)
+    app.include_router(hooks.router)
     app.include_router(live.router)
+    app.include_router(feed.router)
     app.include_router(open311.router)
     app.include_router(documents.router)
     app.include_router(asyncapi.router)

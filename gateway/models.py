@@ -1,12 +1,14 @@
-"""The gateway's own tables: accounts, one-time codes, refresh tokens, the audit log and API keys."""
+"""The gateway's own tables: accounts, one-time codes, refresh tokens, the audit log and API keys; for
+integrators, the events they may read, their webhooks and the deliveries, and the grid tree (township scopes)."""
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
-from shared.messaging.tables import idempotency_table
+from shared.messaging.tables import SEQUENCE, idempotency_table, inbox_table
+from shared.projections import KnownGridColumns
 
 
 class Base(DeclarativeBase):
@@ -15,6 +17,7 @@ class Base(DeclarativeBase):
 
 
 idempotency = idempotency_table(Base.metadata)
+inbox = inbox_table(Base.metadata)
 
 
 class Account(Base):
@@ -30,7 +33,8 @@ class Account(Base):
     deputy_id: Mapped[str | None] = mapped_column(String(36))
     organisation: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    """Sealed (gateway.identity.sealed): never the secret itself."""
     totp_enabled: Mapped[bool] = mapped_column(default=False)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     is_demo: Mapped[bool] = mapped_column(default=False)
@@ -84,7 +88,10 @@ class AuditEntry(Base):
 
 
 class ApiKey(Base):
-    """An integrator's key for Open311: kept as a SHA-256 hash, shown once at creation."""
+    """An integrator's key for Open311 and events: kept as a SHA-256 hash, shown once at creation.
+
+    Its event scope: `event_types` (comma-separated; empty = no events) and `townships` (comma-separated
+    township grid ids; NULL = every township)."""
 
     __tablename__ = "api_keys"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -94,3 +101,58 @@ class ApiKey(Base):
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None]
+    event_types: Mapped[str] = mapped_column(Text, default="")
+    townships: Mapped[str | None] = mapped_column(Text)
+
+
+class KnownGrid(KnownGridColumns, Base):
+    """Projection of grid.grid.* events: the tree, to find a case's township for integrators' scopes."""
+
+    __tablename__ = "known_grids"
+
+
+class IntegrationEvent(Base):
+    """A case event as integrators get it (redacted: ids, kind, category, status, grid, time), in the order the
+    gateway took it in (`seq`, the feed's cursor). Kept INTEGRATION_EVENTS_DAYS."""
+
+    __tablename__ = "integration_events"
+    seq: Mapped[int] = mapped_column(SEQUENCE, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[str] = mapped_column(String(120))
+    township_id: Mapped[str | None] = mapped_column(String(36))
+    body: Mapped[str] = mapped_column(Text)
+    """The JSON the feed sends and webhooks post, byte for byte the same at every attempt."""
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Webhook(Base):
+    """Where the gateway posts an API key's events (Standard Webhooks); its signing secret is kept sealed."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    api_key_id: Mapped[str] = mapped_column(String(36), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    disabled_at: Mapped[datetime | None]
+
+
+class WebhookDelivery(Base):
+    """One event for one webhook: its `id` is the `webhook-id` of every attempt (receivers drop repeats by it).
+    `status`: pending (`next_attempt_at` says when), delivered, failed (after the last attempt)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("webhook_id", "event_seq"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(String(36), index=True)
+    event_seq: Mapped[int] = mapped_column(SEQUENCE)
+    event_type: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_attempt_at: Mapped[datetime | None]
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    delivered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(index=True)

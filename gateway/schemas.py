@@ -146,19 +146,71 @@ class AuditRead(BaseModel):
     request_id: str | None
 
 
+EVENT_TYPES_FIELD = Field(
+    default_factory=list,
+    max_length=40,
+    description="The event types the key may read (the feed) and its webhooks get; `*` for all; none: no events",
+)
+TOWNSHIPS_FIELD = Field(
+    default=None, max_length=200, description="Township grid ids whose cases' events the key gets; null: every one"
+)
+
+
 class ApiKeyCreate(Strict):
     name: text(120, 1)  # type: ignore[valid-type]
+    event_types: list[text(120, 1)] = EVENT_TYPES_FIELD  # type: ignore[valid-type]
+    townships: list[EntityId] | None = TOWNSHIPS_FIELD
+
+
+class ApiKeyScope(Strict):
+    event_types: list[text(120, 1)] = EVENT_TYPES_FIELD  # type: ignore[valid-type]
+    townships: list[EntityId] | None = TOWNSHIPS_FIELD
 
 
 class ApiKeyRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
     id: str
     name: str
     prefix: str
     created_at: datetime
     created_by: str
     revoked_at: datetime | None
+    event_types: list[str]
+    townships: list[str] | None
 
 
 class ApiKeyCreated(ApiKeyRead):
     key: str = Field(description="The key itself: shown this once, kept only as a hash")
+
+
+class WebhookCreate(Strict):
+    url: text(2000, 8)  # type: ignore[valid-type]
+
+
+class WebhookRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    api_key_id: str
+    url: str
+    created_at: datetime
+    created_by: str
+    disabled_at: datetime | None
+
+
+class WebhookCreated(WebhookRead):
+    secret: str = Field(description="The signing secret (`whsec_…`, Standard Webhooks): shown this once, kept sealed")
+
+
+class DeliveryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str = Field(description="The `webhook-id` of every attempt")
+    webhook_id: str
+    event_seq: int
+    event_type: str
+    status: str = Field(description="pending, delivered, failed (after the last attempt) or cancelled")
+    attempts: int
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime

@@ -1,3 +1,4 @@
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from pydantic import model_validator
@@ -42,14 +43,34 @@ class GatewaySettings(Settings):
     otp_sender: str = "log"  # log (development) | webhook (an SMS provider's HTTP endpoint)
     otp_webhook_url: str = ""
 
+    # One-time codes per client address: villagers at a station share one (carrier NAT, station Wi-Fi)
+    otp_client_per_minute: int = 10
+    otp_client_per_hour: int = 60
+
     # Rate limits per client address (sliding window of one minute, per gateway process)
-    signin_per_minute: int = 20
+    signin_per_minute: int = 60  # every sign-in request; villagers at a station share an address
     filing_per_minute: int = 20
     photos_per_minute: int = 60  # anonymous villagers upload up to three photos a case
-    password_failures_per_quarter_hour: int = 10
+    tracking_per_minute: int = 30  # reads by tracking code: the tracking view, its photos, live ?track=
+    tracking_failures_per_hour: int = 20  # lookups of a code that names no case (guessing)
 
-    # Client addresses: X-Forwarded-For is read only when the peer is one of these (a load balancer)
+    # Officials' passwords: wrong passwords (and missing or wrong TOTP codes) in 15 minutes
+    password_failures_per_address: int = 20  # from one client address, any account: then 429
+    password_failures_per_account_address: int = 5  # for one account from one address: then 429
+    password_failures_before_slowdown: int = 5  # for one account from anywhere: then each answer waits
+    password_slowdown_max_seconds: float = 8.0  # the wait doubles per failure up to this; never a lock
+
+    # Client addresses: X-Forwarded-For is read only when the peer is one of these (addresses or networks,
+    # e.g. 10.0.0.0/8 for the ingress pods); the gateway then passes the client's address to the services
     trusted_proxies: str = ""
+
+    # The public address of the gateway (Open311 discovery, the AsyncAPI document); https in production
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Secrets kept at rest (TOTP secrets, webhook signing secrets) are encrypted with Fernet keys from this
+    # file, one a line: the first encrypts, every one decrypts (add a new key on top to rotate).
+    # Development makes the file on first use; production mounts it from a secret.
+    encryption_keys_file: Path = VAR_DIR / "keys" / "gateway-secrets.key"
 
     # Browser security
     cors_origins: str = ""  # comma-separated origins; empty = CORS off
@@ -62,12 +83,26 @@ class GatewaySettings(Settings):
     open311_max_days: int = 90
     live_heartbeat_seconds: float = 15.0
     live_queue_size: int = 200
-    public_nats_url: str = ""  # what the AsyncAPI document tells integrators; NATS_URL when empty
+
+    # Integrators' events: signed webhooks and the event feed (gateway.integrations.webhooks, .feed)
+    webhook_allow_loopback: bool = False  # development and tests: http://127.0.0.1 targets; never in production
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_attempts: int = 10
+    webhook_retry_seconds: float = 5.0  # the first retry's wait; each next one waits 3 times longer (to 12 h)
+    webhook_poll_seconds: float = 1.0
+    integration_events_days: int = 14  # how long the feed keeps events (and the delivery log its rows)
 
     @model_validator(mode="after")
     def _no_dev_keys_in_production(self) -> "GatewaySettings":
         if self.is_production and self.token_private_key_file.is_relative_to(VAR_DIR):
             raise ValueError("production needs TOKEN_PRIVATE_KEY_FILE outside the development var/ folder")
+        if self.is_production and self.encryption_keys_file.is_relative_to(VAR_DIR):
+            raise ValueError("production needs ENCRYPTION_KEYS_FILE (from a secret) outside the var/ folder")
+        if self.is_production and not self.public_url.startswith("https://"):
+            raise ValueError("production needs PUBLIC_URL, the gateway's https:// address")
+        if self.is_production and self.webhook_allow_loopback:
+            raise ValueError("WEBHOOK_ALLOW_LOOPBACK is for development and tests only")
+        self.trusted_proxy_networks()  # a malformed TRUSTED_PROXIES fails at start, not per request
         if self.otp_sender not in ("log", "webhook"):
             raise ValueError("OTP_SENDER is log or webhook")
         if self.otp_sender == "webhook" and not self.otp_webhook_url:
@@ -92,5 +127,11 @@ class GatewaySettings(Settings):
     def origins(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
-    def trusted_proxy_addresses(self) -> frozenset[str]:
-        return frozenset(address.strip() for address in self.trusted_proxies.split(",") if address.strip())
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """TRUSTED_PROXIES: addresses or networks (CIDR), separated by commas."""
+        try:
+            return tuple(
+                ip_network(item.strip(), strict=False) for item in self.trusted_proxies.split(",") if item.strip()
+            )
+        except ValueError as error:
+            raise ValueError(f"TRUSTED_PROXIES: {error}") from error

@@ -247,7 +247,7 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, description: str,
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
-    app.state.verifier = TokenVerifier(settings.token_public_key_file.read_bytes(), settings.token_issuer)
+    app.state.verifier = TokenVerifier(settings.token_public_key_file, settings.token_issuer)  # read again on rotation
     app.add_middleware(RequestContextMiddleware)
     problems.install(app)
     app.include_router(_health_router())

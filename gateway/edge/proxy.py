@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.edge import lookups
 from gateway.edge.clients import client_address
 from gateway.edge.ratelimit import SlidingWindow, TooManyRequests
 from gateway.edge.upstreams import Hop, Unavailable
@@ -80,14 +81,17 @@ class ServiceProxy:
         segment, _, rest = path[5:].partition("/")
         return (segment, rest) if segment in self.hop.upstreams else None
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, segment: str, raw_rest: bytes) -> None:
+    async def handle(
+        self, scope: Scope, receive: Receive, send: Send, segment: str, raw_rest: bytes, client: str
+    ) -> None:
+        """Forward the request; `client` is the client's address as the gateway decided it (edge.clients)."""
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
             await _problem(scope, receive, send, 413, f"The body may be at most {self.max_body_bytes} bytes.")
             return
         chunked = declared is None and any(key == b"transfer-encoding" for key, _ in scope["headers"])
         if chunked or (declared or 0) > BUFFER_BYTES:
-            await self._stream_upload(scope, receive, send, segment, raw_rest)
+            await self._stream_upload(scope, receive, send, segment, raw_rest, client)
             return
         try:
             body = await self._read_body(receive)
@@ -96,10 +100,10 @@ class ServiceProxy:
             return
         except ClientGone:
             return
-        await self._forward(scope, receive, send, segment, raw_rest, body)
+        await self._forward(scope, receive, send, segment, raw_rest, body, client)
 
     async def _forward(
-        self, scope: Scope, receive: Receive, send: Send, segment: str, raw_rest: bytes, body: bytes
+        self, scope: Scope, receive: Receive, send: Send, segment: str, raw_rest: bytes, body: bytes, client: str
     ) -> None:
         """A body in memory: the hop may send it again by its rules; the answer is relayed as it comes."""
         started = False
@@ -115,7 +119,7 @@ class ServiceProxy:
                     segment,
                     scope["method"],
                     _target(scope, raw_rest),
-                    headers=_forwarded_headers(scope),
+                    headers=_forwarded_headers(scope, client),
                     data=body or None,
                     skip_auto_headers=ONLY_THEIRS,
                 )
@@ -130,7 +134,9 @@ class ServiceProxy:
             if outcome and not started:
                 await _problem(scope, receive, send, *outcome)
 
-    async def _stream_upload(self, scope: Scope, receive: Receive, send: Send, segment: str, raw_rest: bytes) -> None:
+    async def _stream_upload(
+        self, scope: Scope, receive: Receive, send: Send, segment: str, raw_rest: bytes, client: str
+    ) -> None:
         """A streamed body (a photo): chunk by chunk, cut off at the limit; never sent twice (a replica that
         refuses the connection has read none of it, so the next one gets all of it)."""
         try:
@@ -139,7 +145,7 @@ class ServiceProxy:
                 scope["method"],
                 _target(scope, raw_rest),
                 idempotent=False,
-                headers=_forwarded_headers(scope),
+                headers=_forwarded_headers(scope, client),
                 data=self._stream_body(receive),
                 skip_auto_headers=ONLY_THEIRS,
             )
@@ -240,12 +246,14 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def _forwarded_headers(scope: Scope) -> list[tuple[str, str]]:
+def _forwarded_headers(scope: Scope, client: str) -> list[tuple[str, str]]:
+    """The client's headers without hop-by-hop ones; X-Forwarded-For is one address, the client's as the gateway
+    decided it (what a client sent in it never reaches a service)."""
     headers = [
         (key.decode("latin-1"), value.decode("latin-1")) for key, value in scope["headers"] if key not in NOT_FORWARDED
     ]
     headers.append(("x-request-id", request_id_var.get() or ""))
-    headers.append(("x-forwarded-for", (scope.get("client") or ("", 0))[0]))
+    headers.append(("x-forwarded-for", client))
     headers.append(("x-forwarded-proto", scope.get("scheme", "http")))
     return headers
 
@@ -270,16 +278,32 @@ class ProxyDispatch:
             await self._own(scope, receive, send)
             return
         segment, rest = target
-        if limit := self._limit(scope["method"], segment, rest.rstrip("/")):
-            window, detail = limit
-            try:
-                window.hit(client_address(scope, self.gateway.trusted_proxies), detail)
-            except TooManyRequests as error:
-                await too_many(error)(scope, receive, send)
-                return
+        client = client_address(scope, self.gateway.trusted_proxies)
+        lookup = lookups.is_lookup(segment, rest, scope.get("query_string", b""))
+        try:
+            if limit := self._limit(scope["method"], segment, rest.rstrip("/")):
+                window, detail = limit
+                window.hit(client, detail)
+            if lookup:
+                self.gateway.code_lookups.admit(client)
+        except TooManyRequests as error:
+            await too_many(error)(scope, receive, send)
+            return
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         raw_rest = raw_path.split(b"/", 3)[3] if raw_path.count(b"/") >= 3 else b""
-        await self.proxy.handle(scope, receive, send, segment, raw_rest)
+        if lookup:
+            send = self._noting_misses(send, client)
+        await self.proxy.handle(scope, receive, send, segment, raw_rest, client)
+
+    def _noting_misses(self, send: Send, client: str) -> Send:
+        """A lookup by tracking code that the service answers 404 counts as a miss for the client."""
+
+        async def noting(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 404:
+                self.gateway.code_lookups.missed(client)
+            await send(message)
+
+        return noting
 
     def _limit(self, method: str, segment: str, rest: str) -> tuple[SlidingWindow, str] | None:
         """The per-address limit on anonymous writes that cost the most: filing cases and uploading photos."""

@@ -63,5 +63,13 @@ class SlidingWindow:
         if wait := self.retry_after(key):
             raise TooManyRequests(detail, wait)
 
+    def count(self, key: str) -> int:
+        """How many hits the key has in the window now."""
+        return len(self._prune(key, self.clock.now()))
+
+    def note(self, key: str) -> None:
+        """Count one hit without checking the limit (a failure that was already answered)."""
+        self._prune(key, self.clock.now()).append(self.clock.now())
+
     def reset(self, key: str) -> None:
         self._hits.pop(key, None)

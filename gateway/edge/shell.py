@@ -43,6 +43,8 @@ async def unknown_open311(path: str, request: Request) -> Response:
 
 async def pwa(path: str, request: Request) -> Response:
     root = request.app.state.settings.pwa_dir.resolve()
+    if "\x00" in path:  # no file name holds a NUL (the file system refuses it)
+        return problem_response(404, "No such file.")
     target = (root / (path or "index.html")).resolve()
     if not target.is_relative_to(root) or not target.is_file():
         if "." in path.rsplit("/", 1)[-1]:

@@ -16,8 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity import totp
+from gateway.identity.sealed import Sealer
+from gateway.integrations import scopes
 from gateway.models import Account, ApiKey, AuditEntry
-from gateway.schemas import AccountCreate, AccountRead, AccountUpdate, AuditRead
+from gateway.schemas import AccountCreate, AccountRead, AccountUpdate, ApiKeyCreate, ApiKeyRead, AuditRead
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from shared.logs import request_id_var
@@ -69,9 +71,10 @@ def read_model(account: Account) -> AccountRead:
 
 
 async def authenticate(
-    session: AsyncSession, username: str, password: str, totp_code: str | None, now: datetime
+    session: AsyncSession, username: str, password: str, totp_code: str | None, now: datetime, sealer: Sealer
 ) -> Account:
-    """An official's sign-in: the password, then the TOTP code when the account has TOTP on."""
+    """An official's sign-in: the password, then the TOTP code when the account has TOTP on (its secret is kept
+    sealed: `sealer` opens it)."""
     account = (await session.execute(select(Account).where(Account.username == username))).scalar_one_or_none()
     try:
         await verify_password(account.password_hash if account and account.password_hash else _dummy_hash(), password)
@@ -82,7 +85,7 @@ async def authenticate(
     if account.totp_enabled and account.totp_secret:
         if totp_code is None:
             raise TotpRequired("Enter the 6-digit code from your authenticator app.")
-        step = totp.matching_step(account.totp_secret, totp_code, now, account.totp_last_step)
+        step = totp.matching_step(sealer.open(account.totp_secret), totp_code, now, account.totp_last_step)
         if step is None:
             raise Unauthorized("The TOTP code is wrong or was already used.")
         account.totp_last_step = step
@@ -152,7 +155,18 @@ def new_account(
 # --- the NPC office's account management -------------------------------------------------------------
 
 
+EXCLUSIVE_ROLES = ((Role.deputy, Role.finance),)
+"""Roles one account may not hold together (separation of duties: a deputy proposes and approves
+micro-projects, finance pays them out)."""
+
+
 def _check_roles(roles: set[Role], deputy_id: str | None, organisation: str | None) -> None:
+    for first, second in EXCLUSIVE_ROLES:
+        if {first, second} <= roles:
+            raise Unprocessable(
+                f"One account may not hold both the {first.value} and the {second.value} role (separation of "
+                "duties): make two accounts."
+            )
     if Role.deputy in roles and not deputy_id:
         raise Unprocessable("A deputy's account must name the deputy (deputy_id).")
     if Role.agency_officer in roles and not organisation:
@@ -267,14 +281,40 @@ def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-async def create_api_key(session: AsyncSession, name: str, created_by: str, now: datetime) -> tuple[ApiKey, str]:
+async def create_api_key(
+    session: AsyncSession, data: ApiKeyCreate, created_by: str, now: datetime
+) -> tuple[ApiKey, str]:
     raw = "o311_" + secrets.token_urlsafe(32)
     key = ApiKey(
-        id=str(uuid.uuid4()), name=name, prefix=raw[:12], key_hash=hash_key(raw), created_at=now, created_by=created_by
+        id=str(uuid.uuid4()),
+        name=data.name,
+        prefix=raw[:12],
+        key_hash=hash_key(raw),
+        created_at=now,
+        created_by=created_by,
     )
+    set_scope(key, data.event_types, data.townships)
     session.add(key)
     await session.flush()
     return key, raw
+
+
+def set_scope(key: ApiKey, event_types: list[str], townships: list[str] | None) -> None:
+    key.event_types = scopes.checked_types(event_types)
+    key.townships = None if townships is None else ",".join(sorted(set(townships)))
+
+
+def api_key_read(key: ApiKey) -> ApiKeyRead:
+    return ApiKeyRead(
+        id=key.id,
+        name=key.name,
+        prefix=key.prefix,
+        created_at=key.created_at,
+        created_by=key.created_by,
+        revoked_at=key.revoked_at,
+        event_types=scopes.types_of(key),
+        townships=scopes.townships_of(key),
+    )
 
 
 async def list_api_keys(session: AsyncSession) -> list[ApiKey]:

@@ -18,6 +18,7 @@ from gateway.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyRead,
+    ApiKeyScope,
     AuditRead,
     PasswordReset,
 )
@@ -239,7 +240,7 @@ async def list_audit(
     "/api-keys", operation_id="admin-api-key-list", response_model=list[ApiKeyRead], responses=responses(401, 403)
 )
 async def list_api_keys(session: SessionDep, _: OfficeDep) -> list[ApiKeyRead]:
-    return [ApiKeyRead.model_validate(row) for row in await accounts.list_api_keys(session)]
+    return [accounts.api_key_read(row) for row in await accounts.list_api_keys(session)]
 
 
 @router.post(
@@ -252,9 +253,10 @@ async def list_api_keys(session: SessionDep, _: OfficeDep) -> list[ApiKeyRead]:
 async def create_api_key(
     body: ApiKeyCreate, session: SessionDep, gateway: GatewayDep, principal: OfficeDep, client: ClientDep
 ) -> ApiKeyCreated:
-    """A new Open311 API key for an integrator; the key is in this answer only."""
+    """A new API key for an integrator (Open311, and the events of its scope: the feed and webhooks); the key
+    is in this answer only."""
     now = gateway.clock.now()
-    key, raw = await accounts.create_api_key(session, body.name, principal.subject, now)
+    key, raw = await accounts.create_api_key(session, body, principal.subject, now)
     accounts.audit(
         session,
         principal,
@@ -263,10 +265,42 @@ async def create_api_key(
         target_id=key.id,
         client=client,
         now=now,
-        detail={"name": key.name, "prefix": key.prefix},
+        detail={"name": key.name, "prefix": key.prefix, "event_types": key.event_types, "townships": key.townships},
     )
     await session.commit()
-    return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=raw)
+    return ApiKeyCreated(**accounts.api_key_read(key).model_dump(), key=raw)
+
+
+@router.put(
+    "/api-keys/{key_id}/scope",
+    operation_id="admin-api-key-scope",
+    response_model=ApiKeyRead,
+    responses=responses(*ADMIN_ANSWERS, 404),
+)
+async def set_api_key_scope(
+    key_id: EntityId,
+    body: ApiKeyScope,
+    session: SessionDep,
+    gateway: GatewayDep,
+    principal: OfficeDep,
+    client: ClientDep,
+) -> ApiKeyRead:
+    """Which events a key gets (the feed and its webhooks): event types and townships. Takes effect for events
+    from now on."""
+    key = await accounts.get_api_key(session, key_id)
+    accounts.set_scope(key, body.event_types, body.townships)
+    accounts.audit(
+        session,
+        principal,
+        "api-key.scope-changed",
+        target_type="api-key",
+        target_id=key.id,
+        client=client,
+        now=gateway.clock.now(),
+        detail={"event_types": key.event_types, "townships": key.townships},
+    )
+    await session.commit()
+    return accounts.api_key_read(key)
 
 
 @router.delete(

@@ -1,5 +1,5 @@
 """Villagers' one-time sign-in codes: 6 digits, 5 minutes, 5 tries; at most 1 a minute and 5 an hour
-per phone number and per client address.
+per phone number, and more per client address (villagers at a station share one: 10 a minute, 60 an hour).
 
 The limits are counted from the codes table, so they hold across gateway replicas; on PostgreSQL an
 advisory lock per number and per address serialises concurrent asks. Only an HMAC of the code is stored.
@@ -38,6 +38,12 @@ class CodePolicy:
     max_attempts: int = 5
     per_minute: int = 1
     per_hour: int = 5
+    client_per_minute: int = 10
+    client_per_hour: int = 60
+
+    def for_client(self) -> "CodePolicy":
+        """The limits of one client address (the same shape, its own numbers)."""
+        return CodePolicy(self.valid_for, self.max_attempts, self.client_per_minute, self.client_per_hour)
 
 
 def new_code() -> str:
@@ -96,7 +102,7 @@ async def issue(
     await _serialise(session, "otp-phone:" + phone, "otp-client:" + client)
     wait = max(
         wait_seconds(await _recent(session, OneTimeCode.phone, phone, now), now, policy),
-        wait_seconds(await _recent(session, OneTimeCode.client, client, now), now, policy),
+        wait_seconds(await _recent(session, OneTimeCode.client, client, now), now, policy.for_client()),
     )
     if wait:
         await session.rollback()

@@ -1,5 +1,6 @@
 """Sign-in and tokens: /api/auth/... (villagers by one-time code, officials by password and TOTP)."""
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -25,6 +26,7 @@ from gateway.schemas import (
     TotpCode,
     TotpSetup,
 )
+from gateway.settings import GatewaySettings
 from shared.auth import CurrentPrincipal
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from shared.privacy import mask_phone
@@ -41,6 +43,8 @@ def code_policy(gateway: Gateway) -> otp.CodePolicy:
         max_attempts=settings.otp_max_attempts,
         per_minute=settings.otp_per_minute,
         per_hour=settings.otp_per_hour,
+        client_per_minute=settings.otp_client_per_minute,
+        client_per_hour=settings.otp_client_per_hour,
     )
 
 
@@ -83,18 +87,27 @@ def _token_read(gateway: Gateway, account: Account, refresh: str) -> TokenRead:
 
 @router.post("/login", operation_id="auth-login", response_model=TokenRead, responses=responses(401, 422, 429))
 async def login(body: PasswordLogin, session: SessionDep, gateway: GatewayDep, client: ClientDep) -> TokenRead:
-    """Officials sign in with a user name and password (and a TOTP code when they turned TOTP on)."""
-    gateway.limits.signin.hit(client, "Too many sign-in attempts from this address; please wait.")
-    failures_key = body.username.lower()
-    gateway.limits.password_failures.check(failures_key, "Too many wrong passwords for this user; please wait.")
+    """Officials sign in with a user name and password (and a TOTP code when they turned TOTP on).
+
+    A wrong password and a missing or wrong TOTP code are both failures: too many from one address (for any
+    account, or for one account) → 429 for that address; many for one account from anywhere only make its
+    answers slower, so that strangers cannot lock an official out."""
+    limits = gateway.limits
+    limits.signin.hit(client, "Too many sign-in attempts from this address; please wait.")
+    account_key = body.username.lower()
+    here = f"{account_key}\n{client}"
+    limits.password_failures.check(client, "Too many failed sign-ins from this address; please wait.")
+    limits.account_failures_here.check(here, "Too many failed sign-ins for this user from this address; please wait.")
+    if wait := slowdown(gateway.settings, limits.account_failures.count(account_key)):
+        await asyncio.sleep(wait)
     try:
         account = await accounts.authenticate(
-            session, body.username, body.password, body.totp_code, gateway.clock.now()
+            session, body.username, body.password, body.totp_code, gateway.clock.now(), gateway.sealer
         )
-    except accounts.TotpRequired:
-        raise
-    except Unauthorized:
-        gateway.limits.password_failures.hit(failures_key)
+    except Unauthorized:  # TotpRequired too: a missing code counts like a wrong one
+        for window, key in ((limits.password_failures, client), (limits.account_failures_here, here)):
+            window.note(key)
+        limits.account_failures.note(account_key)
         raise
     principal = accounts.principal_of(account)
     accounts.audit(
@@ -108,6 +121,13 @@ async def login(body: PasswordLogin, session: SessionDep, gateway: GatewayDep, c
         detail={"totp": account.totp_enabled},
     )
     return await _signed_in(session, gateway, account)
+
+
+def slowdown(settings: GatewaySettings, failures: int) -> float:
+    """Seconds to wait before checking an account's password: nothing up to the threshold, then a quarter of a
+    second doubling with every further failure, up to the maximum."""
+    over = failures - settings.password_failures_before_slowdown
+    return 0.0 if over < 0 else min(settings.password_slowdown_max_seconds, 0.25 * 2 ** min(over, 16))
 
 
 @router.post(
@@ -193,8 +213,9 @@ async def me(principal: CurrentPrincipal) -> Me:
 
 @router.get("/jwks.json", operation_id="auth-jwks", response_model=Jwks)
 async def jwks(gateway: GatewayDep) -> JSONResponse:
-    """The public key(s) that verify access tokens (RFC 7517; Ed25519 as OKP, RFC 8037)."""
-    return JSONResponse({"keys": [gateway.jwk]}, headers={"Cache-Control": "public, max-age=300"})
+    """The public keys that verify access tokens (RFC 7517; Ed25519 as OKP, RFC 8037): the current one first,
+    then the one before a rotation while its tokens may live."""
+    return JSONResponse(gateway.keys.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
 
 async def _official(session: SessionDep, principal: CurrentPrincipal) -> Account:
@@ -214,12 +235,11 @@ async def totp_setup(session: SessionDep, principal: CurrentPrincipal, gateway: 
     account = await _official(session, principal)
     if account.totp_enabled:
         raise Unprocessable("TOTP is already on; turn it off first to change the secret.")
-    account.totp_secret = totp.new_secret()
+    secret = totp.new_secret()
+    account.totp_secret = gateway.sealer.seal(secret)  # kept sealed; shown this once
     account.totp_last_step = None
     await session.commit()
-    return TotpSetup(
-        secret=account.totp_secret, otpauth_uri=totp.provisioning_uri(account.totp_secret, account.username or "")
-    )
+    return TotpSetup(secret=secret, otpauth_uri=totp.provisioning_uri(secret, account.username or ""))
 
 
 @router.post("/totp/enable", operation_id="auth-totp-enable", status_code=204, responses=responses(401, 403, 422))
@@ -229,7 +249,8 @@ async def totp_enable(
     """Turn TOTP on by proving the authenticator app has the secret."""
     account = await _official(session, principal)
     now = gateway.clock.now()
-    step = totp.matching_step(account.totp_secret, body.code, now, None) if account.totp_secret else None
+    secret = gateway.sealer.open(account.totp_secret) if account.totp_secret else None
+    step = totp.matching_step(secret, body.code, now, None) if secret else None
     if account.totp_enabled or step is None:
         raise Unprocessable("The code does not match; set TOTP up first and enter the current code.")
     account.totp_enabled, account.totp_last_step, account.updated_at = True, step, now
@@ -249,7 +270,7 @@ async def totp_disable(
     now = gateway.clock.now()
     if not account.totp_enabled or account.totp_secret is None:
         raise Unprocessable("TOTP is not on.")
-    if totp.matching_step(account.totp_secret, body.code, now, account.totp_last_step) is None:
+    if totp.matching_step(gateway.sealer.open(account.totp_secret), body.code, now, account.totp_last_step) is None:
         raise Unprocessable("The code does not match.")
     account.totp_enabled, account.totp_secret, account.totp_last_step, account.updated_at = False, None, None, now
     accounts.audit(

@@ -1,5 +1,6 @@
-"""The event catalogue as an AsyncAPI 2.6 document: one channel per versioned event type (= NATS subject),
-each message a CloudEvents 1.0 envelope whose `data` is the event's payload schema."""
+"""The events integrators get, as an AsyncAPI 2.6 document: what the gateway's webhooks post and its event feed
+sends (gateway.integrations.webhooks, .feed), one channel per event type. It describes that interface only:
+the services' bus stays inside (no server address, no stream, no subject but the event type names)."""
 
 import functools
 from typing import Any
@@ -7,108 +8,128 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from shared.messaging.catalogue import CATALOGUE, STREAMS, json_schemas, stream_of
-from shared.messaging.envelope import CloudEvent
+from gateway.integrations.scopes import EVENT_TYPES
+from shared.messaging.catalogue import CATALOGUE
 
-REF_PREFIX = "#/components/schemas/"
+REF = "#/components/schemas/"
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+EVENT_DATA = {
+    "type": "object",
+    "description": "What the public views show of a case: no tracking code, name, phone, description or point.",
+    "required": ["case_id", "grid_id", "township_id", "kind", "category", "status", "at"],
+    "properties": {
+        "case_id": {"type": "string", "format": "uuid"},
+        "grid_id": {**NULLABLE_STRING, "description": "The village group the case is filed at"},
+        "township_id": {**NULLABLE_STRING, "description": "Its township (the scope of API keys)"},
+        "kind": {**NULLABLE_STRING, "description": "request, suggestion, dispute, … (null on supporters' news)"},
+        "category": NULLABLE_STRING,
+        "status": {**NULLABLE_STRING, "description": "The case's status after the event (null on supporters' news)"},
+        "at": {"type": "string", "format": "date-time"},
+    },
+}
+WEBHOOK_HEADERS = {
+    "type": "object",
+    "description": "Standard Webhooks (https://www.standardwebhooks.com): verify before trusting the body.",
+    "required": ["webhook-id", "webhook-timestamp", "webhook-signature"],
+    "properties": {
+        "webhook-id": {"type": "string", "description": "The delivery's id: the same at every retry; drop repeats"},
+        "webhook-timestamp": {"type": "string", "description": "Seconds since 1970 of this attempt"},
+        "webhook-signature": {
+            "type": "string",
+            "description": "`v1,` + base64 HMAC-SHA256, keyed with the webhook's `whsec_` secret (base64 after the "
+            "prefix), of `<webhook-id>.<webhook-timestamp>.<body>`",
+        },
+    },
+}
 
 
-def _hoist(schema: dict, schemas: dict[str, Any]) -> dict:
-    """Move pydantic's local $defs into components and point the $refs there."""
-    schema = dict(schema)
-    for name, definition in schema.pop("$defs", {}).items():
-        schemas.setdefault(name, _local_refs(definition))
-    return _local_refs(schema)
-
-
-def _local_refs(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {
-            key: (REF_PREFIX + value.split("/")[-1])
-            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/")
-            else _local_refs(value)
-            for key, value in node.items()
-        }
-    if isinstance(node, list):
-        return [_local_refs(item) for item in node]
-    return node
-
-
-def _envelope(event_type: str, payload_name: str) -> dict:
-    envelope = CloudEvent.model_json_schema()
-    properties = dict(envelope["properties"])
-    properties["type"] = {"type": "string", "const": event_type}
-    properties["data"] = {"$ref": REF_PREFIX + payload_name}
+def _event(event_type: str) -> dict[str, Any]:
     return {
         "type": "object",
-        "description": "A CloudEvents 1.0 envelope (JSON format).",
-        "required": ["id", "source", "type", "specversion", "time", "data"],
-        "properties": properties,
+        "required": ["id", "type", "timestamp", "data"],
+        "properties": {
+            "id": {"type": "string", "description": "The event's id (the same in the feed and in webhooks)"},
+            "type": {"type": "string", "const": event_type},
+            "timestamp": {"type": "string", "format": "date-time"},
+            "data": {"$ref": REF + "EventData"},
+        },
     }
 
 
 @functools.cache
-def document(nats_url: str) -> dict:
-    schemas: dict[str, Any] = {}
+def document(public_url: str) -> dict:
     messages: dict[str, Any] = {}
     channels: dict[str, Any] = {}
-    for event_type, schema in json_schemas().items():
-        payload = CATALOGUE[event_type]
-        name = payload.__name__
-        schemas[name] = _hoist(schema, schemas)
-        summary = (payload.__doc__ or "").strip().split("\n")[0] or event_type
+    for event_type in EVENT_TYPES:
+        name = CATALOGUE[event_type].__name__
+        summary = (CATALOGUE[event_type].__doc__ or "").strip().split("\n")[0] or event_type
         messages[name] = {
             "name": event_type,
             "title": name,
             "summary": summary,
             "contentType": "application/json",
-            "headers": {"$ref": "#/components/schemas/NatsHeaders"},
-            "payload": _envelope(event_type, name),
+            "headers": {"$ref": REF + "WebhookHeaders"},
+            "payload": _event(event_type),
         }
-        service = event_type.split(".", 1)[0]
         channels[event_type] = {
-            "description": f"Published by the {service} service into the JetStream stream {stream_of(event_type)}.",
+            "description": (
+                f"`{event_type}`: posted to the webhooks of API keys whose scope takes it (the event type and the "
+                "case's township), and sent on GET /api/integrations/events as `event: " + event_type + "`."
+            ),
             "subscribe": {
                 "operationId": "receive-" + event_type.replace(".", "-"),
                 "summary": summary,
-                "tags": [{"name": service}],
                 "message": {"$ref": f"#/components/messages/{name}"},
+                "security": [{"integratorKey": []}],
             },
-            "bindings": {"nats": {"bindingVersion": "0.1.0"}},
+            "bindings": {"http": {"type": "request", "method": "POST", "bindingVersion": "0.1.0"}},
         }
-    schemas["NatsHeaders"] = {
-        "type": "object",
-        "properties": {
-            "Nats-Msg-Id": {"type": "string", "description": "The event id; JetStream drops duplicates by it."},
-            "X-Request-ID": {"type": "string", "description": "The request that caused the event."},
-        },
-    }
     return {
         "asyncapi": "2.6.0",
-        "id": "urn:deputies-in-the-grid:events",
+        "id": "urn:deputies-in-the-grid:integrations",
         "info": {
-            "title": "Deputies in the grid — events",
-            "version": "1.0.0",
+            "title": "Deputies in the grid — events for integrators",
+            "version": "2.0.0",
             "description": (
-                "Every event the services publish. Subjects are `<service>.<entity>.<verb>.v<N>`; each service "
-                "publishes into one JetStream stream ("
-                + ", ".join(f"{stream}: `{prefix}.>`" for stream, prefix in STREAMS.items())
-                + "). Subscribe with a durable consumer and keep an inbox of event ids: redelivery is possible. "
-                "Payloads carry ids, never a villager's name or phone number."
+                "Case events for integrators, through the gateway, for an API key the NPC office issued with an "
+                "event scope (event types, townships). Two ways, the same events: **webhooks** the office registers "
+                "for the key (`POST /api/admin/api-keys/{id}/webhooks`): an HTTPS POST per event, signed the "
+                "Standard Webhooks way, retried with growing waits (5 s, 15 s, 45 s, … up to 12 h, 10 attempts); "
+                "delivery is at least once, so drop repeats by `webhook-id`; and the **feed** "
+                "`GET /api/integrations/events` (Server-Sent Events, header `X-Api-Key`): `id:` is a cursor — "
+                "send it back as `Last-Event-ID` (or `?after=`) to resume where you stopped. Payloads are the "
+                "public views' facts only: ids, kind, category, status, grid and township, time."
             ),
         },
-        "servers": {"nats": {"url": nats_url, "protocol": "nats", "description": "NATS with JetStream"}},
+        "servers": {
+            "gateway": {
+                "url": public_url.rstrip("/") + "/api/integrations/events",
+                "protocol": "https" if public_url.startswith("https") else "http",
+                "description": "The feed (Server-Sent Events); webhooks are posted to the URLs you registered",
+                "security": [{"integratorKey": []}],
+            }
+        },
         "defaultContentType": "application/json",
         "channels": channels,
-        "components": {"schemas": schemas, "messages": messages},
-        "tags": [{"name": prefix, "description": f"stream {stream}"} for stream, prefix in STREAMS.items()],
+        "components": {
+            "schemas": {"EventData": EVENT_DATA, "WebhookHeaders": WEBHOOK_HEADERS},
+            "messages": messages,
+            "securitySchemes": {
+                "integratorKey": {
+                    "type": "httpApiKey",
+                    "name": "X-Api-Key",
+                    "in": "header",
+                    "description": "An API key with an event scope, from the NPC office",
+                }
+            },
+        },
     }
 
 
 router = APIRouter(tags=["documents"])
 
 
-@router.get("/api/asyncapi.json", operation_id="documents-asyncapi", summary="The events, as AsyncAPI 2.6")
+@router.get("/api/asyncapi.json", operation_id="documents-asyncapi", summary="Integrators' events, as AsyncAPI 2.6")
 async def asyncapi(request: Request) -> JSONResponse:
-    settings = request.app.state.settings
-    return JSONResponse(document(settings.public_nats_url or settings.nats_url), headers={"Cache-Control": "no-cache"})
+    return JSONResponse(document(request.app.state.settings.public_url), headers={"Cache-Control": "no-cache"})

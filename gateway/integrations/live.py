@@ -1,5 +1,6 @@
 """Live updates: GET /api/live streams case events as Server-Sent Events, fed by a core NATS subscription
 to `case.>` (no JetStream consumer: a live view wants what happens now; on reconnect the client reloads).
+Integrators get events another way (webhooks and a resumable feed: gateway.integrations.events).
 
 Each stream gets only what its caller may see — a deputy the cases routed to them, an agency officer the
 cases referred to their organisation, the office and station staff every case, a villager their own cases
@@ -16,17 +17,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import nats
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from fastapi.sse import format_sse_event
-from nats.aio.client import Client
 from nats.aio.msg import Msg
 
+from gateway.deps import Gateway
+from gateway.edge.clients import client_address
 from gateway.edge.upstreams import Hop
 from shared.auth import Principal, Role
 from shared.errors import Unauthorized
 from shared.logs import REQUEST_ID_HEADER, request_id_var
+from shared.messaging.bus import Bus
 from shared.messaging.catalogue import CaseAssigned, CaseAssignedV2, CaseSubmitted, CaseSubmittedV2
 from shared.problems import responses
 from shared.types import EntityId, TrackingCodeText
@@ -155,41 +157,24 @@ class Subscriber:
 
 
 class LiveHub:
-    """One NATS connection per gateway process, fanning case events out to the open streams."""
+    """Fans case events out to the open streams, from a core subscription to `case.>` on the gateway's one
+    NATS connection (the bus of gateway.integrations.events)."""
 
-    def __init__(self, nats_url: str, queue_size: int = 200) -> None:
-        self.nats_url = nats_url
+    def __init__(self, bus: Bus, queue_size: int = 200) -> None:
+        self.bus = bus
         self.queue_size = queue_size
         self.subscribers: set[Subscriber] = set()
-        self.nc: Client | None = None
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._connect(), name="live-nats")
+        self._task = asyncio.create_task(self._subscribe(), name="live-nats")
 
-    async def _connect(self) -> None:
-        delay = 0.2
-        while self.nc is None:
-            try:
-                self.nc = await nats.connect(
-                    self.nats_url,
-                    allow_reconnect=True,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
-                    connect_timeout=2,
-                    name="gateway-live",
-                    error_cb=self._on_error,
-                )
-            except Exception as error:
-                log.warning("live updates: NATS at %s not reachable yet: %s", self.nats_url, error)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-        await self.nc.subscribe(SUBJECT, cb=self._on_message)
+    async def _subscribe(self) -> None:
+        await self.bus.ready.wait()
+        assert self.bus.nc is not None
+        await self.bus.nc.subscribe(SUBJECT, cb=self._on_message)
         self.ready.set()
-
-    async def _on_error(self, error: Exception) -> None:
-        log.warning("live updates: NATS: %s", error or type(error).__name__)
 
     async def stop(self) -> None:
         for subscriber in list(self.subscribers):
@@ -198,13 +183,10 @@ class LiveHub:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-        if self.nc is not None:
-            with contextlib.suppress(Exception):
-                await self.nc.close()
 
     @property
     def connected(self) -> bool:
-        return self.nc is not None and self.nc.is_connected
+        return self.bus.connected
 
     async def _on_message(self, message: Msg) -> None:
         if not self.subscribers:  # nobody listening: not worth decoding
@@ -291,9 +273,10 @@ class CaseLookup:
     async def readable(self, case_id: str, token: str | None) -> bool:
         return token is not None and (await self._get(f"/cases/{case_id}", token))[0] == 200
 
-    async def by_tracking_code(self, code: str) -> str | None:
+    async def by_tracking_code(self, code: str) -> tuple[int, str | None]:
+        """Case intake's answer (200, 404, …) and the case's id when it found one."""
         status, body = await self._get(f"/cases/track/{code}", None)
-        return body["id"] if status == 200 else None
+        return status, (body["id"] if status == 200 else None)
 
 
 router = APIRouter(tags=["live"])
@@ -333,7 +316,8 @@ async def live(
         expires_at = datetime.fromtimestamp(claims["exp"], UTC)
     elif not track:
         raise Unauthorized("Sign in, or name the tracking codes to follow.")
-    case_ids = await _initial_cases(CaseLookup(state.hop), principal, token, case, track)
+    client = client_address(request.scope, state.gateway.trusted_proxies)
+    case_ids = await _initial_cases(CaseLookup(state.hop), principal, token, case, track, state.gateway, client)
     hub: LiveHub = state.hub
     subscriber = hub.subscribe(principal, case_ids)
     return StreamingResponse(
@@ -344,7 +328,13 @@ async def live(
 
 
 async def _initial_cases(
-    lookup: CaseLookup, principal: Principal | None, token: str | None, case: list[str], track: list[str]
+    lookup: CaseLookup,
+    principal: Principal | None,
+    token: str | None,
+    case: list[str],
+    track: list[str],
+    gateway: Gateway,
+    client: str,
 ) -> set[str]:
     case_ids: set[str] = set()
     if principal is not None and principal.has(Role.villager):
@@ -352,7 +342,11 @@ async def _initial_cases(
     for case_id in case:
         if case_id not in case_ids and await lookup.readable(case_id, token):
             case_ids.add(case_id)
-    for code in track:
-        if (case_id := await lookup.by_tracking_code(code)) is not None:
+    for code in track:  # each code is a lookup by tracking code, limited like the tracking view's
+        gateway.code_lookups.admit(client)
+        status, case_id = await lookup.by_tracking_code(code)
+        if case_id is not None:
             case_ids.add(case_id)
+        elif status == 404:
+            gateway.code_lookups.missed(client)
     return case_ids

@@ -206,7 +206,7 @@ def _intake(request: Request) -> CaseIntakeClient:
 @_answer
 async def discovery(request: Request, fmt: str) -> Response:
     """Where the GeoReport v2 endpoint is and what it speaks."""
-    base = str(request.base_url).rstrip("/") + PREFIX
+    base = request.app.state.settings.public_url.rstrip("/") + PREFIX  # never the Host header a client sent
     payload = {
         "changeset": "2026-11-26T00:00:00Z",
         "contact": "人大常委会代表工委 (the NPC office)",

@@ -13,7 +13,8 @@ deploy/render_k8s, which may import the services). From it:
 - it subscribes to its own inbox subjects only (`_INBOX.<service>.>`: the replies of its JetStream requests
   and the messages its pull consumers deliver). Nothing else: it cannot read a stream it does not consume
   (no consumer there, no direct get, no core subscription), and it cannot forge another service's events;
-- the gateway's live feed subscribes to `case.>` and publishes nothing;
+- the gateway reads CASE and GRID with durable consumers of its own like a service (for integrators' webhooks
+  and feed), and its live feed also subscribes to `case.>`; it publishes no event;
 - the operator (backups, dead letters, the tests' stand-ins for other services) may do anything; no process
   of the system uses it.
 
@@ -86,8 +87,8 @@ def service_permissions(service: str, consumes: Iterable[str]) -> Permissions:
 
 
 def bus_permissions(consumes: Mapping[str, Iterable[str]]) -> dict[str, Permissions]:
-    """Every user of the bus: each service (`consumes`: service -> the streams it consumes), the gateway's
-    live feed, and the operator."""
+    """Every user of the bus: each service and the gateway (`consumes`: process -> the streams it consumes),
+    the gateway's live feed, and the operator."""
     missing = set(PUBLISHERS) ^ set(STREAMS)
     if missing:
         raise ValueError(f"streams without a publisher, or publishers without a stream: {sorted(missing)}")
@@ -95,7 +96,9 @@ def bus_permissions(consumes: Mapping[str, Iterable[str]]) -> dict[str, Permissi
     for stream, publisher in PUBLISHERS.items():
         if publisher not in users:
             raise ValueError(f"{publisher}, the publisher of {stream}, is not a user of the bus")
-    users[LIVE_FEED_USER] = {"publish": {"deny": [">"]}, "subscribe": {"allow": [LIVE_FEED_SUBJECT]}}
+    gateway = users.get(LIVE_FEED_USER) or {"publish": {"deny": [">"]}, "subscribe": {"allow": []}}
+    gateway["subscribe"]["allow"].append(LIVE_FEED_SUBJECT)
+    users[LIVE_FEED_USER] = gateway
     users[OPERATOR] = {"publish": {"allow": [">"]}, "subscribe": {"allow": [">"]}}
     return users
 

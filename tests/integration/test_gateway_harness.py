@@ -25,9 +25,8 @@ PASSWORD = "a-long-enough-password"
 
 def gateway_settings(databases: Databases, nats_url: str, keys: Keys, **extra: Any) -> GatewaySettings:
     base = databases.settings("gateway", nats_url, keys.public)
-    return GatewaySettings(
-        **{**base.model_dump(exclude={"service_name"}), "token_private_key_file": keys.private, **extra}
-    )
+    own = {"token_private_key_file": keys.private, "encryption_keys_file": keys.private.parent / "gateway-secrets.key"}
+    return GatewaySettings(**{**base.model_dump(exclude={"service_name"}), **own, **extra})
 
 
 async def migrated_app(settings: GatewaySettings) -> FastAPI:
@@ -66,10 +65,14 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def served(app: FastAPI, port: int | None = None, *, lifespan: bool = True) -> AsyncIterator[str]:
+async def served(
+    app: FastAPI, port: int | None = None, *, lifespan: bool = True, proxy_headers: bool = True
+) -> AsyncIterator[str]:
     """Serve an ASGI app over real HTTP on 127.0.0.1 in this event loop; yields its base URL.
 
-    `lifespan=False` serves an app whose lifespan already runs (a service from tests.support.start_service).
+    `lifespan=False` serves an app whose lifespan already runs (a service from tests.support.start_service);
+    `proxy_headers=False` serves it as the gateway is served (`python -m gateway`: uvicorn leaves
+    X-Forwarded-For alone).
     """
     port = port or free_port()
     config = uvicorn.Config(
@@ -78,6 +81,7 @@ async def served(app: FastAPI, port: int | None = None, *, lifespan: bool = True
         port=port,
         log_level="warning",
         lifespan="on" if lifespan else "off",
+        proxy_headers=proxy_headers,
         timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)

@@ -90,7 +90,7 @@ async def _through_proxy(hop: Hop, method: str = "GET") -> tuple[int, dict[bytes
     async def send(message: dict) -> None:
         sent.append(message)
 
-    await proxy.handle(scope, receive, send, "svc", b"x")
+    await proxy.handle(scope, receive, send, "svc", b"x", "127.0.0.1")
     start = next(message for message in sent if message["type"] == "http.response.start")
     body = b"".join(message.get("body", b"") for message in sent if message["type"] == "http.response.body")
     return start["status"], dict(start["headers"]), body

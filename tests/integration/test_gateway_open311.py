@@ -206,8 +206,9 @@ async def test_request_queries_are_bounded_to_ninety_days(open311):
 
 async def test_discovery_names_the_endpoint_and_its_formats(open311):
     _, client, _, _ = open311
-    answer = await client.http.get("/open311/v2/discovery.json")
+    answer = await client.http.get("/open311/v2/discovery.json", headers={"Host": "evil.example"})
     endpoint = answer.json()["endpoints"][0]
+    assert endpoint["url"] == "http://127.0.0.1:8000/open311/v2"  # PUBLIC_URL, never the Host a client sent
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
     assert set(endpoint["formats"]) == {"application/json", "text/xml"}
     assert (await client.http.get("/open311/v2/services.csv")).status_code == 404

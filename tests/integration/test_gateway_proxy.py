@@ -214,6 +214,14 @@ async def test_every_answer_carries_the_security_headers_and_no_cors(gateway):
     assert "access-control-allow-origin" not in preflight.headers
 
 
+async def test_a_nul_byte_in_a_path_is_404_never_500(gateway):
+    http, _ = gateway
+    for path in ("/%00", "/villager/%00.js", "/index.html%00", "/file/1%00"):
+        answer = await http.get(path)
+        assert answer.status_code == 404, (path, answer.status_code)
+        assert answer.headers["content-type"] == "application/problem+json"
+
+
 async def test_filing_is_rate_limited_per_client_address(gateway):
     http, _ = gateway
     statuses = [(await http.post("/api/case-intake/cases", json={})).status_code for _ in range(4)]

@@ -1,5 +1,6 @@
 """The merged OpenAPI document, the AsyncAPI document, Open311 shapes and live-update filtering."""
 
+import json
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -9,6 +10,7 @@ from gateway.integrations import asyncapi, open311_format
 from gateway.integrations.live import Subscriber, update_of
 from gateway.integrations.open311 import date_window, matches
 from gateway.integrations.open311_format import Open311Error
+from gateway.integrations.scopes import EVENT_TYPES
 from shared.auth import Principal, Role
 from shared.messaging.catalogue import CATALOGUE
 
@@ -80,17 +82,33 @@ def test_a_component_that_refers_to_a_renamed_one_is_renamed_too():
     assert response["schema"]["$ref"] == "#/components/schemas/Two_B"
 
 
-def test_the_asyncapi_document_has_a_channel_and_message_for_every_event():
-    document = asyncapi.document("nats://nats.example:4222")
+def test_the_asyncapi_document_describes_the_integrators_interface_and_never_the_bus():
+    document = asyncapi.document("https://grid.example")
     assert document["asyncapi"] == "2.6.0"
-    assert set(document["channels"]) == set(CATALOGUE)
+    assert set(document["channels"]) == set(EVENT_TYPES) and set(EVENT_TYPES) < set(CATALOGUE)
     for event_type, channel in document["channels"].items():
         name = channel["subscribe"]["message"]["$ref"].split("/")[-1]
         message = document["components"]["messages"][name]
         assert message["payload"]["properties"]["type"]["const"] == event_type
-        data_ref = message["payload"]["properties"]["data"]["$ref"].split("/")[-1]
-        assert data_ref in document["components"]["schemas"]
+        assert message["headers"]["$ref"].endswith("/WebhookHeaders")
+    data = document["components"]["schemas"]["EventData"]["properties"]
+    assert set(data) == {"case_id", "grid_id", "township_id", "kind", "category", "status", "at"}
+    text = json.dumps(document).lower()
+    assert "nats" not in text and "jetstream" not in text and "4222" not in text
+    assert not any(stream.lower() in text for stream in ("deadletter", "stream case", '"case.>"'))
+    assert not _property_names(document) & {"tracking_code", "phone", "summary", "name", "description", "location"}
+    assert document["servers"]["gateway"]["url"] == "https://grid.example/api/integrations/events"
     assert "$defs" not in str(document)
+
+
+def _property_names(node) -> set[str]:  # type: ignore[no-untyped-def]
+    """Every property a schema in the document declares."""
+    if isinstance(node, list):
+        return set().union(*(_property_names(item) for item in node))
+    if not isinstance(node, dict):
+        return set()
+    own = set(node["properties"]) if isinstance(node.get("properties"), dict) else set()
+    return own.union(*(_property_names(value) for value in node.values()))
 
 
 CATEGORIES = [

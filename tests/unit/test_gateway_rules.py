@@ -3,6 +3,7 @@
 import base64
 import json
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_network
 
 import jwt
 import pytest
@@ -11,7 +12,7 @@ from gateway.edge.clients import client_address
 from gateway.edge.ratelimit import SlidingWindow, TooManyRequests
 from gateway.identity import otp, totp
 from gateway.schemas import CodeRequest
-from shared.auth import Principal, Role, TokenVerifier, generate_keypair, issue_token, jwk_of
+from shared.auth import Principal, Role, TokenVerifier, generate_keypair, issue_token, jwk_of, public_keys
 from shared.clock import MovableClock
 from shared.errors import Unauthorized
 
@@ -87,8 +88,12 @@ def test_the_sliding_window_refuses_then_forgives():
 
 def test_x_forwarded_for_counts_only_behind_a_trusted_proxy():
     scope = {"client": ("10.1.1.1", 5000), "headers": [(b"x-forwarded-for", b"1.2.3.4, 10.1.1.1")]}
-    assert client_address(scope, frozenset()) == "10.1.1.1"
-    assert client_address(scope, frozenset({"10.1.1.1"})) == "1.2.3.4"
+    assert client_address(scope, ()) == "10.1.1.1"
+    assert client_address(scope, (ip_network("10.1.1.1"),)) == "1.2.3.4"
+    assert client_address(scope, (ip_network("10.0.0.0/8"),)) == "1.2.3.4"
+    assert client_address(scope, (ip_network("192.168.0.0/16"),)) == "10.1.1.1"
+    loopback = {"client": ("127.0.0.1", 5000), "headers": [(b"x-forwarded-for", b"6.6.6.6")]}
+    assert client_address(loopback, ()) == "127.0.0.1"  # loopback is no proxy unless TRUSTED_PROXIES says so
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +158,28 @@ def test_the_jwk_is_an_okp_key_with_its_thumbprint(keypair):
     assert key["kty"] == "OKP" and key["crv"] == "Ed25519" and key["alg"] == "EdDSA"
     assert len(base64.urlsafe_b64decode(key["x"] + "=")) == 32
     assert key["kid"] == jwk_of(public)["kid"]
+
+
+def test_a_key_file_may_hold_several_pems_or_a_jwks_document_and_names_keys_by_thumbprint(keypair, tmp_path):
+    private, public = keypair
+    generate_keypair(tmp_path / "next.pem", tmp_path / "next.pub")
+    following = (tmp_path / "next.pub").read_bytes()
+    bundle = public_keys(following + public)
+    assert list(bundle) == [jwk_of(following)["kid"], jwk_of(public)["kid"]]
+    document = json.dumps({"keys": [{**jwk_of(public), "kid": jwk_of(following)["kid"]}]}).encode()
+    assert list(public_keys(document)) == [jwk_of(public)["kid"]]  # a document cannot rename a key
+    token = _token(private)
+    for source in (following + public, document):
+        assert TokenVerifier(source, "deputies-in-the-grid").verify(token).deputy_id == "d1"
+    with pytest.raises(Unauthorized):
+        TokenVerifier(following, "deputies-in-the-grid").verify(token)
+
+
+async def test_a_webhook_connection_never_reaches_an_internal_address_whatever_a_name_resolves_to():
+    from gateway.integrations.webhooks import PublicResolver
+
+    with pytest.raises(OSError):
+        await PublicResolver(allow_loopback=False).resolve("localhost", 443)
+    assert [result["host"] for result in await PublicResolver(allow_loopback=True).resolve("127.0.0.1", 80)] == [
+        "127.0.0.1"
+    ]

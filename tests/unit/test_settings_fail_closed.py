@@ -54,7 +54,12 @@ def test_production_refuses_development_parts(change, refusal):
 
 
 def test_production_gateway_refuses_the_log_code_sender_and_the_development_key():
-    gateway = {**PRODUCTION, "token_private_key_file": Path("/keys/private/token-signing.pem")}
+    gateway = {
+        **PRODUCTION,
+        "token_private_key_file": Path("/keys/private/token-signing.pem"),
+        "encryption_keys_file": Path("/keys/encryption/keys.json"),
+        "public_url": "https://deputies.example.gov.cn",
+    }
     with pytest.raises(ValidationError, match="OTP_SENDER"):
         GatewaySettings(**gateway)
     with pytest.raises(ValidationError, match="TOKEN_PRIVATE_KEY_FILE"):
@@ -121,8 +126,14 @@ def test_a_service_reaches_consumers_only_on_the_streams_its_subscriptions_name(
     assert all(f".{service}.>" in subject for subject in allowed if subject.startswith("$JS") and ">" in subject)
 
 
-def test_the_live_feed_reads_case_subjects_and_publishes_nothing():
-    assert permissions()["gateway"] == {"publish": {"deny": [">"]}, "subscribe": {"allow": ["case.>"]}}
+def test_the_gateway_reads_its_streams_like_a_service_and_publishes_no_event():
+    gateway = permissions()["gateway"]
+    allowed = gateway["publish"]["allow"]
+    assert not any(
+        subject.endswith(".>") and not subject.startswith(("$JS.", "deadletter.gateway.")) for subject in allowed
+    )
+    assert {subject.split(".")[4] for subject in allowed if ".CONSUMER.INFO." in subject} == {"CASE", "GRID"}
+    assert gateway["subscribe"]["allow"] == ["_INBOX.gateway.>", "case.>"]
 
 
 def test_the_server_configuration_has_a_user_for_every_process_and_no_anonymous_one():
