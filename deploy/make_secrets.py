@@ -5,8 +5,9 @@ Makes every secret the rendered manifests name, with new random values: a NATS p
 database role password for each process (and its DATABASE_URL), the database owner's password, a CA with the
 NATS servers' certificate, the token-signing key pair, the gateway's key for secrets at rest (TOTP, webhooks),
 and the notification service's VAPID key (with the SMS provider's account, which the operator gives). Nothing
-here is committed; keep the output as you keep any credential (compose's `secrets/nats-tls/ca.key` offline). Run it once per installation; run it again
-to rotate everything (then restart NATS, run the migrate job and restart the pods).
+here is committed; keep the output as you keep any credential (compose's `secrets/nats-tls/ca.key` offline).
+Run it once per installation; run it again to rotate everything (then restart NATS, run the migrate job and
+restart the pods).
 """
 
 import argparse
