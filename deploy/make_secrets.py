@@ -40,7 +40,9 @@ COMPOSE_FOLDER = Path(__file__).parent
 
 
 def _password() -> str:
-    return secrets.token_urlsafe(24)  # letters, digits, - and _: safe in URLs, configurations and shells
+    # Letters, digits, - and _: safe in URLs, configurations and shells. It starts with a letter: nats-server
+    # reads a `$VARIABLE` in its configuration as a token, and one starting with a digit or "-" as a number.
+    return "p" + secrets.token_urlsafe(24)
 
 
 @dataclass

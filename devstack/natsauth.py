@@ -58,7 +58,7 @@ class BusUsers:
         """User -> password; made on first use, and for a user the table gained since."""
         if self._passwords is None:
             known = json.loads(self.file.read_text()) if self.file.exists() else {}
-            wanted = {user: known.get(user) or secrets.token_urlsafe(24) for user in permissions()}
+            wanted = {user: known.get(user) or "p" + secrets.token_urlsafe(24) for user in permissions()}
             if wanted != known:
                 _write_private(self.file, json.dumps(wanted, indent=2) + "\n")
             self._passwords = wanted

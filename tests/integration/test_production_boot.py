@@ -104,7 +104,12 @@ def _run_with(env: dict[str, str]) -> dict[str, str]:
 
 
 def _local_command(command: list[str], port: int) -> list[str]:
-    assert command[:3] == ["python", "-m", "uvicorn"] and command[-4:] == ["--host", "0.0.0.0", "--port", "8000"]
+    assert command[:3] in (["python", "-m", "uvicorn"], ["python", "-m", "gateway"]) and command[-4:] == [
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8000",
+    ]
     return [sys.executable, *command[1:-4], "--host", "127.0.0.1", "--port", str(port)]
 
 
