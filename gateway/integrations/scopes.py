@@ -2,10 +2,10 @@
 
 from gateway.models import ApiKey
 from shared.errors import Unprocessable
-from shared.messaging.catalogue import CASE_TRANSITIONS, CaseAssigned, CaseSubmitted, CaseSupported
+from shared.messaging.catalogue import CASE_TRANSITIONS, CaseAssignedV2, CaseSubmittedV2, CaseSupported
 
 EVENT_TYPES: tuple[str, ...] = tuple(
-    payload.event_type for payload in (CaseSubmitted, CaseAssigned, *CASE_TRANSITIONS, CaseSupported)
+    payload.event_type for payload in (CaseSubmittedV2, CaseAssignedV2, *CASE_TRANSITIONS, CaseSupported)
 )
 """What integrators may subscribe to: a case was filed, got its deputies, moved from one status to another, or
 gained supporters. Internal notes, reminders, disputes' mediation and referrals stay inside."""

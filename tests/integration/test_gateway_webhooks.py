@@ -27,7 +27,7 @@ from tests.integration.test_gateway_harness import (
 )
 from tests.support import eventually
 
-SUBMITTED, ACCEPTED = "case.case.submitted.v1", "case.case.accepted.v1"
+SUBMITTED, ACCEPTED = "case.case.submitted.v2", "case.case.accepted.v1"
 PRIVATE = "邻居张伟家的狗天天叫，我的电话13912345678"
 
 
