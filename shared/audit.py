@@ -1,7 +1,7 @@
 """The audit log: every official's action and every read of personal data, one append-only table per service.
 
 One mechanism for every service: the models declare the table with `audit_table(Base.metadata)`, a migration
-creates it with `create_audit_table(op)` (with triggers that refuse UPDATE, DELETE and TRUNCATE on SQLite and
+creates it with `create_audit_table(op)` (with triggers that refuse UPDATE and DELETE, and TRUNCATE on
 PostgreSQL: nobody changes or deletes an entry, not even the service itself), a use case calls
 `await record(session, principal, "case.merge", "case", case.id, into=...)` in its own transaction, and the
 service mounts `audit_router("<segment>")`: `GET /audit` for the NPC office, filtered and paginated.
@@ -34,7 +34,8 @@ from shared.types import CivilDate
 TABLE = "audit_log"
 APPEND_ONLY_MESSAGE = "the audit log is append-only"
 OFFICIAL_ROLES = frozenset(Role) - {Role.villager}
-DETAIL_LIMIT = 2000
+DETAIL_LIMIT = 16_000
+"""Characters of an entry's detail (ids of up to a few hundred things); beyond it, `{"truncated": true}`."""
 
 
 def audit_table(metadata: MetaData) -> Table:
