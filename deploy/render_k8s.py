@@ -203,6 +203,9 @@ def platform_config() -> list[dict]:
                 "NATS_TLS_CA_FILE": f"{NATS_CA_DIR}/ca.crt",
                 "NATS_STREAM_REPLICAS": "3",
                 "TOKEN_PUBLIC_KEY_FILE": f"{PUBLIC_KEYS_DIR}/{PUBLIC_KEY_FILE}",
+                # Services believe X-Forwarded-For from the pod network: the network policies let only the
+                # gateway reach them (the gateway's own setting, the ingress, overrides this one).
+                "TRUSTED_PROXIES": INGRESS_NETWORK,
             },
         },
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("database"), "data": dict(database.SETTINGS)},

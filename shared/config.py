@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     consumer_nak_delay_seconds: float = 0.5
     consumer_linger_seconds: float = 0.005  # under load, events gather for this long into one batch
     log_level: str = "INFO"
+    trusted_proxies: str = "127.0.0.1,::1"
+    """Addresses or networks (comma-separated, e.g. `10.0.0.0/8`) whose X-Forwarded-For is believed: the
+    services' only peer is the gateway, which sends the client's address there. From any other peer the peer's
+    own address is the client's (the audit log's `client`)."""
     grid_url: str = "http://127.0.0.1:8101"
     """The grid service, for the services that ask it something directly (case intake resolves points)."""
 

@@ -8,6 +8,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+client_var: ContextVar[str | None] = ContextVar("client", default=None)
+"""The address of the client of the request being handled (shared.service.client_address), for the audit log."""
 
 REQUEST_ID_HEADER = "X-Request-ID"
 TRACEPARENT_HEADER = "traceparent"

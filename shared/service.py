@@ -6,6 +6,7 @@ one more such process.
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -172,11 +173,43 @@ async def get_once(request: Request, session: SessionDep) -> Once:
 OnceDep = Annotated[Once, Depends(get_once)]
 
 
-class RequestContextMiddleware:
-    """Gives every request an id (kept from X-Request-ID when sent), echoes it, and logs the outcome."""
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-    def __init__(self, app: ASGIApp) -> None:
+
+def trusted_networks(spec: str) -> tuple[Network, ...]:
+    """`127.0.0.1,::1,10.0.0.0/8` -> the networks; a setting that is not one refuses to start."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip())
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def client_address(scope: Scope, trusted: tuple[Network, ...]) -> str:
+    """The client's address: the first of X-Forwarded-For's addresses when the peer is a trusted proxy (the
+    gateway sends its client's address there), else the peer's own."""
+    peer = (scope.get("client") or ("unknown", 0))[0] or "unknown"
+    peer_address = _address(peer)
+    if peer_address is not None and any(peer_address in network for network in trusted):
+        for key, value in scope.get("headers", []):
+            if key == b"x-forwarded-for":
+                first = _address(value.decode("latin-1").split(",")[0])
+                if first is not None:
+                    return str(first)[:64]
+                break
+    return peer[:64]
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (kept from X-Request-ID when sent), echoes it, and logs the outcome; keeps the
+    client's address (`client_address`) for the audit log while the request runs."""
+
+    def __init__(self, app: ASGIApp, trusted_proxies: tuple[Network, ...] = ()) -> None:
         self.app = app
+        self.trusted_proxies = trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -185,6 +218,7 @@ class RequestContextMiddleware:
         sent_id = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")[:64]
         request_id = sent_id if sent_id.isprintable() and sent_id else logs.new_request_id()
         token = logs.request_id_var.set(request_id)
+        client_token = logs.client_var.set(client_address(scope, self.trusted_proxies))
         started = time.perf_counter()
         status = 500
 
@@ -209,6 +243,7 @@ class RequestContextMiddleware:
                     },
                 )
             logs.request_id_var.reset(token)
+            logs.client_var.reset(client_token)
 
 
 def _health_router() -> APIRouter:
@@ -248,7 +283,7 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, description: str,
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.verifier = TokenVerifier(settings.token_public_key_file, settings.token_issuer)  # read again on rotation
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=trusted_networks(settings.trusted_proxies))
     problems.install(app)
     app.include_router(_health_router())
     for router in routers:

@@ -3,6 +3,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.audit import audit_table
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
 from shared.messaging.tables import messaging_tables
 from shared.projections import KnownGridColumns
@@ -14,6 +15,8 @@ class Base(DeclarativeBase):
 
 
 tables = messaging_tables(Base.metadata)
+audit_log = audit_table(Base.metadata)
+"""The audit log (shared.audit): append-only, read by the NPC office at GET /audit."""
 
 
 class Case(Base):
@@ -95,6 +98,9 @@ class CaseTransition(Base):
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(64))
+    """The account (token subject) that took the step; shown to officials for officials' steps."""
+    actor_name: Mapped[str | None] = mapped_column(String(120))
+    """That account's display name when its token had one."""
     actor_role: Mapped[str] = mapped_column(String(16), server_default="system", default="system")
     actor_deputy_id: Mapped[str | None] = mapped_column(String(36))
     reason: Mapped[str] = mapped_column(String(500))

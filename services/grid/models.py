@@ -4,6 +4,7 @@ from datetime import date, datetime
 from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.audit import audit_table
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
 from shared.messaging.tables import messaging_tables
 from shared.projections import KnownDeputyColumns
@@ -15,6 +16,8 @@ class Base(DeclarativeBase):
 
 
 tables = messaging_tables(Base.metadata)
+audit_log = audit_table(Base.metadata)
+"""The audit log (shared.audit): append-only, read by the NPC office at GET /audit."""
 
 
 class Grid(Base):

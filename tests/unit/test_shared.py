@@ -80,3 +80,26 @@ def test_openapi_422_is_the_problem_shape():
     out = rewrite_openapi(schema)
     assert out["paths"]["/x"]["post"]["responses"]["422"]["content"]["application/problem+json"]
     assert "Problem" in out["components"]["schemas"]
+
+
+def test_a_service_with_a_trusted_proxy_setting_that_names_no_address_refuses_to_start(tmp_path):
+    from services.grid.app import create_app
+    from shared.auth import generate_keypair
+    from shared.config import Settings
+
+    generate_keypair(tmp_path / "key.pem", tmp_path / "key.pub.pem")
+    settings = Settings(
+        service_name="grid",
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/grid.db",
+        token_public_key_file=tmp_path / "key.pub.pem",
+        trusted_proxies="127.0.0.1, gateway",
+    )
+    with pytest.raises(ValueError):
+        create_app(settings)
+
+
+def test_an_audit_entrys_detail_stays_small():
+    from shared.audit import DETAIL_LIMIT, _detail
+
+    assert _detail({"case_id": "c-1", "note": None}) == '{"case_id": "c-1"}'
+    assert _detail({"ids": ["x" * 36] * 500}) == '{"truncated": true}' and DETAIL_LIMIT < 40 * 500

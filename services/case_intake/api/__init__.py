@@ -3,10 +3,10 @@ the actions on a case are one table (actions.py)."""
 
 from fastapi import APIRouter
 
-from services.case_intake.api import actions, cases, figures, mediation, photos, reference, referrals
+from services.case_intake.api import actions, audit, cases, figures, mediation, photos, reference, referrals
 
 router = APIRouter()
-for section in (cases, photos, actions, referrals, mediation, reference, figures):
+for section in (cases, photos, actions, referrals, mediation, reference, figures, audit):
     router.include_router(section.router)
 
 routers = [router]

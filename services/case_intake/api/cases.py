@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from services.case_intake.api.common import STAFF, RuntimeDep, TrackingCode, by_code, shaped
 from services.case_intake.logic import filing, support
-from services.case_intake.logic.access import authorize_read, authorize_support, who
+from services.case_intake.logic.access import authorize_read, authorize_support, contact_read, who
 from services.case_intake.logic.cases import get_case as load_case
 from services.case_intake.schemas import (
     CaseCreate,
@@ -132,9 +132,12 @@ async def get_case(case_id: EntityId, session: SessionDep, principal: CurrentPri
     responses=responses(401, 403, 404, 422),
 )
 async def get_contact(case_id: EntityId, session: SessionDep, principal: CurrentPrincipal) -> ContactRead:
-    """The villager's phone and name, for the deputies handling the case and the office only."""
+    """The villager's phone and name, for the deputies handling the case and the office only; every read is in
+    the audit log (`case.contact.read`)."""
     case = await load_case(session, case_id)
-    return views.contact(case, await who(session, case, principal))
+    answer = views.contact(case, await who(session, case, principal))
+    await contact_read(session, case, principal)
+    return answer
 
 
 @router.post(

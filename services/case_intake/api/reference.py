@@ -58,7 +58,7 @@ async def create_category(
     principal.require(*STAFF)
 
     async def create() -> CategoryRead:
-        return CategoryRead.model_validate(await reference.create_category(session, body))
+        return CategoryRead.model_validate(await reference.create_category(session, body, principal))
 
     scope = f"{principal.subject}:category-create"
     try:
@@ -82,7 +82,7 @@ async def update_category(
 ) -> CategoryRead:
     """Relabel a category, change its resolve deadline or kinds, or retire it (`active: false`)."""
     principal.require(*STAFF)
-    read = CategoryRead.model_validate(await reference.update_category(session, code, body))
+    read = CategoryRead.model_validate(await reference.update_category(session, code, body, principal))
     await session.commit()
     runtime.reference.invalidate()
     return read
@@ -117,7 +117,7 @@ async def create_organisation(
     principal.require(*STAFF)
 
     async def create() -> OrganisationRead:
-        return OrganisationRead.model_validate(await organisations.create_organisation(session, body))
+        return OrganisationRead.model_validate(await organisations.create_organisation(session, body, principal))
 
     scope = f"{principal.subject}:organisation-create"
     return await once(key=key, scope=scope, body=body, create=create, status_code=201)
@@ -134,7 +134,7 @@ async def update_organisation(
 ) -> OrganisationRead:
     """Rename an organisation, change its kind or place in the list, or retire it (`active: false`)."""
     principal.require(*STAFF)
-    read = OrganisationRead.model_validate(await organisations.update_organisation(session, code, body))
+    read = OrganisationRead.model_validate(await organisations.update_organisation(session, code, body, principal))
     await session.commit()
     return read
 
@@ -156,7 +156,7 @@ async def set_holiday(
 ) -> HolidayRead:
     """Set a day off, or a weekend day made a working day (调休上班). Repeating it changes nothing."""
     principal.require(*STAFF)
-    read = HolidayRead.model_validate(await reference.set_holiday(session, day, body))
+    read = HolidayRead.model_validate(await reference.set_holiday(session, day, body, principal))
     await session.commit()
     runtime.reference.invalidate()
     return read
@@ -167,7 +167,7 @@ async def set_holiday(
 )
 async def delete_holiday(day: Day, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal) -> Response:
     principal.require(*STAFF)
-    await reference.delete_holiday(session, day)
+    await reference.delete_holiday(session, day, principal)
     await session.commit()
     runtime.reference.invalidate()
     return Response(status_code=204)

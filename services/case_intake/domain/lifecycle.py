@@ -5,10 +5,14 @@ done from) before logic writes the step on the timeline and stages the matching 
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from shared.errors import Conflict, Forbidden
+
+if TYPE_CHECKING:
+    from shared.auth import Principal
 from shared.messaging.catalogue import (
     AWAITING_CONFIRMATION,
     CLOSED_CASE_STATUSES,
@@ -173,6 +177,8 @@ class Who:
     subject: str
     actors: frozenset[Actor]
     deputy_id: str | None = None
+    principal: "Principal | None" = field(default=None, compare=False)
+    """The signed-in account (roles, name, organisation), for the audit log; none for the system, a filer by key."""
 
     @property
     def sees_contact(self) -> bool:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.case_intake.domain.lifecycle import Actor, Who
 from services.case_intake.logic.cases import assignees, no_case
 from services.case_intake.models import Case, CaseSupporter, KnownGrid, Referral, RoutingEntry
+from shared import audit
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden
 
@@ -46,7 +47,8 @@ async def who(session: AsyncSession, case: Case, principal: Principal) -> Who:
         query = select(Referral.id).where(Referral.case_id == case.id, Referral.organisation == principal.organisation)
         if (await session.execute(query.limit(1))).first():
             actors.add(Actor.officer)
-    return Who(principal.subject, frozenset(actors), principal.deputy_id if Actor.handler in actors else None)
+    deputy_id = principal.deputy_id if Actor.handler in actors else None
+    return Who(principal.subject, frozenset(actors), deputy_id, principal=principal)
 
 
 async def deputy_grids(session: AsyncSession, deputy_id: str) -> set[str]:
@@ -115,3 +117,9 @@ async def supports(session: AsyncSession, case_id: str, subject: str) -> bool:
 def is_integrator(principal: Principal | None) -> bool:
     """The Open311 route's caller: a token the gateway signed for an integrator's API key."""
     return principal is not None and not principal.roles and principal.subject.startswith(INTEGRATOR_PREFIX)
+
+
+async def contact_read(session: AsyncSession, case: Case, principal: Principal) -> None:
+    """A deputy handling the case or the office reads the villager's full contact: written to the audit log
+    (`case.contact.read`) before it is answered, and the read fails if it cannot be."""
+    await audit.record_read(session, principal, "case.contact.read", "case", case.id)

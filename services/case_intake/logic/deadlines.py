@@ -121,7 +121,7 @@ async def _give(
     elif stage == "chase":
         await _remind(session, runtime, case, kind, due_at, "chase", now)
         words = f"Overdue: the deputies were reminded to {WORDS[kind]} it (催办)"
-        note(session, case, "chase", SYSTEM, Actor.system, words, now)
+        await note(session, case, "chase", SYSTEM, Actor.system, words, now)
     else:
         level = 1 if stage == "escalate_head" else 2
         if case.escalation_level >= level:
@@ -177,7 +177,7 @@ async def _referral_deadlines(session: AsyncSession, runtime: CaseRuntime, now: 
         session.add(DeadlineNotice(case_id=case.id, deadline=deadline, due_at=referral.due_at, stage="chase", at=now))
         await _remind(session, runtime, case, "referral", referral.due_at, "chase", now, referral.organisation)
         words = f"Overdue: {referral.organisation} was reminded that its answer is late (催办)"
-        note(session, case, "chase", SYSTEM, Actor.system, words, now)
+        await note(session, case, "chase", SYSTEM, Actor.system, words, now)
     return len(referrals)
 
 

@@ -115,7 +115,10 @@ async def submit_case(
     owner = principal.subject if principal is not None and standing is Actor.filer else None
     filer_key = None if owner else new_filer_key()
     filer = Who(
-        principal.subject if principal else "anonymous", frozenset({standing}), principal and principal.deputy_id
+        principal.subject if principal else "anonymous",
+        frozenset({standing}),
+        principal and principal.deputy_id,
+        principal=principal,
     )
     fields = {
         **data.model_dump(exclude={"photo_ids", "location", "grid_id"}),
@@ -176,7 +179,7 @@ async def open_case(
     session.add(case)
     actor = next(iter(filer.actors))
     steps = [
-        record(
+        await record(
             session, case, action="submit", from_status=None, to_status=CaseStatus.submitted, who=filer,
             actor=actor, reason=reason, at=now,
         )

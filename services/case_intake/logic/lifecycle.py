@@ -124,7 +124,7 @@ async def return_visit(
     require(who, Actor.staff, doing="record a return visit")
     if case.status != CaseStatus.resolved:
         raise Conflict("A return visit is made on a resolved case.", current_status=case.status, action="return_visit")
-    staff = Who(who.subject, frozenset({Actor.staff}))
+    staff = Who(who.subject, frozenset({Actor.staff}), principal=who.principal)
     visit = f"Return visit (回访) {VISIT_WORDS[data.method]} by the office"
     if data.outcome is VisitOutcome.confirmed:
         assert data.rating is not None
@@ -183,4 +183,4 @@ async def extend(session: AsyncSession, runtime: CaseRuntime, case: Case, who: W
     case.resolve_due_at, case.extended = days.after_deadline(case.resolve_due_at, data.working_days), True
     words = f"Deadline extended by {data.working_days} working days"
     actor = standing_for_note(who, Actor.handler, Actor.staff)
-    note(session, case, "extend", who, actor, with_note(words, data.reason), now, said=data.reason)
+    await note(session, case, "extend", who, actor, with_note(words, data.reason), now, said=data.reason)

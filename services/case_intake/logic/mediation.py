@@ -61,7 +61,7 @@ async def record_session(
     )
     session.add(mediation)
     words = f"A mediation session was held on {data.held_on}: {OUTCOME_WORDS[data.outcome]}"
-    note(session, case, "mediation_session", who, actor, words, now)
+    await note(session, case, "mediation_session", who, actor, words, now)
     reached = data.agreement is not None and data.agreement.signed_by_all
     payload = DisputeMediated(
         case_id=case.id,
@@ -101,7 +101,7 @@ async def record_performance(
     now = now_of(runtime)
     mediation.performed, mediation.performance_note = data.performed, data.note or None
     words = "The agreement was carried out" if data.performed else "The agreement is not carried out yet"
-    note(session, case, "mediation_performance", who, actor, words, now)
+    await note(session, case, "mediation_performance", who, actor, words, now)
     return mediation
 
 
@@ -122,5 +122,5 @@ async def record_confirmation(
         raise Unprocessable("Judicial confirmation is applied for within 30 days of the agreement.", field="applied_on")
     mediation.confirmation_applied_on = data.applied_on
     words = f"The parties applied to the court for judicial confirmation (司法确认) on {data.applied_on}"
-    note(session, case, "judicial_confirmation", who, actor, words, now_of(runtime))
+    await note(session, case, "judicial_confirmation", who, actor, words, now_of(runtime))
     return mediation

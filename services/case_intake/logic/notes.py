@@ -19,7 +19,7 @@ async def add_note(session: AsyncSession, runtime: CaseRuntime, case: Case, who:
     actor = standing_for_note(who, Actor.handler, Actor.staff)
     now = now_of(runtime)
     author = "a deputy" if actor is Actor.handler else "the office"
-    note(session, case, "note", who, actor, with_note(f"Note by {author}", data.note), now, data.note)
+    await note(session, case, "note", who, actor, with_note(f"Note by {author}", data.note), now, data.note)
     payload = CaseNoted(
         case_id=case.id,
         tracking_code=case.tracking_code,

@@ -7,6 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.case_intake.logic.reference import add_coded, change_fields
 from services.case_intake.models import Organisation
 from services.case_intake.schemas import OrganisationCreate, OrganisationKind, OrganisationUpdate
+from shared import audit
+from shared.auth import Principal
 from shared.errors import NotFound, Unprocessable
 
 
@@ -27,10 +29,17 @@ async def referable(session: AsyncSession, code: str, kind: OrganisationKind | N
     return organisation
 
 
-async def create_organisation(session: AsyncSession, data: OrganisationCreate) -> Organisation:
-    return await add_coded(session, Organisation(**data.model_dump(mode="json"), active=True), "organisation")
+async def create_organisation(session: AsyncSession, data: OrganisationCreate, by: Principal) -> Organisation:
+    organisation = Organisation(**data.model_dump(mode="json"), active=True)
+    await add_coded(session, organisation, "organisation")
+    await audit.record(session, by, "organisation.create", "organisation", organisation.code, kind=organisation.kind)
+    return organisation
 
 
-async def update_organisation(session: AsyncSession, code: str, data: OrganisationUpdate) -> Organisation:
+async def update_organisation(
+    session: AsyncSession, code: str, data: OrganisationUpdate, by: Principal
+) -> Organisation:
     """Rename it, change its kind or place in the list, or retire it (`active: false`): its referrals stay."""
-    return await change_fields(session, await get_organisation(session, code), data)
+    organisation = await change_fields(session, await get_organisation(session, code), data)
+    await audit.record(session, by, "organisation.update", "organisation", code, fields=sorted(data.model_fields_set))
+    return organisation

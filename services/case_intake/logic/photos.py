@@ -181,7 +181,7 @@ async def add_photos(session: AsyncSession, runtime: CaseRuntime, case: Case, wh
     actor = standing_for_note(who, Actor.handler, Actor.staff)
     count = f"{len(photo_ids)} photo{'s' if len(photo_ids) > 1 else ''}"
     words = f"{count} added by {'a deputy' if actor is Actor.handler else 'the office'}"
-    note(session, case, "photos", who, actor, words, now)
+    await note(session, case, "photos", who, actor, words, now)
 
 
 async def authorize_photo(

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.case_intake.models import Category, Holiday, Organisation
 from services.case_intake.runtime import CategoryRule, ReferenceCache
 from services.case_intake.schemas import CategoryCreate, CategoryUpdate, HolidaySet
+from shared import audit
+from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
 
 Coded = TypeVar("Coded", Category, Organisation)
@@ -54,15 +56,19 @@ async def change_fields(session: AsyncSession, row: Coded, data: BaseModel) -> C
     return row
 
 
-async def create_category(session: AsyncSession, data: CategoryCreate) -> Category:
-    return await add_coded(session, Category(**data.model_dump(mode="json"), active=True), "category")
+async def create_category(session: AsyncSession, data: CategoryCreate, by: Principal) -> Category:
+    category = await add_coded(session, Category(**data.model_dump(mode="json"), active=True), "category")
+    await audit.record(session, by, "category.create", "category", category.code)
+    return category
 
 
-async def update_category(session: AsyncSession, code: str, data: CategoryUpdate) -> Category:
-    return await change_fields(session, await get_category(session, code), data)
+async def update_category(session: AsyncSession, code: str, data: CategoryUpdate, by: Principal) -> Category:
+    category = await change_fields(session, await get_category(session, code), data)
+    await audit.record(session, by, "category.update", "category", code, fields=sorted(data.model_fields_set))
+    return category
 
 
-async def set_holiday(session: AsyncSession, day: date, data: HolidaySet) -> Holiday:
+async def set_holiday(session: AsyncSession, day: date, data: HolidaySet, by: Principal) -> Holiday:
     if data.working and day.weekday() < 5:
         raise Unprocessable("Only a Saturday or Sunday can be made a working day.", field="working")
     holiday = await session.get(Holiday, day)
@@ -72,12 +78,14 @@ async def set_holiday(session: AsyncSession, day: date, data: HolidaySet) -> Hol
     else:
         holiday.name, holiday.working = data.name, data.working
     await session.flush()
+    await audit.record(session, by, "holiday.set", "holiday", day.isoformat(), working=data.working)
     return holiday
 
 
-async def delete_holiday(session: AsyncSession, day: date) -> None:
+async def delete_holiday(session: AsyncSession, day: date, by: Principal) -> None:
     holiday = await session.get(Holiday, day)
     if holiday is None:
         raise NotFound(f"{day} is not in the holiday calendar.")
     await session.delete(holiday)
     await session.flush()
+    await audit.record(session, by, "holiday.delete", "holiday", day.isoformat())

@@ -95,8 +95,8 @@ async def answer(
         now,
         "answered",
     )
-    officer = Who(principal.subject, frozenset({Actor.officer}))
-    note(session, case, "referral_answered", officer, Actor.officer, f"{referral.organisation} answered", now)
+    officer = Who(principal.subject, frozenset({Actor.officer}), principal=principal)
+    await note(session, case, "referral_answered", officer, Actor.officer, f"{referral.organisation} answered", now)
     payload = ReferralAnswered(
         referral_id=referral.id,
         case_id=case.id,
@@ -143,7 +143,7 @@ async def send_back(
     sentence = f"The answer of {referral.organisation} was sent back, to come by {due}"
     words = with_note(sentence, referral.decision_note)
     actor = standing_for_note(who, Actor.handler, Actor.staff)
-    note(session, case, "referral_returned", who, actor, words, now, said=data.reason)
+    await note(session, case, "referral_returned", who, actor, words, now, said=data.reason)
     payload = ReferralReturned(
         referral_id=referral.id,
         case_id=case.id,

@@ -66,7 +66,7 @@ async def support(
         await _within_anonymous_limit(session, runtime, case, now)
     session.add(CaseSupporter(id=str(uuid.uuid4()), case_id=case.id, supporter=supporter, filer=False, at=now))
     villager = Who(subject or "anonymous", frozenset({Actor.filer}))
-    note(
+    await note(
         session, case, "support", villager, Actor.filer, with_note('Another villager said "me too"', words), now, words
     )
     await session.flush()
@@ -90,7 +90,7 @@ async def merge(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Wh
     words = with_note("Merged into another case about the same matter; supporters moved there", data.note)
     await move(session, runtime, case, "merge", who, words, now, said=data.note, into_case_id=target.id)
     actor = standing_for_note(who, Actor.staff)
-    note(
+    await note(
         session,
         target,
         "merge_in",

@@ -1,6 +1,8 @@
 """The timeline: every change of status goes through `move`, which checks the transition table (403/409), writes
 the step (who, when, why in plain words) and stages the matching `case.case.*.v1` event, all in the caller's
-transaction; `note` writes a step that leaves the status as it is."""
+transaction; `note` writes a step that leaves the status as it is. A step an official takes (a deputy handling
+the case, staff or the office, an agency's officer) is also written to the audit log as `case.<action>`, with the
+account that took it."""
 
 import uuid
 from datetime import datetime
@@ -12,10 +14,16 @@ from services.case_intake.domain.wording import NOTE_LENGTH, REASON_LENGTH, sent
 from services.case_intake.logic.cases import assignees
 from services.case_intake.models import Case, CaseTransition
 from services.case_intake.runtime import CaseRuntime
+from shared import audit
 from shared.privacy import redact
 
+AUDITED_FIELDS = ("into_case_id", "organisation")
+"""The event fields a step's audit entry also names (ids and codes, never anyone's words)."""
+OFFICIAL = frozenset({Actor.handler, Actor.staff, Actor.officer})
+"""The standings whose steps are audited and show their account to officials."""
 
-def record(
+
+async def record(
     session: AsyncSession,
     case: Case,
     *,
@@ -27,8 +35,11 @@ def record(
     reason: str,
     at: datetime,
     said: str | None = None,
+    detail: dict[str, object] | None = None,
 ) -> CaseTransition:
-    """Write a step; `reason` is its plain sentence (see wording.with_note), `said` the person's own words in it."""
+    """Write a step; `reason` is its plain sentence (see wording.with_note), `said` the person's own words in it;
+    an official's step goes to the audit log too, with `detail` (ids only)."""
+    account = who.principal if actor in OFFICIAL else None
     step = CaseTransition(
         id=str(uuid.uuid4()),
         case_id=case.id,
@@ -37,6 +48,7 @@ def record(
         from_status=from_status,
         to_status=to_status,
         actor=who.subject,
+        actor_name=(account.name or None) if account is not None else None,
         actor_role=PUBLIC_ROLE[actor],
         actor_deputy_id=who.deputy_id if actor is Actor.handler else None,
         reason=reason[:REASON_LENGTH],
@@ -45,10 +57,13 @@ def record(
     )
     session.add(step)
     case.version = (case.version or 0) + 1
+    if account is not None:
+        fields = {"from_status": from_status, "to_status": to_status, "standing": actor.value, **(detail or {})}
+        await audit.record(session, account, f"case.{action}", "case", case.id, **fields)
     return step
 
 
-def note(
+async def note(
     session: AsyncSession,
     case: Case,
     action: str,
@@ -59,7 +74,7 @@ def note(
     said: str | None = None,
 ) -> None:
     """A step on the timeline that does not change the status (a "me too", an answer, a chase, a note)."""
-    record(
+    await record(
         session,
         case,
         action=action,
@@ -94,7 +109,12 @@ async def move(
     to, actor = plan(action, case.status, who.actors)
     from_status = case.status
     case.status = to
-    step = record(
+    event = TRANSITIONS[action].event
+    deputy_ids = await assignees(session, case.id) if event is not None or action == "dispatch" else []
+    detail = {key: event_fields[key] for key in AUDITED_FIELDS if key in event_fields}
+    if action == "dispatch":
+        detail["deputy_ids"] = deputy_ids
+    step = await record(
         session,
         case,
         action=action,
@@ -105,8 +125,8 @@ async def move(
         reason=reason,
         at=at,
         said=said,
+        detail=detail,
     )
-    event = TRANSITIONS[action].event
     if event is not None:
         payload = event(
             case_id=case.id,
@@ -116,7 +136,7 @@ async def move(
             category=case.category,
             from_status=from_status,
             to_status=to,
-            deputy_ids=await assignees(session, case.id),
+            deputy_ids=deputy_ids,
             actor_deputy_id=who.deputy_id if actor is Actor.handler else None,
             at=at,
             note=redact(sentence_of(reason)),

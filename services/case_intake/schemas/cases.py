@@ -61,6 +61,12 @@ class TransitionRead(BaseModel):
     reason: str
     note: str | None = Field(None, description="What the person wrote (phone numbers masked); null if nothing")
     at: datetime
+    actor_account: str | None = Field(
+        None,
+        description="The official account that took the step (the token's subject): shown to the deputies handling "
+        "the case and the office, for steps by a deputy, the office or an agency; null for everyone else",
+    )
+    actor_name: str | None = Field(None, description="That account's display name, if it has one; the same readers")
 
 
 class PhotoUploaded(BaseModel):

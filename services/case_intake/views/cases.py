@@ -31,9 +31,20 @@ from shared.pagination import PageParams, paginate
 from shared.privacy import mask_name, mask_phone, redact
 from shared.types import LatLon
 
+OFFICIAL_ROLES = frozenset({"deputy", "office", "agency"})
+"""The timeline's roles of officials' steps (domain.lifecycle.PUBLIC_ROLE)."""
+
+
+def step_read(step: CaseTransition, *, accounts: bool = False) -> TransitionRead:
+    """One step; `accounts`: the official account that took it (for the deputies handling it and the office)."""
+    shown = accounts and step.actor_role in OFFICIAL_ROLES
+    return TransitionRead.model_validate(step).model_copy(
+        update={"actor_account": step.actor if shown else None, "actor_name": step.actor_name if shown else None}
+    )
+
 
 async def timeline(session: AsyncSession, case_id: str, *, internal: bool = False) -> list[TransitionRead]:
-    """The case's steps in order; internal notes only if `internal`."""
+    """The case's steps in order; internal notes and the officials' accounts only if `internal`."""
     query = (
         select(CaseTransition)
         .where(CaseTransition.case_id == case_id)
@@ -41,7 +52,7 @@ async def timeline(session: AsyncSession, case_id: str, *, internal: bool = Fals
     )
     if not internal:
         query = query.where(CaseTransition.action.not_in(INTERNAL))
-    return [TransitionRead.model_validate(item) for item in (await session.execute(query)).scalars()]
+    return [step_read(item, accounts=internal) for item in (await session.execute(query)).scalars()]
 
 
 async def read_model(
@@ -114,7 +125,7 @@ def _location(case: Case) -> LatLon | None:
 async def created_model(session: AsyncSession, filed: Filed, filer_key: str | None) -> CaseCreated:
     """The filing's answer, from what it wrote (a new case has no supporters yet): what GET /cases/{id} reads."""
     steps = [
-        TransitionRead.model_validate(step).model_copy(update={"at": step.at.astimezone(UTC)})
+        step_read(step).model_copy(update={"at": step.at.astimezone(UTC)})
         for step in sorted(filed.steps, key=lambda step: step.seq)
     ]
     base = shape(

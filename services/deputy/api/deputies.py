@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from services.deputy.api.access import view_of
+from services.deputy.api.access import is_self, view_of
 from services.deputy.logic import deputies
 from services.deputy.schemas import DeputyCreate, DeputyLevel, DeputyRead, DeputyRetire, DeputyStatus, DeputyUpdate
 from services.deputy.views import deputies as views
@@ -46,7 +46,11 @@ async def list_deputies(
 async def get_deputy(deputy_id: EntityId, session: SessionDep, principal: OptionalPrincipal) -> DeputyRead:
     """One deputy; full contact details and home only for the office and the deputy themself."""
     deputy = await deputies.get_deputy(session, deputy_id)
-    return views.deputy_read(deputy, view_of(principal, deputy_id, single=True))
+    view = view_of(principal, deputy_id, single=True)
+    answer = views.deputy_read(deputy, view)
+    if view == "full" and principal is not None and not is_self(principal, deputy_id):
+        await deputies.contact_read(session, deputy, principal)
+    return answer
 
 
 @router.post(
@@ -67,7 +71,7 @@ async def register_deputy(
     principal.require(Role.npc_office)
 
     async def create() -> DeputyRead:
-        return views.deputy_read(await deputies.register_deputy(session, runtime, body), "full")
+        return views.deputy_read(await deputies.register_deputy(session, runtime, body, by=principal), "full")
 
     return await once(key=key, scope=f"{principal.subject}:deputy-register", body=body, create=create, status_code=201)
 
@@ -82,7 +86,7 @@ async def update_deputy(
     deputy_id: EntityId, body: DeputyUpdate, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> DeputyRead:
     principal.require(Role.npc_office)
-    answer = views.deputy_read(await deputies.update_deputy(session, runtime, deputy_id, body), "full")
+    answer = views.deputy_read(await deputies.update_deputy(session, runtime, deputy_id, body, by=principal), "full")
     await session.commit()
     return answer
 
@@ -98,6 +102,6 @@ async def retire_deputy(
 ) -> DeputyRead:
     """The deputy leaves office; their grid assignments end (the grid service listens)."""
     principal.require(Role.npc_office)
-    answer = views.deputy_read(await deputies.retire_deputy(session, runtime, deputy_id, body), "full")
+    answer = views.deputy_read(await deputies.retire_deputy(session, runtime, deputy_id, body, by=principal), "full")
     await session.commit()
     return answer

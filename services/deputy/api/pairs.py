@@ -39,7 +39,10 @@ async def list_pairs(
     require_self_or(principal, deputy_id, *OFFICE_OR_STAFF)
     full = is_self(principal, deputy_id) or principal.has(Role.npc_office)
     await get_deputy(session, deputy_id)
-    return await pairs_page(session, deputy_id, page, full=full)
+    answer = await pairs_page(session, deputy_id, page, full=full)
+    if full and answer.items:
+        await pairs.households_read(session, deputy_id, [item.id for item in answer.items], principal)
+    return answer
 
 
 @router.post(
@@ -62,7 +65,7 @@ async def add_pair(
     require_self_or(principal, deputy_id, Role.npc_office)
 
     async def create() -> SupportPairRead:
-        return pair_read(await pairs.add_pair(session, runtime, deputy_id, body), True)
+        return pair_read(await pairs.add_pair(session, runtime, deputy_id, body, by=principal), True)
 
     return await once(key=key, scope=f"{principal.subject}:pair:{deputy_id}", body=body, create=create, status_code=201)
 
@@ -84,7 +87,7 @@ async def end_pair(
     pair_id: EntityId, body: SupportPairEnd, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> SupportPairRead:
     await _own_pair(session, pair_id, principal)
-    answer = pair_read(await pairs.end_pair(session, runtime, pair_id, body), True)
+    answer = pair_read(await pairs.end_pair(session, runtime, pair_id, body, by=principal), True)
     await session.commit()
     return answer
 
@@ -109,6 +112,6 @@ async def add_household_visit(
     pair = await _own_pair(session, pair_id, principal)
 
     async def create() -> DutyRecordRead:
-        return record_read(await visits.add_household_visit(session, runtime, pair, body), True)
+        return record_read(await visits.add_household_visit(session, runtime, pair, body, by=principal), True)
 
     return await once(key=key, scope=f"{principal.subject}:visit:{pair_id}", body=body, create=create, status_code=201)

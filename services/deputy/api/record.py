@@ -69,7 +69,7 @@ async def add_entry(
     require_self_or(principal, deputy_id, *OFFICE_OR_STAFF)
 
     async def create() -> DutyRecordRead:
-        return record_read(await record.add_entry(session, runtime, deputy_id, body), True)
+        return record_read(await record.add_entry(session, runtime, deputy_id, body, by=principal), True)
 
     return await once(
         key=key, scope=f"{principal.subject}:record:{deputy_id}", body=body, create=create, status_code=201

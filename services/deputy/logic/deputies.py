@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.deputy.domain.profile import EDITABLE, PRIVATE_FIELDS, PUBLIC_FIELDS, REQUIRED
 from services.deputy.models import Deputy, KnownGrid
 from services.deputy.schemas import DeputyCreate, DeputyRetire, DeputyUpdate
+from shared import audit
+from shared.auth import Principal
 from shared.clock import today
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import DeputyRegistered, DeputyRetired, DeputyUpdated
@@ -60,11 +62,12 @@ async def register_deputy(
     *,
     deputy_id: str | None = None,
     is_demo: bool = False,
+    by: Principal | None = None,
 ) -> Deputy:
     """Register a deputy; publishes deputy registered, then the first public profile (deputy updated, v1).
 
     The demo city is loaded before any grid event flows, from the same reference data: its home grids are
-    not checked against the projection."""
+    not checked against the projection. `by`: the office account that registers (audited), none for the demo."""
     if (await session.execute(select(Deputy.id).where(Deputy.code == data.code))).first():
         raise Conflict(f"A deputy with code {data.code} is registered.")
     if not is_demo:
@@ -92,6 +95,8 @@ async def register_deputy(
     )
     await runtime.emit(session, registered, subject=deputy.id)
     await runtime.emit(session, _updated_event(deputy, []), subject=deputy.id)
+    if by is not None:
+        await audit.record(session, by, "deputy.register", "deputy", deputy.id, code=deputy.code)
     return deputy
 
 
@@ -107,7 +112,9 @@ def _apply(deputy: Deputy, data: DeputyUpdate) -> None:
         deputy.home_lat, deputy.home_lon = (location.lat, location.lon) if location else (None, None)
 
 
-async def update_deputy(session: AsyncSession, runtime: ServiceRuntime, deputy_id: str, data: DeputyUpdate) -> Deputy:
+async def update_deputy(
+    session: AsyncSession, runtime: ServiceRuntime, deputy_id: str, data: DeputyUpdate, *, by: Principal
+) -> Deputy:
     """Change a deputy; a change of the public profile is published (deputy updated, next version)."""
     deputy = await active_deputy(session, deputy_id)
     if "home_grid_id" in data.model_fields_set:
@@ -122,11 +129,14 @@ async def update_deputy(session: AsyncSession, runtime: ServiceRuntime, deputy_i
     public = [field for field in changed if field in PUBLIC_FIELDS]
     if public:
         await runtime.emit(session, _updated_event(deputy, public), subject=deputy.id)
+    await audit.record(session, by, "deputy.update", "deputy", deputy.id, fields=changed, version=deputy.version)
     await session.flush()
     return deputy
 
 
-async def retire_deputy(session: AsyncSession, runtime: ServiceRuntime, deputy_id: str, data: DeputyRetire) -> Deputy:
+async def retire_deputy(
+    session: AsyncSession, runtime: ServiceRuntime, deputy_id: str, data: DeputyRetire, *, by: Principal
+) -> Deputy:
     """A deputy leaves office; the grid service ends their assignments when it hears of it."""
     deputy = await active_deputy(session, deputy_id)
     if data.retired_on > today(runtime):
@@ -138,5 +148,12 @@ async def retire_deputy(session: AsyncSession, runtime: ServiceRuntime, deputy_i
         deputy_id=deputy.id, code=deputy.code, retired_on=data.retired_on, reason=data.reason, version=deputy.version
     )
     await runtime.emit(session, event, subject=deputy.id)
+    await audit.record(session, by, "deputy.retire", "deputy", deputy.id, retired_on=data.retired_on)
     await session.flush()
     return deputy
+
+
+async def contact_read(session: AsyncSession, deputy: Deputy, principal: Principal) -> None:
+    """The office reads a deputy's full phone and home (the private view): written to the audit log
+    (`deputy.contact.read`) before it is answered; the deputy reading their own is not."""
+    await audit.record_read(session, principal, "deputy.contact.read", "deputy", deputy.id)

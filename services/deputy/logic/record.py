@@ -14,6 +14,8 @@ from services.deputy.domain.duty import DEFAULT_ROLES, ENTRY_FIVE_ONE, ENTRY_MET
 from services.deputy.logic.deputies import active_deputy, require_known_grid
 from services.deputy.models import Deputy, DutyFact, DutyRecord
 from services.deputy.schemas import EntryCreate, HouseholdVisitCreate
+from shared import audit
+from shared.auth import Principal
 from shared.errors import Unprocessable
 from shared.messaging.catalogue import VisitLogged
 from shared.service import ServiceRuntime
@@ -99,7 +101,9 @@ async def log_visit(session: AsyncSession, runtime: ServiceRuntime, record: Duty
         await runtime.emit(session, visit, subject=record.deputy_id)
 
 
-async def add_entry(session: AsyncSession, runtime: ServiceRuntime, deputy_id: str, data: EntryCreate) -> DutyRecord:
+async def add_entry(
+    session: AsyncSession, runtime: ServiceRuntime, deputy_id: str, data: EntryCreate, *, by: Principal
+) -> DutyRecord:
     """A deputy's own entry; a visit is also published (deputy visit logged), without its notes."""
     deputy = await active_deputy(session, deputy_id, RECORD_CLOSED)
     if data.visitors and data.kind != "reception":
@@ -122,4 +126,6 @@ async def add_entry(session: AsyncSession, runtime: ServiceRuntime, deputy_id: s
     await keep(session, record)
     await session.flush()
     await log_visit(session, runtime, record)
+    detail = {"deputy_id": deputy.id, "kind": record.kind}
+    await audit.record(session, by, "deputy.record.add", "duty_record", record.id, **detail)
     return record

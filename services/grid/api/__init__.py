@@ -3,10 +3,10 @@ Routes parse, authorise, call logic and shape the answer through views."""
 
 from fastapi import APIRouter
 
-from services.grid.api import assignments, coverage, grids
+from services.grid.api import assignments, audit, coverage, grids
 
 router = APIRouter()
-for section in (grids, assignments, coverage):
+for section in (grids, assignments, coverage, audit):
     router.include_router(section.router)
 
 __all__ = ["router"]

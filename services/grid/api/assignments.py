@@ -50,7 +50,7 @@ async def create_assignment(
     principal.require(*OFFICE)
 
     async def create() -> AssignmentRead:
-        return AssignmentRead.model_validate(await assignments.start_assignment(session, runtime, body))
+        return AssignmentRead.model_validate(await assignments.start_assignment(session, runtime, body, by=principal))
 
     return await once(
         key=key, scope=f"{principal.subject}:assignment-create", body=body, create=create, status_code=201
@@ -67,6 +67,8 @@ async def end_assignment(
     assignment_id: EntityId, body: AssignmentEnd, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> AssignmentRead:
     principal.require(*OFFICE)
-    answer = AssignmentRead.model_validate(await assignments.end_assignment(session, runtime, assignment_id, body))
+    answer = AssignmentRead.model_validate(
+        await assignments.end_assignment(session, runtime, assignment_id, body, by=principal)
+    )
     await session.commit()
     return answer

@@ -78,7 +78,7 @@ async def create_grid(
     principal.require(*OFFICE)
 
     async def create() -> GridDetail:
-        return GridDetail.model_validate(await tree.create_grid(session, runtime, body, actor=principal.subject))
+        return GridDetail.model_validate(await tree.create_grid(session, runtime, body, by=principal))
 
     return await once(key=key, scope=f"{principal.subject}:grid-create", body=body, create=create, status_code=201)
 
@@ -94,7 +94,7 @@ async def update_grid(
 ) -> GridDetail:
     """Rename, move to another parent, or change figures, district, boundary or centre; kept in the history."""
     principal.require(*OFFICE)
-    answer = GridDetail.model_validate(await tree.update_grid(session, runtime, grid_id, body, actor=principal.subject))
+    answer = GridDetail.model_validate(await tree.update_grid(session, runtime, grid_id, body, by=principal))
     await session.commit()
     return answer
 
@@ -110,7 +110,7 @@ async def retire_grid(
 ) -> GridDetail:
     """Retire a grid that has no open cases and no active children; its assignments end."""
     principal.require(*OFFICE)
-    answer = GridDetail.model_validate(await tree.retire_grid(session, runtime, grid_id, body, actor=principal.subject))
+    answer = GridDetail.model_validate(await tree.retire_grid(session, runtime, grid_id, body, by=principal))
     await session.commit()
     return answer
 

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.grid.logic.grids import active_assignments, active_grid, get_assignment
 from services.grid.models import Assignment, Grid, KnownDeputy
 from services.grid.schemas import AssignmentCreate, AssignmentEnd
+from shared import audit
+from shared.auth import Principal
 from shared.clock import today
 from shared.errors import Conflict, Unprocessable
 from shared.messaging.catalogue import AssignmentEnded, AssignmentStarted
@@ -31,9 +33,15 @@ async def _check_assignment(session: AsyncSession, grid: Grid, data: AssignmentC
 
 
 async def start_assignment(
-    session: AsyncSession, runtime: ServiceRuntime, data: AssignmentCreate, *, assignment_id: str | None = None
+    session: AsyncSession,
+    runtime: ServiceRuntime,
+    data: AssignmentCreate,
+    *,
+    assignment_id: str | None = None,
+    by: Principal | None = None,
 ) -> Assignment:
-    """Place a deputy in a grid. A deputy not yet known here (events lag) may be a member, never a township head."""
+    """Place a deputy in a grid. A deputy not yet known here (events lag) may be a member, never a township head.
+    `by`: the official who does it (audited), none for the demo city's loader."""
     grid = await active_grid(session, data.grid_id)
     await _check_assignment(session, grid, data)
     assignment = Assignment(
@@ -41,6 +49,9 @@ async def start_assignment(
     )
     session.add(assignment)
     await session.flush()
+    if by is not None:
+        detail = {"grid_id": assignment.grid_id, "deputy_id": assignment.deputy_id, "role": assignment.role}
+        await audit.record(session, by, "grid.assignment.start", "assignment", assignment.id, **detail)
     await runtime.emit(
         session,
         AssignmentStarted(
@@ -74,7 +85,7 @@ async def end(session: AsyncSession, runtime: ServiceRuntime, assignment: Assign
 
 
 async def end_assignment(
-    session: AsyncSession, runtime: ServiceRuntime, assignment_id: str, data: AssignmentEnd
+    session: AsyncSession, runtime: ServiceRuntime, assignment_id: str, data: AssignmentEnd, *, by: Principal
 ) -> Assignment:
     assignment = await get_assignment(session, assignment_id)
     if assignment.ends_on is not None:
@@ -82,5 +93,7 @@ async def end_assignment(
     if data.ends_on < assignment.starts_on or data.ends_on > today(runtime):
         raise Unprocessable("The end date must lie between the start date and today.")
     await end(session, runtime, assignment, data.ends_on, data.reason)
+    detail = {"grid_id": assignment.grid_id, "deputy_id": assignment.deputy_id, "ends_on": assignment.ends_on}
+    await audit.record(session, by, "grid.assignment.end", "assignment", assignment.id, **detail)
     await session.flush()
     return assignment

@@ -20,6 +20,8 @@ from services.grid.logic.grids import active_assignments, active_grid, get_grid,
 from services.grid.logic.locate import bump_index
 from services.grid.models import Assignment, Grid, GridChange
 from services.grid.schemas import Boundary, GridCreate, GridRetire, GridUpdate
+from shared import audit
+from shared.auth import Principal
 from shared.errors import Conflict, Unprocessable
 from shared.messaging.catalogue import GridChanged, GridCreated, GridRetired
 from shared.service import ServiceRuntime
@@ -92,8 +94,9 @@ async def create_grid(
     *,
     grid_id: str | None = None,
     is_demo: bool = False,
-    actor: str = SYSTEM,
+    by: Principal | None = None,
 ) -> Grid:
+    """Create a grid; `by` the official who does it (audited), none for the demo city's loader."""
     await _check_parent(session, data.level, data.parent_id)
     if (await session.execute(select(Grid.id).where(Grid.code == data.code))).first():
         raise Conflict(f"A grid with code {data.code} exists.")
@@ -115,7 +118,9 @@ async def create_grid(
     _place(grid, {"boundary", "centre"} & data.model_fields_set, data.boundary, data.centre)
     session.add(grid)
     await session.flush()
-    _history(session, grid, "created", _snapshot(grid, CHANGEABLE), "", actor)
+    _history(session, grid, "created", _snapshot(grid, CHANGEABLE), "", by.subject if by else SYSTEM)
+    if by is not None:
+        await audit.record(session, by, "grid.create", "grid", grid.id, level=grid.level, parent_id=grid.parent_id)
     if grid.level == "group":
         await bump_index(session, runtime)
     await runtime.emit(
@@ -144,7 +149,7 @@ async def _apply_update(session: AsyncSession, grid: Grid, data: GridUpdate) -> 
 
 
 async def update_grid(
-    session: AsyncSession, runtime: ServiceRuntime, grid_id: str, data: GridUpdate, *, actor: str
+    session: AsyncSession, runtime: ServiceRuntime, grid_id: str, data: GridUpdate, *, by: Principal
 ) -> Grid:
     """Rename, move or change a grid; a change is kept in its history and published as grid changed."""
     grid = await active_grid(session, grid_id)
@@ -156,7 +161,9 @@ async def update_grid(
         return grid
     grid.version += 1
     grid.updated_at = datetime.now(UTC)
-    _history(session, grid, change_action(changed), {f: [before[f], after[f]] for f in changed}, data.reason, actor)
+    action = change_action(changed)
+    _history(session, grid, action, {f: [before[f], after[f]] for f in changed}, data.reason, by.subject)
+    await audit.record(session, by, "grid.change", "grid", grid.id, change=action, fields=changed, version=grid.version)
     if grid.level == "group" and GEOMETRY & set(changed):
         await bump_index(session, runtime)
     await runtime.emit(session, _changed_event(grid, changed), subject=grid.id)
@@ -193,17 +200,20 @@ async def _check_may_retire(session: AsyncSession, grid: Grid) -> None:
 
 
 async def retire_grid(
-    session: AsyncSession, runtime: ServiceRuntime, grid_id: str, data: GridRetire, *, actor: str
+    session: AsyncSession, runtime: ServiceRuntime, grid_id: str, data: GridRetire, *, by: Principal
 ) -> Grid:
     """Retire a grid with no open work: its assignments end, its history and code stay."""
     grid = await active_grid(session, grid_id)
     await _check_may_retire(session, grid)
-    for assignment in await active_assignments(session, Assignment.grid_id == grid.id):
+    ended = await active_assignments(session, Assignment.grid_id == grid.id)
+    for assignment in ended:
         await assignments.end(session, runtime, assignment, data.retired_on, f"grid retired: {data.reason}")
     grid.status, grid.retired_on = "retired", data.retired_on
     grid.version += 1
     grid.updated_at = datetime.now(UTC)
-    _history(session, grid, "retired", {"status": ["active", "retired"]}, data.reason, actor)
+    _history(session, grid, "retired", {"status": ["active", "retired"]}, data.reason, by.subject)
+    ended_ids = [assignment.id for assignment in ended]
+    await audit.record(session, by, "grid.retire", "grid", grid.id, ended_assignments=ended_ids, version=grid.version)
     if grid.level == "group":
         await bump_index(session, runtime)
     event = GridRetired(

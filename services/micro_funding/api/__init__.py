@@ -7,7 +7,7 @@ Creates and steps run once per Idempotency-Key (`shared.service.Once`): the PWA'
 
 from fastapi import APIRouter
 
-from services.micro_funding.api import delivery, objections, pools, projects, public, steps
+from services.micro_funding.api import audit, delivery, objections, pools, projects, public, steps
 
 routers: list[APIRouter] = [
     pools.router,
@@ -16,4 +16,5 @@ routers: list[APIRouter] = [
     objections.router,
     delivery.router,
     public.router,
+    audit.router,
 ]

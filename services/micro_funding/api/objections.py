@@ -17,6 +17,7 @@ from services.micro_funding.schemas import (
     ObjectionRulings,
     ObjectionRulingsRead,
 )
+from shared import logs
 from shared.auth import CurrentPrincipal
 from shared.pagination import Page, PageDep
 from shared.problems import responses
@@ -28,10 +29,9 @@ ACTION = responses(401, 403, 404, 409, 422)
 
 
 def client_address(request: Request) -> str:
-    """The caller's address as the gateway saw it: the gateway drops a client's own X-Forwarded-For and sends
-    its one value (services answer only the gateway); called directly, the peer's address."""
-    forwarded = request.headers.get("x-forwarded-for", "").split(",")[-1].strip()
-    return (forwarded or (request.client.host if request.client else "") or "unknown")[:64]
+    """The caller's address, by the one rule of every service (shared.service.client_address: X-Forwarded-For
+    only from TRUSTED_PROXIES, i.e. the gateway, which sends its client's address there)."""
+    return logs.client_var.get() or "unknown"
 
 
 def objection_limits(request: Request) -> ObjectionLimits:

@@ -58,7 +58,7 @@ async def create_pool(
     principal.require(Role.finance)
 
     async def make() -> FundPoolRead:
-        pool = await pools.create_pool(session, runtime, body, actor=principal.subject)
+        pool = await pools.create_pool(session, runtime, body, actor=principal.subject, by=principal)
         return FundPoolRead.model_validate(pool)
 
     scope = f"{principal.subject}:fund-pool-create"

@@ -9,10 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.micro_funding.domain import stages
 from services.micro_funding.domain.ledger import Entry, EntryKind
+from services.micro_funding.domain.money import format_fen
 from services.micro_funding.logic.ledger import current_books, lock_pool, post_entry
 from services.micro_funding.logic.projects import get_project, project_facts, refuse_proposer, take_step
 from services.micro_funding.models import LedgerEntry, Milestone, ProgressReport, Project, Rating
 from services.micro_funding.schemas import DisbursementCreate, ProgressCreate, RatingCreate, ReleaseCreate
+from shared import audit
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Unprocessable
 from shared.messaging import catalogue as events
@@ -47,6 +49,8 @@ async def report_progress(
     project.progress_percent = data.percent
     project.updated_at = runtime.clock.now()
     await session.flush()
+    detail = {"month": data.month, "percent": data.percent}
+    await audit.record(session, principal, "funding.project.progress", "project", project.id, **detail)
     facts = await project_facts(session, project.id)
     await runtime.emit(
         session,
@@ -98,9 +102,11 @@ async def disburse(
     principal.require(Role.finance)
     project = await _money_project(session, principal, project_id, stages.DISBURSABLE, "disburse")
     entry = Entry(EntryKind.disbursement, data.amount, project.id)
-    return await post_entry(
+    row = await post_entry(
         session, runtime, project.pool_id, entry, actor=principal.subject, note=data.purpose, reference=data.reference
     )
+    await _audit_money(session, principal, "funding.ledger.disburse", row)
+    return row
 
 
 async def release(
@@ -114,7 +120,14 @@ async def release(
     if amount <= 0:
         raise Conflict("Nothing is left to release.")
     entry = Entry(EntryKind.release, amount, project.id)
-    return await post_entry(session, runtime, project.pool_id, entry, actor=principal.subject, note=data.note)
+    row = await post_entry(session, runtime, project.pool_id, entry, actor=principal.subject, note=data.note)
+    await _audit_money(session, principal, "funding.ledger.release", row)
+    return row
+
+
+async def _audit_money(session: AsyncSession, principal: Principal, action: str, row: LedgerEntry) -> None:
+    detail = {"entry_id": row.id, "pool_id": row.pool_id, "amount": format_fen(row.amount_fen)}
+    await audit.record(session, principal, action, "project", row.project_id, **detail)
 
 
 async def rate(

@@ -21,6 +21,7 @@ from services.micro_funding.logic.projects import get_project, refuse_proposer, 
 from services.micro_funding.models import Objection, Project
 from services.micro_funding.policy import ObjectionLimits
 from services.micro_funding.schemas import ObjectionCreate, ObjectionRuling, ObjectionRulings
+from shared import audit
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests
 from shared.service import ServiceRuntime
@@ -105,9 +106,17 @@ async def raise_objection(
     return objection
 
 
-def _rule(objection: Objection, data: ObjectionRuling | ObjectionRulings, principal: Principal, now: datetime) -> None:
+async def _rule(
+    session: AsyncSession,
+    objection: Objection,
+    data: ObjectionRuling | ObjectionRulings,
+    principal: Principal,
+    now: datetime,
+) -> None:
     objection.status, objection.ruling, objection.ruled_at = RULED[data.upheld], data.note, now
     objection.ruled_by = principal.subject[:64]
+    detail = {"project_id": objection.project_id, "upheld": data.upheld}
+    await audit.record(session, principal, "funding.objection.rule", "objection", objection.id, **detail)
 
 
 async def _send_back(
@@ -148,7 +157,7 @@ async def rule_objection(
     if objection.status != "pending":
         raise Conflict(f"This objection was already {objection.status}.")
     now = runtime.clock.now()
-    _rule(objection, data, principal, now)
+    await _rule(session, objection, data, principal, now)
     if data.upheld:
         await _send_back(session, runtime, principal, project, data.note, now)
     await session.flush()
@@ -177,7 +186,7 @@ async def rule_objections(
         raise Conflict(f"An objection in the list was already {status}; nothing was ruled.") from None
     now = runtime.clock.now()
     for objection in due:
-        _rule(objection, data, principal, now)
+        await _rule(session, objection, data, principal, now)
     if data.upheld and due:
         await _send_back(session, runtime, principal, project, data.note, now)
     await session.flush()

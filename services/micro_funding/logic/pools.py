@@ -16,6 +16,8 @@ from services.micro_funding.domain.pools import check_caps
 from services.micro_funding.logic.ledger import post_entry
 from services.micro_funding.models import FundPool
 from services.micro_funding.schemas import FundPoolCreate
+from shared import audit
+from shared.auth import Principal
 from shared.errors import Conflict, NotFound
 from shared.messaging.catalogue import FundPoolCreated
 from shared.service import ServiceRuntime
@@ -47,8 +49,10 @@ async def create_pool(
     actor: str = "system",
     pool_id: str | None = None,
     is_demo: bool = False,
+    by: Principal | None = None,
 ) -> FundPool:
-    """Validate and store a pool, and book its total as the pool's first ledger entry (the appropriation)."""
+    """Validate and store a pool, and book its total as the pool's first ledger entry (the appropriation); `by`:
+    the official who creates it (audited), none for the demo."""
     check_caps(data.total, {"service_cap": data.service_cap, "goods_cap": data.goods_cap, "works_cap": data.works_cap})
     if await find_pool(session, data.year, data.name):
         raise Conflict(f"A fund pool named {data.name} exists for {data.year}.")
@@ -70,6 +74,8 @@ async def create_pool(
         raise Conflict(f"A fund pool named {data.name} exists for {data.year}.") from error
     await runtime.emit(session, _pool_created(pool), subject=pool.id)
     await post_entry(session, runtime, pool.id, Entry(EntryKind.appropriation, data.total), actor=actor)
+    if by is not None:
+        await audit.record(session, by, "funding.pool.create", "pool", pool.id, total=format_fen(pool.total_fen))
     return pool
 
 

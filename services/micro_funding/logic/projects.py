@@ -26,6 +26,7 @@ from services.micro_funding.models import (
     ProjectStep,
 )
 from services.micro_funding.schemas import ProjectDraft
+from shared import audit
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.messaging import catalogue as events
@@ -195,6 +196,7 @@ async def create_draft(
     await session.flush()
     await _write_parts(session, project, data, villages)
     await _record(session, runtime, project, "draft", None, principal.subject, stages.DEPUTY, "")
+    await audit.record(session, principal, "funding.project.draft", "project", project.id, pool_id=project.pool_id)
     return project
 
 
@@ -216,6 +218,7 @@ async def update_draft(
     project.updated_at = runtime.clock.now()
     project.version += 1
     await _write_parts(session, project, data, villages)
+    await audit.record(session, principal, "funding.project.update", "project", project.id, version=project.version)
     return project
 
 
@@ -296,11 +299,15 @@ async def take_step(
     action: str,
     note: str = "",
 ) -> Project:
-    """Authorise `action`, check the stage it starts from, move the project and record it."""
+    """Authorise `action`, check the stage it starts from, move the project and record it (an official's step
+    in the audit log too, as `funding.project.<action>`)."""
     role = stages.authorise(action, principal, deputy_id=project.deputy_id, status=project.status, owner=project.owner)
     source = project.status
     project.status = stages.check_source(action, source)
     project.updated_at = runtime.clock.now()
     project.version += 1
     await _record(session, runtime, project, action, source, principal.subject, role, note)
+    if audit.is_official(principal):
+        detail = {"from_status": source, "to_status": project.status, "role": role}
+        await audit.record(session, principal, f"funding.project.{action}", "project", project.id, **detail)
     return project

@@ -5,7 +5,7 @@ stations (and their statistics) · calendars (iCalendar feeds) · sessions · bo
 
 from fastapi import APIRouter
 
-from services.station_scheduling.api import bookings, calendars, records, rotas, sessions, stations
+from services.station_scheduling.api import audit, bookings, calendars, records, rotas, sessions, stations
 
 routers: list[APIRouter] = [
     stations.router,
@@ -14,4 +14,5 @@ routers: list[APIRouter] = [
     bookings.router,
     records.router,
     rotas.router,
+    audit.router,
 ]

@@ -62,7 +62,7 @@ async def walk_in(
     principal.require(*MANAGERS)
 
     async def create() -> BookingRead:
-        return await booking_views.booking_read(db, await bookings.walk_in(db, runtime, session_id, body))
+        return await booking_views.booking_read(db, await bookings.walk_in(db, runtime, session_id, body, by=principal))
 
     scope = f"{principal.subject}:walk-in:{session_id}"
     return await once(key=key, scope=scope, body=body, create=create, status_code=201)
@@ -112,6 +112,6 @@ async def cancel_booking(
 ) -> BookingRead:
     booking = await bookings.get_booking(db, booking_id)
     may_see_booking(principal, booking)
-    answer = await booking_views.booking_read(db, await bookings.cancel_booking(db, runtime, booking))
+    answer = await booking_views.booking_read(db, await bookings.cancel_booking(db, runtime, booking, by=principal))
     await db.commit()
     return answer

@@ -37,7 +37,7 @@ async def create_record(
     principal.require(*MANAGERS)
 
     async def create() -> RecordRead:
-        return record_read(await records.create_record(db, runtime, session_id, body, principal.subject))
+        return record_read(await records.create_record(db, runtime, session_id, body, principal))
 
     scope = f"{principal.subject}:record:{session_id}"
     return await once(key=key, scope=scope, body=body, create=create, status_code=201)

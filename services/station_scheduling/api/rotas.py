@@ -36,7 +36,7 @@ async def create_rota(
     principal.require(*MANAGERS)
 
     async def create() -> RotaRead:
-        return await rota_read(db, await rotas.create_rota(db, runtime, body, principal.subject))
+        return await rota_read(db, await rotas.create_rota(db, runtime, body, principal))
 
     scope = f"{principal.subject}:rota-create"
     return await once(key=key, scope=scope, body=body, create=create, status_code=201)

@@ -68,7 +68,7 @@ async def create_session(
     principal.require(*MANAGERS)
 
     async def create() -> SessionRead:
-        return await describe_one(db, await sessions.schedule(db, runtime, body, principal.subject))
+        return await describe_one(db, await sessions.schedule(db, runtime, body, principal.subject, by=principal))
 
     scope = f"{principal.subject}:session-create"
     return await once(key=key, scope=scope, body=body, create=create, status_code=201)
@@ -84,7 +84,7 @@ async def cancel_session(
     session_id: EntityId, body: SessionCancel, db: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> SessionRead:
     principal.require(*MANAGERS)
-    answer = await describe_one(db, await sessions.cancel(db, runtime, session_id, body.reason))
+    answer = await describe_one(db, await sessions.cancel(db, runtime, session_id, body.reason, by=principal))
     await db.commit()
     return answer
 
@@ -99,7 +99,7 @@ async def mark_held(
     session_id: EntityId, db: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> SessionRead:
     principal.require(*MANAGERS)
-    answer = await describe_one(db, await sessions.mark_held(db, runtime, session_id))
+    answer = await describe_one(db, await sessions.mark_held(db, runtime, session_id, by=principal))
     await db.commit()
     return answer
 
@@ -124,7 +124,7 @@ async def join_agency_staff(
     may_join_agency_staff(principal, body.organisation)
 
     async def create() -> SessionRead:
-        return await describe_one(db, await sessions.join_agency_staff(db, runtime, session_id, body))
+        return await describe_one(db, await sessions.join_agency_staff(db, runtime, session_id, body, by=principal))
 
     scope = f"{principal.subject}:agency-staff:{session_id}"
     return await once(key=key, scope=scope, body=body, create=create, status_code=201)

@@ -47,7 +47,7 @@ async def create_station(
     principal.require(*MANAGERS)
 
     async def create() -> StationRead:
-        return await station_read(db, await stations.create_station(db, runtime, body))
+        return await station_read(db, await stations.create_station(db, runtime, body, by=principal))
 
     scope = f"{principal.subject}:station-create"
     return await once(key=key, scope=scope, body=body, create=create, status_code=201)
@@ -63,7 +63,7 @@ async def set_hours(
     station_id: EntityId, body: OpeningHours, db: SessionDep, principal: CurrentPrincipal
 ) -> StationRead:
     principal.require(*MANAGERS)
-    station = await stations.set_hours(db, await stations.get_station(db, station_id), body.windows)
+    station = await stations.set_hours(db, await stations.get_station(db, station_id), body.windows, by=principal)
     answer = await station_read(db, station)
     await db.commit()
     return answer

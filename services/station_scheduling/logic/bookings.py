@@ -13,6 +13,8 @@ from services.station_scheduling.domain.bookings import ACTIVE_BOOKINGS, PLACE_T
 from services.station_scheduling.logic.sessions import get_reception
 from services.station_scheduling.models import Booking, ReceptionSession
 from services.station_scheduling.schemas import BookingCreate, WalkInCreate
+from shared import audit
+from shared.auth import Principal
 from shared.errors import Conflict, NotFound
 from shared.messaging.catalogue import BookingMade
 from shared.service import ServiceRuntime
@@ -69,14 +71,18 @@ async def book(db: AsyncSession, runtime: ServiceRuntime, session_id: str, data:
     return await add_booking(db, runtime, reception, status, kind="booked", owner=owner, topic=data.topic)
 
 
-async def walk_in(db: AsyncSession, runtime: ServiceRuntime, session_id: str, data: WalkInCreate) -> Booking:
+async def walk_in(
+    db: AsyncSession, runtime: ServiceRuntime, session_id: str, data: WalkInCreate, *, by: Principal
+) -> Booking:
     """A visitor registered at the desk: they take a place, so a full session turns them away."""
     reception = await get_reception(db, session_id, lock=True)
     if reception.status == "cancelled":
         raise Conflict("The session was cancelled.")
     if await _taken(db, session_id) >= reception.capacity:
         raise Conflict("The session is full.")
-    return await add_booking(db, runtime, reception, "attended", kind="walk_in", owner=None, **data.model_dump())
+    booking = await add_booking(db, runtime, reception, "attended", kind="walk_in", owner=None, **data.model_dump())
+    await audit.record(db, by, "station.walk_in.add", "booking", booking.id, session_id=reception.id)
+    return booking
 
 
 async def get_booking(db: AsyncSession, booking_id: str) -> Booking:
@@ -86,8 +92,9 @@ async def get_booking(db: AsyncSession, booking_id: str) -> Booking:
     return booking
 
 
-async def cancel_booking(db: AsyncSession, runtime: ServiceRuntime, booking: Booking) -> Booking:
-    """Cancel a booking; a confirmed place that frees up goes to the first on the waitlist."""
+async def cancel_booking(db: AsyncSession, runtime: ServiceRuntime, booking: Booking, *, by: Principal) -> Booking:
+    """Cancel a booking; a confirmed place that frees up goes to the first on the waitlist. Staff cancelling a
+    villager's booking is audited; the villager cancelling their own is not."""
     reception = await get_reception(db, booking.session_id, lock=True)
     await db.refresh(booking)
     if booking.status not in ACTIVE_BOOKINGS:
@@ -96,6 +103,8 @@ async def cancel_booking(db: AsyncSession, runtime: ServiceRuntime, booking: Boo
     freed = booking.status == "confirmed"
     booking.status, booking.changed_at = "cancelled", moment
     await db.flush()
+    if booking.owner != by.subject and audit.is_official(by):
+        await audit.record(db, by, "station.booking.cancel", "booking", booking.id, session_id=booking.session_id)
     if freed and reception.status == "scheduled":
         await _promote(db, runtime, reception)
     return booking

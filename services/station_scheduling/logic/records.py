@@ -12,6 +12,8 @@ from services.station_scheduling.logic.bookings import add_booking, get_booking,
 from services.station_scheduling.logic.sessions import duty_ids, get_reception
 from services.station_scheduling.models import Booking, KnownGrid, ReceptionRecord, ReceptionSession
 from services.station_scheduling.schemas import Outcome, RecordCreate
+from shared import audit
+from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import StationIssueRaised
 from shared.privacy import redact
@@ -39,7 +41,7 @@ async def _check_grid(db: AsyncSession, grid_id: str) -> None:
 
 
 async def create_record(
-    db: AsyncSession, runtime: ServiceRuntime, session_id: str, data: RecordCreate, recorded_by: str
+    db: AsyncSession, runtime: ServiceRuntime, session_id: str, data: RecordCreate, by: Principal
 ) -> ReceptionRecord:
     """Record one visitor's issue; a follow-up raises `station.issue.raised.v1` in the same transaction."""
     reception = await get_reception(db, session_id, lock=True)
@@ -54,7 +56,7 @@ async def create_record(
         session_id=reception.id,
         station_id=reception.station_id,
         booking_id=booking.id,
-        recorded_by=recorded_by,
+        recorded_by=by.subject,
         recorded_at=moment,
         case_id=str(uuid.uuid4()) if follow_up else None,
         case_status=PENDING if follow_up else None,
@@ -65,6 +67,8 @@ async def create_record(
     await db.flush()
     if follow_up:
         await runtime.emit(db, await _issue_raised(db, record), subject=record.case_id)
+    detail = {"session_id": reception.id, "outcome": record.outcome, "case_id": record.case_id}
+    await audit.record(db, by, "station.record.add", "record", record.id, **detail)
     return record
 
 

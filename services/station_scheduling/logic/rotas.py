@@ -17,6 +17,8 @@ from services.station_scheduling.logic.sessions import busy_deputies, dump, lock
 from services.station_scheduling.logic.stations import get_station
 from services.station_scheduling.models import Rota
 from services.station_scheduling.schemas import RotaCreate, SessionCreate
+from shared import audit
+from shared.auth import Principal
 from shared.clock import CHINA
 from shared.errors import NotFound, ProblemError, Unprocessable
 from shared.service import ServiceRuntime
@@ -24,7 +26,9 @@ from shared.service import ServiceRuntime
 VENUE = {"mode", "place", "meeting_url"}
 
 
-async def create_rota(db: AsyncSession, runtime: ServiceRuntime, data: RotaCreate, created_by: str) -> Rota:
+async def create_rota(db: AsyncSession, runtime: ServiceRuntime, data: RotaCreate, by: Principal) -> Rota:
+    """Expand the rule and schedule each day's session (those that cannot be held are `skipped`); audited as one
+    entry naming the station and how many sessions it scheduled."""
     station = await get_station(db, data.station_id)
     days = await asyncio.to_thread(reception_days, data.rule, data.starts_on, data.ends_on)
     if not days:
@@ -35,7 +39,7 @@ async def create_rota(db: AsyncSession, runtime: ServiceRuntime, data: RotaCreat
     await lock_deputies(db, pool)
     rota = Rota(
         id=str(uuid.uuid4()),
-        created_by=created_by,
+        created_by=by.subject,
         created_at=runtime.clock.now(),
         pool=dump(pool),
         **data.model_dump(exclude={"deputy_ids"}),
@@ -50,6 +54,8 @@ async def create_rota(db: AsyncSession, runtime: ServiceRuntime, data: RotaCreat
             skipped.append({"day": day.isoformat(), "reason": reason})
     rota.skipped = dump(skipped)
     await db.flush()
+    detail = {"station_id": data.station_id, "days": len(days), "skipped": len(skipped)}
+    await audit.record(db, by, "station.rota.create", "rota", rota.id, **detail)
     return rota
 
 

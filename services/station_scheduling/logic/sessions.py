@@ -22,6 +22,8 @@ from services.station_scheduling.models import (
     Station,
 )
 from services.station_scheduling.schemas import AgencyStaffIn, SessionCreate, SessionMode
+from shared import audit
+from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import SessionCancelled, SessionHeld, SessionScheduled
 from shared.service import ServiceRuntime
@@ -104,8 +106,10 @@ async def schedule(
     *,
     rota_id: str | None = None,
     linked: set[str] | None = None,
+    by: Principal | None = None,
 ) -> ReceptionSession:
-    """Announce a session: every check runs before anything is written, so a refusal changes nothing."""
+    """Announce a session: every check runs before anything is written, so a refusal changes nothing. `by`: the
+    official who announces it (audited; a rota's sessions are in its own entry)."""
     station = await get_station(db, data.station_id)
     warnings = await _check(db, runtime, station, data)
     linked = linked if linked is not None else await linked_deputies(db, station)
@@ -127,6 +131,9 @@ async def schedule(
     db.add_all([_agency(reception.id, staff, moment) for staff in data.agency_staff])
     await db.flush()
     await runtime.emit(db, _scheduled_event(reception, data), subject=reception.id)
+    if by is not None:
+        detail = {"station_id": reception.station_id, "deputy_ids": list(data.deputy_ids)}
+        await audit.record(db, by, "station.session.schedule", "session", reception.id, **detail)
     return reception
 
 
@@ -154,7 +161,9 @@ async def duty_ids(db: AsyncSession, session_id: str) -> list[str]:
     return list((await db.execute(query)).scalars())
 
 
-async def cancel(db: AsyncSession, runtime: ServiceRuntime, session_id: str, reason: str) -> ReceptionSession:
+async def cancel(
+    db: AsyncSession, runtime: ServiceRuntime, session_id: str, reason: str, *, by: Principal
+) -> ReceptionSession:
     """Cancel a scheduled session; everyone booked gets a notice on their booking, and the event names them."""
     reception = await get_reception(db, session_id, lock=True)
     if reception.status != "scheduled":
@@ -177,10 +186,12 @@ async def cancel(db: AsyncSession, runtime: ServiceRuntime, session_id: str, rea
         at=moment,
     )
     await runtime.emit(db, event, subject=reception.id)
+    detail = {"station_id": reception.station_id, "booking_ids": event.booking_ids}
+    await audit.record(db, by, "station.session.cancel", "session", reception.id, **detail)
     return reception
 
 
-async def mark_held(db: AsyncSession, runtime: ServiceRuntime, session_id: str) -> ReceptionSession:
+async def mark_held(db: AsyncSession, runtime: ServiceRuntime, session_id: str, *, by: Principal) -> ReceptionSession:
     reception = await get_reception(db, session_id, lock=True)
     moment = runtime.clock.now()
     if reception.status != "scheduled":
@@ -197,15 +208,18 @@ async def mark_held(db: AsyncSession, runtime: ServiceRuntime, session_id: str) 
         at=moment,
     )
     await runtime.emit(db, event, subject=reception.id)
+    await audit.record(db, by, "station.session.held", "session", reception.id, station_id=reception.station_id)
     return reception
 
 
 async def join_agency_staff(
-    db: AsyncSession, runtime: ServiceRuntime, session_id: str, staff: AgencyStaffIn
+    db: AsyncSession, runtime: ServiceRuntime, session_id: str, staff: AgencyStaffIn, *, by: Principal
 ) -> ReceptionSession:
     reception = await get_reception(db, session_id, lock=True)
     if reception.status != "scheduled":
         raise Conflict(f"The session is {reception.status}.")
     db.add(_agency(reception.id, staff, runtime.clock.now()))
     await db.flush()
+    detail = {"organisation": staff.organisation}
+    await audit.record(db, by, "station.session.agency_staff.join", "session", reception.id, **detail)
     return reception

@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.station_scheduling.models import KnownGrid, OpeningWindow, Station, StationGrid
 from services.station_scheduling.schemas import OpeningWindowIn, StationCreate, StationTier
+from shared import audit
+from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.service import ServiceRuntime
 
@@ -61,10 +63,11 @@ async def create_station(
     *,
     station_id: str | None = None,
     is_demo: bool = False,
+    by: Principal | None = None,
 ) -> Station:
     """Check the 1+4+N shape and the grids, then store the station with the grids it serves and its opening
     hours. The demo city is loaded before any grid event flows, from the same reference data: its grids are
-    not checked against the projection."""
+    not checked against the projection. `by`: the official who creates it (audited), none for the demo."""
     await _check_shape(db, data)
     if not is_demo:
         await _check_grids(db, data)
@@ -73,13 +76,20 @@ async def create_station(
     db.add(station)
     await db.flush()
     db.add_all([StationGrid(station_id=station.id, grid_id=grid_id) for grid_id in sorted(set(data.served_grid_ids))])
-    await set_hours(db, station, data.hours)
+    await _replace_hours(db, station, data.hours)
+    if by is not None:
+        await audit.record(db, by, "station.station.create", "station", station.id, tier=station.tier)
     return station
 
 
-async def set_hours(db: AsyncSession, station: Station, windows: list[OpeningWindowIn]) -> Station:
+async def set_hours(db: AsyncSession, station: Station, windows: list[OpeningWindowIn], *, by: Principal) -> Station:
     """Replace the station's opening hours (sessions at the station must fall inside one window)."""
+    await _replace_hours(db, station, windows)
+    await audit.record(db, by, "station.station.hours", "station", station.id, windows=len(windows))
+    return station
+
+
+async def _replace_hours(db: AsyncSession, station: Station, windows: list[OpeningWindowIn]) -> None:
     await db.execute(delete(OpeningWindow).where(OpeningWindow.station_id == station.id))
     db.add_all([OpeningWindow(station_id=station.id, **window.model_dump()) for window in windows])
     await db.flush()
-    return station
