@@ -53,7 +53,7 @@ def test_a_pushed_message_shows_once_and_its_click_opens_the_case(new_page, stac
 
     shown = "async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => n.body)"
     deliver(message)
-    wait_js(page, "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length > 0")
+    wait_js(page, "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length > 0", timeout=30)
     assert page.evaluate(shown) == [message["body"]]
     [worker] = page.context.service_workers
     worker.evaluate("async () => (await self.registration.getNotifications()).forEach((n) => n.close())")
@@ -62,7 +62,7 @@ def test_a_pushed_message_shows_once_and_its_click_opens_the_case(new_page, stac
     assert page.evaluate(shown) == []
     message = {**message, "id": str(uuid.uuid4()), "step": "case_resolved", "body": f"您的诉求{code}已办结。"}
     deliver(message)
-    wait_js(page, "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length > 0")
+    wait_js(page, "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length > 0", timeout=30)
     assert page.evaluate(shown) == [message["body"]]
 
     worker.evaluate(

@@ -26,7 +26,8 @@ PASSWORD = "a-long-enough-password"
 def gateway_settings(databases: Databases, nats_url: str, keys: Keys, **extra: Any) -> GatewaySettings:
     base = databases.settings("gateway", nats_url, keys.public)
     own = {"token_private_key_file": keys.private, "encryption_keys_file": keys.private.parent / "gateway-secrets.key"}
-    return GatewaySettings(**{**base.model_dump(exclude={"service_name"}), **own, **extra})
+    # trusted_proxies: a service's default (its peer, the gateway, on loopback) is not the gateway's (nobody)
+    return GatewaySettings(**{**base.model_dump(exclude={"service_name", "trusted_proxies"}), **own, **extra})
 
 
 async def migrated_app(settings: GatewaySettings) -> FastAPI:
