@@ -19,12 +19,13 @@ from gateway.edge.proxy import ProxyDispatch, ServiceProxy, service_urls, too_ma
 from gateway.edge.ratelimit import TooManyRequests
 from gateway.edge.security import CompressionMiddleware, SecurityHeadersMiddleware, security_headers
 from gateway.edge.upstreams import Hop
-from gateway.identity import admin, signin
+from gateway.identity import admin, personal_data, signin
 from gateway.identity.senders import sender_for
 from gateway.integrations import asyncapi, events, feed, hooks, live, open311, webhooks
 from gateway.settings import GatewaySettings
 from shared import logs, problems
 from shared.db import create_engine, create_sessionmaker, ping
+from shared.messaging.outbox import OUTBOX_SIGNAL_KEY, OutboxSignal
 from shared.service import RequestContextMiddleware
 
 health = APIRouter()
@@ -77,11 +78,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     logs.configure(settings.service_name, settings.log_level)
     engine = create_engine(settings)
+    signal = OutboxSignal()
     gateway = Gateway(
         settings=settings,
         engine=engine,
-        maker=create_sessionmaker(engine),
+        maker=create_sessionmaker(engine, info={OUTBOX_SIGNAL_KEY: signal}),
         sender=sender_for(settings.otp_sender, settings.otp_webhook_url),
+        signal=signal,
     )
     hop = Hop(
         service_urls(settings),
@@ -113,6 +116,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     app.include_router(signin.router)
     app.include_router(admin.router)
+    app.include_router(personal_data.router)
     if settings.dev_endpoints:
         app.include_router(signin.dev_router)
     app.include_router(hooks.router)

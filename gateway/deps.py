@@ -18,6 +18,7 @@ from gateway.identity.senders import CodeSender
 from gateway.settings import GatewaySettings
 from shared.auth import TokenVerifier
 from shared.clock import Clock
+from shared.messaging.outbox import OutboxSignal
 
 
 @dataclass
@@ -64,6 +65,8 @@ class Gateway:
     limits: Limits | None = None
     code_lookups: CodeLookups | None = None
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    signal: OutboxSignal = field(default_factory=OutboxSignal)
+    """Hands the rows a commit staged in the outbox to the relay (gateway.integrations.events)."""
 
     def __post_init__(self) -> None:
         self.keys = SigningKeys(self.settings.token_private_key_file, self.settings.token_public_key_file)

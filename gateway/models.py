@@ -1,5 +1,6 @@
 """The gateway's own tables: accounts, one-time codes, refresh tokens, the audit log and API keys; for
-integrators, the events they may read, their webhooks and the deliveries, and the grid tree (township scopes)."""
+integrators, the events they may read, their webhooks and the deliveries, and the grid tree (township scopes);
+erasures of villagers and the outbox that tells every service of them."""
 
 from datetime import datetime
 
@@ -7,7 +8,7 @@ from sqlalchemy import BigInteger, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
-from shared.messaging.tables import SEQUENCE, idempotency_table, inbox_table
+from shared.messaging.tables import SEQUENCE, idempotency_table, inbox_table, outbox_table
 from shared.projections import KnownGridColumns
 
 
@@ -18,6 +19,7 @@ class Base(DeclarativeBase):
 
 idempotency = idempotency_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
+outbox = outbox_table(Base.metadata)
 
 
 class Account(Base):
@@ -156,3 +158,18 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Erasure(Base):
+    """A villager erased on request (PIPL): who asked the office, when, and which account. The phone number is
+    not kept: `phone_given` only says one was erased; the event that told every service carried it once."""
+
+    __tablename__ = "erasures"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    phone_given: Mapped[bool]
+    reason: Mapped[str] = mapped_column(String(500))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(index=True)
+    event_id: Mapped[str] = mapped_column(String(64))
+    """The event that tells every service; once it left the outbox (the relay forgets sent rows), it was told."""

@@ -1,27 +1,19 @@
 """The gateway's request and response models: sign-in, tokens, accounts, the audit log and API keys."""
 
-import re
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from shared.auth import Role
+from shared.privacy import normalise_phone
 from shared.types import EntityId, text
 
 PHONE_PATTERN = r"^\+?[0-9](?:[ -]?[0-9]){5,14}$"
 """6 to 15 digits, a leading + allowed, single spaces or dashes between them: what the schema tells clients."""
 
 
-def _normalise_phone(value: str) -> str:
-    """The digits alone; a Chinese mobile number written with +86 loses the country code."""
-    digits = re.sub(r"[ -]", "", value)
-    if re.fullmatch(r"\+86[0-9]{11}", digits):
-        digits = digits[3:]
-    return digits
-
-
-Phone = Annotated[str, StringConstraints(pattern=PHONE_PATTERN), AfterValidator(_normalise_phone)]
+Phone = Annotated[str, StringConstraints(pattern=PHONE_PATTERN), AfterValidator(normalise_phone)]
 SixDigits = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")]
 Password = text(200, 1)
@@ -214,3 +206,23 @@ class DeliveryRead(BaseModel):
     last_error: str | None
     delivered_at: datetime | None
     created_at: datetime
+
+
+class ErasureCreate(Strict):
+    """Whom to erase: their account, or a phone number (the villager account signed in with it, and every record
+    kept under that number), or both. `reason`: the request as the office received it (no personal data)."""
+
+    account_id: EntityId | None = None
+    phone: Phone | None = None
+    reason: text(500, 1)  # type: ignore[valid-type]
+
+
+class ErasureRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    account_id: str | None
+    phone_given: bool
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    announced: bool = Field(description="Every service has been told (the event left the gateway)")

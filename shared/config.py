@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     """Addresses or networks (comma-separated, e.g. `10.0.0.0/8`) whose X-Forwarded-For is believed: the
     services' only peer is the gateway, which sends the client's address there. From any other peer the peer's
     own address is the client's (the audit log's `client`)."""
+    personal_data_retention_days: int = Field(1095, ge=30)
+    """How long contact data (names, phone numbers), photos and exact points of finished matters are kept: a case
+    closed (or withdrawn, rejected, merged) this many days ago, a booking of a session that ended, a message's
+    phone number. After that a sweep (hourly) removes them; the anonymised facts the figures count stay."""
     grid_url: str = "http://127.0.0.1:8101"
     """The grid service, for the services that ask it something directly (case intake resolves points)."""
 

@@ -8,6 +8,8 @@
   a reception record's summary): every run of seven or more digits, with the spaces and dashes inside it
   (phone, ID card and bank numbers), becomes stars of the same length. Shorter numbers ("3组", "12户",
   "2026年") stay.
+- `normalise_phone` / `phone_forms`: one number, however it was written (`+86 138-1234-5678`), and the forms a
+  service may have stored it in, so that an erasure finds every copy.
 
 Services never write their own: two copies that disagree are a privacy bug.
 """
@@ -30,3 +32,20 @@ def mask_name(name: str | None) -> str | None:
 def redact(text: str) -> str:
     """Mask every run of 7 or more digits (phone and identity numbers) in text meant for others to read."""
     return _DIGIT_RUN.sub(lambda match: "*" * len(match.group()), text)
+
+
+def normalise_phone(phone: str) -> str:
+    """The digits alone; a Chinese mobile number written with +86 loses the country code."""
+    digits = re.sub(r"[\s-]", "", phone)
+    if re.fullmatch(r"\+86[0-9]{11}", digits):
+        digits = digits[3:]
+    return digits
+
+
+def phone_forms(phone: str) -> list[str]:
+    """Every form a stored copy of `phone` may take (as typed: with or without +86 / 86): what to look for."""
+    digits = normalise_phone(phone)
+    forms = {digits}
+    if re.fullmatch(r"[0-9]{11}", digits):
+        forms |= {"+86" + digits, "86" + digits}
+    return sorted(forms)

@@ -26,10 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.deps import Gateway
 from gateway.integrations.live import update_of
 from gateway.integrations.scopes import EVENT_TYPES, in_scope
-from gateway.models import ApiKey, IntegrationEvent, KnownGrid, Webhook, WebhookDelivery, inbox
+from gateway.models import ApiKey, IntegrationEvent, KnownGrid, Webhook, WebhookDelivery, inbox, outbox
+from shared.db import is_sqlite
 from shared.messaging.bus import Bus
 from shared.messaging.catalogue import EventPayload, GridChanged, GridCreated, GridRetired
 from shared.messaging.inbox import DurableConsumer
+from shared.messaging.relay import OutboxRelay
 from shared.projections import project_grid
 
 log = logging.getLogger(__name__)
@@ -130,7 +132,8 @@ CONSUMED_STREAMS = ("CASE", "GRID")
 
 
 class IntegrationRuntime:
-    """The gateway's bus connection and its two durable consumers (the live feed shares the connection)."""
+    """The gateway's bus connection, its two durable consumers (the live feed shares the connection) and the
+    relay of its outbox (identity events: a person's erasure; sent rows are deleted, see personal_data)."""
 
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
@@ -160,11 +163,21 @@ class IntegrationRuntime:
             handlers=dict.fromkeys(EVENT_TYPES, on_case_event),
             **common,
         )
+        self.relay = OutboxRelay(
+            maker,
+            outbox,
+            self.bus,
+            gateway.signal,
+            poll_seconds=settings.relay_poll_seconds,
+            skip_locked=not is_sqlite(settings.database_url),
+            forget_sent=True,
+        )
         self._tasks: list[asyncio.Task[Any]] = []
 
     async def start(self) -> None:
         self._tasks = [
             asyncio.create_task(self.bus.connect(), name="gateway-bus"),
+            asyncio.create_task(self.relay.run(), name="gateway-relay"),
             asyncio.create_task(self.grids.run(), name="gateway-grids"),
             asyncio.create_task(self._cases_after_grids(), name="gateway-cases"),
         ]

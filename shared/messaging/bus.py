@@ -22,11 +22,11 @@ from urllib.parse import urlsplit, urlunsplit
 import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import StorageType, StreamConfig
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
 from shared.config import Settings
-from shared.messaging.catalogue import STREAMS, stream_of
+from shared.messaging.catalogue import EPHEMERAL_STREAMS, STREAMS, stream_of
 from shared.messaging.envelope import CloudEvent
 from shared.messaging.permissions import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, inbox_prefix, own_stream
 
@@ -157,7 +157,10 @@ class Bus:
         owned = [*STREAMS, DEAD_LETTER_STREAM] if self.owned is None else self.owned
         for name in dict.fromkeys([*owned, *self.consumed]):
             subjects = [f"{STREAMS.get(name, DEAD_LETTER_PREFIX)}.>"]
-            config = StreamConfig(name=name, subjects=subjects, storage=StorageType.FILE, num_replicas=self.replicas)
+            retention = RetentionPolicy.INTEREST if name in EPHEMERAL_STREAMS else RetentionPolicy.LIMITS
+            config = StreamConfig(
+                name=name, subjects=subjects, storage=StorageType.FILE, num_replicas=self.replicas, retention=retention
+            )
             try:
                 await self.js.add_stream(config)
             except BadRequestError:

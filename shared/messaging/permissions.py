@@ -14,7 +14,8 @@ deploy/render_k8s, which may import the services). From it:
   and the messages its pull consumers deliver). Nothing else: it cannot read a stream it does not consume
   (no consumer there, no direct get, no core subscription), and it cannot forge another service's events;
 - the gateway reads CASE and GRID with durable consumers of its own like a service (for integrators' webhooks
-  and feed), and its live feed also subscribes to `case.>`; it publishes no event;
+  and feed), and its live feed also subscribes to `case.>`; it publishes into IDENTITY only (`identity.>`: a
+  person's erasure, from the accounts it keeps);
 - the operator (backups, dead letters, the tests' stand-ins for other services) may do anything; no process
   of the system uses it.
 
@@ -37,6 +38,7 @@ PUBLISHERS: dict[str, str] = {
     "CASE": "case_intake",
     "STATION": "station_scheduling",
     "FUNDING": "micro_funding",
+    "IDENTITY": "gateway",
 }
 """Stream -> the one service that publishes into it (its subjects: `STREAMS[stream] + ".>"`)."""
 

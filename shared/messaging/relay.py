@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import READ_ONLY
@@ -44,7 +44,10 @@ class OutboxRelay:
         poll_seconds: float = 0.5,
         batch_size: int = 100,
         skip_locked: bool = False,
+        forget_sent: bool = False,
     ) -> None:
+        """`forget_sent`: delete a row once JetStream stored it, instead of keeping it marked sent (an outbox whose
+        events carry what must not be kept: the gateway's erasures)."""
         self.maker = maker
         self.table = table
         self.publisher = publisher
@@ -63,6 +66,7 @@ class OutboxRelay:
         # PostgreSQL: claiming the rows locks them, so another replica's sweep skips them, and a row its sweep
         # claimed first is left out once that commits.
         self._claim = self._mark_sent.where(table.c.published_at.is_(None)).returning(table.c.seq)
+        self._forget = delete(table).where(in_seqs) if forget_sent else None
 
     async def run(self) -> None:
         backoff = self.poll_seconds
@@ -106,6 +110,8 @@ class OutboxRelay:
             sent, failure = await self._publish([row for row in rows if row.seq in claimed])
             if failure is not None:  # release the claims of the rows not sent, for the sweep
                 await session.execute(self._mark_sent, {"seqs": list(claimed.difference(sent)), "now": None})
+            if self._forget is not None and sent:
+                await session.execute(self._forget, {"seqs": sent})
         return _sent_or_raise(sent, failure)
 
     async def _sweep_locked(self) -> int:
@@ -141,7 +147,10 @@ class OutboxRelay:
 
     async def _mark(self, session: AsyncSession, sent: list[int]) -> None:
         if sent:
-            await session.execute(self._mark_sent, {"seqs": sent, "now": datetime.now(UTC)})
+            if self._forget is not None:
+                await session.execute(self._forget, {"seqs": sent})
+            else:
+                await session.execute(self._mark_sent, {"seqs": sent, "now": datetime.now(UTC)})
 
 
 def _staged(rows) -> list[Staged]:  # type: ignore[no-untyped-def]

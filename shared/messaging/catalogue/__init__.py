@@ -70,6 +70,7 @@ from shared.messaging.catalogue.grid import (
     GridCreated,
     GridRetired,
 )
+from shared.messaging.catalogue.identity import PersonErased
 from shared.messaging.catalogue.station import (
     STATION_EVENTS,
     BookingMade,
@@ -105,6 +106,7 @@ CATALOGUE: dict[str, type[EventPayload]] = {
         ReferralReturned,
         *FUNDING_EVENTS,
         *STATION_EVENTS,
+        PersonErased,
     )
 }
 
@@ -114,8 +116,13 @@ STREAMS: dict[str, str] = {
     "CASE": "case",
     "STATION": "station",
     "FUNDING": "funding",
+    "IDENTITY": "identity",
 }
 """JetStream stream name -> subject prefix of the one service that publishes into it."""
+
+EPHEMERAL_STREAMS = frozenset({"IDENTITY"})
+"""Streams that keep a message only until every consumer acknowledged it (JetStream's interest retention): what
+they carry (a phone number to erase) must not stay on the bus. The others keep their messages (limits)."""
 
 
 def stream_of(event_type: str) -> str:
@@ -168,6 +175,7 @@ __all__ = [
     "DeputyRetired",
     "DeputyUpdated",
     "DisputeMediated",
+    "EPHEMERAL_STREAMS",
     "EventPayload",
     "FUNDING_EVENTS",
     "FundPoolCreated",
@@ -193,6 +201,7 @@ __all__ = [
     "ProjectStarted",
     "ProjectStepped",
     "ProjectSubmitted",
+    "PersonErased",
     "ProjectWithdrawn",
     "ReferralAnswered",
     "ReferralReturned",
