@@ -66,7 +66,11 @@ async def erase(
                 gateway.sender.outbox.pop(form, None)
     erasure_id = str(uuid.uuid4())
     payload = PersonErased(
-        erasure_id=erasure_id, account_id=account.id if account is not None else None, phone=phone, at=now
+        erasure_id=erasure_id,
+        account_id=account.id if account is not None else None,
+        phone=phone,
+        requested_by=principal.subject,
+        at=now,
     )
     event_id = await stage(session, outbox, "gateway", payload)
     erasure = Erasure(

@@ -22,4 +22,6 @@ class PersonErased(EventPayload):
     erasure_id: str
     account_id: str | None
     phone: str | None
+    requested_by: str
+    """The NPC office account that erased them (each service's audit log names it)."""
     at: datetime
