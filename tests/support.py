@@ -125,6 +125,25 @@ async def drop_schemas(url: str, schemas: Iterable[str]) -> None:
         await connection.close()
 
 
+async def database_text(engine: Any) -> str:
+    """Every value of every table of a service's database (its schema on PostgreSQL) as one text, blobs decoded
+    as far as they decode: what a test searches for a phone number that must be gone."""
+    from sqlalchemy import MetaData, select
+
+    metadata = MetaData()
+    async with engine.connect() as connection:
+        await connection.run_sync(lambda sync: metadata.reflect(sync))
+        parts: list[str] = []
+        for table in metadata.sorted_tables:
+            for row in (await connection.execute(select(table))).all():
+                for value in row:
+                    if isinstance(value, bytes | bytearray | memoryview):
+                        parts.append(bytes(value).decode("utf-8", "ignore"))
+                    elif value is not None:
+                        parts.append(str(value))
+    return "\n".join(parts)
+
+
 class Keys:
     def __init__(self, folder: Path) -> None:
         from shared.auth import generate_keypair
