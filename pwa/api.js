@@ -12,8 +12,8 @@ export class ApiError extends Error {
 export class OfflineError extends Error {}
 
 /** JSON in, JSON out; rejects with OfflineError (no network, timeout) or ApiError (problem+json). */
-export async function request(method, url, { body, auth = false, timeout = 20000 } = {}) {
-  const headers = { Accept: 'application/json' };
+export async function request(method, url, { body, auth = false, timeout = 20000, headers: extra = {} } = {}) {
+  const headers = { Accept: 'application/json', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (auth) {
     const session = await Q.freshSession();

@@ -35,6 +35,7 @@ const ROUTES = [
   [/^\/office\/review$/, OFFICE, lazyScreen(() => import('./work/review.js'), 'reviewScreen')],
   [/^\/office\/dashboard$/, OFFICE, lazyScreen(() => import('./work/dashboard.js'), 'dashboardScreen')],
   [/^\/office\/coverage$/, OFFICE, lazyScreen(() => import('./work/coverage.js'), 'coverageScreen')],
+  [/^\/office\/privacy$/, ['npc_office'], lazyScreen(() => import('./work/privacy.js'), 'privacyScreen')],
 ];
 
 let styled = null;

@@ -10,7 +10,7 @@ the gateway's relay deletes its outbox row once JetStream stored it. Nothing her
 erasure's own record says only that one was given. Officials are not erased (their actions are the office's
 record): the office deactivates their accounts instead.
 
-The download (`GET /api/me/data`): the account as the gateway keeps it, and what each service that keeps
+The download (`GET /api/auth/me/data`): the account as the gateway keeps it, and what each service that keeps
 personal data answers on its own `GET /me/data` for the caller's token, in one JSON file. This is the
 gateway calling services for a person, like Open311: a partial file would look complete, so a service that
 does not answer makes the whole download a 503 to try again.
@@ -162,7 +162,7 @@ async def list_erasures(session: SessionDep, page: PageDep, _: OfficeDep) -> Pag
 
 
 @router.get(
-    "/api/me/data",
+    "/api/auth/me/data",
     operation_id="auth-me-data",
     responses={
         200: {"description": "Everything kept about the caller, as one JSON file", "content": {"application/json": {}}},

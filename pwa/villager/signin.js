@@ -1,7 +1,7 @@
 // A villager signs in with their phone number and a code sent by text message, or goes on without an account.
 import { t } from '../i18n.js';
 import { h, link, notice, screen } from '../ui.js';
-import { OfflineError, requestCode, signInWithCode, signOut } from '../api.js';
+import { OfflineError, request, requestCode, signInWithCode, signOut } from '../api.js';
 
 const Q = self.ddgQueue;
 const PHONE = /^\+?[0-9]{6,15}$/;
@@ -31,10 +31,39 @@ function signedInScreen(app, session) {
     notice('ok', h('p', {}, t('signin.as', { phone: session.phoneMasked }))),
     h('p', {}, t('signin.benefits')),
     link(nextPath(), { class: 'btn primary wide' }, t('signin.continue')),
+    myData(),
     h('button', {
       type: 'button', class: 'btn ghost wide', id: 'signout',
       onclick: async () => { await signOut(); app.go('/signin', { replace: true }); },
     }, t('signin.signout')));
+}
+
+/** "What do you keep about me?": everything the services keep under this account, saved as one file; and how
+ * to have it erased (the office does that on request). */
+function myData() {
+  const status = h('p', { class: 'meta', role: 'status', id: 'mydata-status' });
+  const button = h('button', { type: 'button', class: 'btn secondary wide', id: 'mydata' }, t('signin.myData'));
+  button.onclick = async () => {
+    button.disabled = true;
+    status.textContent = t('signin.myDataWorking');
+    try {
+      const { data } = await request('GET', '/api/auth/me/data', { auth: true, timeout: 60000 });
+      const file = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
+      const save = h('a', { href: URL.createObjectURL(file), download: `my-data-${data.exported_at.slice(0, 10)}.json` });
+      document.body.append(save);
+      save.click();
+      save.remove();
+      setTimeout(() => URL.revokeObjectURL(save.href), 10000);
+      status.textContent = t('signin.myDataSaved');
+    } catch (error) {
+      status.textContent = t(error instanceof OfflineError ? 'signin.offline' : 'signin.myDataFailed');
+    } finally {
+      button.disabled = false;
+    }
+  };
+  return h('section', { class: 'card', 'aria-labelledby': 'mydata-title' },
+    h('h2', { id: 'mydata-title' }, t('signin.myDataTitle')),
+    h('p', {}, t('signin.myDataHint')), button, status, h('p', { class: 'meta' }, t('signin.erasureHint')));
 }
 
 function codeScreen(app, message) {

@@ -11,7 +11,8 @@ const MENUS = {
   station_staff: [['/staff/file', 'staff.nav.file'], ['/staff/desk', 'staff.nav.desk'], ['/staff/sessions', 'staff.nav.sessions'],
     ['/office/review', 'office.nav.review'], ['/office/dashboard', 'office.nav.dashboard']],
   npc_office: [['/office/review', 'office.nav.review'], ['/office/dashboard', 'office.nav.dashboard'],
-    ['/office/coverage', 'office.nav.coverage'], ['/staff/sessions', 'staff.nav.sessions'], ['/staff/file', 'staff.nav.file']],
+    ['/office/coverage', 'office.nav.coverage'], ['/staff/sessions', 'staff.nav.sessions'], ['/staff/file', 'staff.nav.file'],
+    ['/office/privacy', 'office.nav.privacy']],
 };
 
 export function menuOf(session) {
