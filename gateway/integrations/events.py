@@ -170,7 +170,6 @@ class IntegrationRuntime:
             gateway.signal,
             poll_seconds=settings.relay_poll_seconds,
             skip_locked=not is_sqlite(settings.database_url),
-            forget_sent=True,
         )
         self._tasks: list[asyncio.Task[Any]] = []
 

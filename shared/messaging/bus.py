@@ -28,7 +28,7 @@ from nats.js.errors import BadRequestError
 from shared.config import Settings
 from shared.messaging.catalogue import EPHEMERAL_STREAMS, STREAMS, stream_of
 from shared.messaging.envelope import CloudEvent
-from shared.messaging.permissions import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, inbox_prefix, own_stream
+from shared.messaging.permissions import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, inbox_prefix, own_streams
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +111,11 @@ class Bus:
     def for_settings(cls, settings: Settings, consumes: Collection[str] = ()) -> "Bus":
         """The bus of one service process: its own user, its own stream, the streams it consumes. Without a
         user of its own (a server without authentication) it makes every stream, as a tool would."""
-        stream = own_stream(settings.service_name)
         return cls(
             settings.nats_url,
             replicas=settings.nats_stream_replicas,
             options=connect_options(settings),
-            owned=None if not settings.nats_user else [stream] if stream else [],
+            owned=None if not settings.nats_user else own_streams(settings.service_name),
             consumed=consumes,
         )
 

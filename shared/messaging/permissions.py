@@ -4,7 +4,8 @@ The table is the event catalogue's streams (which service publishes which subjec
 which streams each service consumes (each service's `events.SUBSCRIPTIONS`, gathered by devstack and
 deploy/render_k8s, which may import the services). From it:
 
-- a service publishes its own subjects only (`case.>` for case_intake), its dead letters
+- a service publishes its own subjects only (`case.>` for case_intake, and `contact.>`: its private stream of
+  villagers' SMS numbers, which only the notification service consumes), its dead letters
   (`deadletter.<service>.>`), and the JetStream API calls its bus makes: create, update and read its own stream,
   create the dead-letter stream and the streams it consumes when they are missing (create only: a stream
   that exists with another configuration is refused to it, and its publisher sets the configuration back
@@ -39,6 +40,7 @@ PUBLISHERS: dict[str, str] = {
     "STATION": "station_scheduling",
     "FUNDING": "micro_funding",
     "IDENTITY": "gateway",
+    "CONTACT": "case_intake",
 }
 """Stream -> the one service that publishes into it (its subjects: `STREAMS[stream] + ".>"`)."""
 
@@ -51,24 +53,24 @@ def inbox_prefix(user: str) -> str:
     return f"_INBOX.{user}"
 
 
-def own_stream(service: str) -> str | None:
-    """The stream a service publishes into, if any."""
-    return next((stream for stream, publisher in PUBLISHERS.items() if publisher == service), None)
+def own_streams(service: str) -> list[str]:
+    """The streams a service publishes into (none, one, or its public stream and a private one)."""
+    return [stream for stream, publisher in PUBLISHERS.items() if publisher == service]
 
 
 def service_permissions(service: str, consumes: Iterable[str]) -> Permissions:
     """What one service may publish and subscribe to, given the streams it consumes."""
     api = "$JS.API"
-    publish = [f"$JS.API.STREAM.CREATE.{DEAD_LETTER_STREAM}"]
-    if (stream := own_stream(service)) is not None:
-        publish = [
+    publish = []
+    for stream in own_streams(service):
+        publish += [
             f"{STREAMS[stream]}.>",
             f"{api}.STREAM.CREATE.{stream}",
             f"{api}.STREAM.UPDATE.{stream}",
             f"{api}.STREAM.INFO.{stream}",
             f"{api}.STREAM.MSG.GET.{stream}",  # reading back what it published itself
-            *publish,
         ]
+    publish.append(f"$JS.API.STREAM.CREATE.{DEAD_LETTER_STREAM}")
     for stream in sorted(set(consumes)):
         if stream not in STREAMS:
             raise ValueError(f"{service} consumes {stream!r}, which is no stream of the catalogue")

@@ -18,6 +18,7 @@ from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import READ_ONLY
+from shared.messaging.catalogue import EPHEMERAL_STREAMS, STREAMS
 from shared.messaging.outbox import OutboxSignal, Staged
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,7 @@ class OutboxRelay:
         poll_seconds: float = 0.5,
         batch_size: int = 100,
         skip_locked: bool = False,
-        forget_sent: bool = False,
     ) -> None:
-        """`forget_sent`: delete a row once JetStream stored it, instead of keeping it marked sent (an outbox whose
-        events carry what must not be kept: the gateway's erasures)."""
         self.maker = maker
         self.table = table
         self.publisher = publisher
@@ -66,7 +64,10 @@ class OutboxRelay:
         # PostgreSQL: claiming the rows locks them, so another replica's sweep skips them, and a row its sweep
         # claimed first is left out once that commits.
         self._claim = self._mark_sent.where(table.c.published_at.is_(None)).returning(table.c.seq)
-        self._forget = delete(table).where(in_seqs) if forget_sent else None
+        # Rows of the ephemeral streams (a phone number to erase or to send SMS to) are deleted once JetStream
+        # stored them, instead of being kept marked sent.
+        self._forget = delete(table).where(in_seqs)
+        self._ephemeral = tuple(f"{STREAMS[stream]}." for stream in EPHEMERAL_STREAMS)
 
     async def run(self) -> None:
         backoff = self.poll_seconds
@@ -102,7 +103,7 @@ class OutboxRelay:
         if not self.skip_locked:
             sent, failure = await self._publish(rows)
             async with self.maker() as session, session.begin():
-                await self._mark(session, sent)
+                await self._mark(session, sent, rows)
             return _sent_or_raise(sent, failure)
         async with self.maker() as session, session.begin():
             params = {"seqs": [row.seq for row in rows], "now": datetime.now(UTC)}
@@ -110,8 +111,7 @@ class OutboxRelay:
             sent, failure = await self._publish([row for row in rows if row.seq in claimed])
             if failure is not None:  # release the claims of the rows not sent, for the sweep
                 await session.execute(self._mark_sent, {"seqs": list(claimed.difference(sent)), "now": None})
-            if self._forget is not None and sent:
-                await session.execute(self._forget, {"seqs": sent})
+            await self._forget_ephemeral(session, rows, sent)
         return _sent_or_raise(sent, failure)
 
     async def _sweep_locked(self) -> int:
@@ -119,7 +119,7 @@ class OutboxRelay:
         async with self.maker() as session, session.begin():
             rows = _staged((await session.execute(self._unsent)).all())
             sent, failure = await self._publish(rows)
-            await self._mark(session, sent)
+            await self._mark(session, sent, rows)
         self._swept = set(sent)
         return _sent_or_raise(sent, failure)
 
@@ -131,7 +131,7 @@ class OutboxRelay:
             rows = _staged((await session.execute(self._unsent)).all())
         sent, failure = await self._publish(rows)
         async with self.maker() as session, session.begin():
-            await self._mark(session, sent)
+            await self._mark(session, sent, rows)
         self._swept = set(sent)
         return _sent_or_raise(sent, failure)
 
@@ -145,12 +145,16 @@ class OutboxRelay:
             sent.append(row.seq)
         return sent, None
 
-    async def _mark(self, session: AsyncSession, sent: list[int]) -> None:
+    async def _mark(self, session: AsyncSession, sent: list[int], rows: list[Staged]) -> None:
         if sent:
-            if self._forget is not None:
-                await session.execute(self._forget, {"seqs": sent})
-            else:
-                await session.execute(self._mark_sent, {"seqs": sent, "now": datetime.now(UTC)})
+            await session.execute(self._mark_sent, {"seqs": sent, "now": datetime.now(UTC)})
+            await self._forget_ephemeral(session, rows, sent)
+
+    async def _forget_ephemeral(self, session: AsyncSession, rows: list[Staged], sent: list[int]) -> None:
+        done = set(sent)
+        seqs = [row.seq for row in rows if row.seq in done and row.event_type.startswith(self._ephemeral)]
+        if seqs:
+            await session.execute(self._forget, {"seqs": seqs})
 
 
 def _staged(rows) -> list[Staged]:  # type: ignore[no-untyped-def]

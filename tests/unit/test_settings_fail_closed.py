@@ -12,7 +12,7 @@ from gateway.settings import GatewaySettings
 from shared.config import DEV_PUBLIC_KEY, SERVICES, Settings
 from shared.messaging.bus import connect_options
 from shared.messaging.catalogue import STREAMS
-from shared.messaging.permissions import PUBLISHERS, authorization_block, own_stream
+from shared.messaging.permissions import PUBLISHERS, authorization_block, own_streams
 
 PRODUCTION = {
     "environment": "production",
@@ -103,8 +103,7 @@ def test_every_stream_has_exactly_one_publishing_service():
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_service_publishes_only_its_own_subjects_and_subscribes_only_to_its_inbox(service):
     allowed = permissions()[service]
-    stream = own_stream(service)
-    assert _event_subjects(allowed["publish"]["allow"]) == ({f"{STREAMS[stream]}.>"} if stream else set())
+    assert _event_subjects(allowed["publish"]["allow"]) == {f"{STREAMS[stream]}.>" for stream in own_streams(service)}
     assert allowed["subscribe"] == {"allow": [f"_INBOX.{service}.>"]}
     assert [s for s in allowed["publish"]["allow"] if s.startswith("deadletter.")] == [f"deadletter.{service}.>"]
 
@@ -116,10 +115,10 @@ def test_a_service_reaches_consumers_only_on_the_streams_its_subscriptions_name(
     streams = {re.search(rf"\.([A-Z]+)\.{service}(\.|$)", subject).group(1) for subject in consumer_calls}
     assert streams == set(consumed_streams()[service])
     created = {subject.rpartition(".")[2] for subject in allowed if ".STREAM.CREATE." in subject}
-    assert created == {*consumed_streams()[service], "DEADLETTER", *filter(None, [own_stream(service)])}
+    assert created == {*consumed_streams()[service], "DEADLETTER", *own_streams(service)}
     reads = [subject for subject in allowed if ".MSG.GET." in subject or ".INFO." in subject or "DIRECT" in subject]
-    own = [f"$JS.API.{kind}.{own_stream(service)}" for kind in ("STREAM.INFO", "STREAM.MSG.GET")]
-    assert reads == (own if own_stream(service) else []) + [  # a service that publishes nothing has no stream
+    own = [f"$JS.API.{kind}.{stream}" for stream in own_streams(service) for kind in ("STREAM.INFO", "STREAM.MSG.GET")]
+    assert reads == own + [  # a service that publishes nothing has no stream
         f"$JS.API.CONSUMER.INFO.{stream}.{service}" for stream in consumed_streams()[service]
     ]
     assert not any("*" in subject for subject in allowed)

@@ -21,7 +21,7 @@ from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import CaseCreate, CaseKind, Channel
 from shared.auth import Principal, Role
 from shared.errors import Forbidden, ServiceUnavailable, Unprocessable
-from shared.messaging.catalogue import StationIssueRaised
+from shared.messaging.catalogue import CaseContactGiven, StationIssueRaised
 
 CHANNEL_WORDS = {
     Channel.pwa: "Filed in the app",
@@ -188,6 +188,11 @@ async def open_case(
         steps.append(await assign(session, runtime, case, deputies, "route", SYSTEM, ROUTED, now, new=True))
     await session.flush()
     await emit_routed(session, runtime, case, deputies, submitted=True)
+    if case.contact_phone and case.contact_preference == "sms":  # the one way the number reaches the SMS sender
+        contact = CaseContactGiven(
+            case_id=case.id, tracking_code=case.tracking_code, grid_id=case.grid_id, phone=case.contact_phone, at=now
+        )
+        await runtime.emit(session, contact, subject=case.id)
     return Filed(case, deputies, steps)
 
 

@@ -33,6 +33,7 @@ from shared.messaging.catalogue.case import (
     ReferralAnswered,
     ReferralReturned,
 )
+from shared.messaging.catalogue.contact import CaseContactGiven
 from shared.messaging.catalogue.deputy import (
     DeputyRegistered,
     DeputyRetired,
@@ -107,6 +108,7 @@ CATALOGUE: dict[str, type[EventPayload]] = {
         *FUNDING_EVENTS,
         *STATION_EVENTS,
         PersonErased,
+        CaseContactGiven,
     )
 }
 
@@ -117,12 +119,14 @@ STREAMS: dict[str, str] = {
     "STATION": "station",
     "FUNDING": "funding",
     "IDENTITY": "identity",
+    "CONTACT": "contact",
 }
 """JetStream stream name -> subject prefix of the one service that publishes into it."""
 
-EPHEMERAL_STREAMS = frozenset({"IDENTITY"})
+EPHEMERAL_STREAMS = frozenset({"IDENTITY", "CONTACT"})
 """Streams that keep a message only until every consumer acknowledged it (JetStream's interest retention): what
-they carry (a phone number to erase) must not stay on the bus. The others keep their messages (limits)."""
+they carry (a phone number: to erase, to send SMS to) must not stay on the bus. The others keep their messages
+(limits)."""
 
 
 def stream_of(event_type: str) -> str:
@@ -154,6 +158,7 @@ __all__ = [
     "CaseAssigned",
     "CaseAssignedV2",
     "CaseClosed",
+    "CaseContactGiven",
     "CaseEscalated",
     "CaseMediationStarted",
     "CaseMerged",
