@@ -10,11 +10,14 @@
   "2026年") stay.
 - `normalise_phone` / `phone_forms`: one number, however it was written (`+86 138-1234-5678`), and the forms a
   service may have stored it in, so that an erasure finds every copy.
+- `scrub` / `ERASED_WORDS`: an erased person (PIPL) taken out of a text others wrote about them (their numbers
+  and name become stars and 某某), and what stands where their own words were.
 
 Services never write their own: two copies that disagree are a privacy bug.
 """
 
 import re
+from collections.abc import Iterable
 
 _DIGIT_RUN = re.compile(r"(?:\d[\s-]?){6,}\d")
 
@@ -49,3 +52,25 @@ def phone_forms(phone: str) -> list[str]:
     if re.fullmatch(r"[0-9]{11}", digits):
         forms |= {"+86" + digits, "86" + digits}
     return sorted(forms)
+
+
+ERASED_WORDS = "（应本人要求已删除）"
+"""What stands where an erased person's own words were (a booking's topic, an objection): erased at their
+request. The fact that they spoke stays."""
+NAME_MARK = "某某"
+"""What stands where an erased person's name was in a text kept about them (the usual 某某 of anonymised records)."""
+SHORTEST_NAME = 2
+"""A name is looked for from two characters on: one character alone (a surname) would blank every word it is in."""
+
+
+def scrub(text: str, names: Iterable[str], phones: Iterable[str]) -> str:
+    """`text` without an erased person: each of `phones` (the forms stored, `phone_forms`, however short) and
+    every run of seven or more digits (`redact`) become stars, each of `names` becomes 某某 (the longest first, so
+    a full name is not left half-replaced by a shorter one)."""
+    for phone in sorted(set(phones), key=len, reverse=True):
+        text = text.replace(phone, "*" * len(phone))
+    text = redact(text)
+    wanted = {name.strip() for name in names if len(name.strip()) >= SHORTEST_NAME}
+    for name in sorted(wanted, key=len, reverse=True):
+        text = text.replace(name, NAME_MARK)
+    return text

@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devstack.natsauth import BusUsers, permissions
 from devstack.supervisor import free_port, nats_server_binary, wait_for_port
@@ -125,25 +127,6 @@ async def drop_schemas(url: str, schemas: Iterable[str]) -> None:
         await connection.close()
 
 
-async def database_text(engine: Any) -> str:
-    """Every value of every table of a service's database (its schema on PostgreSQL) as one text, blobs decoded
-    as far as they decode: what a test searches for a phone number that must be gone."""
-    from sqlalchemy import MetaData, select
-
-    metadata = MetaData()
-    async with engine.connect() as connection:
-        await connection.run_sync(lambda sync: metadata.reflect(sync))
-        parts: list[str] = []
-        for table in metadata.sorted_tables:
-            for row in (await connection.execute(select(table))).all():
-                for value in row:
-                    if isinstance(value, bytes | bytearray | memoryview):
-                        parts.append(bytes(value).decode("utf-8", "ignore"))
-                    elif value is not None:
-                        parts.append(str(value))
-    return "\n".join(parts)
-
-
 class Keys:
     def __init__(self, folder: Path) -> None:
         from shared.auth import generate_keypair
@@ -196,6 +179,23 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 15.0,
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s (last: {result!r})")
         await asyncio.sleep(interval)
+
+
+async def text_dump(engine: AsyncEngine) -> dict[str, list[str]]:
+    """Every text value of every table in a service's database (table -> values, in a stable order): what an
+    erasure test searches for a phone number, a name or an account id."""
+    dump: dict[str, list[str]] = {}
+    async with engine.connect() as connection:
+        names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+        for name in sorted(names):
+            rows = await connection.execute(text(f'SELECT * FROM "{name}"'))
+            dump[name] = sorted(str(value) for row in rows for value in row if isinstance(value, str))
+    return dump
+
+
+def found_in(dump: dict[str, list[str]], *needles: str) -> list[tuple[str, str]]:
+    """(table, value) of each text value that contains one of `needles`."""
+    return [(table, value) for table, values in dump.items() for value in values if any(n in value for n in needles)]
 
 
 def remove_tree(path: Path) -> None:

@@ -1,6 +1,7 @@
 """Micro-funding publishes funding.pool.*, funding.project.* and funding.ledger.* events (staged by logic).
 
-It listens to grid events (to place a project in its village) and case events (the cases a proposal cites).
+It listens to grid events (to place a project in its village), case events (the cases a proposal cites) and a
+villager's erasure (identity.person.erased.v1, from the gateway).
 """
 
 from services.micro_funding import projections
@@ -11,6 +12,7 @@ from shared.messaging.catalogue import (
     GridChanged,
     GridCreated,
     GridRetired,
+    PersonErased,
 )
 from shared.messaging.inbox import Handler
 
@@ -25,4 +27,5 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
         CaseAssignedV2.event_type: projections.on_case_routed,
         **{transition.event_type: projections.on_case_transitioned for transition in CASE_TRANSITIONS},
     },
+    "IDENTITY": {PersonErased.event_type: projections.on_person_erased},
 }

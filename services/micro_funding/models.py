@@ -130,7 +130,8 @@ class Milestone(Base):
 
 
 class ProjectStep(Base):
-    """The project's timeline: every stage it entered, who moved it (account and role), when and why."""
+    """The project's timeline: every stage it entered, who moved it (account and role), when and why. `actor` is
+    NULL once the villager who moved it (a first rating opens `evaluated`) was erased; the role stays."""
 
     __tablename__ = "project_steps"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -138,7 +139,7 @@ class ProjectStep(Base):
     version: Mapped[int] = mapped_column(Integer)
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
-    actor: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str | None] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(24))
     note: Mapped[str] = mapped_column(String(1000), default="")
     at: Mapped[datetime] = mapped_column(index=True)
@@ -153,7 +154,8 @@ class Objection(Base):
     Made under a real name: `objector` is the villager's account (never shown), `address` the client address it
     came from (for the per-address limit, never shown); one pending objection per account and project (the
     partial unique index). `ruled_by` is the office account that ruled. Objections from before sign-in was
-    required have no objector.
+    required have no objector; an erased villager's objection has neither objector nor address, and its text
+    says it was erased at their request (that it was made, and its ruling, stay: the notice's history).
     """
 
     __tablename__ = "objections"
@@ -194,13 +196,14 @@ class ProgressReport(Base):
 
 
 class Rating(Base):
-    """A villager's rating of a delivered project; one per account and project, shown only as an average."""
+    """A villager's rating of a delivered project; one per account and project, shown only as an average. An
+    erased villager's rating keeps its score (the average counts it) without its rater or comment."""
 
     __tablename__ = "ratings"
     __table_args__ = (UniqueConstraint("project_id", "rater"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
-    rater: Mapped[str] = mapped_column(String(64))
+    rater: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(String(500), default="")
     at: Mapped[datetime]

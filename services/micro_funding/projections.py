@@ -1,12 +1,13 @@
 """This service's own copies of other services' facts, fed by events: grids (to find a project's village)
 and villagers' cases (the evidence a proposal cites, with the deputies each is routed to now: a deputy cites only
-their own). Handlers run inside the consumer's inbox transaction.
+their own); and a villager's erasure (logic.erasure). Handlers run inside the consumer's inbox transaction.
 """
 
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.micro_funding.logic.erasure import erase_person
 from services.micro_funding.models import KnownCase, KnownGrid
 from shared.db import upsert_newer
 from shared.messaging.catalogue import (
@@ -16,6 +17,7 @@ from shared.messaging.catalogue import (
     GridChanged,
     GridCreated,
     GridRetired,
+    PersonErased,
 )
 from shared.projections import project_grid
 from shared.service import ServiceRuntime
@@ -61,3 +63,8 @@ def _case_row(
 async def _upsert_case(session: AsyncSession, row: dict[str, object]) -> None:
     """Keep the newest status and routing; an older event arriving late (a redelivery) does not overwrite them."""
     await upsert_newer(session, KnownCase.__table__, [row], changes=("grid_id", "status", "deputy_ids"), stamp="at")
+
+
+async def on_person_erased(session: AsyncSession, _: ServiceRuntime, payload: PersonErased) -> None:
+    """Remove what micro-funding keeps under the person's account; keep that they objected and how they rated."""
+    await erase_person(session, payload)

@@ -374,6 +374,26 @@ class RatingRead(BaseModel):
     at: datetime
 
 
+class MyObjectionRead(ObjectionRead):
+    """One of the caller's objections, with the project it was about."""
+
+    project_title: str
+
+
+class MyRatingRead(RatingRead):
+    """One of the caller's ratings, with the project it rated."""
+
+    project_title: str
+
+
+class FundingPersonalData(BaseModel):
+    """Everything micro-funding keeps under the caller's account (their part of GET /api/me/data)."""
+
+    account_id: str
+    objections: list[MyObjectionRead] = Field(description="Every objection the account raised, the oldest first")
+    ratings: list[MyRatingRead] = Field(description="Every rating the account gave, the oldest first")
+
+
 class StepRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str

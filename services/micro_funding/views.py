@@ -1,6 +1,6 @@
 """Read models: pools and their ledger, the full record of a project for officials, the lists of a project,
-the reconciliation of a pool's books, and the public page (no personal data: no account, no cited case, and
-phone and identity numbers masked in what officials wrote)."""
+the reconciliation of a pool's books, the public page (no personal data: no account, no cited case, and
+phone and identity numbers masked in what officials wrote), and what is kept about the caller."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -28,7 +28,10 @@ from services.micro_funding.models import (
 )
 from services.micro_funding.schemas import (
     BudgetLineRead,
+    FundingPersonalData,
     MilestoneRead,
+    MyObjectionRead,
+    MyRatingRead,
     ProgressRead,
     ProjectMoney,
     ProjectRead,
@@ -302,3 +305,38 @@ async def public_project(session: AsyncSession, project_id: str) -> PublicProjec
     if project is None or project.status not in stages.PUBLIC:
         raise NotFound(f"No public project {project_id}.")
     return (await public_views(session, [project]))[0]
+
+
+# ---------------------------------------------------------------- what is kept about the caller
+
+
+async def personal_data(session: AsyncSession, account_id: str) -> FundingPersonalData:
+    """The account's objections and ratings, all in one answer: the download is one file (a page of it would
+    look whole)."""
+    objections = await session.execute(
+        select(Objection, Project.title)
+        .join(Project, Project.id == Objection.project_id)
+        .where(Objection.objector == account_id)
+        .order_by(Objection.raised_at, Objection.id)
+    )
+    ratings = await session.execute(
+        select(Rating, Project.title)
+        .join(Project, Project.id == Rating.project_id)
+        .where(Rating.rater == account_id)
+        .order_by(Rating.at, Rating.id)
+    )
+    return FundingPersonalData(
+        account_id=account_id,
+        objections=[
+            MyObjectionRead.model_validate({**_fields(MyObjectionRead, row), "project_title": title})
+            for row, title in objections.all()
+        ],
+        ratings=[
+            MyRatingRead.model_validate({**_fields(MyRatingRead, row), "project_title": title})
+            for row, title in ratings.all()
+        ],
+    )
+
+
+def _fields(model: type[BaseModel], row: object) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in model.model_fields if hasattr(row, name)}

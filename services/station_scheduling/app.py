@@ -2,16 +2,20 @@ from fastapi import FastAPI
 
 from services.station_scheduling.api import routers
 from services.station_scheduling.events import SUBSCRIPTIONS
+from services.station_scheduling.logic.retention import run_retention
 from services.station_scheduling.models import tables
+from services.station_scheduling.runtime import StationRuntime
 from shared.config import Settings
-from shared.service import ServiceRuntime, create_service_app
+from shared.service import create_service_app
 
 NAME = "station_scheduling"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings(service_name=NAME)
-    runtime = ServiceRuntime(settings, tables, source="/station-scheduling", subscriptions=SUBSCRIPTIONS)
+    runtime = StationRuntime(
+        settings, tables, source="/station-scheduling", subscriptions=SUBSCRIPTIONS, background=[run_retention]
+    )
     return create_service_app(
         runtime,
         title="Station scheduling service",

@@ -2,7 +2,8 @@
 
 Published: station.session.scheduled/cancelled/held.v1, station.booking.made.v1, station.issue.raised.v1.
 Consumed: deputies (who may be on duty), the grid tree and assignments (which deputies a station's grids
-have), and the case events of cases opened from a station issue (the record shows the case's progress).
+have), the case events of cases opened from a station issue (the record shows the case's progress), and a
+villager's erasure (identity.person.erased.v1, from the gateway).
 """
 
 from services.station_scheduling import projections
@@ -18,6 +19,7 @@ from shared.messaging.catalogue import (
     GridChanged,
     GridCreated,
     GridRetired,
+    PersonErased,
 )
 from shared.messaging.inbox import Handler
 
@@ -39,4 +41,5 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
         CaseAssignedV2.event_type: projections.on_case_event,
         **{transition.event_type: projections.on_case_event for transition in CASE_TRANSITIONS},
     },
+    "IDENTITY": {PersonErased.event_type: projections.on_person_erased},
 }

@@ -1,5 +1,6 @@
 """What this service knows of other services, fed by their events: deputies (who may be on duty), the grid tree
-and assignments (which deputies a station's grids have), and the progress of cases opened from a station issue.
+and assignments (which deputies a station's grids have), the progress of cases opened from a station issue; and
+the one instruction another service gives it, a villager's erasure (logic.erasure).
 
 Handlers run inside the consumer's inbox transaction; each drops news older than what it already holds.
 """
@@ -9,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.station_scheduling.logic.erasure import erase_person
 from services.station_scheduling.models import KnownAssignment, KnownDeputy, KnownGrid, ReceptionRecord
 from shared.messaging.catalogue import (
     AssignmentEnded,
@@ -22,6 +24,7 @@ from shared.messaging.catalogue import (
     GridChanged,
     GridCreated,
     GridRetired,
+    PersonErased,
 )
 from shared.projections import project_deputy, project_grid
 from shared.service import ServiceRuntime
@@ -92,3 +95,11 @@ async def on_case_event(
         return
     record.case_status, record.case_updated_at = status, at
     record.case_tracking_code = payload.tracking_code
+
+
+# --- a villager's erasure (PIPL), from the gateway ---------------------------------------------------------
+
+
+async def on_person_erased(db: AsyncSession, _: ServiceRuntime, payload: PersonErased) -> None:
+    """Remove what the station keeps under the person's account or phone; keep the anonymised places and minutes."""
+    await erase_person(db, payload)

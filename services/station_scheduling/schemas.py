@@ -320,6 +320,34 @@ class BookingRead(BaseModel):
     changed_at: datetime
 
 
+class SessionFacts(BaseModel):
+    """A session's public facts, as its announcement gives them: where, when, about what."""
+
+    id: str
+    station_id: str
+    station_name: str
+    mode: SessionMode
+    place: str | None
+    meeting_url: str | None
+    starts_at: datetime
+    ends_at: datetime
+    topic: str
+    status: SessionStatus
+
+
+class MyBookingRead(BookingRead):
+    """One of the caller's bookings, with the session it is for."""
+
+    session: SessionFacts
+
+
+class StationPersonalData(BaseModel):
+    """Everything the station service keeps under the caller's account (their part of GET /api/me/data)."""
+
+    account_id: str
+    bookings: list[MyBookingRead] = Field(description="Every booking the account made, the oldest first")
+
+
 # --- reception records ----------------------------------------------------------------------------------
 
 
@@ -335,7 +363,8 @@ class RecordCreate(BaseModel):
     outcome: Outcome
     route: FollowUpRoute | None = None
     summary: text(300, 1) = Field(  # type: ignore[valid-type]
-        description="A public summary without names or phone numbers (digits runs are masked)"
+        description="A public summary without names or phone numbers (digit runs, and the visitor's name and "
+        "number given at the desk, are masked)"
     )
 
     @model_validator(mode="after")

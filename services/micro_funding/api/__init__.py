@@ -1,13 +1,14 @@
 """Routes only: parse, authorise, call the use cases in logic, shape the answer with views.
 
 pools (fund pools, the ledger, reconciliation) · projects (drafts, lists, the record) · steps (the stages and
-the timeline) · objections · delivery (progress, money, ratings) · public (the villages' page).
+the timeline) · objections · delivery (progress, money, ratings) · public (the villages' page) · personal (the
+caller's own data).
 Creates and steps run once per Idempotency-Key (`shared.service.Once`): the PWA's offline queue replays.
 """
 
 from fastapi import APIRouter
 
-from services.micro_funding.api import audit, delivery, objections, pools, projects, public, steps
+from services.micro_funding.api import audit, delivery, objections, personal, pools, projects, public, steps
 
 routers: list[APIRouter] = [
     pools.router,
@@ -17,4 +18,5 @@ routers: list[APIRouter] = [
     delivery.router,
     public.router,
     audit.router,
+    personal.router,
 ]

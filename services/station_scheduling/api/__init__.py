@@ -1,11 +1,12 @@
 """Routes only: parse, authorise, call the use cases in logic, shape the answer with views.
 
-stations (and their statistics) · calendars (iCalendar feeds) · sessions · bookings · records · rotas.
+stations (and their statistics) · calendars (iCalendar feeds) · sessions · bookings · records · rotas ·
+personal (the caller's own data).
 """
 
 from fastapi import APIRouter
 
-from services.station_scheduling.api import audit, bookings, calendars, records, rotas, sessions, stations
+from services.station_scheduling.api import audit, bookings, calendars, personal, records, rotas, sessions, stations
 
 routers: list[APIRouter] = [
     stations.router,
@@ -15,4 +16,5 @@ routers: list[APIRouter] = [
     records.router,
     rotas.router,
     audit.router,
+    personal.router,
 ]

@@ -16,7 +16,7 @@ from shared import audit
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import StationIssueRaised
-from shared.privacy import redact
+from shared.privacy import phone_forms, scrub
 from shared.service import ServiceRuntime
 
 PENDING = "pending"  # the issue was raised; case intake has not yet confirmed the case
@@ -32,6 +32,13 @@ async def _visitor(
         raise Unprocessable("This booking is for another session.")
     await mark_attended(db, booking, runtime)
     return booking
+
+
+def _public_summary(summary: str, booking: Booking) -> str:
+    """The summary goes public and into station.issue.raised.v1: digit runs masked, and the visitor's name and
+    number, when the desk wrote them down, replaced (shared.privacy.scrub)."""
+    names = [booking.visitor_name] if booking.visitor_name else []
+    return scrub(summary, names, phone_forms(booking.visitor_phone) if booking.visitor_phone else [])
 
 
 async def _check_grid(db: AsyncSession, grid_id: str) -> None:
@@ -61,7 +68,7 @@ async def create_record(
         case_id=str(uuid.uuid4()) if follow_up else None,
         case_status=PENDING if follow_up else None,
         **data.model_dump(exclude={"booking_id", "summary"}),
-        summary=redact(data.summary),
+        summary=_public_summary(data.summary, booking),
     )
     db.add(record)
     await db.flush()
