@@ -3,6 +3,7 @@ from fastapi import FastAPI
 from services.case_intake.api import router
 from services.case_intake.events import SUBSCRIPTIONS
 from services.case_intake.logic.deadlines import run_scheduler
+from services.case_intake.logic.retention import run_retention
 from services.case_intake.models import tables
 from services.case_intake.policy import CasePolicy
 from services.case_intake.runtime import CaseRuntime
@@ -20,7 +21,7 @@ def create_app(settings: Settings | None = None, policy: CasePolicy | None = Non
         source="/case-intake",
         subscriptions=SUBSCRIPTIONS,
         policy=policy or CasePolicy(),
-        background=[run_scheduler],
+        background=[run_scheduler, run_retention],
     )
     return create_service_app(
         runtime,

@@ -1,5 +1,6 @@
-"""Case intake publishes case.* events (see logic), keeps its grid tree and routing table from grid events and
-opens a case for each issue raised at a station reception that needs follow-up (projections)."""
+"""Case intake publishes case.* events (see logic), keeps its grid tree and routing table from grid events,
+opens a case for each issue raised at a station reception that needs follow-up, and erases a villager when the
+gateway says so (projections)."""
 
 from services.case_intake import projections
 from shared.messaging.catalogue import (
@@ -8,6 +9,7 @@ from shared.messaging.catalogue import (
     GridChanged,
     GridCreated,
     GridRetired,
+    PersonErased,
     StationIssueRaised,
 )
 from shared.messaging.inbox import Handler
@@ -21,4 +23,5 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
         AssignmentEnded.event_type: projections.on_assignment_ended,
     },
     "STATION": {StationIssueRaised.event_type: projections.on_station_issue_raised},
+    "IDENTITY": {PersonErased.event_type: projections.on_person_erased},
 }

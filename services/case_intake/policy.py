@@ -29,6 +29,9 @@ class CasePolicy(BaseSettings):
     auto_close_days: int = Field(7, ge=1, le=90, description="A resolution unanswered this many days closes")
     scheduler_seconds: float = Field(60.0, gt=0, le=3600, description="How often the deadline scheduler looks")
     scheduler_batch: int = Field(200, ge=1, le=10_000)
+    retention_sweep_seconds: float = Field(
+        3600.0, gt=0, le=86_400, description="How often finished cases past PERSONAL_DATA_RETENTION_DAYS are swept"
+    )
     grid_timeout_seconds: float = Field(3.0, gt=0, le=30, description="How long a point's grid look-up may take")
     max_point_distance_m: float = Field(
         5000, gt=0, description="A point farther than this from every grid is refused: the filer chooses the grid"

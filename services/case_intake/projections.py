@@ -1,6 +1,8 @@
 """Case intake's copies of other services' facts: the grid tree and who answers for each grid (the routing table)
 from the grid service, and the issues a station reception raised that need a case.
 
+The gateway's identity.person.erased.v1 erases a villager here too (logic.personal_data).
+
 The grid tree is projected by version (shared.projections.project_grid): a stale or redelivered grid event never
 overwrites a newer one. A new assignment routes the cases that were waiting for a deputy of their grid."""
 
@@ -8,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.logic.filing import open_station_issue
+from services.case_intake.logic.personal_data import erase_person
 from services.case_intake.logic.routing import route_waiting_cases
 from services.case_intake.models import KnownGrid, RoutingEntry
 from services.case_intake.runtime import CaseRuntime
@@ -17,6 +20,7 @@ from shared.messaging.catalogue import (
     GridChanged,
     GridCreated,
     GridRetired,
+    PersonErased,
     StationIssueRaised,
 )
 from shared.projections import project_grid
@@ -57,3 +61,9 @@ async def on_assignment_ended(session: AsyncSession, _: CaseRuntime, payload: As
 async def on_station_issue_raised(session: AsyncSession, runtime: CaseRuntime, payload: StationIssueRaised) -> None:
     """An issue raised at a station reception that needs follow-up becomes a case under the id the station gave."""
     await open_station_issue(session, runtime, payload)
+
+
+async def on_person_erased(session: AsyncSession, runtime: CaseRuntime, payload: PersonErased) -> None:
+    """A villager asked the office to erase them (PIPL): what is kept under their account or phone number goes,
+    the anonymised cases stay counted (logic.personal_data)."""
+    await erase_person(session, runtime, payload)

@@ -47,7 +47,7 @@ async def run_scheduler(runtime: CaseRuntime) -> None:
 async def run_deadlines(runtime: CaseRuntime) -> int | None:
     """One tick; returns how many notices and closings it gave, or None when another replica holds the tick."""
     async with runtime.maker() as session, session.begin():
-        if not await _lead(session, runtime):
+        if not await lead(session, runtime, LOCK_KEY):
             return None
         now = runtime.clock.now()
         days = await calendar(session, runtime)
@@ -59,11 +59,13 @@ async def run_deadlines(runtime: CaseRuntime) -> int | None:
     return acted
 
 
-async def _lead(session: AsyncSession, runtime: CaseRuntime) -> bool:
+async def lead(session: AsyncSession, runtime: CaseRuntime, key: int) -> bool:
+    """Does this replica act in this tick? On PostgreSQL the one that takes the transaction-level advisory lock
+    `key` does (the others skip the tick); SQLite serves one process."""
     if runtime.engine.dialect.name != "postgresql":
         return True
     query = text("SELECT pg_try_advisory_xact_lock(:key)")
-    return bool((await session.execute(query, {"key": LOCK_KEY})).scalar_one())
+    return bool((await session.execute(query, {"key": key})).scalar_one())
 
 
 def _lock(query: Select[Any], runtime: CaseRuntime) -> Select[Any]:

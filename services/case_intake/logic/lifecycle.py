@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import SYSTEM, Actor, CaseStatus, Who, require, standing_for_note
 from services.case_intake.domain.out_of_scope import where_to_go
+from services.case_intake.domain.personal_data import RETURN_VISIT
 from services.case_intake.domain.wording import with_note
 from services.case_intake.logic.cases import calendar, close_referrals, now_of, start_clocks
 from services.case_intake.logic.timeline import check, move, note
@@ -125,7 +126,7 @@ async def return_visit(
     if case.status != CaseStatus.resolved:
         raise Conflict("A return visit is made on a resolved case.", current_status=case.status, action="return_visit")
     staff = Who(who.subject, frozenset({Actor.staff}), principal=who.principal)
-    visit = f"Return visit (回访) {VISIT_WORDS[data.method]} by the office"
+    visit = f"{RETURN_VISIT} {VISIT_WORDS[data.method]} by the office"
     if data.outcome is VisitOutcome.confirmed:
         assert data.rating is not None
         words = f"{visit}: the villager said it was solved and rated it: {RATING_WORDS[data.rating]}"

@@ -57,6 +57,16 @@ from services.case_intake.schemas.handling import (
     ReferralRead,
     SendBackBody,
 )
+from services.case_intake.schemas.personal_data import (
+    MyCase,
+    MyData,
+    MyMediation,
+    MyPhoto,
+    MyRating,
+    MyReferral,
+    MyStep,
+    MySupport,
+)
 from services.case_intake.schemas.reference import (
     CategoryCreate,
     CategoryRead,
@@ -132,4 +142,12 @@ __all__ = [
     "Figures",
     "TownshipFigures",
     "CaseStatistics",
+    "MyCase",
+    "MyData",
+    "MyMediation",
+    "MyPhoto",
+    "MyRating",
+    "MyReferral",
+    "MyStep",
+    "MySupport",
 ]
