@@ -10,14 +10,16 @@
   "2026年") stay.
 - `normalise_phone` / `phone_forms`: one number, however it was written (`+86 138-1234-5678`), and the forms a
   service may have stored it in, so that an erasure finds every copy.
-- `scrub` / `ERASED_WORDS`: an erased person (PIPL) taken out of a text others wrote about them (their numbers
-  and name become stars and 某某), and what stands where their own words were.
+- `scrub` / `scrub_json` / `phone_pattern` / `ERASED_WORDS`: an erased person (PIPL) taken out of a text others
+  wrote about them (their number, however it was typed, becomes stars; their name 某某), and what stands where
+  their own words were.
 
 Services never write their own: two copies that disagree are a privacy bug.
 """
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 _DIGIT_RUN = re.compile(r"(?:\d[\s-]?){6,}\d")
 
@@ -55,22 +57,51 @@ def phone_forms(phone: str) -> list[str]:
 
 
 ERASED_WORDS = "（应本人要求已删除）"
-"""What stands where an erased person's own words were (a booking's topic, an objection): erased at their
-request. The fact that they spoke stays."""
+"""What stands where an erased person's own words were (a case's description, a booking's topic, an objection):
+erased at their request. The fact that they spoke stays."""
 NAME_MARK = "某某"
 """What stands where an erased person's name was in a text kept about them (the usual 某某 of anonymised records)."""
 SHORTEST_NAME = 2
 """A name is looked for from two characters on: one character alone (a surname) would blank every word it is in."""
+SHORTEST_NUMBER = 7
+"""A number is looked for in free text from seven digits on (`redact`'s threshold): shorter ones match too much."""
 
 
-def scrub(text: str, names: Iterable[str], phones: Iterable[str]) -> str:
-    """`text` without an erased person: each of `phones` (the forms stored, `phone_forms`, however short) and
-    every run of seven or more digits (`redact`) become stars, each of `names` becomes 某某 (the longest first, so
-    a full name is not left half-replaced by a shorter one)."""
+def phone_pattern(phone: str) -> re.Pattern[str] | None:
+    """`phone` anywhere in free text however it was typed: its digits with spaces or dashes between any of them,
+    with or without +86 / 86 before a Chinese mobile number, never inside a longer run of digits. None for a
+    number too short to look for."""
+    digits = re.sub(r"\D", "", normalise_phone(phone))
+    if len(digits) < SHORTEST_NUMBER:
+        return None
+    body = r"[\s-]?".join(digits)
+    prefix = r"(?:\+?86[\s-]?)?" if len(digits) == 11 else ""
+    return re.compile(rf"(?<!\d){prefix}{body}(?!\d)")
+
+
+def scrub(text: str, names: Iterable[str] = (), phones: Iterable[str] = ()) -> str:
+    """`text` without an erased person: each of `phones`, however it was typed (`phone_pattern`; a number too
+    short for that, exactly as given), becomes stars of its length, and each of `names` becomes 某某 (the longest
+    first, so a full name is not left half-replaced by a shorter one). Other numbers stay: a text meant for
+    others goes through `redact` as well."""
     for phone in sorted(set(phones), key=len, reverse=True):
-        text = text.replace(phone, "*" * len(phone))
-    text = redact(text)
+        pattern = phone_pattern(phone)
+        if pattern is not None:
+            text = pattern.sub(lambda match: "*" * len(match.group()), text)
+        elif phone:
+            text = text.replace(phone, "*" * len(phone))
     wanted = {name.strip() for name in names if len(name.strip()) >= SHORTEST_NAME}
     for name in sorted(wanted, key=len, reverse=True):
         text = text.replace(name, NAME_MARK)
     return text
+
+
+def scrub_json(value: Any, names: Iterable[str] = (), phones: Iterable[str] = ()) -> Any:
+    """`scrub` on every string inside a JSON value (a mediation's parties, a stored answer)."""
+    if isinstance(value, str):
+        return scrub(value, names, phones)
+    if isinstance(value, list):
+        return [scrub_json(item, names, phones) for item in value]
+    if isinstance(value, dict):
+        return {key: scrub_json(item, names, phones) for key, item in value.items()}
+    return value

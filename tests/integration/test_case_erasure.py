@@ -13,13 +13,13 @@ import nats
 import pytest
 from sqlalchemy import func, inspect, select, text
 
-from services.case_intake.domain.personal_data import ERASED_DESCRIPTION
 from services.case_intake.logic.retention import sweep_retention
 from services.case_intake.models import Case, CaseSupporter, Photo
 from shared.auth import Role
 from shared.clock import MovableClock
 from shared.messaging.catalogue import PersonErased, envelope
 from shared.messaging.envelope import CloudEvent
+from shared.privacy import ERASED_WORDS
 from tests.integration.city import GROUP_CENTRE, City, build_city
 from tests.integration.test_case_photos import jpeg
 from tests.integration.test_gateway_harness import served
@@ -172,7 +172,7 @@ async def test_an_erased_villager_leaves_no_number_name_photo_or_point_and_their
 
     async def erased() -> bool:
         async with city.case_intake.runtime.maker() as session:
-            return (await session.get(Case, own["id"])).description == ERASED_DESCRIPTION  # type: ignore[union-attr]
+            return (await session.get(Case, own["id"])).description == ERASED_WORDS  # type: ignore[union-attr]
 
     await eventually(erased)
     after = await dump(city)
@@ -192,8 +192,8 @@ async def test_an_erased_villager_leaves_no_number_name_photo_or_point_and_their
     assert loose not in json.dumps(after, default=str)
     legacy = [json.loads(row["body"]) for row in after["outbox"] if row["event_type"] == "case.case.submitted.v1"]
     assert {event["data"]["case_id"]: event["data"]["summary"] for event in legacy} == {
-        own["id"]: ERASED_DESCRIPTION,
-        for_them["id"]: ERASED_DESCRIPTION,
+        own["id"]: ERASED_WORDS,
+        for_them["id"]: ERASED_WORDS,
         theirs["id"]: "井盖丢了，也可以打***********问",
     }
 
@@ -204,7 +204,7 @@ async def test_an_erased_villager_leaves_no_number_name_photo_or_point_and_their
     seen = await client.get(f"/cases/{own['id']}", headers=city.deputy_headers)
     assert seen.status_code == 200, seen.text
     case = seen.json()
-    assert (case["description"], case["location"], case["photos"]) == (ERASED_DESCRIPTION, None, [])
+    assert (case["description"], case["location"], case["photos"]) == (ERASED_WORDS, None, [])
     assert (case["status"], case["rating"], case["kind"], case["category"]) == (
         "closed",
         "satisfied",
@@ -217,7 +217,7 @@ async def test_an_erased_villager_leaves_no_number_name_photo_or_point_and_their
         "The villager confirmed it was solved and rated it: satisfied",  # without their comment
         None,
     )
-    assert steps["resolve"]["reason"] == "Resolved: 已联系（已删除），水管修好了"  # the deputy's words, no name
+    assert steps["resolve"]["reason"] == "Resolved: 已联系某某，水管修好了"  # the deputy's words, no name
     contact = (await client.get(f"/cases/{own['id']}/contact", headers=city.deputy_headers)).json()
     assert contact == {"phone": None, "name": None, "preference": "none"}
     filer = {"X-Filer-Key": for_them["filer_key"]}  # the caller's key no longer opens the case

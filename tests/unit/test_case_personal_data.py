@@ -1,38 +1,32 @@
-"""The rules an erasure applies to a case's words (services.case_intake.domain.personal_data): the number found
-however it was typed and nowhere else, names taken out, and which steps hold the person's own words."""
+"""The rules an erasure applies to words (shared.privacy's scrub, services.case_intake.domain.personal_data): the
+number found however it was typed and nowhere else, names taken out, and which steps hold the person's own words."""
 
-from services.case_intake.domain.personal_data import (
-    ERASED_NAME,
-    holds_their_words,
-    last_digits,
-    phone_pattern,
-    scrub,
-    scrub_json,
-    without_words,
-)
+from services.case_intake.domain.personal_data import holds_their_words, last_digits, without_words
 from services.case_intake.domain.wording import with_note
+from shared.privacy import NAME_MARK, phone_pattern, scrub, scrub_json
 
 
 def test_the_number_is_found_however_it_was_typed_and_not_inside_a_longer_number():
-    pattern = phone_pattern("+86 138-1234-5678")
+    phones = ["+86 138-1234-5678"]
     for typed in ("13812345678", "+8613812345678", "86 138 1234 5678", "138-1234-5678", "电话13812345678。"):
-        assert "5678" not in scrub(typed, pattern), typed
-    assert scrub("tel 138 1234 5678!", pattern) == "tel *************!"
+        assert "5678" not in scrub(typed, phones=phones), typed
+    assert scrub("tel 138 1234 5678!", phones=phones) == "tel *************!"
     for other in ("213812345678", "138123456789", "13812345679", "ID 4301231381234567812"):
-        assert scrub(other, pattern) == other
+        assert scrub(other, phones=phones) == other
+    assert scrub("分机 12345，请找 12345", phones=["12345"]) == "分机 *****，请找 *****"  # short: exactly as given
     assert last_digits("+86 138-1234-5678") == "5678"
     assert phone_pattern("12345") is None  # too short to look for in free text
 
 
 def test_names_are_taken_out_of_words_and_json_but_never_a_single_character():
     names = frozenset({"王小明", "王"})
-    assert scrub("已联系王小明，王家的水管修好了", None, names) == f"已联系{ERASED_NAME}，王家的水管修好了"
+    assert scrub("已联系王小明，王家的水管修好了", names) == f"已联系{NAME_MARK}，王家的水管修好了"
     parties = [{"role": "申请人", "name": "王小明"}, {"role": "被申请人", "name": "李四"}]
-    assert scrub_json(parties, phone_pattern("13812345678"), names) == [
-        {"role": "申请人", "name": ERASED_NAME},
+    assert scrub_json(parties, names, ["13812345678"]) == [
+        {"role": "申请人", "name": NAME_MARK},
         {"role": "被申请人", "name": "李四"},
     ]
-    assert scrub_json({"n": 3, "ok": True, "none": None}, None, names) == {"n": 3, "ok": True, "none": None}
+    assert scrub_json({"n": 3, "ok": True, "none": None}, names) == {"n": 3, "ok": True, "none": None}
 
 
 def test_the_villagers_steps_and_what_staff_wrote_down_for_them_hold_their_words():

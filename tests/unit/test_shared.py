@@ -7,7 +7,7 @@ from devstack.demo import city as demo_city
 from services.case_intake.domain.tracking import new_tracking_code
 from shared.messaging import export
 from shared.messaging.catalogue import CATALOGUE, envelope, parse, stream_of
-from shared.privacy import NAME_MARK, mask_phone, phone_forms, scrub
+from shared.privacy import NAME_MARK, mask_phone, phone_forms, redact, scrub
 from shared.problems import rewrite_openapi
 from shared.types import EntityId, text
 from tests.support import case_submitted
@@ -40,8 +40,11 @@ def test_phone_numbers_are_masked():
 
 def test_an_erased_person_is_scrubbed_from_what_others_wrote_about_them():
     text = "村民毛秀英（电话+86 138-1234-5678，小号 52013）反映：毛秀英家门口积水，王家也是。"
-    scrubbed = scrub(text, ["毛秀英", "王"], phone_forms("52013"))
-    assert scrubbed == f"村民{NAME_MARK}（电话+{'*' * 16}，小号 *****）反映：{NAME_MARK}家门口积水，王家也是。"
+    scrubbed = scrub(text, ["毛秀英", "王"], phone_forms("52013"))  # another number stays: not theirs
+    assert scrubbed == f"村民{NAME_MARK}（电话+86 138-1234-5678，小号 *****）反映：{NAME_MARK}家门口积水，王家也是。"
+    theirs = scrub(text, ["毛秀英"], ["13812345678"])  # however it was typed
+    assert theirs == f"村民{NAME_MARK}（电话{'*' * 17}，小号 52013）反映：{NAME_MARK}家门口积水，王家也是。"
+    assert redact(scrubbed) == f"村民{NAME_MARK}（电话+{'*' * 16}，小号 *****）反映：{NAME_MARK}家门口积水，王家也是。"
     assert scrub("毛秀英和毛秀", ["毛秀", "毛秀英"], []) == f"{NAME_MARK}和{NAME_MARK}"
 
 

@@ -4,7 +4,7 @@ intake removes what it keeps under either, in the inbox's transaction (so once p
 - Their cases: filed under the account (`submitted_by`), or whose contact phone is one of `phone_forms(phone)`
   (staff filing for a caller, an anonymous filing that left a number). Each loses its contact (phone, name,
   preference), its exact point (the grid stays), its photos, the filer's words (the description becomes
-  ERASED_DESCRIPTION, the rating's comment and a withdrawal's reason go), its owner and its filer key. It
+  ERASED_WORDS, the rating's comment and a withdrawal's reason go), its owner and its filer key. It
   keeps its kind, category, grid, status, dates, deadlines, rating and the deputies' record of their work
   (their words with the number and the contact name taken out): the figures still count it, and the deputies
   still see it.
@@ -37,7 +37,6 @@ second event of the same erasure change nothing.
 """
 
 import json
-import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -45,16 +44,7 @@ from sqlalchemy import JSON, String, Text, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import CaseStatus
-from services.case_intake.domain.personal_data import (
-    ERASED_ACTOR,
-    ERASED_DESCRIPTION,
-    holds_their_words,
-    last_digits,
-    phone_pattern,
-    scrub,
-    scrub_json,
-    without_words,
-)
+from services.case_intake.domain.personal_data import ERASED_ACTOR, holds_their_words, last_digits, without_words
 from services.case_intake.domain.wording import summary
 from services.case_intake.models import (
     Base,
@@ -70,12 +60,11 @@ from services.case_intake.runtime import CaseRuntime
 from shared import audit
 from shared.auth import Principal, Role
 from shared.messaging.catalogue import CaseAssigned, CaseSubmitted, PersonErased
-from shared.privacy import phone_forms
+from shared.privacy import ERASED_WORDS, phone_forms, phone_pattern, scrub, scrub_json
 
 ACTION = "person.erased"
 LEGACY_EVENTS = (CaseSubmitted.event_type, CaseAssigned.event_type)
 """The events whose `summary` carries the start of a case's description (v1, CASE_PUBLISH_V1_EVENTS)."""
-Pattern = re.Pattern[str]
 UNTOUCHED_TABLES = frozenset({audit_log.name})
 """Append-only (its triggers refuse any change) and it holds ids, codes and statuses only."""
 
@@ -92,17 +81,17 @@ async def erase_person(session: AsyncSession, runtime: CaseRuntime, payload: Per
     if await _recorded(session, payload.erasure_id):
         return None
     account, phone = payload.account_id, payload.phone
-    pattern = phone_pattern(phone) if phone else None
+    phones: tuple[str, ...] = (phone,) if phone else ()
     cases = await _their_cases(session, account, phone)
     ids = {case.id for case in cases}
     names = frozenset(case.contact_name for case in cases if case.contact_name)
     counts: Counter[str] = Counter(cases=len(cases))
     counts["stored_answers"] = await _forget_answers(session, runtime, account, phone, cases)
     counts["events"] = await _placeholder_in_legacy_events(session, runtime, ids)
-    counts["steps"] = await _their_steps(session, account, ids, pattern, names)
-    counts["handling"] = await _scrub_handling(session, ids, pattern, names)
+    counts["steps"] = await _their_steps(session, account, ids, phones, names)
+    counts["handling"] = await _scrub_handling(session, ids, phones, names)
     for case in cases:
-        _forget_filer(case, pattern, names)
+        _forget_filer(case, phones, names)
     counts["photos"] = await forget_photos(session, ids, account)
     counts["supports"] = await _anonymous_supports(session, account)
     await session.flush()
@@ -136,17 +125,17 @@ def forget_contact_and_point(case: Case) -> None:
     case.location_lat = case.location_lon = None
 
 
-def _forget_filer(case: Case, pattern: Pattern | None, names: frozenset[str]) -> None:
+def _forget_filer(case: Case, phones: tuple[str, ...], names: frozenset[str]) -> None:
     forget_contact_and_point(case)
-    case.description = ERASED_DESCRIPTION
+    case.description = ERASED_WORDS
     case.rating_comment = None
     case.submitted_by = case.filer_key_hash = None
     if case.status == CaseStatus.withdrawn:
         case.public_reason = None  # the withdrawal's reason: the villager's (or told by them to the office)
     elif case.public_reason:
-        case.public_reason = scrub(case.public_reason, pattern, names)
+        case.public_reason = scrub(case.public_reason, names, phones)
     if case.resolution:
-        case.resolution = scrub(case.resolution, pattern, names)
+        case.resolution = scrub(case.resolution, names, phones)
 
 
 async def forget_photos(session: AsyncSession, case_ids: set[str], uploader: str | None = None) -> int:
@@ -167,7 +156,7 @@ async def _anonymous_supports(session: AsyncSession, account: str | None) -> int
 
 
 async def _their_steps(
-    session: AsyncSession, account: str | None, ids: set[str], pattern: Pattern | None, names: frozenset[str]
+    session: AsyncSession, account: str | None, ids: set[str], phones: tuple[str, ...], names: frozenset[str]
 ) -> int:
     """The account's steps anywhere, and the steps of their cases: who and their words go, the rest is scrubbed."""
     conditions = [CaseTransition.case_id.in_(ids)] if ids else []
@@ -184,34 +173,34 @@ async def _their_steps(
         if theirs or holds_their_words(step.action, step.actor_role, step.reason):
             reason, note = without_words(step.reason, step.note), None
         else:
-            reason = scrub(step.reason, pattern, names)
-            note = scrub(step.note, pattern, names) if step.note else step.note
+            reason = scrub(step.reason, names, phones)
+            note = scrub(step.note, names, phones) if step.note else step.note
         if theirs or (reason, note) != (step.reason, step.note):
             step.reason, step.note = reason, note
             changed += 1
     return changed
 
 
-async def _scrub_handling(session: AsyncSession, ids: set[str], pattern: Pattern | None, names: frozenset[str]) -> int:
+async def _scrub_handling(session: AsyncSession, ids: set[str], phones: tuple[str, ...], names: frozenset[str]) -> int:
     """The number and the contact name out of the referrals and mediation sessions of their cases."""
     if not ids:
         return 0
     changed = 0
     referrals = (await session.execute(select(Referral).where(Referral.case_id.in_(ids)))).scalars().all()
     for referral in referrals:
-        changed += _scrub_attributes(referral, ("question", "answer", "decision_note"), pattern, names)
+        changed += _scrub_attributes(referral, ("question", "answer", "decision_note"), phones, names)
     query = select(MediationSession).where(MediationSession.case_id.in_(ids))
     for mediation in (await session.execute(query)).scalars().all():
         fields = ("place", "record", "performance_note", "parties", "agreement")
-        changed += _scrub_attributes(mediation, fields, pattern, names)
+        changed += _scrub_attributes(mediation, fields, phones, names)
     return changed
 
 
-def _scrub_attributes(row: object, fields: tuple[str, ...], pattern: Pattern | None, names: frozenset[str]) -> int:
+def _scrub_attributes(row: object, fields: tuple[str, ...], phones: tuple[str, ...], names: frozenset[str]) -> int:
     changed = 0
     for field in fields:
         value = getattr(row, field)
-        cleaned = scrub_json(value, pattern, names)
+        cleaned = scrub_json(value, names, phones)
         if cleaned != value:
             setattr(row, field, cleaned)  # a new object: the JSON columns see the change
             changed = 1
@@ -235,7 +224,7 @@ async def _forget_answers(
 
 
 async def _placeholder_in_legacy_events(session: AsyncSession, runtime: CaseRuntime, ids: set[str]) -> int:
-    """The v1 filing events of their cases carry ERASED_DESCRIPTION's summary instead of the filer's words."""
+    """The v1 filing events of their cases carry ERASED_WORDS's summary instead of the filer's words."""
     if not ids:
         return 0
     table = runtime.tables.outbox
@@ -247,7 +236,7 @@ async def _placeholder_in_legacy_events(session: AsyncSession, runtime: CaseRunt
         body = json.loads(row.body)
         if body.get("data", {}).get("case_id") not in ids:
             continue
-        body["data"]["summary"] = summary(ERASED_DESCRIPTION)
+        body["data"]["summary"] = summary(ERASED_WORDS)
         text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
         await session.execute(update(table).where(table.c.seq == row.seq).values(body=text))
         changed += 1
@@ -258,10 +247,9 @@ async def scrub_everywhere(session: AsyncSession, phone: str | None) -> int:
     """Star the number, however it was typed, in every text and JSON column of every table but the audit log;
     returns how many rows changed. A full scan of each table (rows holding the number's last four digits are
     read and matched), which an erasure, a rare event, can afford."""
-    pattern = phone_pattern(phone) if phone else None
-    if pattern is None or phone is None:
+    if phone is None or phone_pattern(phone) is None:
         return 0
-    needle = last_digits(phone)
+    phones, needle = (phone,), last_digits(phone)
     changed = 0
     for table in Base.metadata.sorted_tables:
         keys = list(table.primary_key.columns)
@@ -281,7 +269,7 @@ async def scrub_everywhere(session: AsyncSession, phone: str | None) -> int:
             values = {
                 column.name: cleaned
                 for column in columns
-                if (cleaned := scrub_json(row[column.name], pattern)) != row[column.name]
+                if (cleaned := scrub_json(row[column.name], (), phones)) != row[column.name]
             }
             if values:
                 await session.execute(update(table).where(*(key == row[key.name] for key in keys)).values(values))

@@ -6,8 +6,9 @@ are the station's minutes and count in its statistics: they stay, with the perso
 from their texts (shared.privacy.scrub) — and so does the copy of a record's summary in its issue event in the
 outbox. Another visitor's record that writes down one of the person's numbers is about them too: it is scrubbed
 the same way (their name is known from the desk's walk-ins under that number); another visitor's topic keeps its
-words without the number. A name alone is not looked for elsewhere: two villagers may share it. Stored answers to Idempotency-Keys that carry any of it are deleted (a replay of
-such a request then runs again instead of answering with the erased data).
+words without the number. A name alone is not looked for elsewhere: two villagers may share it. Stored answers
+to Idempotency-Keys that carry any of it are deleted (a replay of such a request then runs again instead of
+answering with the erased data).
 
 An erasure is applied once: the audit entry `person.erased` (target: the erasure) is written in the same
 transaction, and a second event for the same erasure finds it and changes nothing.

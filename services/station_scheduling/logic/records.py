@@ -16,7 +16,7 @@ from shared import audit
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import StationIssueRaised
-from shared.privacy import phone_forms, scrub
+from shared.privacy import phone_forms, redact, scrub
 from shared.service import ServiceRuntime
 
 PENDING = "pending"  # the issue was raised; case intake has not yet confirmed the case
@@ -38,7 +38,7 @@ def _public_summary(summary: str, booking: Booking) -> str:
     """The summary goes public and into station.issue.raised.v1: digit runs masked, and the visitor's name and
     number, when the desk wrote them down, replaced (shared.privacy.scrub)."""
     names = [booking.visitor_name] if booking.visitor_name else []
-    return scrub(summary, names, phone_forms(booking.visitor_phone) if booking.visitor_phone else [])
+    return redact(scrub(summary, names, phone_forms(booking.visitor_phone) if booking.visitor_phone else []))
 
 
 async def _check_grid(db: AsyncSession, grid_id: str) -> None:
