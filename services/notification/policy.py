@@ -43,6 +43,11 @@ class NotificationPolicy(BaseSettings):
     notify_claim_seconds: float = Field(60.0, gt=0, le=3600, description="A send not finished by then is in doubt")
     notify_max_attempts: int = Field(6, ge=1, le=20)
 
+    # Personal data (the retention itself is PERSONAL_DATA_RETENTION_DAYS, shared by every service)
+    retention_sweep_seconds: float = Field(
+        3600.0, gt=0, le=24 * 3600, description="How often old messages' numbers are removed (logic/erasure.py)"
+    )
+
     @model_validator(mode="after")
     def _production(self) -> "NotificationPolicy":
         if self.sms_provider not in ("dev", "aliyun"):

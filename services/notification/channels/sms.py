@@ -8,7 +8,9 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +22,7 @@ import aiohttp
 from services.notification.channels import Outcome
 from services.notification.policy import NotificationPolicy
 from shared.clock import CHINA
+from shared.privacy import normalise_phone
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,22 @@ class DevSmsSender:
             return []
         with self.path.open(encoding="utf-8") as file:
             return [json.loads(line) for line in file if line.strip()]
+
+    def forget(self, phones: Iterable[str]) -> int:
+        """Remove every message to these numbers (in any form) from the file, and say how many went: an erased
+        person's number must not stay in the development outbox either. The file is rewritten in one step (a
+        new file replacing the old) with no await in between, so a send of this process cannot fall between."""
+        wanted = {normalise_phone(phone) for phone in phones}
+        if not wanted or not self.path.exists():
+            return 0
+        with self.path.open(encoding="utf-8") as file:
+            lines = [line for line in file if line.strip()]
+        kept = [line for line in lines if normalise_phone(json.loads(line)["phone"]) not in wanted]
+        if len(kept) < len(lines):
+            fresh = self.path.with_name(self.path.name + ".tmp")
+            fresh.write_text("".join(kept), encoding="utf-8")
+            os.replace(fresh, self.path)
+        return len(lines) - len(kept)
 
     async def close(self) -> None:
         return None
