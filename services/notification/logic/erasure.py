@@ -23,13 +23,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Delete, String, delete, false, func, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification.channels.sms import DevSmsSender
 from services.notification.models import Account, Delivery, Follow, Preference, PushSubscription, audit_log
 from shared.audit import record
 from shared.auth import Principal, Role
 from shared.clock import Clock
 from shared.messaging.catalogue import PersonErased
 from shared.privacy import phone_forms, redact
+from shared.sms.dev import DevSmsSender
 
 log = logging.getLogger(__name__)
 

@@ -24,13 +24,13 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.channels import Outcome
-from services.notification.channels.sms import SmsMessage
 from services.notification.domain.notices import Kind
 from services.notification.domain.texts import sms_text, words
 from services.notification.domain.timing import backoff
 from services.notification.models import Account, Delivery, Follow, Preference, PushSubscription
 from shared.db import is_sqlite
 from shared.privacy import phone_forms
+from shared.sms import SmsMessage
 
 log = logging.getLogger(__name__)
 
