@@ -83,7 +83,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         settings=settings,
         engine=engine,
         maker=create_sessionmaker(engine, info={OUTBOX_SIGNAL_KEY: signal}),
-        sender=sender_for(settings.otp_sender, settings.otp_webhook_url),
+        sender=sender_for(
+            settings.otp_sender,  # type: ignore[arg-type]  # checked by GatewaySettings
+            settings,
+            webhook_url=settings.otp_webhook_url,
+            timeout_seconds=settings.otp_send_timeout_seconds,
+        ),
         signal=signal,
     )
     hop = Hop(

@@ -14,7 +14,7 @@ from gateway.edge.lookups import CodeLookups
 from gateway.edge.ratelimit import SlidingWindow
 from gateway.identity.keys import SigningKeys
 from gateway.identity.sealed import Sealer
-from gateway.identity.senders import CodeSender
+from gateway.identity.senders import SmsCodeSender
 from gateway.settings import GatewaySettings
 from shared.auth import TokenVerifier
 from shared.clock import Clock
@@ -57,7 +57,7 @@ class Gateway:
     settings: GatewaySettings
     engine: AsyncEngine
     maker: async_sessionmaker[AsyncSession]
-    sender: CodeSender
+    sender: SmsCodeSender
     clock: Clock = field(default_factory=Clock)
     keys: SigningKeys | None = None
     sealer: Sealer | None = None

@@ -3,7 +3,9 @@ from pathlib import Path
 
 from pydantic import model_validator
 
+from gateway.identity.senders import SIGNIN_KIND, code_text_problem
 from shared.config import PROJECT_ROOT, SERVICE_PATHS, VAR_DIR, Settings
+from shared.sms.settings import SmsSettings
 
 RATE_LIMITED_POSTS = {
     ("case-intake", "/cases"): ("filing", "Too many cases filed from this address; please wait."),
@@ -18,7 +20,10 @@ DEFAULT_CSP = (
 )
 
 
-class GatewaySettings(Settings):
+class GatewaySettings(Settings, SmsSettings):
+    """The gateway's settings; those of its text messages (SMS_SIGNATURE, SMS_DEV_FILE, ALIYUN_*) are
+    shared.sms's, the same names as the notification service's."""
+
     service_name: str = "gateway"
     token_private_key_file: Path = VAR_DIR / "keys" / "token-signing.pem"
     access_token_minutes: int = 15
@@ -40,8 +45,11 @@ class GatewaySettings(Settings):
     otp_max_attempts: int = 5
     otp_per_minute: int = 1
     otp_per_hour: int = 5
-    otp_sender: str = "log"  # log (development) | webhook (an SMS provider's HTTP endpoint)
-    otp_webhook_url: str = ""
+    # Who texts the code (gateway.identity.senders, through shared.sms): log (development: SMS_DEV_FILE and the
+    # log) | aliyun (ALIYUN_ACCESS_KEY_ID/_SECRET, SMS_SIGNATURE, ALIYUN_SMS_TEMPLATES["signin_code"]) | webhook
+    otp_sender: str = "log"
+    otp_webhook_url: str = ""  # OTP_SENDER=webhook: POST {phone, message} here
+    otp_send_timeout_seconds: float = 5.0
 
     # One-time codes per client address: villagers at a station share one (carrier NAT, station Wi-Fi)
     otp_client_per_minute: int = 10
@@ -103,14 +111,18 @@ class GatewaySettings(Settings):
         if self.is_production and self.webhook_allow_loopback:
             raise ValueError("WEBHOOK_ALLOW_LOOPBACK is for development and tests only")
         self.trusted_proxy_networks()  # a malformed TRUSTED_PROXIES fails at start, not per request
-        if self.otp_sender not in ("log", "webhook"):
-            raise ValueError("OTP_SENDER is log or webhook")
+        if self.otp_sender not in ("log", "aliyun", "webhook"):
+            raise ValueError("OTP_SENDER is log, aliyun or webhook")
         if self.otp_sender == "webhook" and not self.otp_webhook_url:
             raise ValueError("OTP_SENDER=webhook needs OTP_WEBHOOK_URL")
+        if self.otp_sender == "aliyun" and (problem := self.aliyun_problem([SIGNIN_KIND], self.is_production)):
+            raise ValueError(f"OTP_SENDER=aliyun: {problem}")
+        if problem := code_text_problem(self.sms_signature):
+            raise ValueError(problem)
         if any(not self.service_urls(segment) for segment in SERVICE_PATHS):
             raise ValueError("every <SERVICE>_URL needs at least one URL")
         if self.is_production and self.otp_sender == "log":
-            raise ValueError("production needs OTP_SENDER=webhook: codes must not go to the log")
+            raise ValueError("production needs OTP_SENDER=aliyun or webhook: codes must not go to the log")
         return self
 
     @property

@@ -27,7 +27,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.deps import ClientDep, Gateway, GatewayDep, SessionDep
 from gateway.identity import accounts, tokens
 from gateway.identity.admin import ADMIN_ANSWERS, OfficeDep
-from gateway.identity.senders import LogSender
 from gateway.models import Account, Erasure, OneTimeCode, idempotency, outbox
 from gateway.schemas import ErasureCreate, ErasureRead
 from shared.auth import CurrentPrincipal, Principal, Role
@@ -61,9 +60,7 @@ async def erase(
         account.phone, account.name, account.active, account.updated_at = None, ERASED_NAME, False, now
     if phone is not None:
         await session.execute(delete(OneTimeCode).where(OneTimeCode.phone.in_(phone_forms(phone))))
-        if isinstance(gateway.sender, LogSender):  # the development sender's last codes, by number
-            for form in phone_forms(phone):
-                gateway.sender.outbox.pop(form, None)
+        gateway.sender.forget(phone_forms(phone))  # the development sender's outbox (none with a real one)
     erasure_id = str(uuid.uuid4())
     payload = PersonErased(
         erasure_id=erasure_id,

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 
 from gateway.deps import ClientDep, Gateway, GatewayDep, SessionDep
 from gateway.identity import accounts, otp, tokens, totp
-from gateway.identity.senders import LogSender
 from gateway.models import Account
 from gateway.schemas import (
     CodeRequest,
@@ -286,9 +285,8 @@ dev_router = APIRouter(prefix="/api/auth/dev", tags=["development"])
 
 @dev_router.get("/otp", operation_id="auth-dev-otp", response_model=DevCode, responses=responses(404, 422))
 async def last_code(gateway: GatewayDep, phone: Annotated[Phone, Query()]) -> DevCode:
-    # the last code this process's log sender sent to the number (its outbox)
-    sender = gateway.sender
-    sent = sender.last_code(phone) if isinstance(sender, LogSender) else None
+    # the last code the development sender sent to the number (its outbox, SMS_DEV_FILE)
+    sent = gateway.sender.last_code(phone)
     if sent is None:
-        raise NotFound("No code was sent to this number by this process.")
+        raise NotFound("No code was sent to this number by the development sender.")
     return DevCode(phone=phone, code=sent[0], sent_at=sent[1])

@@ -1,6 +1,6 @@
-"""The notification service publishes no events; it consumes the grid tree (names) and the case events that
+"""The notification service publishes no events; it consumes the grid tree (names), the case events that
 matter to people: routed or assigned to deputies, reminders and 催办, escalations, referral answers, and the
-steps a filer hears of (accepted, referred, resolved, rejected, reopened)."""
+steps a filer hears of (accepted, referred, resolved, rejected, reopened), and a person's erasure."""
 
 from services.notification import projections
 from shared.messaging.catalogue import (
@@ -16,6 +16,7 @@ from shared.messaging.catalogue import (
     GridChanged,
     GridCreated,
     GridRetired,
+    PersonErased,
     ReferralAnswered,
 )
 from shared.messaging.inbox import Handler
@@ -40,4 +41,5 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
         GridRetired.event_type: projections.on_grid_event,
     },
     "CASE": {payload.event_type: projections.on_case_event for payload in CASE_EVENTS},
+    "IDENTITY": {PersonErased.event_type: projections.on_person_erased},
 }

@@ -3,6 +3,7 @@ from datetime import datetime
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.audit import audit_table
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
 from shared.messaging.tables import messaging_tables
 from shared.projections import KnownGridColumns
@@ -14,6 +15,8 @@ class Base(DeclarativeBase):
 
 
 tables = messaging_tables(Base.metadata)
+audit_log = audit_table(Base.metadata)
+"""The audit log (shared.audit): append-only, read by the NPC office at GET /audit (erasures are recorded here)."""
 
 
 class Account(Base):
@@ -68,12 +71,16 @@ class Preference(Base):
 
 
 class Delivery(Base):
-    """One message to one recipient on one channel and target (a device, a phone), decided from one event.
+    """One message to one recipient on one channel and target (a device's id, or the number an SMS is for),
+    decided from one event.
 
     Written in the inbox transaction of the event, before anything is sent: the unique key makes a redelivered
     event decide nothing new. `status`: pending (due at `not_before`) → sending (claimed until `claimed_until`,
     committed before the send) → sent | failed | gone (the device unsubscribed) | skipped (turned off). A row
-    still `sending` when its claim ran out is in doubt (the process died mid-send); see logic/sending.py."""
+    still `sending` when its claim ran out is in doubt (the process died mid-send); see logic/sending.py.
+
+    A person erased, or an SMS older than PERSONAL_DATA_RETENTION_DAYS, leaves the row (the figures count it)
+    with `anonymous` as recipient and/or `anonymous:<id>` as target (logic/erasure.py)."""
 
     __tablename__ = "deliveries"
     __table_args__ = (

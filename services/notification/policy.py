@@ -7,9 +7,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.notification.domain.endpoints import PUBLIC_PUSH_SERVICES, parse_hosts
 from shared.config import VAR_DIR
+from shared.sms.settings import SmsSettings
 
 
-class NotificationPolicy(BaseSettings):
+class NotificationPolicy(BaseSettings, SmsSettings):
+    """The SMS settings (SMS_SIGNATURE, SMS_DEV_FILE, ALIYUN_*) are shared.sms's, the same as the gateway's."""
+
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
     environment: str = "development"
@@ -24,16 +27,8 @@ class NotificationPolicy(BaseSettings):
     vapid_subject: str = Field("mailto:npc-office@example.invalid", description="The contact in VAPID claims")
     webpush_ttl_seconds: int = Field(2 * 24 * 3600, ge=0, le=28 * 24 * 3600)
 
-    # SMS
-    sms_provider: str = Field("dev", description="dev (writes var/sms-outbox.jsonl) | aliyun")
-    sms_signature: str = Field("人大代表进网格", description="The approved signature (签名) shown as 【…】")
-    sms_dev_file: Path = VAR_DIR / "sms-outbox.jsonl"
-    aliyun_access_key_id: str = ""
-    aliyun_access_key_secret: str = ""
-    aliyun_sms_endpoint: str = "https://dysmsapi.aliyuncs.com/"
-    aliyun_sms_templates: dict[str, str] = Field(
-        default_factory=dict, description='Kind -> approved template code, e.g. {"case_routed": "SMS_123"}'
-    )
+    # SMS (the rest of its settings: shared.sms.settings.SmsSettings)
+    sms_provider: str = Field("dev", description="dev (writes SMS_DEV_FILE, var/sms-outbox.jsonl) | aliyun")
 
     # Sending
     notify_poll_seconds: float = Field(1.0, gt=0, le=60, description="How often the sender looks for due messages")
@@ -42,6 +37,11 @@ class NotificationPolicy(BaseSettings):
     notify_send_timeout_seconds: float = Field(10.0, gt=0, le=60)
     notify_claim_seconds: float = Field(60.0, gt=0, le=3600, description="A send not finished by then is in doubt")
     notify_max_attempts: int = Field(6, ge=1, le=20)
+
+    # Personal data (the retention itself is PERSONAL_DATA_RETENTION_DAYS, shared by every service)
+    retention_sweep_seconds: float = Field(
+        3600.0, gt=0, le=24 * 3600, description="How often old messages' numbers are removed (logic/erasure.py)"
+    )
 
     @model_validator(mode="after")
     def _production(self) -> "NotificationPolicy":
@@ -56,8 +56,8 @@ class NotificationPolicy(BaseSettings):
                 raise ValueError("production needs VAPID_SUBJECT: a mailto: or https: contact of the operator")
             if self.sms_provider == "dev":
                 raise ValueError("production needs SMS_PROVIDER=aliyun: messages must not go to a file")
-            if not (self.aliyun_access_key_id and self.aliyun_access_key_secret and self.aliyun_sms_templates):
-                raise ValueError("SMS_PROVIDER=aliyun needs ALIYUN_ACCESS_KEY_ID, _SECRET and ALIYUN_SMS_TEMPLATES")
+            if problem := self.aliyun_problem(production=True):
+                raise ValueError(f"SMS_PROVIDER=aliyun: {problem}")
         return self
 
     @property

@@ -1,11 +1,13 @@
-"""Other services' events: the grid tree (the grid's name a notice carries) and the case events people are
-told of (logic/deciding.py turns each into delivery rows in the same inbox transaction)."""
+"""Other services' events: the grid tree (the grid's name a notice carries), the case events people are
+told of (logic/deciding.py turns each into delivery rows in the same inbox transaction), and a person's
+erasure (logic/erasure.py)."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.logic.deciding import decide_case_event
+from services.notification.logic.erasure import erase_person
 from services.notification.models import KnownGrid
-from shared.messaging.catalogue import EventPayload, GridChanged, GridCreated, GridRetired
+from shared.messaging.catalogue import EventPayload, GridChanged, GridCreated, GridRetired, PersonErased
 from shared.projections import project_grid
 
 
@@ -15,3 +17,8 @@ async def on_grid_event(session: AsyncSession, runtime, payload: GridCreated | G
 
 async def on_case_event(session: AsyncSession, runtime, payload: EventPayload) -> None:  # type: ignore[no-untyped-def]
     await decide_case_event(session, runtime, payload)
+
+
+async def on_person_erased(session: AsyncSession, runtime, payload: PersonErased) -> None:  # type: ignore[no-untyped-def]
+    """The office erased a person (PIPL): what is kept here under the account or the number goes."""
+    await erase_person(session, runtime, payload)

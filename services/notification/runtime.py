@@ -7,10 +7,11 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from services.notification.channels.sms import SmsProvider, provider_for
+from services.notification.channels.sms import provider_for
 from services.notification.channels.webpush import VapidKeys, WebPushSender
 from services.notification.policy import NotificationPolicy
 from shared.service import ServiceRuntime
+from shared.sms import SmsProvider
 
 log = logging.getLogger(__name__)
 

@@ -133,3 +133,51 @@ class DevSms(BaseModel):
     kind: str
     text: str
     at: str
+
+
+class MySettings(BaseModel):
+    language: str
+    phone: str | None = Field(None, description="Your own number for SMS (officials), unmasked: it is yours")
+
+
+class MyDevice(BaseModel):
+    push_service: str = Field(description="The host of the device's push endpoint (its keys are not shown)")
+    language: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_sent_at: datetime | None
+
+
+class MyFollow(BaseModel):
+    tracking_code: str
+    created_at: datetime
+
+
+class MyPreference(BaseModel):
+    kind: str
+    channel: str
+    enabled: bool
+    updated_at: datetime
+
+
+class MyMessage(BaseModel):
+    kind: str
+    channel: str
+    to: str | None = Field(description="The number an SMS went to, or the push service of the device")
+    tracking_code: str
+    title: str
+    body: str
+    status: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class MyData(BaseModel):
+    """Everything this service keeps under the caller's account (PIPL's right of access): one whole file, not a
+    page, as the gateway's download puts it together."""
+
+    settings: MySettings | None = Field(description="None when this service has never heard from the account")
+    devices: list[MyDevice]
+    follows: list[MyFollow]
+    preferences: list[MyPreference]
+    messages: list[MyMessage]

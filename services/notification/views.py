@@ -1,19 +1,26 @@
-"""Read models: a person's notifications list, an account's preferences, the office's delivery log and
-figures per channel and day."""
+"""Read models: a person's notifications list, an account's preferences, everything kept under an account
+(its data download), the office's delivery log and figures per channel and day."""
 
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.domain.notices import VILLAGER_KINDS, Kind
 from services.notification.domain.texts import words
 from services.notification.logic.preferences import devices_of
-from services.notification.models import Account, Delivery, Preference
+from services.notification.models import Account, Delivery, Follow, Preference, PushSubscription
 from services.notification.schemas import (
     DeliveryRead,
     FigureRow,
     Figures,
+    MyData,
+    MyDevice,
+    MyFollow,
+    MyMessage,
+    MyPreference,
+    MySettings,
     NotificationRead,
     PreferenceItem,
     PreferencesRead,
@@ -140,3 +147,72 @@ async def figures(session: AsyncSession, now: datetime, days: int) -> Figures:
         for (day, channel), (s, f, p, o) in sorted(table.items())
     ]
     return Figures(days=rows)
+
+
+def _host(endpoint: str) -> str:
+    return urlsplit(endpoint).hostname or ""
+
+
+async def my_data(session: AsyncSession, subject: str) -> MyData:
+    """What is kept under the account: its settings, its devices (the push service and dates, never the
+    endpoint's path or the keys), what it and its devices follow, its choices, and every message decided for
+    it or its devices, newest first. Nothing of anybody else: rows are found by the account and its own
+    devices only."""
+    account = await session.get(Account, subject)
+    query = select(PushSubscription).where(PushSubscription.owner == subject).order_by(PushSubscription.created_at)
+    devices = (await session.scalars(query)).all()
+    hosts = {device.id: _host(device.endpoint) for device in devices}
+    followers = [f"account:{subject}", *(f"device:{device.id}" for device in devices)]
+    follows = (
+        await session.scalars(select(Follow).where(Follow.follower.in_(followers)).order_by(Follow.created_at))
+    ).all()
+    first_follows: dict[str, datetime] = {}
+    for row in follows:  # followed by the account and by one of its devices: once, from the first
+        first_follows.setdefault(row.tracking_code, row.created_at)
+    choices = (
+        await session.scalars(
+            select(Preference).where(Preference.subject == subject).order_by(Preference.kind, Preference.channel)
+        )
+    ).all()
+    query = (
+        select(Delivery)
+        .where(or_(Delivery.recipient.in_(followers), (Delivery.channel == "push") & Delivery.target.in_(list(hosts))))
+        .order_by(Delivery.created_at.desc(), Delivery.id)
+    )
+    messages = []
+    for row in (await session.scalars(query)).all():
+        title, body = words(Kind(row.kind), row.language, row.tracking_code, row.grid_name)
+        to = hosts.get(row.target) if row.channel == "push" else row.target
+        to = None if not to or to.startswith("anonymous:") else to  # an old message's number is gone (retention)
+        messages.append(
+            MyMessage(
+                kind=row.kind,
+                channel=row.channel,
+                to=to,
+                tracking_code=row.tracking_code,
+                title=title,
+                body=body,
+                status=row.status,
+                created_at=row.created_at,
+                finished_at=row.finished_at,
+            )
+        )
+    return MyData(
+        settings=MySettings(language=account.language, phone=account.phone) if account is not None else None,
+        devices=[
+            MyDevice(
+                push_service=hosts[device.id],
+                language=device.language,
+                created_at=device.created_at,
+                expires_at=device.expires_at,
+                last_sent_at=device.last_sent_at,
+            )
+            for device in devices
+        ],
+        follows=[MyFollow(tracking_code=code, created_at=at) for code, at in first_follows.items()],
+        preferences=[
+            MyPreference(kind=row.kind, channel=row.channel, enabled=row.enabled, updated_at=row.updated_at)
+            for row in choices
+        ],
+        messages=messages,
+    )

@@ -21,7 +21,7 @@ from shared.db import create_engine
 from shared.migrations import upgrade
 from tests.support import start_service
 
-AUDITED = ("grid", "deputy", "case_intake", "station_scheduling", "micro_funding")
+AUDITED = ("grid", "deputy", "case_intake", "station_scheduling", "micro_funding", "notification")
 SEGMENT = {name: segment for segment, name in SERVICE_PATHS.items()}
 
 

@@ -1,16 +1,21 @@
-"""Sign-in through the gateway on a real database: one-time codes, passwords and TOTP, tokens."""
+"""Sign-in through the gateway on a real database: one-time codes (texted by the development sender, or
+Aliyun's adapter against a stand-in of its API), passwords and TOTP, tokens."""
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
 import pytest
+from aiohttp import web
 
+from devstack.supervisor import free_port
 from gateway.identity import totp
 from gateway.models import AuditEntry
 from shared.auth import Principal, Role, issue_token
 from shared.clock import MovableClock
+from shared.sms.aliyun import aliyun_signature
 from tests.integration.test_gateway_harness import (
     add_official,
     bearer,
@@ -303,3 +308,68 @@ async def test_access_tokens_expire_and_verify_with_the_published_key(gateway, k
     assert answer.status_code == 401 and answer.headers["content-type"] == "application/problem+json"
     header, payload, signature = token.split(".")
     assert (await http.get("/api/auth/me", headers=bearer(f"{header}.{payload}.{signature[::-1]}"))).status_code == 401
+
+
+class FakeAliyun:
+    """Aliyun's SMS API (dysmsapi) on 127.0.0.1: records each request, whether its signature (version 1.0)
+    holds for the secret, and answers `code` as Aliyun does."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+        self.code = "OK"
+        self.requests: list[tuple[dict[str, str], bool]] = []
+        self.port = free_port()
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    async def _api(self, request: web.Request) -> web.Response:
+        parameters = dict(request.query)
+        signature = parameters.pop("Signature", "")
+        self.requests.append((parameters, aliyun_signature(parameters, self.secret) == signature))
+        return web.json_response({"Code": self.code, "Message": self.code, "RequestId": "r-1", "BizId": "b-1"})
+
+    async def __aenter__(self) -> "FakeAliyun":
+        app = web.Application()
+        app.router.add_get("/", self._api)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+
+async def test_codes_go_through_the_aliyun_adapter_as_the_approved_template(nats_server, databases, keys):
+    async with FakeAliyun("sms-secret") as aliyun:
+        settings = gateway_settings(
+            databases,
+            nats_server.url,
+            keys,
+            otp_sender="aliyun",
+            aliyun_access_key_id="sms-key",
+            aliyun_access_key_secret="sms-secret",
+            aliyun_sms_endpoint=aliyun.url,
+            aliyun_sms_templates={"signin_code": "SMS_900001"},
+        )
+        app = await migrated_app(settings)
+        async with running(app) as http:
+            assert (await _ask(http, "+86 138 1234 5678")).status_code == 202
+            [(sent, signed)] = aliyun.requests
+            assert signed and sent["AccessKeyId"] == "sms-key" and sent["Action"] == "SendSms"
+            assert (sent["PhoneNumbers"], sent["TemplateCode"]) == (PHONE, "SMS_900001")
+            assert sent["SignName"] == "人大代表进网格" and sent["OutId"]
+            variables = json.loads(sent["TemplateParam"])
+            assert variables.keys() == {"code", "minutes"} and variables["minutes"] == "5"
+            assert (await http.get("/api/auth/dev/otp", params={"phone": PHONE})).status_code == 404  # no dev outbox
+            assert (await _verify(http, variables["code"])).status_code == 200
+
+            aliyun.code = "isv.BUSINESS_LIMIT_CONTROL"  # the provider refuses: the code is withdrawn, try again
+            refused = await _ask(http, "13912345678")
+            assert refused.status_code == 503 and refused.headers["content-type"] == "application/problem+json"
+            code = json.loads(aliyun.requests[-1][0]["TemplateParam"])["code"]
+            assert (await _verify(http, code, "13912345678")).status_code == 401

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.notification.channels.sms import aliyun_signature, aliyun_signed_query
 from services.notification.domain.endpoints import PUBLIC_PUSH_SERVICES, endpoint_problem, parse_hosts
 from services.notification.domain.notices import Audience, CaseFacts, Kind, decide, screen_for
 from services.notification.domain.texts import SMS_SEGMENT, sms_text, words
 from services.notification.domain.timing import backoff, not_before
 from shared.clock import CHINA
+from shared.sms.aliyun import aliyun_signature, aliyun_signed_query
 
 
 def beijing(hour: int, minute: int = 0, day: int = 2) -> datetime:

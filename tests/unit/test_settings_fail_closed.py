@@ -68,6 +68,29 @@ def test_production_gateway_refuses_the_log_code_sender_and_the_development_key(
     assert not ready.dev_endpoints
 
 
+def test_the_gateway_texts_codes_through_aliyun_only_with_its_keys_a_sign_in_template_and_https():
+    gateway = {
+        **PRODUCTION,
+        "token_private_key_file": Path("/keys/private/token-signing.pem"),
+        "encryption_keys_file": Path("/keys/encryption/keys.json"),
+        "public_url": "https://deputies.example.gov.cn",
+        "otp_sender": "aliyun",
+        "aliyun_access_key_id": "key-id",
+        "aliyun_access_key_secret": "key-secret",
+        "aliyun_sms_templates": {"signin_code": "SMS_900001"},
+    }
+    assert GatewaySettings(**gateway).otp_sender == "aliyun"
+    for change, refusal in [
+        ({"aliyun_access_key_secret": ""}, "ALIYUN_ACCESS_KEY_SECRET"),
+        ({"aliyun_sms_templates": {"case_routed": "SMS_1"}}, "signin_code"),  # the notices' templates are not enough
+        ({"aliyun_sms_endpoint": "http://dysmsapi.aliyuncs.com/"}, "https"),
+        ({"otp_sender": "sms"}, "OTP_SENDER"),
+        ({"sms_signature": "人大代表进网格" * 6}, "SMS_SIGNATURE"),  # a code would no longer fit one SMS
+    ]:
+        with pytest.raises(ValidationError, match=refusal):
+            GatewaySettings(**{**gateway, **change})
+
+
 def test_a_nats_user_without_a_password_is_refused():
     with pytest.raises(ValidationError, match="NATS_PASSWORD"):
         Settings(nats_user="grid")

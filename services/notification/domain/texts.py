@@ -3,11 +3,10 @@ the grid's name only: what a lock screen may show. SMS texts fit one segment (70
 the provider's signature 【…】 included)."""
 
 from services.notification.domain.notices import Kind
+from shared.sms import SMS_SEGMENT, signed
 
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
-SMS_SEGMENT = 70
-"""A single SMS segment in UCS-2, which any Chinese character forces: 70 characters (GSM 03.38 / 3GPP 23.040)."""
 
 TITLES = {
     "zh-CN": {
@@ -78,11 +77,10 @@ def words(kind: Kind, language: str, tracking_code: str, grid_name: str) -> tupl
 
 def sms_text(kind: Kind, language: str, tracking_code: str, grid_name: str, signature: str) -> str:
     """The text of one SMS, `【signature】` first, within one segment: the grid's name is shortened to fit."""
-    prefix = f"【{signature}】" if signature else ""
     grid = grid_name
     while True:
         _, body = words(kind, language, tracking_code, grid)
-        text = prefix + body
+        text = signed(signature, body)
         if len(text) <= SMS_SEGMENT or not grid:
             break
         grid = grid[: max(len(grid) - (len(text) - SMS_SEGMENT) - 1, 0)]

@@ -119,7 +119,10 @@ async def _targets(session: AsyncSession, notice: Notice, facts: CaseFacts) -> l
                     )
         wants_sms = notice.kind in DEPUTY_KINDS and sms_wanted(notice.kind, notice.urgent)
         if account.phone and wants_sms and (account.subject, notice.kind.value, "sms") not in off:
-            rows.append({"recipient": recipient, "channel": "sms", "target": "", "language": account.language})
+            # the number it is for: the in-doubt check asks the provider about that number (logic/sending.py)
+            rows.append(
+                {"recipient": recipient, "channel": "sms", "target": account.phone, "language": account.language}
+            )
     return rows
 
 

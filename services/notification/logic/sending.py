@@ -24,12 +24,13 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.channels import Outcome
-from services.notification.channels.sms import SmsMessage
 from services.notification.domain.notices import Kind
 from services.notification.domain.texts import sms_text, words
 from services.notification.domain.timing import backoff
 from services.notification.models import Account, Delivery, Follow, Preference, PushSubscription
 from shared.db import is_sqlite
+from shared.privacy import phone_forms
+from shared.sms import SmsMessage
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,17 @@ def push_payload(delivery: Delivery) -> bytes:
 
 def topic_of(delivery: Delivery) -> str:
     return delivery.id.replace("-", "")  # 32 characters of the URL-safe alphabet (RFC 8030 §5.4)
+
+
+def number_for(delivery: Delivery, account: Account | None) -> str | None:
+    """The number an SMS was decided for, while it is still the account's own: a number the official removed
+    or replaced since (or erased) is not texted. A row decided before SMS rows named their number (empty
+    target) goes to the account's number."""
+    if account is None or not account.phone:
+        return None
+    if not delivery.target:
+        return account.phone
+    return delivery.target if account.phone in phone_forms(delivery.target) else None
 
 
 async def claim(session: AsyncSession, runtime, now: datetime) -> list[Claimed]:  # type: ignore[no-untyped-def]
@@ -105,7 +117,7 @@ async def claim(session: AsyncSession, runtime, now: datetime) -> list[Claimed]:
                 delivery=delivery,
                 in_doubt=delivery.id in in_doubt,
                 subscription=subscriptions.get(delivery.target) if delivery.channel == "push" else None,
-                phone=account.phone if account is not None else None,
+                phone=number_for(delivery, account) if delivery.channel == "sms" else None,
                 turned_off=(subject, delivery.kind, delivery.channel) in off,
             )
         )
@@ -130,7 +142,7 @@ async def _send(runtime, item: Claimed) -> Outcome:  # type: ignore[no-untyped-d
             ttl=runtime.policy.webpush_ttl_seconds,
         )
     if not item.phone:
-        return Outcome("gone", "no phone number on file any more")
+        return Outcome("gone", "the number was removed or changed before the message went")
     kind = Kind(delivery.kind)
     message = SmsMessage(
         id=delivery.id,
