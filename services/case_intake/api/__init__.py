@@ -3,10 +3,20 @@ the actions on a case are one table (actions.py)."""
 
 from fastapi import APIRouter
 
-from services.case_intake.api import actions, audit, cases, figures, mediation, photos, reference, referrals
+from services.case_intake.api import (
+    actions,
+    audit,
+    cases,
+    exports,
+    figures,
+    mediation,
+    photos,
+    reference,
+    referrals,
+)
 
 router = APIRouter()
-for section in (cases, photos, actions, referrals, mediation, reference, figures, audit):
+for section in (cases, photos, actions, referrals, mediation, reference, figures, exports, audit):
     router.include_router(section.router)
 
 routers = [router]
