@@ -65,7 +65,6 @@ AcceptLanguageHeader = Annotated[
     str | None,
     Header(
         alias="Accept-Language",
-        max_length=200,
         description="Headings in English when English is preferred to Chinese; Chinese otherwise",
     ),
 ]
