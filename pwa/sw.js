@@ -2,13 +2,13 @@
  * - App shell: a versioned cache, filled on install, served cache-first (bump VERSION to ship a new shell).
  * - GET /api/...: network-first; a successful answer is kept, and served (marked X-DDG-Cached-At) when the
  *   network fails or is too slow. Nothing else under /api/ is touched: writes go through the page's queue
- *   and are never cached.
+ *   and are never cached, nor are spreadsheet exports (…/exports/…: large, personal, and stale tomorrow).
  * - Background Sync "ddg-queue": replays the offline queue (queue.js, shared with the page).
  * - Web Push: shows what the notification service sent (a message id once), and a tap opens its screen.
  */
 importScripts('/queue.js');
 
-const VERSION = '2026-12-03.1';
+const VERSION = '2026-12-03.2';
 const SHELL_CACHE = `ddg-shell-${VERSION}`;
 const API_CACHE = 'ddg-api-v1';
 const SHELL = [
@@ -48,8 +48,9 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/api/')) {
-    // sign-in and the live stream (an endless answer) go to the network untouched
-    if (!url.pathname.startsWith('/api/auth/') && url.pathname !== '/api/live') event.respondWith(networkFirst(event));
+    // sign-in, the live stream (an endless answer) and exports (files) go to the network untouched
+    const untouched = url.pathname.startsWith('/api/auth/') || url.pathname === '/api/live' || url.pathname.includes('/exports/');
+    if (!untouched) event.respondWith(networkFirst(event));
     return;
   }
   if (request.mode === 'navigate') {

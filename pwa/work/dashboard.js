@@ -1,10 +1,11 @@
 // The office's dashboard for this year (China time): the city's cases — by state, kind and township, with the
 // response, resolution and satisfaction rates, the overdue and the median time to resolve, all from one request
 // to the case service's statistics — the deputies' five ones, the stations' receptions and the deputies' duty
-// figures, each an inline SVG bar chart.
+// figures, each an inline SVG bar chart; and the spreadsheets behind them (Excel or CSV, pwa/work/exports.js).
 import { h, label, notice } from '../ui.js';
 import { request } from '../api.js';
 import { bars } from './charts.js';
+import { exportCard } from './exports.js';
 import { page, readAll, stateName } from './common.js';
 import { chinaDay, percent, t } from './text.js';
 
@@ -37,7 +38,14 @@ export async function dashboardScreen(ctx) {
     duty.value ? bars(t('office.dash.duty'), DUTY.map((key) => ({ label: t(`office.dash.duty.${key}`), value: duty.value.total[key] })), { id: 'chart-duty', tone: 'blue' }) : missing(),
     h('h2', {}, t('office.dash.stations')),
     stations.value ? stationChart(stations.value.items) : missing(),
-    h('p', { class: 'meta' }, t('office.dash.note')));
+    h('p', { class: 'meta' }, t('office.dash.note')),
+    exportCard(t('office.dash.exports'), [
+      ['statistics', t('office.dash.export.statistics'), `/api/deputy/exports/statistics?date_from=${from}&date_to=${to}`],
+      ['five-ones', t('office.dash.export.fiveOnes'), `/api/deputy/exports/five-ones?year=${year}`],
+      ['cases', t('office.dash.export.cases'), '/api/case-intake/exports/cases'],
+      ['receptions', t('office.dash.export.receptions'), `/api/station-scheduling/exports/receptions?date_from=${from}&date_to=${to}`],
+      ['ledger', t('office.dash.export.ledger'), '/api/micro-funding/exports/ledger'],
+    ]));
 }
 
 function figure(id, value, words) {

@@ -4,6 +4,7 @@ import { formatTime, h } from '../ui.js';
 import { request } from '../api.js';
 import { meter } from './charts.js';
 import { cachedNotice, failed, page } from './common.js';
+import { exportRow } from './exports.js';
 import { chinaDay, t } from './text.js';
 
 export async function dutyScreen(ctx) {
@@ -33,6 +34,7 @@ function fiveOnes(found) {
     h('h2', { id: 'five-title' }, t('deputy.duty.five', { year: found.year })),
     h('p', { class: 'lead', id: 'five-done' }, t('deputy.duty.fiveDone', { n: found.done })),
     meter(found.done, found.items.length, t('deputy.duty.fiveDone', { n: found.done })),
+    exportRow('five-ones', t('deputy.duty.export'), `/api/deputy/exports/five-ones?year=${found.year}`),
     h('ul', { class: 'five-list' }, found.items.map((item) => h('li', { class: item.done ? 'done' : 'todo' },
       h('span', { class: 'mark', 'aria-hidden': 'true' }, item.done ? '✓' : '○'),
       h('span', {}, h('strong', {}, t(`deputy.five.${item.item}`)),

@@ -3,6 +3,7 @@
 import { formatTime, h, link, shorten } from '../ui.js';
 import { request } from '../api.js';
 import { offerCard } from '../push.js';
+import { exportRow } from './exports.js';
 import { cachedNotice, deadlineLine, failed, kindLine, page, placeLine, stateName } from './common.js';
 import { watchScreen } from './live.js';
 import { pending } from './outbox.js';
@@ -39,6 +40,7 @@ export async function inboxScreen(ctx) {
     open.length ? h('ul', { class: 'inbox' }, open.map(card)) : h('p', { class: 'lead' }, t('deputy.empty')),
     done.length ? h('details', { class: 'finished' }, h('summary', {}, t('deputy.finished', { n: done.length })),
       h('ul', { class: 'inbox' }, done.map(card))) : null,
+    exportRow('inbox', t('deputy.inboxExport'), '/api/case-intake/exports/cases?sort=due'),
     h('p', { class: 'meta' }, t('time.note')));
   watchScreen(view, ctx, (on) => {
     liveStatus.textContent = on ? t('work.liveOn') : t('work.liveOff');

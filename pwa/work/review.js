@@ -3,6 +3,7 @@
 import { formatTime, h, link, notice } from '../ui.js';
 import { request } from '../api.js';
 import { placePicker } from '../villager/place.js';
+import { exportRow } from './exports.js';
 import { actionForm, cachedNotice, deadlineLine, failed, field, input, kindLine, page, placeLine, select, stateName, textarea } from './common.js';
 import { watchScreen } from './live.js';
 import { outcomeNotice, pending, pendingSection, post } from './outbox.js';
@@ -10,6 +11,7 @@ import { t } from './text.js';
 
 const STAGES = ['draft', 'submitted', 'screened', 'deliberated', 'in_notice', 'funded', 'in_progress', 'accepted', 'evaluated', 'published', 'rejected', 'withdrawn'];
 let flash = null;
+const QUEUES = { returned: 'status=returned', overdue: 'overdue=true&sort=due' }; // the lists' filters, for their exports
 
 export async function reviewScreen(ctx) {
   const stage = new URLSearchParams(location.search).get('stage') || 'submitted';
@@ -18,8 +20,8 @@ export async function reviewScreen(ctx) {
   let projects;
   try {
     [returned, overdue, projects] = await Promise.all([
-      request('GET', '/api/case-intake/cases?status=returned&limit=50', { auth: true }),
-      request('GET', '/api/case-intake/cases?overdue=true&sort=due&limit=50', { auth: true }),
+      request('GET', `/api/case-intake/cases?${QUEUES.returned}&limit=50`, { auth: true }),
+      request('GET', `/api/case-intake/cases?${QUEUES.overdue}&limit=50`, { auth: true }),
       request('GET', '/api/micro-funding/projects?limit=200', { auth: true }),
     ]);
   } catch (failure) {
@@ -47,6 +49,7 @@ export async function reviewScreen(ctx) {
 function caseQueue(name, found, form) {
   return h('section', { class: 'queue-section', 'aria-labelledby': `${name}-title` },
     h('h2', { id: `${name}-title` }, t(`office.review.${name}`, { n: found.total })),
+    found.total ? exportRow(`review-${name}`, t('work.export.list'), `/api/case-intake/exports/cases?${QUEUES[name]}`) : null,
     found.items.length ? h('ul', { class: 'inbox', id: `${name}-list` }, found.items.map((item) => h('li', { class: `case ${name === 'overdue' ? 'overdue' : ''}`, 'data-case-id': item.id },
       link(`/office/case/${item.id}`, { class: 'case-link' },
         h('span', { class: 'case-head' }, h('span', { class: 'code small' }, item.tracking_code),

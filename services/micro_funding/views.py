@@ -3,11 +3,11 @@ the reconciliation of a pool's books, the public page (no personal data: no acco
 phone and identity numbers masked in what officials wrote), and what is kept about the caller."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.micro_funding.domain import stages
@@ -41,6 +41,7 @@ from services.micro_funding.schemas import (
 from shared.errors import NotFound
 from shared.pagination import Page, PageParams, paginate
 from shared.privacy import redact
+from shared.sheets_out import Column, Language, stream_batches, words
 
 
 def page_of(model: type[BaseModel], items: Sequence[Any], total: int, page: PageParams) -> Page[Any]:
@@ -61,13 +62,15 @@ async def list_pools(
 
 
 async def list_entries(
-    session: AsyncSession,
-    params: PageParams,
-    *,
-    pool_id: str | None = None,
-    project_id: str | None = None,
-    kind: str | None = None,
+    session: AsyncSession, params: PageParams, **filters: str | None
 ) -> tuple[list[LedgerEntry], int]:
+    return await paginate(session, entries_query(**filters), params)
+
+
+def entries_query(
+    *, pool_id: str | None = None, project_id: str | None = None, kind: str | None = None
+) -> Select[tuple[LedgerEntry]]:
+    """The ledger, oldest first, of a pool, a project or an entry kind (GET /ledger-entries and its export)."""
     query = select(LedgerEntry).order_by(LedgerEntry.seq)
     if pool_id is not None:
         query = query.where(LedgerEntry.pool_id == pool_id)
@@ -75,7 +78,56 @@ async def list_entries(
         query = query.where(LedgerEntry.project_id == project_id)
     if kind is not None:
         query = query.where(LedgerEntry.kind == kind)
-    return await paginate(session, query, params)
+    return query
+
+
+LEDGER_COLUMNS = [
+    Column("序号", "No.", "int", 7),
+    Column("记账时间", "Booked at", "datetime", 17),
+    Column("资金池", "Fund pool", width=22),
+    Column("项目", "Project", width=28),
+    Column("类型", "Entry", width=10),
+    Column("金额（元）", "Amount (yuan)", "money", 14),
+    Column("资金池可用（元）", "Pool available (yuan)", "money", 16),
+    Column("项目余额（元）", "Project balance (yuan)", "money", 16),
+    Column("摘要", "Note", width=30),
+    Column("凭证号", "Reference", width=16),
+    Column("经办账号", "Booked by", width=16),
+]
+ENTRY_KINDS = {
+    "appropriation": ("拨入", "Appropriation"),
+    "allocation": ("安排", "Allocation"),
+    "disbursement": ("支付", "Disbursement"),
+    "release": ("释放", "Release"),
+}
+
+
+async def ledger_rows(session: AsyncSession, language: Language, **filters: str | None) -> AsyncIterator[list[list]]:
+    """The entries `entries_query(**filters)` gives, with their pool's and project's names, in batches: money in
+    fen (the sheet writes yuan)."""
+    query = (
+        entries_query(**filters)
+        .add_columns(FundPool.name, FundPool.year, Project.title)
+        .join(FundPool, FundPool.id == LedgerEntry.pool_id)
+        .outerjoin(Project, Project.id == LedgerEntry.project_id)
+    )
+    async for batch in stream_batches(session, query, scalars=False):
+        yield [
+            [
+                entry.seq,
+                entry.at,
+                f"{year} {pool}",
+                title,
+                words(language, *ENTRY_KINDS[entry.kind]) if entry.kind in ENTRY_KINDS else entry.kind,
+                entry.amount_fen,
+                entry.pool_available_fen,
+                entry.project_balance_fen,
+                entry.note or None,
+                entry.reference or None,
+                entry.actor,
+            ]
+            for entry, pool, year, title in batch
+        ]
 
 
 async def reconciliation(session: AsyncSession, pool: FundPool) -> Reconciliation:

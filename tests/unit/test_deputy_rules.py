@@ -125,3 +125,21 @@ def test_the_public_reads_no_household_visit_and_no_phone_or_old_tracking_code_i
     assert public_summary("field_visit", "走访第1组，电话 13912345678") == "走访第1组，电话 ***********"
     assert "49897" not in public_summary("case_accepted", "SS-2612-49897 water")
     assert public_summary("dispute_mediated", "调解协议达成") == "调解协议达成"
+
+
+def test_figures_roll_up_from_groups_to_their_village_and_township_once_each():
+    def counted(**values: int) -> dict[str, int]:
+        return {**statistics.empty(), **values}
+
+    places = {
+        "T": ("township", "T", None),
+        "V": ("village", "T", "V"),
+        "G1": ("group", "T", "V"),
+        "G2": ("group", "T", "V"),
+    }
+    per_grid = {"G1": counted(suggestions=2), "G2": counted(visitors=5), "V": counted(suggestions=1)}
+    rolled = statistics.roll_up({**per_grid, None: counted(suggestions=9)}, places)
+    assert (rolled["G1"]["suggestions"], rolled["G2"]["visitors"]) == (2, 5)
+    assert (rolled["V"]["suggestions"], rolled["V"]["visitors"]) == (3, 5)  # its groups' and its own
+    assert (rolled["T"]["suggestions"], rolled["T"]["visitors"]) == (3, 5)  # not counted twice, nor the unknown
+    assert "unknown" not in rolled and None not in rolled

@@ -7,6 +7,7 @@ from services.case_intake.api import (
     actions,
     audit,
     cases,
+    exports,
     figures,
     mediation,
     personal_data,
@@ -16,7 +17,7 @@ from services.case_intake.api import (
 )
 
 router = APIRouter()
-for section in (cases, photos, actions, referrals, mediation, reference, figures, audit, personal_data):
+for section in (cases, photos, actions, referrals, mediation, reference, figures, exports, audit, personal_data):
     router.include_router(section.router)
 
 routers = [router]

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import Actor, Who
 from services.case_intake.logic.cases import assignees, no_case
-from services.case_intake.models import Case, CaseSupporter, KnownGrid, Referral, RoutingEntry
+from services.case_intake.models import Case, CaseAssignee, CaseSupporter, KnownGrid, Referral, RoutingEntry
 from shared import audit
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden
@@ -49,6 +49,20 @@ async def who(session: AsyncSession, case: Case, principal: Principal) -> Who:
             actors.add(Actor.officer)
     deputy_id = principal.deputy_id if Actor.handler in actors else None
     return Who(principal.subject, frozenset(actors), deputy_id, principal=principal)
+
+
+async def sees_contact_of(session: AsyncSession, cases: list[Case], principal: Principal) -> set[str]:
+    """The ids of those of `cases` whose contact the caller sees (masked) as `who(...).sees_contact` says: staff,
+    the filer, a deputy the case is routed to. One query for the lot (an export's batch), not one per case."""
+    if principal.has(*STAFF_ROLES):
+        return {case.id for case in cases}
+    seen = {case.id for case in cases if case.submitted_by and case.submitted_by == principal.subject}
+    if principal.deputy_id and principal.has(Role.deputy) and cases:
+        routed = select(CaseAssignee.case_id).where(
+            CaseAssignee.case_id.in_([case.id for case in cases]), CaseAssignee.deputy_id == principal.deputy_id
+        )
+        seen |= set((await session.execute(routed)).scalars())
+    return seen
 
 
 async def deputy_grids(session: AsyncSession, deputy_id: str) -> set[str]:

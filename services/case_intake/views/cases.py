@@ -5,7 +5,7 @@ visits due."""
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import INTERNAL, OPEN, Actor, CaseStatus, Who, require
@@ -149,9 +149,15 @@ def contact(case: Case, who: Who) -> ContactRead:
 
 
 async def list_cases(
+    session: AsyncSession, principal: Principal, params: PageParams, **filters: Any
+) -> tuple[list[Case], int]:
+    """A page of the caller's cases (`cases_query`)."""
+    return await paginate(session, await cases_query(session, principal, **filters), params)
+
+
+async def cases_query(
     session: AsyncSession,
     principal: Principal,
-    params: PageParams,
     *,
     status: str | None = None,
     grid_id: str | None = None,
@@ -160,7 +166,8 @@ async def list_cases(
     overdue: bool | None = None,
     now: datetime | None = None,
     sort: SortOrder = SortOrder.newest,
-) -> tuple[list[Case], int]:
+) -> Select[tuple[Case]]:
+    """The cases the caller may list (every case for staff), filtered and sorted: GET /cases and its export."""
     query = select(Case)
     if not principal.has(*STAFF_ROLES):
         query = query.where(or_(*await _visible(session, principal)))
@@ -174,7 +181,7 @@ async def list_cases(
         query = query.order_by(Case.due_kind.is_(None), Case.resolve_due_at, Case.accept_due_at, Case.id)
     else:
         query = query.order_by(Case.submitted_at.desc(), Case.id)
-    return await paginate(session, query, params)
+    return query
 
 
 async def _visible(session: AsyncSession, principal: Principal) -> list[Any]:

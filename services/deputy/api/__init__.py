@@ -1,12 +1,13 @@
 """The deputy service's HTTP API: deputies, the inbox, the record of duty, household support pairs, the five
-ones and the statistics. Routes parse, authorise (see access), call logic and shape the answer through views."""
+ones and the statistics, and their spreadsheets. Routes parse, authorise (see access), call logic and shape the
+answer through views."""
 
 from fastapi import APIRouter
 
-from services.deputy.api import audit, deputies, figures, inbox, pairs, record
+from services.deputy.api import audit, deputies, exports, figures, inbox, pairs, record
 
 router = APIRouter()
-for section in (deputies, inbox, record, pairs, figures, audit):
+for section in (deputies, inbox, record, pairs, figures, exports, audit):
     router.include_router(section.router)
 
 __all__ = ["router"]

@@ -47,3 +47,22 @@ def shaped(grid_id: str | None, name: str | None, figures: Figures) -> dict[str,
         "visitors_received": figures["visitors"],
         "issues_resolved": figures["issues_resolved"],
     }
+
+
+Place = tuple[str, str | None, str | None]
+"""A grid's (level, township id, village id), as the projected tree knows them."""
+
+
+def roll_up(per_grid: Mapping[str | None, Figures], places: Mapping[str, Place]) -> dict[str, Figures]:
+    """The figures of every township, village and group: a grid's own facts and those of every grid below it
+    (a fact counted at a group counts for its village and its township too, once each)."""
+    rolled: dict[str, Figures] = defaultdict(empty)
+    for grid_id, counted in per_grid.items():
+        place = places.get(grid_id) if grid_id else None
+        if place is None:
+            continue
+        _, township_id, village_id = place
+        for target in {grid_id, township_id, village_id} - {None}:
+            for name, value in counted.items():
+                rolled[target][name] += value
+    return rolled

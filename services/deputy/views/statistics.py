@@ -75,6 +75,15 @@ async def _grids(session: AsyncSession, ids: Iterable[str | None]) -> dict[str, 
     return {row.id: row for row in rows}
 
 
+async def figures_per_grid(session: AsyncSession, first: date, last: date) -> dict[str | None, figures.Figures]:
+    """The figures of every grid that has any in the range (None: facts whose grid is not known here)."""
+    start, end = day_range(first, last)
+    return figures.tally(
+        await _fact_counts(session, start, end, KnownGrid.id, None),
+        await _households(session, first, last, KnownGrid.id, None),
+    )
+
+
 async def statistics(session: AsyncSession, first: date, last: date, *, grid_id: str | None = None) -> Statistics:
     """The reference figures for a date range, for the city, a township or a village, broken down one level lower."""
     if last < first:

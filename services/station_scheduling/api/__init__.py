@@ -1,12 +1,22 @@
 """Routes only: parse, authorise, call the use cases in logic, shape the answer with views.
 
 stations (and their statistics) · calendars (iCalendar feeds) · sessions · bookings · records · rotas ·
-personal (the caller's own data).
+exports (spreadsheets) · personal (the caller's own data).
 """
 
 from fastapi import APIRouter
 
-from services.station_scheduling.api import audit, bookings, calendars, personal, records, rotas, sessions, stations
+from services.station_scheduling.api import (
+    audit,
+    bookings,
+    calendars,
+    exports,
+    personal,
+    records,
+    rotas,
+    sessions,
+    stations,
+)
 
 routers: list[APIRouter] = [
     stations.router,
@@ -15,6 +25,7 @@ routers: list[APIRouter] = [
     bookings.router,
     records.router,
     rotas.router,
+    exports.router,
     audit.router,
     personal.router,
 ]

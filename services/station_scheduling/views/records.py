@@ -2,7 +2,7 @@
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.station_scheduling.models import DutyDeputy, ReceptionRecord, ReceptionSession, Rota
@@ -14,16 +14,21 @@ def record_read(record: ReceptionRecord) -> RecordRead:
     return RecordRead.model_validate(record)
 
 
-async def record_page(
-    db: AsyncSession,
-    params: PageParams,
+async def record_page(db: AsyncSession, params: PageParams, **filters: str | None) -> Page[RecordRead]:
+    """A page of records (`records_query`)."""
+    items, total = await paginate(db, records_query(**filters), params)
+    return Page(items=[record_read(item) for item in items], total=total, **params.model_dump())
+
+
+def records_query(
     *,
     session_id: str | None = None,
     station_id: str | None = None,
     outcome: str | None = None,
     duty_of: str | None = None,
-) -> Page[RecordRead]:
-    """Records, newest first; `duty_of` keeps those of the sessions a deputy was on duty at."""
+) -> Select[tuple[ReceptionRecord]]:
+    """Records, newest first; `duty_of` keeps those of the sessions a deputy was on duty at (GET /records and
+    its export)."""
     query = select(ReceptionRecord).order_by(ReceptionRecord.recorded_at.desc(), ReceptionRecord.id)
     if session_id:
         query = query.where(ReceptionRecord.session_id == session_id)
@@ -34,8 +39,7 @@ async def record_page(
     if duty_of is not None:
         sessions = select(DutyDeputy.session_id).where(DutyDeputy.deputy_id == duty_of)
         query = query.where(ReceptionRecord.session_id.in_(sessions))
-    items, total = await paginate(db, query, params)
-    return Page(items=[record_read(item) for item in items], total=total, **params.model_dump())
+    return query
 
 
 async def rota_read(db: AsyncSession, rota: Rota) -> RotaRead:
