@@ -35,7 +35,7 @@ def merged_document(app: FastAPI, settings: GatewaySettings, hop: Hop) -> Merged
     return MergedDocument(
         lambda: gateway_openapi(app),
         list(hop.upstreams),
-        lambda segment: hop.get_json(segment, "/openapi.json"),
+        lambda segment: hop.get_json(segment, "/openapi.json", timeout=settings.proxy_timeout_seconds),
         ttl=settings.openapi_cache_seconds,
     )
 

@@ -5,6 +5,7 @@ past the limit is cut off; nothing is stored anywhere, and every process keeps a
 
 import asyncio
 import socket
+import time
 import uuid
 from datetime import timedelta
 
@@ -50,7 +51,11 @@ def everyone(system) -> dict[str, str]:
 
 
 def _routes(system) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    document = httpx.get(f"{system.gateway_url}/api/openapi.json", timeout=30).json()
+    deadline = time.monotonic() + 60  # a service busy starting on a loaded machine: its document comes later
+    while (document := httpx.get(f"{system.gateway_url}/api/openapi.json", timeout=30).json())["info"].get(
+        "x-unavailable-services"
+    ) and time.monotonic() < deadline:
+        time.sleep(1)
     assert not document["info"].get("x-unavailable-services"), document["info"]
     routes = []
     for operation in write_operations(document):
