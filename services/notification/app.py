@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from services.notification.api import routers
 from services.notification.events import SUBSCRIPTIONS
+from services.notification.logic.scheduling import run_scheduler
 from services.notification.logic.sending import run_sender
 from services.notification.models import tables
 from services.notification.policy import NotificationPolicy
@@ -20,7 +21,7 @@ def create_app(settings: Settings | None = None, policy: NotificationPolicy | No
         source="/notification",
         subscriptions=SUBSCRIPTIONS,
         policy=policy or NotificationPolicy(environment=settings.environment),
-        background=[run_sender],
+        background=[run_sender, run_scheduler],
     )
     return create_service_app(
         runtime,

@@ -1,18 +1,22 @@
 """The notification service publishes no events; it consumes the grid tree (names) and the case events that
 matter to people: routed or assigned to deputies, reminders and 催办, escalations, referral answers, and the
-steps a filer hears of (accepted, referred, resolved, rejected, reopened)."""
+steps a filer hears of (accepted, referred, resolved, rejected, reopened), and the steps that end a case's wait
+for its deputies (returned, withdrawn, merged)."""
 
 from services.notification import projections
 from shared.messaging.catalogue import (
     CaseAccepted,
     CaseAssignedV2,
     CaseEscalated,
+    CaseMerged,
     CaseReferred,
     CaseRejected,
     CaseReminded,
     CaseReopened,
     CaseResolved,
+    CaseReturned,
     CaseSubmittedV2,
+    CaseWithdrawn,
     GridChanged,
     GridCreated,
     GridRetired,
@@ -31,6 +35,9 @@ CASE_EVENTS = (
     CaseResolved,
     CaseRejected,
     CaseReopened,
+    CaseReturned,  # these three only end a wait (logic/scheduling.py)
+    CaseWithdrawn,
+    CaseMerged,
 )
 
 SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {

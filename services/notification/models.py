@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy import JSON, Index, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
@@ -101,6 +101,33 @@ class Delivery(Base):
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class ScheduledNotice(Base):
+    """A notice that waits for its time (logic/scheduling.py): planned from an event, given at `due_at` by
+    writing its deliveries then, to the accounts and devices known at that moment, unless a later event
+    cancelled it first (the case was accepted, the session cancelled, the referral answered).
+
+    `key` is made of the kind, the `subject` and what tells plans of one subject apart (the routing event, the
+    session's start, the due date), so a redelivered event plans nothing new. A newer plan of the same kind and
+    subject replaces a waiting one. `status`: waiting → given | cancelled (`reason` says by what)."""
+
+    __tablename__ = "scheduled_notices"
+    __table_args__ = (Index("ix_scheduled_notices_due", "status", "due_at"),)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(120), index=True)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    audience: Mapped[str] = mapped_column(String(16))
+    deputy_ids: Mapped[list] = mapped_column(JSON)
+    case_id: Mapped[str] = mapped_column(String(36))
+    tracking_code: Mapped[str] = mapped_column(String(20))
+    grid_id: Mapped[str | None] = mapped_column(String(36))
+    urgent: Mapped[bool]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class KnownGrid(KnownGridColumns, Base):

@@ -1,9 +1,11 @@
 """Other services' events: the grid tree (the grid's name a notice carries) and the case events people are
-told of (logic/deciding.py turns each into delivery rows in the same inbox transaction)."""
+told of (logic/deciding.py turns each into delivery rows in the same inbox transaction; logic/scheduling.py
+plans what waits for later and cancels what a step made needless)."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.logic.deciding import decide_case_event
+from services.notification.logic.scheduling import plan_case_event
 from services.notification.models import KnownGrid
 from shared.messaging.catalogue import EventPayload, GridChanged, GridCreated, GridRetired
 from shared.projections import project_grid
@@ -15,3 +17,4 @@ async def on_grid_event(session: AsyncSession, runtime, payload: GridCreated | G
 
 async def on_case_event(session: AsyncSession, runtime, payload: EventPayload) -> None:  # type: ignore[no-untyped-def]
     await decide_case_event(session, runtime, payload)
+    await plan_case_event(session, runtime, payload)

@@ -20,6 +20,7 @@ KindName = Literal[
     "case_resolved",
     "case_rejected",
     "case_reopened",
+    "case_unaccepted",
 ]
 
 

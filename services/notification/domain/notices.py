@@ -23,12 +23,28 @@ class Kind(StrEnum):
     case_resolved = "case_resolved"  # villager: is it fixed?
     case_rejected = "case_rejected"  # villager: where to go instead
     case_reopened = "case_reopened"  # villager
+    case_unaccepted = "case_unaccepted"  # deputy, by SMS: routed to you 2 working hours ago and still unaccepted
 
 
 DEPUTY_KINDS = frozenset(
-    {Kind.case_routed, Kind.case_reminder, Kind.case_chased, Kind.case_escalated, Kind.referral_answered}
+    {
+        Kind.case_routed,
+        Kind.case_reminder,
+        Kind.case_chased,
+        Kind.case_escalated,
+        Kind.referral_answered,
+        Kind.case_unaccepted,
+    }
 )
-VILLAGER_KINDS = frozenset(set(Kind) - DEPUTY_KINDS)
+VILLAGER_KINDS = frozenset(
+    {Kind.case_accepted, Kind.case_referred, Kind.case_resolved, Kind.case_rejected, Kind.case_reopened}
+)
+"""What a case's followers hear of: all that the tracking code shows (named one by one, so that a kind for
+officials never reaches whoever holds a code)."""
+SMS_FOR_DEPUTIES = frozenset({Kind.case_chased, Kind.case_escalated})
+"""Deputies get an SMS (on a number they gave) for these at once, and for a case routed to them when it is urgent."""
+SMS_ONLY = frozenset({Kind.case_unaccepted})
+"""Kinds that exist to reach someone who did not see the push: an SMS, no push again."""
 
 
 class Audience(StrEnum):
@@ -86,6 +102,17 @@ def decide(facts: CaseFacts) -> list[Notice]:
     if event in FOLLOWER_STEPS and facts.tracking_code:
         notices.append(Notice(FOLLOWER_STEPS[event], Audience.followers, (), facts.urgent))
     return notices
+
+
+def channels(kind: Kind, urgent: bool) -> frozenset[str]:
+    """The channels a notice goes on to an account (a follower's anonymous device hears by push only): push;
+    for deputies also SMS where `SMS_FOR_DEPUTIES` says or for an urgent case routed to them; SMS only for the
+    kinds in `SMS_ONLY`."""
+    if kind in SMS_ONLY:
+        return frozenset({"sms"})
+    if kind in DEPUTY_KINDS and (kind in SMS_FOR_DEPUTIES or (kind == Kind.case_routed and urgent)):
+        return frozenset({"push", "sms"})
+    return frozenset({"push"})
 
 
 def screen_for(kind: Kind, case_id: str, tracking_code: str | None) -> str:

@@ -21,6 +21,7 @@ TITLES = {
         Kind.case_resolved: "您的诉求已办结",
         Kind.case_rejected: "您的诉求未予受理",
         Kind.case_reopened: "您的诉求已重新办理",
+        Kind.case_unaccepted: "诉求仍未受理",
     },
     "en": {
         Kind.case_routed: "A new case for you",
@@ -33,6 +34,7 @@ TITLES = {
         Kind.case_resolved: "Your case was resolved",
         Kind.case_rejected: "Your case was not taken up",
         Kind.case_reopened: "Your case is being worked on again",
+        Kind.case_unaccepted: "A case still waits for you",
     },
 }
 
@@ -48,6 +50,7 @@ BODIES = {
         Kind.case_resolved: "您的诉求{code}已办结。问题解决了吗？请在应用中或电话答复。",
         Kind.case_rejected: "您的诉求{code}未予受理，原因和去处请在应用中查看。",
         Kind.case_reopened: "您的诉求{code}已重新办理。",
+        Kind.case_unaccepted: "{grid}诉求{code}交办已超2个工作小时仍未受理，请尽快受理。",
     },
     "en": {
         Kind.case_routed: "New case {code} in {grid}: please accept it.",
@@ -60,6 +63,7 @@ BODIES = {
         Kind.case_resolved: "{code} resolved. Fixed? Reply in app or by phone.",
         Kind.case_rejected: "Case {code} not taken up: see the app for where to go.",
         Kind.case_reopened: "Your case {code} is being worked on again.",
+        Kind.case_unaccepted: "Case {code} in {grid} is still not accepted.",
     },
 }
 

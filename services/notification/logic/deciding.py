@@ -1,9 +1,11 @@
 """From a case event to delivery rows, in the event's inbox transaction: who is told (domain/notices.py), on
-which devices and channels, in which language, and from when (quiet hours). Nothing is sent here."""
+which devices and channels, in which language, and from when (quiet hours). Nothing is sent here.
+`write_deliveries` is also how a scheduled notice (logic/scheduling.py) is given when its time comes."""
 
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import event, select
@@ -11,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from services.notification.domain.notices import DEPUTY_KINDS, Audience, CaseFacts, Kind, Notice, decide, screen_for
+from services.notification.domain.notices import Audience, CaseFacts, Notice, channels, decide, screen_for
 from services.notification.domain.texts import language_of
 from services.notification.domain.timing import not_before
 from services.notification.models import Account, Delivery, Follow, KnownGrid, Preference, PushSubscription
@@ -32,8 +34,13 @@ def _forget_the_wake(session: Session) -> None:
     session.info.pop(_WAKE_KEY, None)
 
 
-SMS_FOR_DEPUTIES = frozenset({Kind.case_chased, Kind.case_escalated})
-"""Deputies get an SMS (on a number they gave) for these at once, and for a case routed to them when it is urgent."""
+@dataclass(frozen=True)
+class About:
+    """What a notice is about, as its delivery rows keep it."""
+
+    case_id: str
+    tracking_code: str | None
+    grid_id: str | None
 
 
 def event_key(payload: EventPayload) -> str:
@@ -58,10 +65,6 @@ def facts_of(payload: EventPayload) -> CaseFacts:
     )
 
 
-def sms_wanted(kind: Kind, urgent: bool) -> bool:
-    return kind in SMS_FOR_DEPUTIES or (kind == Kind.case_routed and urgent)
-
-
 async def _turned_off(session: AsyncSession, subjects: set[str]) -> set[tuple[str, str, str]]:
     if not subjects:
         return set()
@@ -71,11 +74,13 @@ async def _turned_off(session: AsyncSession, subjects: set[str]) -> set[tuple[st
     return {tuple(row) for row in (await session.execute(query)).all()}  # type: ignore[misc]
 
 
-async def _grid_name(session: AsyncSession, grid_id: str) -> str:
+async def _grid_name(session: AsyncSession, grid_id: str | None) -> str:
+    if not grid_id:
+        return ""
     return (await session.scalar(select(KnownGrid.name).where(KnownGrid.id == grid_id))) or ""
 
 
-async def _targets(session: AsyncSession, notice: Notice, facts: CaseFacts) -> list[dict]:
+async def _targets(session: AsyncSession, notice: Notice, about: About) -> list[dict]:
     """(recipient, channel, target, language) of one notice, each device once."""
     rows: list[dict] = []
     seen: set[str] = set()
@@ -83,7 +88,7 @@ async def _targets(session: AsyncSession, notice: Notice, facts: CaseFacts) -> l
         accounts = (await session.scalars(select(Account).where(Account.deputy_id.in_(notice.deputy_ids)))).all()
     else:
         follows = (
-            await session.scalars(select(Follow.follower).where(Follow.tracking_code == facts.tracking_code))
+            await session.scalars(select(Follow.follower).where(Follow.tracking_code == about.tracking_code))
         ).all()
         subjects = [follower.removeprefix("account:") for follower in follows if follower.startswith("account:")]
         accounts = (
@@ -103,9 +108,10 @@ async def _targets(session: AsyncSession, notice: Notice, facts: CaseFacts) -> l
                     }
                 )
     off = await _turned_off(session, {account.subject for account in accounts})
+    wanted = channels(notice.kind, notice.urgent)
     for account in sorted(accounts, key=lambda account: account.subject):
         recipient = f"account:{account.subject}"
-        if (account.subject, notice.kind.value, "push") not in off:
+        if "push" in wanted and (account.subject, notice.kind.value, "push") not in off:
             query = (
                 select(PushSubscription.id)
                 .where(PushSubscription.owner == account.subject)
@@ -117,8 +123,7 @@ async def _targets(session: AsyncSession, notice: Notice, facts: CaseFacts) -> l
                     rows.append(
                         {"recipient": recipient, "channel": "push", "target": device_id, "language": account.language}
                     )
-        wants_sms = notice.kind in DEPUTY_KINDS and sms_wanted(notice.kind, notice.urgent)
-        if account.phone and wants_sms and (account.subject, notice.kind.value, "sms") not in off:
+        if "sms" in wanted and account.phone and (account.subject, notice.kind.value, "sms") not in off:
             rows.append({"recipient": recipient, "channel": "sms", "target": "", "language": account.language})
     return rows
 
@@ -126,27 +131,32 @@ async def _targets(session: AsyncSession, notice: Notice, facts: CaseFacts) -> l
 async def decide_case_event(session: AsyncSession, runtime, payload: EventPayload) -> int:  # type: ignore[no-untyped-def]
     """Write the deliveries a case event gives rise to (once per event, recipient, channel and device)."""
     facts = facts_of(payload)
-    notices = decide(facts)
+    about = About(facts.case_id, facts.tracking_code, facts.grid_id)
+    return await write_deliveries(session, runtime, event_key(payload), decide(facts), about)
+
+
+async def write_deliveries(session: AsyncSession, runtime, key: str, notices: list[Notice], about: About) -> int:  # type: ignore[no-untyped-def]
+    """The delivery rows of these notices under `key` (an event's, or a scheduled notice's): once per key,
+    recipient, channel and device, whatever repeats."""
     if not notices:
         return 0
     now: datetime = runtime.clock.now()
-    key = event_key(payload)
-    grid_name = await _grid_name(session, facts.grid_id)
+    grid_name = await _grid_name(session, about.grid_id)
     rows = []
     for notice in notices:
-        for target in await _targets(session, notice, facts):
+        for target in await _targets(session, notice, about):
             rows.append(
                 {
                     **target,
                     "id": str(uuid.uuid4()),
                     "event_id": key,
                     "kind": notice.kind.value,
-                    "case_id": facts.case_id,
-                    "tracking_code": facts.tracking_code or "",
+                    "case_id": about.case_id,
+                    "tracking_code": about.tracking_code or "",
                     "grid_name": grid_name[:120],
                     "language": language_of(target["language"]),
                     "urgent": notice.urgent,
-                    "url": screen_for(notice.kind, facts.case_id, facts.tracking_code),
+                    "url": screen_for(notice.kind, about.case_id, about.tracking_code),
                     "status": "pending",
                     "attempts": 0,
                     "resent_in_doubt": 0,

@@ -1,0 +1,127 @@
+"""Notices that wait for their time (domain/reminders.py): planned and cancelled in the inbox transaction of the
+events that plan or cancel them, given by a lifespan task when they are due.
+
+Giving one is one transaction: the notice's deliveries are written (logic/deciding.py `write_deliveries`, to
+the accounts and devices known now, under the notice's own key) and the notice marked given, so a crash gives it
+wholly or not at all, and the delivery key keeps it to one message per recipient, channel and device. On
+PostgreSQL the due rows are locked (skip locked), so two replicas never give the same notice.
+
+A cancellation can only stop a notice that is still waiting: an accept that arrives after the SMS went finds it
+given. Events are applied in the order the bus delivers them; a case's routing and its accept come from one
+publisher in that order."""
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notification.domain.notices import Audience, Kind, Notice
+from services.notification.domain.reminders import Cancel, Planned, cancelled_by, plan_case
+from services.notification.logic.deciding import About, event_key, facts_of, write_deliveries
+from services.notification.models import ScheduledNotice
+from shared.db import is_sqlite
+from shared.messaging.catalogue import CaseSubmittedV2, EventPayload
+
+log = logging.getLogger(__name__)
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(ScheduledNotice)
+
+
+async def plan(session: AsyncSession, runtime, plans: Iterable[Planned]) -> None:  # type: ignore[no-untyped-def]
+    """Keep each plan once (by its key); a waiting older plan of the same kind and subject is replaced."""
+    now: datetime = runtime.clock.now()
+    for planned in plans:
+        older = (
+            (ScheduledNotice.subject == planned.subject)
+            & (ScheduledNotice.kind == planned.kind.value)
+            & (ScheduledNotice.status == "waiting")
+            & (ScheduledNotice.key != planned.key)
+        )
+        await session.execute(
+            update(ScheduledNotice).where(older).values(status="cancelled", finished_at=now, reason="replaced")
+        )
+        row = {
+            "key": planned.key,
+            "kind": planned.kind.value,
+            "subject": planned.subject,
+            "due_at": planned.due_at,
+            "status": "waiting",
+            "audience": planned.audience.value,
+            "deputy_ids": list(planned.deputy_ids),
+            "case_id": planned.case_id,
+            "tracking_code": planned.tracking_code,
+            "grid_id": planned.grid_id,
+            "urgent": planned.urgent,
+            "created_at": now,
+        }
+        await session.execute(_insert(session).values(**row).on_conflict_do_nothing())
+
+
+async def cancel(session: AsyncSession, runtime, cancels: Iterable[Cancel]) -> None:  # type: ignore[no-untyped-def]
+    now: datetime = runtime.clock.now()
+    for item in cancels:
+        waiting = (
+            (ScheduledNotice.subject == item.subject)
+            & (ScheduledNotice.kind.in_([kind.value for kind in item.kinds]))
+            & (ScheduledNotice.status == "waiting")
+        )
+        await session.execute(
+            update(ScheduledNotice).where(waiting).values(status="cancelled", finished_at=now, reason=item.reason[:200])
+        )
+
+
+async def plan_case_event(session: AsyncSession, runtime, payload: EventPayload) -> None:  # type: ignore[no-untyped-def]
+    """What a case event cancels and plans for later. A filing reached its deputies when it was filed; a
+    routing or dispatch later (case.case.assigned.v2 says not when) when this service heard of it."""
+    facts = facts_of(payload)
+    await cancel(session, runtime, cancelled_by(facts))
+    routed_at = payload.submitted_at if isinstance(payload, CaseSubmittedV2) else runtime.clock.now()
+    await plan(session, runtime, plan_case(facts, routed_at, event_key(payload)))
+
+
+def notice_of(row: ScheduledNotice) -> Notice:
+    return Notice(Kind(row.kind), Audience(row.audience), tuple(row.deputy_ids or ()), row.urgent)
+
+
+def about_of(row: ScheduledNotice) -> About:
+    return About(row.case_id, row.tracking_code or None, row.grid_id)
+
+
+async def give_due(runtime) -> int:  # type: ignore[no-untyped-def]
+    """Give the notices whose time has come; returns how many."""
+    async with runtime.maker() as session, session.begin():
+        now: datetime = runtime.clock.now()
+        query = (
+            select(ScheduledNotice)
+            .where(ScheduledNotice.status == "waiting", ScheduledNotice.due_at <= now)
+            .order_by(ScheduledNotice.due_at, ScheduledNotice.key)
+            .limit(runtime.policy.notify_batch)
+        )
+        if not is_sqlite(runtime.settings.database_url):
+            query = query.with_for_update(skip_locked=True)
+        rows = (await session.scalars(query)).all()
+        for row in rows:
+            await write_deliveries(session, runtime, row.key, [notice_of(row)], about_of(row))
+            row.status, row.finished_at = "given", now
+    return len(rows)
+
+
+async def run_scheduler(runtime) -> None:  # type: ignore[no-untyped-def]
+    """The lifespan task: give what is due, then look again after NOTIFY_POLL_SECONDS."""
+    while True:
+        try:
+            given = await give_due(runtime)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # the database away: try again at the next poll
+            log.warning("the scheduler paused: %s", error)
+            given = 0
+        if given:
+            continue
+        await asyncio.sleep(runtime.policy.notify_poll_seconds)

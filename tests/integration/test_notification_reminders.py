@@ -1,0 +1,142 @@
+"""Notices that wait, through real NATS and the service's database, with the service's clock moved: the SMS to
+a deputy whose case is still unaccepted 2 working hours after it reached them (once, to the number the account
+gave, even one given after the routing; none when the case was accepted first; an urgent case's at once)."""
+
+import asyncio
+import uuid
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from services.notification.models import ScheduledNotice
+from shared.auth import Role
+from shared.clock import CHINA, MovableClock
+from shared.messaging.catalogue import CaseAccepted
+from tests.integration.push_receiver import Browser, PushReceiver
+from tests.integration.test_notification_service import deliveries, publish, push_env, register, started
+from tests.support import case_submitted, eventually
+
+__all__ = ["push_env"]  # the fixture, shared with the service's other tests
+
+WEDNESDAY_10 = datetime(2026, 12, 2, 10, 0, tzinfo=CHINA).astimezone(UTC)
+
+
+def accepted(case_id: str, deputies: list[str], at: datetime) -> CaseAccepted:
+    return CaseAccepted(
+        case_id=case_id,
+        tracking_code="SS-2612-00002",
+        grid_id=str(uuid.uuid4()),
+        kind="request",
+        category="water",
+        from_status="assigned",
+        to_status="accepted",
+        deputy_ids=deputies,
+        actor_deputy_id=deputies[0],
+        at=at,
+    )
+
+
+async def sms_sent(service) -> list[dict]:  # type: ignore[no-untyped-def]
+    return (await service.client.get("/dev/sms")).json()
+
+
+async def plans(service) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    async with service.runtime.maker() as session:
+        rows = (await session.scalars(select(ScheduledNotice))).all()
+    return {row.tracking_code: row.status for row in rows}
+
+
+async def test_a_case_still_unaccepted_two_working_hours_later_texts_its_deputies_once(
+    push_env, nats_server, databases, keys
+):
+    clock = MovableClock(WEDNESDAY_10)
+    async with AsyncExitStack() as stack, PushReceiver() as receiver:
+        service = await started(stack, nats_server, databases, keys, clock=clock)
+        first, second = str(uuid.uuid4()), str(uuid.uuid4())
+        first_headers = keys.headers(Role.deputy, subject="a-first", deputy_id=first)
+        second_headers = keys.headers(Role.deputy, subject="a-second", deputy_id=second)
+        await register(service, Browser(receiver.endpoint("first")), headers=first_headers, language="en")
+        answer = await service.client.put("/preferences", json={"phone": "13812345678"}, headers=first_headers)
+        assert answer.status_code == 200, answer.text
+        await register(service, Browser(receiver.endpoint("second")), headers=second_headers)
+
+        waiting, taken, urgent = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+        await publish(
+            nats_server.url,
+            case_submitted(waiting, deputy_ids=[first, second], at=clock.now(), tracking_code="SS-2612-00001"),
+            case_submitted(taken, deputy_ids=[first], at=clock.now(), tracking_code="SS-2612-00002"),
+            case_submitted(urgent, deputy_ids=[first], at=clock.now(), tracking_code="SS-2612-00003", urgent=True),
+        )
+
+        async def routed_pushes():
+            return len(receiver.for_device("first")) == 3 and len(receiver.for_device("second")) == 1
+
+        await eventually(routed_pushes)
+        [at_once] = await eventually(lambda: sms_sent(service))
+        assert "SS-2612-00003" in at_once["text"]  # an urgent case: SMS at once
+        assert await plans(service) == {"SS-2612-00001": "waiting", "SS-2612-00002": "waiting"}
+
+        await publish(nats_server.url, accepted(taken, [first], clock.now() + timedelta(minutes=30)))
+
+        async def cancelled():
+            return (await plans(service))["SS-2612-00002"] == "cancelled"
+
+        await eventually(cancelled)
+        # the second deputy gives a number after the case reached them: it is the number at the time that counts
+        answer = await service.client.put("/preferences", json={"phone": "13900001111"}, headers=second_headers)
+        assert answer.status_code == 200, answer.text
+        clock.advance(timedelta(hours=1, minutes=59))
+        await asyncio.sleep(1)  # several polls of the scheduler: not yet
+        assert len(await sms_sent(service)) == 1
+
+        clock.advance(timedelta(minutes=1))
+
+        async def texted():
+            sent = await sms_sent(service)
+            return sent if len(sent) == 3 else None
+
+        sent = await eventually(texted)
+        late = {item["phone"]: item["text"] for item in sent[:2]}
+        assert set(late) == {"13812345678", "13900001111"}
+        assert late["13812345678"].startswith("【") and "SS-2612-00001" in late["13812345678"]
+        assert "still not accepted" in late["13812345678"]  # the language the account chose
+        assert "仍未受理" in late["13900001111"] and all(len(text) <= 70 for text in late.values())
+        assert await plans(service) == {"SS-2612-00001": "given", "SS-2612-00002": "cancelled"}
+
+        # the same filing again (another event id, the same facts) plans nothing new
+        await publish(
+            nats_server.url,
+            case_submitted(waiting, deputy_ids=[first, second], at=WEDNESDAY_10, tracking_code="SS-2612-00001"),
+        )
+        clock.advance(timedelta(days=1))
+        await asyncio.sleep(1)
+        assert len(await sms_sent(service)) == 3
+        rows = await deliveries(service, kind="case_unaccepted")
+        assert sorted((row.channel, row.url) for row in rows) == [("sms", f"/deputy/case/{waiting}")] * 2
+        assert len(receiver.for_device("first")) == 3  # SMS only: no push again
+        mine = (await service.client.get("/notifications", headers=first_headers)).json()
+        assert [item["kind"] for item in mine["items"]][:1] == ["case_unaccepted"]
+
+
+async def test_a_case_filed_on_friday_afternoon_waits_for_monday(push_env, nats_server, databases, keys):
+    friday = MovableClock(datetime(2026, 12, 4, 17, 0, tzinfo=CHINA).astimezone(UTC))
+    async with AsyncExitStack() as stack:
+        service = await started(stack, nats_server, databases, keys, clock=friday)
+        deputy = str(uuid.uuid4())
+        headers = keys.headers(Role.deputy, subject="a-d", deputy_id=deputy)
+        assert (await service.client.put("/preferences", json={"phone": "13812345678"}, headers=headers)).is_success
+        await publish(nats_server.url, case_submitted(str(uuid.uuid4()), deputy_ids=[deputy], at=friday.now()))
+
+        async def planned():
+            async with service.runtime.maker() as session:
+                return (await session.scalars(select(ScheduledNotice))).all()
+
+        [row] = await eventually(planned)
+        assert row.due_at == datetime(2026, 12, 7, 10, 0, tzinfo=CHINA).astimezone(UTC)
+        friday.advance(timedelta(days=2))  # Sunday 17:00
+        await asyncio.sleep(0.6)
+        assert await sms_sent(service) == []
+        friday.advance(timedelta(hours=17))  # Monday 10:00
+        [sms] = await eventually(lambda: sms_sent(service))
+        assert sms["phone"] == "13812345678" and sms["kind"] == "case_unaccepted"
