@@ -1,7 +1,8 @@
 """The notification service publishes no events; it consumes the grid tree (names) and the case events that
 matter to people: routed or assigned to deputies, reminders and 催办, escalations, referral answers, and the
 steps a filer hears of (accepted, referred, resolved, rejected, reopened), and the steps that end a case's wait
-for its deputies (returned, withdrawn, merged)."""
+for its deputies (returned, withdrawn, merged); reception sessions announced and cancelled (the reminder of the
+deputies on duty)."""
 
 from services.notification import projections
 from shared.messaging.catalogue import (
@@ -21,6 +22,8 @@ from shared.messaging.catalogue import (
     GridCreated,
     GridRetired,
     ReferralAnswered,
+    SessionCancelled,
+    SessionScheduled,
 )
 from shared.messaging.inbox import Handler
 
@@ -47,4 +50,8 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
         GridRetired.event_type: projections.on_grid_event,
     },
     "CASE": {payload.event_type: projections.on_case_event for payload in CASE_EVENTS},
+    "STATION": {
+        SessionScheduled.event_type: projections.on_station_event,
+        SessionCancelled.event_type: projections.on_station_event,
+    },
 }

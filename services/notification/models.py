@@ -70,6 +70,9 @@ class Preference(Base):
 class Delivery(Base):
     """One message to one recipient on one channel and target (a device, a phone), decided from one event.
 
+    `channel`: push (target: the device) | sms (the account's number at the time of sending) | app (the
+    notifications list only: written as sent, nothing is sent for it).
+
     Written in the inbox transaction of the event, before anything is sent: the unique key makes a redelivered
     event decide nothing new. `status`: pending (due at `not_before`) → sending (claimed until `claimed_until`,
     committed before the send) → sent | failed | gone (the device unsubscribed) | skipped (turned off). A row
@@ -101,6 +104,10 @@ class Delivery(Base):
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(String(500))
+    session_id: Mapped[str | None] = mapped_column(String(36))
+    """A notice about a reception session (no case: `case_id` and `tracking_code` are empty)."""
+    when_at: Mapped[datetime | None]
+    """The moment the words name (a session's start)."""
 
 
 class ScheduledNotice(Base):
@@ -128,6 +135,8 @@ class ScheduledNotice(Base):
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(String(200))
+    session_id: Mapped[str | None] = mapped_column(String(36))
+    when_at: Mapped[datetime | None]
 
 
 class KnownGrid(KnownGridColumns, Base):

@@ -5,9 +5,16 @@ plans what waits for later and cancels what a step made needless)."""
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.logic.deciding import decide_case_event
-from services.notification.logic.scheduling import plan_case_event
+from services.notification.logic.scheduling import plan_case_event, plan_station_event
 from services.notification.models import KnownGrid
-from shared.messaging.catalogue import EventPayload, GridChanged, GridCreated, GridRetired
+from shared.messaging.catalogue import (
+    EventPayload,
+    GridChanged,
+    GridCreated,
+    GridRetired,
+    SessionCancelled,
+    SessionScheduled,
+)
 from shared.projections import project_grid
 
 
@@ -18,3 +25,8 @@ async def on_grid_event(session: AsyncSession, runtime, payload: GridCreated | G
 async def on_case_event(session: AsyncSession, runtime, payload: EventPayload) -> None:  # type: ignore[no-untyped-def]
     await decide_case_event(session, runtime, payload)
     await plan_case_event(session, runtime, payload)
+
+
+async def on_station_event(session: AsyncSession, runtime, payload: SessionScheduled | SessionCancelled) -> None:  # type: ignore[no-untyped-def]
+    """A session announced or cancelled: the reminder of its deputies on duty, the day before."""
+    await plan_station_event(session, runtime, payload)

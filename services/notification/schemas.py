@@ -21,6 +21,7 @@ KindName = Literal[
     "case_rejected",
     "case_reopened",
     "case_unaccepted",
+    "session_tomorrow",
 ]
 
 

@@ -24,7 +24,7 @@ from shared.privacy import mask_phone
 
 
 def _notification(row: Delivery) -> NotificationRead:
-    title, body = words(Kind(row.kind), row.language, row.tracking_code, row.grid_name)
+    title, body = words(Kind(row.kind), row.language, row.tracking_code, row.grid_name, row.when_at)
     return NotificationRead(
         id=row.event_id,
         kind=row.kind,

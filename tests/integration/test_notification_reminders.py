@@ -1,6 +1,8 @@
 """Notices that wait, through real NATS and the service's database, with the service's clock moved: the SMS to
 a deputy whose case is still unaccepted 2 working hours after it reached them (once, to the number the account
-gave, even one given after the routing; none when the case was accepted first; an urgent case's at once)."""
+gave, even one given after the routing; none when the case was accepted first; an urgent case's at once); the
+reminder of a reception session's deputies on duty the day before (push and the in-app list; none for a
+cancelled session, even when the cancellation is heard of first)."""
 
 import asyncio
 import uuid
@@ -12,7 +14,7 @@ from sqlalchemy import select
 from services.notification.models import ScheduledNotice
 from shared.auth import Role
 from shared.clock import CHINA, MovableClock
-from shared.messaging.catalogue import CaseAccepted
+from shared.messaging.catalogue import CaseAccepted, SessionCancelled, SessionScheduled
 from tests.integration.push_receiver import Browser, PushReceiver
 from tests.integration.test_notification_service import deliveries, publish, push_env, register, started
 from tests.support import case_submitted, eventually
@@ -140,3 +142,96 @@ async def test_a_case_filed_on_friday_afternoon_waits_for_monday(push_env, nats_
         friday.advance(timedelta(hours=17))  # Monday 10:00
         [sms] = await eventually(lambda: sms_sent(service))
         assert sms["phone"] == "13812345678" and sms["kind"] == "case_unaccepted"
+
+
+def scheduled(session_id: str, starts_at: datetime, deputies: list[str]) -> SessionScheduled:
+    return SessionScheduled(
+        session_id=session_id,
+        station_id=str(uuid.uuid4()),
+        mode="station",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=3),
+        capacity=10,
+        topic="",
+        deputy_ids=deputies,
+        organisations=[],
+    )
+
+
+def cancelled(session_id: str, starts_at: datetime, deputies: list[str]) -> SessionCancelled:
+    return SessionCancelled(
+        session_id=session_id,
+        station_id=str(uuid.uuid4()),
+        starts_at=starts_at,
+        reason="台风",
+        deputy_ids=deputies,
+        booking_ids=[],
+        at=starts_at - timedelta(days=1),
+    )
+
+
+async def test_the_deputies_on_duty_hear_of_their_session_the_day_before_and_of_a_cancelled_one_nothing(
+    push_env, nats_server, databases, keys
+):
+    clock = MovableClock(WEDNESDAY_10)
+    friday_9 = datetime(2026, 12, 4, 9, 0, tzinfo=CHINA).astimezone(UTC)
+    async with AsyncExitStack() as stack, PushReceiver() as receiver:
+        service = await started(stack, nats_server, databases, keys, clock=clock)
+        with_phone, without = str(uuid.uuid4()), str(uuid.uuid4())
+        phone_headers = keys.headers(Role.deputy, subject="a-phone", deputy_id=with_phone)
+        browser = Browser(receiver.endpoint("phone"))
+        await register(service, browser, headers=phone_headers)
+        no_device = keys.headers(Role.deputy, subject="a-none", deputy_id=without)
+        assert (await service.client.put("/preferences", json={"language": "en"}, headers=no_device)).is_success
+
+        held, dropped, dropped_first = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+        station = "/station-scheduling"
+        await publish(nats_server.url, cancelled(dropped_first, friday_9, [with_phone]), source=station)
+        await publish(
+            nats_server.url,
+            scheduled(held, friday_9, [with_phone, without]),
+            scheduled(dropped, friday_9 + timedelta(hours=5), [with_phone]),
+            scheduled(dropped_first, friday_9, [with_phone]),  # heard of after its cancellation
+            source=station,
+        )
+        await publish(nats_server.url, cancelled(dropped, friday_9 + timedelta(hours=5), [with_phone]), source=station)
+
+        async def all_heard():
+            async with service.runtime.maker() as session:
+                rows = (await session.scalars(select(ScheduledNotice))).all()
+            statuses = sorted(row.status for row in rows)
+            return statuses == ["cancelled", "cancelled", "waiting"] and not [
+                row for row in rows if row.session_id == dropped and row.status != "cancelled"
+            ]
+
+        await eventually(all_heard)
+        clock.advance(timedelta(hours=22, minutes=59))  # Thursday 08:59
+        await asyncio.sleep(0.6)
+        assert receiver.for_device("phone") == []
+        clock.advance(timedelta(minutes=1))  # Thursday 09:00, the day before
+
+        [push] = await eventually(lambda: _arrived(receiver))
+        message = browser.decrypt(push.body)
+        assert message["step"] == "session_tomorrow" and message["url"] == "/deputy/duty"
+        assert message["body"] == "您12月4日 09:00有一场代表接待值班，请准时参加。"
+        assert message["tracking_code"] == "" and "台风" not in str(message)
+        listed = (await service.client.get("/notifications", headers=no_device)).json()
+        assert [(item["kind"], item["url"]) for item in listed["items"]] == [("session_tomorrow", "/deputy/duty")]
+        assert listed["items"][0]["body"] == "You are on duty at a reception on 4 Dec 09:00."
+        mine = (await service.client.get("/notifications", headers=phone_headers)).json()
+        assert mine["total"] == 1  # the push and the in-app row are one notice
+
+        await publish(nats_server.url, scheduled(held, friday_9, [with_phone, without]), source=station)
+        clock.advance(timedelta(hours=1))
+        await asyncio.sleep(1)
+        rows = await deliveries(service)
+        assert sorted((row.recipient, row.channel, row.session_id) for row in rows) == [
+            ("account:a-none", "app", held),
+            ("account:a-phone", "app", held),
+            ("account:a-phone", "push", held),
+        ]
+        assert len(receiver.for_device("phone")) == 1
+
+
+async def _arrived(receiver: PushReceiver):  # type: ignore[no-untyped-def]
+    return receiver.for_device("phone")

@@ -1,13 +1,22 @@
 """The notification rules for what waits: working hours (Monday to Friday, 08:30–17:30 Beijing), the deputies'
-SMS for a case still unaccepted 2 working hours after it reached them, and what cancels a waiting notice."""
+SMS for a case still unaccepted 2 working hours after it reached them, the reminder of a reception session's
+deputies on duty the day before, and what cancels a waiting notice."""
 
 from datetime import UTC, datetime
 
 import pytest
 
-from services.notification.domain.notices import Audience, CaseFacts, Kind, channels
-from services.notification.domain.reminders import cancelled_by, case_subject, plan_case
-from services.notification.domain.texts import SMS_SEGMENT, sms_text
+from services.notification.domain.notices import Audience, CaseFacts, Kind, channels, screen_for
+from services.notification.domain.reminders import (
+    cancelled_by,
+    case_subject,
+    plan_case,
+    plan_session,
+    session_cancelled,
+    session_reminder,
+    session_subject,
+)
+from services.notification.domain.texts import SMS_SEGMENT, sms_text, words
 from services.notification.domain.workhours import add_working_hours
 from shared.clock import CHINA
 
@@ -48,23 +57,31 @@ def facts(event_type: str, deputies: tuple[str, ...] = ("d1", "d2"), **more) -> 
 
 
 def test_a_case_routed_to_deputies_plans_an_sms_two_working_hours_on():
-    [planned] = plan_case(facts("case.case.submitted.v2"), beijing(4, 16, 30), "event-key")
+    [planned] = plan_case(facts("case.case.submitted.v2"), beijing(4, 16, 30), "event-key", beijing(4, 16, 30))
     assert (planned.kind, planned.audience) == (Kind.case_unaccepted, Audience.deputies)
     assert planned.deputy_ids == ("d1", "d2")
     assert planned.due_at == beijing(7, 9, 30)
     assert planned.subject == case_subject("case-1") and planned.tracking_code == "SS-2612-00001"
     assert channels(Kind.case_unaccepted, False) == {"sms"}  # the push went when it was routed
-    again = plan_case(facts("case.case.submitted.v2"), beijing(4, 16, 30), "event-key")[0]
+    again = plan_case(facts("case.case.submitted.v2"), beijing(4, 16, 30), "event-key", beijing(4, 16, 30))[0]
     assert again.key == planned.key  # the same event plans the same notice
-    other = plan_case(facts("case.case.assigned.v2"), beijing(4, 16, 30), "another-event")[0]
+    other = plan_case(facts("case.case.assigned.v2"), beijing(4, 16, 30), "another-event", beijing(4, 17))[0]
     assert other.key != planned.key and other.subject == planned.subject  # a new routing: a new plan
 
 
+def test_a_routing_heard_of_long_after_its_time_plans_nothing():
+    """The stream read again from its start (a new database): last month's cases text nobody."""
+    late = plan_case(facts("case.case.submitted.v2"), beijing(2, 9), "k", beijing(3, 10, 59))
+    assert [planned.due_at for planned in late] == [beijing(2, 11)]  # a day late: still said
+    assert plan_case(facts("case.case.submitted.v2"), beijing(2, 9), "k", beijing(3, 11, 1)) == []
+
+
 def test_an_urgent_case_or_one_without_deputies_plans_nothing():
-    assert plan_case(facts("case.case.submitted.v2", urgent=True), beijing(2, 9), "k") == []  # its SMS went at once
+    urgent = facts("case.case.submitted.v2", urgent=True)
+    assert plan_case(urgent, beijing(2, 9), "k", beijing(2, 9)) == []  # its SMS went at once
     assert channels(Kind.case_routed, True) == {"push", "sms"}
-    assert plan_case(facts("case.case.submitted.v2", ()), beijing(2, 9), "k") == []
-    assert plan_case(facts("case.case.accepted.v1"), beijing(2, 9), "k") == []
+    assert plan_case(facts("case.case.submitted.v2", ()), beijing(2, 9), "k", beijing(2, 9)) == []
+    assert plan_case(facts("case.case.accepted.v1"), beijing(2, 9), "k", beijing(2, 9)) == []
 
 
 @pytest.mark.parametrize(
@@ -96,3 +113,34 @@ def test_an_escalation_a_reopening_or_a_reminder_leave_the_case_waiting(event):
 def test_every_sms_fits_one_segment_for_a_grid_this_service_has_not_heard_of(kind, language):
     """No grid name yet: the words say "your grid" (网格), which cannot be shortened."""
     assert len(sms_text(kind, language, "SS-2612-00001", "", "人大代表进网格")) <= SMS_SEGMENT
+
+
+def test_the_deputies_on_duty_are_reminded_at_nine_the_day_before_a_session():
+    starts = beijing(10, 14, 30)
+    [planned] = plan_session("s-1", starts, ["d1", "d1", "d2"], now=beijing(2, 12))
+    assert (planned.kind, planned.deputy_ids, planned.when) == (Kind.session_tomorrow, ("d1", "d2"), starts)
+    assert planned.due_at == beijing(9, 9, 0) and planned.subject == session_subject("s-1")
+    assert channels(Kind.session_tomorrow, False) == {"push", "app"}  # also in the list without a device
+    assert screen_for(Kind.session_tomorrow, "", None) == "/deputy/duty"
+    assert planned.key == session_reminder("s-1", starts, ["d2"]).key  # what a cancellation forestalls
+    cancel = session_cancelled("s-1")
+    assert cancel.subject == planned.subject and cancel.kinds == {Kind.session_tomorrow}
+
+
+def test_a_session_announced_late_reminds_at_once_and_one_begun_or_unstaffed_not_at_all():
+    starts = beijing(10, 8, 30)
+    [late] = plan_session("s-1", starts, ["d1"], now=beijing(9, 20, 0))
+    assert late.due_at == beijing(9, 20, 0)
+    [same_day] = plan_session("s-1", starts, ["d1"], now=beijing(10, 7, 0))
+    assert same_day.due_at == beijing(10, 7, 0)
+    assert plan_session("s-1", starts, ["d1"], now=starts) == []
+    assert plan_session("s-1", starts, [], now=beijing(2, 9)) == []
+
+
+def test_a_session_reminder_names_its_time_in_beijing_in_the_accounts_language():
+    starts = beijing(10, 14, 30)
+    in_chinese = words(Kind.session_tomorrow, "zh-CN", "", "", starts)[1]
+    assert in_chinese == "您12月10日 14:30有一场代表接待值班，请准时参加。"
+    title, body = words(Kind.session_tomorrow, "en", "", "", starts)
+    assert (title, body) == ("Reception duty reminder", "You are on duty at a reception on 10 Dec 14:30.")
+    assert len(sms_text(Kind.session_tomorrow, "en", "", "", "人大代表进网格", starts)) <= SMS_SEGMENT

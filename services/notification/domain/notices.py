@@ -24,6 +24,7 @@ class Kind(StrEnum):
     case_rejected = "case_rejected"  # villager: where to go instead
     case_reopened = "case_reopened"  # villager
     case_unaccepted = "case_unaccepted"  # deputy, by SMS: routed to you 2 working hours ago and still unaccepted
+    session_tomorrow = "session_tomorrow"  # deputy: a reception session you are on duty at, the day before
 
 
 DEPUTY_KINDS = frozenset(
@@ -45,6 +46,11 @@ SMS_FOR_DEPUTIES = frozenset({Kind.case_chased, Kind.case_escalated})
 """Deputies get an SMS (on a number they gave) for these at once, and for a case routed to them when it is urgent."""
 SMS_ONLY = frozenset({Kind.case_unaccepted})
 """Kinds that exist to reach someone who did not see the push: an SMS, no push again."""
+WITHOUT_A_CASE = frozenset({Kind.session_tomorrow})
+"""Kinds not about one case: their words name no tracking code."""
+IN_APP = frozenset({Kind.session_tomorrow})
+"""Kinds also kept in the account's notifications list when it has no device to push to (channel `app`: a row
+written as shown, nothing to send). The case kinds reach the list through their push and SMS rows."""
 
 
 class Audience(StrEnum):
@@ -107,16 +113,21 @@ def decide(facts: CaseFacts) -> list[Notice]:
 def channels(kind: Kind, urgent: bool) -> frozenset[str]:
     """The channels a notice goes on to an account (a follower's anonymous device hears by push only): push;
     for deputies also SMS where `SMS_FOR_DEPUTIES` says or for an urgent case routed to them; SMS only for the
-    kinds in `SMS_ONLY`."""
+    kinds in `SMS_ONLY`; push and the in-app list for the kinds in `IN_APP`."""
     if kind in SMS_ONLY:
         return frozenset({"sms"})
+    if kind in IN_APP:
+        return frozenset({"push", "app"})
     if kind in DEPUTY_KINDS and (kind in SMS_FOR_DEPUTIES or (kind == Kind.case_routed and urgent)):
         return frozenset({"push", "sms"})
     return frozenset({"push"})
 
 
 def screen_for(kind: Kind, case_id: str, tracking_code: str | None) -> str:
-    """The PWA screen a notice opens: the deputy's case screen, or the villager's tracking page."""
+    """The PWA screen a notice opens: the deputy's case screen, their duty (sessions), or the villager's
+    tracking page."""
+    if kind == Kind.session_tomorrow:
+        return "/deputy/duty"
     if kind in DEPUTY_KINDS:
         return f"/deputy/case/{case_id}"
     return f"/track/{tracking_code}" if tracking_code else "/"

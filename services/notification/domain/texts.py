@@ -1,8 +1,11 @@
 """The words of every notice, in zh-CN (the default) and English, made from the tracking code, the step and
 the grid's name only: what a lock screen may show. SMS texts fit one segment (70 characters of Chinese text,
-the provider's signature 【…】 included)."""
+the provider's signature 【…】 included). A notice about a time (a session's start) says it in Beijing time."""
+
+from datetime import datetime
 
 from services.notification.domain.notices import Kind
+from shared.clock import CHINA
 
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
@@ -22,6 +25,7 @@ TITLES = {
         Kind.case_rejected: "您的诉求未予受理",
         Kind.case_reopened: "您的诉求已重新办理",
         Kind.case_unaccepted: "诉求仍未受理",
+        Kind.session_tomorrow: "接待值班提醒",
     },
     "en": {
         Kind.case_routed: "A new case for you",
@@ -35,6 +39,7 @@ TITLES = {
         Kind.case_rejected: "Your case was not taken up",
         Kind.case_reopened: "Your case is being worked on again",
         Kind.case_unaccepted: "A case still waits for you",
+        Kind.session_tomorrow: "Reception duty reminder",
     },
 }
 
@@ -51,6 +56,7 @@ BODIES = {
         Kind.case_rejected: "您的诉求{code}未予受理，原因和去处请在应用中查看。",
         Kind.case_reopened: "您的诉求{code}已重新办理。",
         Kind.case_unaccepted: "{grid}诉求{code}交办已超2个工作小时仍未受理，请尽快受理。",
+        Kind.session_tomorrow: "您{when}有一场代表接待值班，请准时参加。",
     },
     "en": {
         Kind.case_routed: "New case {code} in {grid}: please accept it.",
@@ -64,6 +70,7 @@ BODIES = {
         Kind.case_rejected: "Case {code} not taken up: see the app for where to go.",
         Kind.case_reopened: "Your case {code} is being worked on again.",
         Kind.case_unaccepted: "Case {code} in {grid} is still not accepted.",
+        Kind.session_tomorrow: "You are on duty at a reception on {when}.",
     },
 }
 
@@ -73,19 +80,37 @@ def language_of(value: str | None) -> str:
     return value if value in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def words(kind: Kind, language: str, tracking_code: str, grid_name: str) -> tuple[str, str]:
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def when_text(moment: datetime | None, language: str) -> str:
+    """A moment in Beijing time: "12月5日 09:00" or "5 Dec 09:00"."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(CHINA)
+    if language_of(language) == "zh-CN":
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local.day} {MONTHS[local.month - 1]} {local:%H:%M}"
+
+
+def words(
+    kind: Kind, language: str, tracking_code: str, grid_name: str, when: datetime | None = None
+) -> tuple[str, str]:
     """(title, body) of a notice in the language."""
     language = language_of(language)
     grid = grid_name or ("网格" if language == "zh-CN" else "your grid")
-    return TITLES[language][kind], BODIES[language][kind].format(code=tracking_code, grid=grid)
+    body = BODIES[language][kind].format(code=tracking_code, grid=grid, when=when_text(when, language))
+    return TITLES[language][kind], body
 
 
-def sms_text(kind: Kind, language: str, tracking_code: str, grid_name: str, signature: str) -> str:
+def sms_text(
+    kind: Kind, language: str, tracking_code: str, grid_name: str, signature: str, when: datetime | None = None
+) -> str:
     """The text of one SMS, `【signature】` first, within one segment: the grid's name is shortened to fit."""
     prefix = f"【{signature}】" if signature else ""
     grid = grid_name
     while True:
-        _, body = words(kind, language, tracking_code, grid)
+        _, body = words(kind, language, tracking_code, grid, when)
         text = prefix + body
         if len(text) <= SMS_SEGMENT or not grid:
             break

@@ -41,6 +41,8 @@ class About:
     case_id: str
     tracking_code: str | None
     grid_id: str | None
+    session_id: str | None = None
+    when: datetime | None = None
 
 
 def event_key(payload: EventPayload) -> str:
@@ -125,6 +127,8 @@ async def _targets(session: AsyncSession, notice: Notice, about: About) -> list[
                     )
         if "sms" in wanted and account.phone and (account.subject, notice.kind.value, "sms") not in off:
             rows.append({"recipient": recipient, "channel": "sms", "target": "", "language": account.language})
+        if "app" in wanted:
+            rows.append({"recipient": recipient, "channel": "app", "target": "", "language": account.language})
     return rows
 
 
@@ -137,7 +141,8 @@ async def decide_case_event(session: AsyncSession, runtime, payload: EventPayloa
 
 async def write_deliveries(session: AsyncSession, runtime, key: str, notices: list[Notice], about: About) -> int:  # type: ignore[no-untyped-def]
     """The delivery rows of these notices under `key` (an event's, or a scheduled notice's): once per key,
-    recipient, channel and device, whatever repeats."""
+    recipient, channel and device, whatever repeats. An `app` row (the notifications list) is shown as it is
+    written: nothing is sent for it."""
     if not notices:
         return 0
     now: datetime = runtime.clock.now()
@@ -145,6 +150,7 @@ async def write_deliveries(session: AsyncSession, runtime, key: str, notices: li
     rows = []
     for notice in notices:
         for target in await _targets(session, notice, about):
+            shown = target["channel"] == "app"
             rows.append(
                 {
                     **target,
@@ -157,11 +163,14 @@ async def write_deliveries(session: AsyncSession, runtime, key: str, notices: li
                     "language": language_of(target["language"]),
                     "urgent": notice.urgent,
                     "url": screen_for(notice.kind, about.case_id, about.tracking_code),
-                    "status": "pending",
+                    "status": "sent" if shown else "pending",
                     "attempts": 0,
                     "resent_in_doubt": 0,
-                    "not_before": not_before(now, urgent=notice.urgent),
+                    "not_before": now if shown else not_before(now, urgent=notice.urgent),
                     "created_at": now,
+                    "finished_at": now if shown else None,
+                    "session_id": about.session_id,
+                    "when_at": about.when,
                 }
             )
     if not rows:

@@ -20,17 +20,44 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.domain.notices import Audience, Kind, Notice
-from services.notification.domain.reminders import Cancel, Planned, cancelled_by, plan_case
+from services.notification.domain.reminders import (
+    Cancel,
+    Planned,
+    cancelled_by,
+    plan_case,
+    plan_session,
+    session_cancelled,
+    session_reminder,
+)
 from services.notification.logic.deciding import About, event_key, facts_of, write_deliveries
 from services.notification.models import ScheduledNotice
 from shared.db import is_sqlite
-from shared.messaging.catalogue import CaseSubmittedV2, EventPayload
+from shared.messaging.catalogue import CaseSubmittedV2, EventPayload, SessionCancelled, SessionScheduled
 
 log = logging.getLogger(__name__)
 
 
 def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
     return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(ScheduledNotice)
+
+
+def _row(planned: Planned, status: str, now: datetime) -> dict:
+    return {
+        "key": planned.key,
+        "kind": planned.kind.value,
+        "subject": planned.subject,
+        "due_at": planned.due_at,
+        "status": status,
+        "audience": planned.audience.value,
+        "deputy_ids": list(planned.deputy_ids),
+        "case_id": planned.case_id,
+        "tracking_code": planned.tracking_code,
+        "grid_id": planned.grid_id,
+        "urgent": planned.urgent,
+        "session_id": planned.session_id,
+        "when_at": planned.when,
+        "created_at": now,
+    }
 
 
 async def plan(session: AsyncSession, runtime, plans: Iterable[Planned]) -> None:  # type: ignore[no-untyped-def]
@@ -46,21 +73,14 @@ async def plan(session: AsyncSession, runtime, plans: Iterable[Planned]) -> None
         await session.execute(
             update(ScheduledNotice).where(older).values(status="cancelled", finished_at=now, reason="replaced")
         )
-        row = {
-            "key": planned.key,
-            "kind": planned.kind.value,
-            "subject": planned.subject,
-            "due_at": planned.due_at,
-            "status": "waiting",
-            "audience": planned.audience.value,
-            "deputy_ids": list(planned.deputy_ids),
-            "case_id": planned.case_id,
-            "tracking_code": planned.tracking_code,
-            "grid_id": planned.grid_id,
-            "urgent": planned.urgent,
-            "created_at": now,
-        }
-        await session.execute(_insert(session).values(**row).on_conflict_do_nothing())
+        await session.execute(_insert(session).values(**_row(planned, "waiting", now)).on_conflict_do_nothing())
+
+
+async def forestall(session: AsyncSession, runtime, planned: Planned, reason: str) -> None:  # type: ignore[no-untyped-def]
+    """Keep a plan as cancelled before it is made: the event that would make it, heard of later, finds its key
+    taken and plans nothing."""
+    row = {**_row(planned, "cancelled", runtime.clock.now()), "finished_at": runtime.clock.now(), "reason": reason}
+    await session.execute(_insert(session).values(**row).on_conflict_do_nothing())
 
 
 async def cancel(session: AsyncSession, runtime, cancels: Iterable[Cancel]) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +102,19 @@ async def plan_case_event(session: AsyncSession, runtime, payload: EventPayload)
     facts = facts_of(payload)
     await cancel(session, runtime, cancelled_by(facts))
     routed_at = payload.submitted_at if isinstance(payload, CaseSubmittedV2) else runtime.clock.now()
-    await plan(session, runtime, plan_case(facts, routed_at, event_key(payload)))
+    await plan(session, runtime, plan_case(facts, routed_at, event_key(payload), runtime.clock.now()))
+
+
+async def plan_station_event(session: AsyncSession, runtime, payload: EventPayload) -> None:  # type: ignore[no-untyped-def]
+    """A session announced plans the reminder of its deputies on duty; its cancellation cancels it."""
+    if isinstance(payload, SessionScheduled):
+        plans = plan_session(payload.session_id, payload.starts_at, payload.deputy_ids, runtime.clock.now())
+        await plan(session, runtime, plans)
+    elif isinstance(payload, SessionCancelled):
+        cancelled = session_cancelled(payload.session_id)
+        await cancel(session, runtime, [cancelled])
+        reminder = session_reminder(payload.session_id, payload.starts_at, payload.deputy_ids)
+        await forestall(session, runtime, reminder, cancelled.reason)
 
 
 def notice_of(row: ScheduledNotice) -> Notice:
@@ -90,7 +122,7 @@ def notice_of(row: ScheduledNotice) -> Notice:
 
 
 def about_of(row: ScheduledNotice) -> About:
-    return About(row.case_id, row.tracking_code or None, row.grid_id)
+    return About(row.case_id, row.tracking_code or None, row.grid_id, row.session_id, row.when_at)
 
 
 async def give_due(runtime) -> int:  # type: ignore[no-untyped-def]

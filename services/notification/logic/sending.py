@@ -46,7 +46,9 @@ class Claimed:
 def push_payload(delivery: Delivery) -> bytes:
     """What the lock screen may show: the tracking code, the step and the grid's name (and words made of
     them only), with the message id and the screen to open."""
-    title, body = words(Kind(delivery.kind), delivery.language, delivery.tracking_code, delivery.grid_name)
+    title, body = words(
+        Kind(delivery.kind), delivery.language, delivery.tracking_code, delivery.grid_name, delivery.when_at
+    )
     return json.dumps(
         {
             "id": delivery.id,
@@ -137,7 +139,12 @@ async def _send(runtime, item: Claimed) -> Outcome:  # type: ignore[no-untyped-d
         phone=item.phone,
         kind=delivery.kind,
         text=sms_text(
-            kind, delivery.language, delivery.tracking_code, delivery.grid_name, runtime.policy.sms_signature
+            kind,
+            delivery.language,
+            delivery.tracking_code,
+            delivery.grid_name,
+            runtime.policy.sms_signature,
+            delivery.when_at,
         ),
         params={"code": delivery.tracking_code, "grid": delivery.grid_name[:20]},
         at=delivery.created_at,
