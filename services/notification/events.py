@@ -1,8 +1,8 @@
 """The notification service publishes no events; it consumes the grid tree (names) and the case events that
 matter to people: routed or assigned to deputies, reminders and 催办, escalations, referral answers, and the
 steps a filer hears of (accepted, referred, resolved, rejected, reopened), and the steps that end a case's wait
-for its deputies (returned, withdrawn, merged); reception sessions announced and cancelled (the reminder of the
-deputies on duty)."""
+for its deputies (returned, withdrawn, merged) or a referral (an answer sent back: a new due date); reception
+sessions announced and cancelled (the reminder of the deputies on duty)."""
 
 from services.notification import projections
 from shared.messaging.catalogue import (
@@ -22,6 +22,7 @@ from shared.messaging.catalogue import (
     GridCreated,
     GridRetired,
     ReferralAnswered,
+    ReferralReturned,
     SessionCancelled,
     SessionScheduled,
 )
@@ -41,6 +42,7 @@ CASE_EVENTS = (
     CaseReturned,  # these three only end a wait (logic/scheduling.py)
     CaseWithdrawn,
     CaseMerged,
+    ReferralReturned,  # a new due date: the officers' reminder the day before
 )
 
 SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {

@@ -17,11 +17,14 @@ tables = messaging_tables(Base.metadata)
 
 
 class Account(Base):
-    """A signed-in account this service has heard from: the deputy it acts for and its language."""
+    """A signed-in account this service has heard from: the deputy it acts for, an agency officer's organisation
+    (both from its token, learnt when it registers a device, sets its choices or opens its list) and its
+    language."""
 
     __tablename__ = "accounts"
     subject: Mapped[str] = mapped_column(String(200), primary_key=True)
     deputy_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    organisation: Mapped[str | None] = mapped_column(String(40), index=True)
     language: Mapped[str] = mapped_column(String(8), default="zh-CN")
     phone: Mapped[str | None] = mapped_column(String(20))
     """An official's own number for SMS (set by the account itself); villagers' numbers are not kept here."""
@@ -137,6 +140,7 @@ class ScheduledNotice(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     session_id: Mapped[str | None] = mapped_column(String(36))
     when_at: Mapped[datetime | None]
+    organisation: Mapped[str | None] = mapped_column(String(40))
 
 
 class KnownGrid(KnownGridColumns, Base):

@@ -22,6 +22,8 @@ KindName = Literal[
     "case_reopened",
     "case_unaccepted",
     "session_tomorrow",
+    "referral_arrived",
+    "referral_due",
 ]
 
 

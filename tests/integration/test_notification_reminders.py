@@ -2,7 +2,8 @@
 a deputy whose case is still unaccepted 2 working hours after it reached them (once, to the number the account
 gave, even one given after the routing; none when the case was accepted first; an urgent case's at once); the
 reminder of a reception session's deputies on duty the day before (push and the in-app list; none for a
-cancelled session, even when the cancellation is heard of first)."""
+cancelled session, even when the cancellation is heard of first); an agency's officers told of a referral to
+their organisation and reminded the day before it is due (not when it was answered; again for a new due date)."""
 
 import asyncio
 import uuid
@@ -14,7 +15,15 @@ from sqlalchemy import select
 from services.notification.models import ScheduledNotice
 from shared.auth import Role
 from shared.clock import CHINA, MovableClock
-from shared.messaging.catalogue import CaseAccepted, SessionCancelled, SessionScheduled
+from shared.messaging.catalogue import (
+    CaseAccepted,
+    CaseReferred,
+    GridCreated,
+    ReferralAnswered,
+    ReferralReturned,
+    SessionCancelled,
+    SessionScheduled,
+)
 from tests.integration.push_receiver import Browser, PushReceiver
 from tests.integration.test_notification_service import deliveries, publish, push_env, register, started
 from tests.support import case_submitted, eventually
@@ -235,3 +244,125 @@ async def test_the_deputies_on_duty_hear_of_their_session_the_day_before_and_of_
 
 async def _arrived(receiver: PushReceiver):  # type: ignore[no-untyped-def]
     return receiver.for_device("phone")
+
+
+def end_of_day(day: int) -> datetime:
+    """A deadline as case intake writes it: the end (24:00) of a December day in Beijing."""
+    return datetime(2026, 12, day + 1, 0, 0, tzinfo=CHINA).astimezone(UTC)
+
+
+def referred(case_id: str, code: str, grid: str, organisation: str, due_at: datetime, at: datetime) -> CaseReferred:
+    return CaseReferred(
+        case_id=case_id,
+        tracking_code=code,
+        grid_id=grid,
+        kind="request",
+        category="water",
+        from_status="in_progress",
+        to_status="referred",
+        deputy_ids=["d"],
+        at=at,
+        organisation=organisation,
+        due_at=due_at,
+    )
+
+
+async def test_an_agencys_officers_hear_of_a_referral_and_the_day_before_it_is_due(
+    push_env, nats_server, databases, keys
+):
+    clock = MovableClock(WEDNESDAY_10)
+    async with AsyncExitStack() as stack, PushReceiver() as receiver:
+        service = await started(stack, nats_server, databases, keys, clock=clock)
+        water = keys.headers(Role.agency_officer, subject="o-water", organisation="SSX-WATER")
+        listed_only = keys.headers(Role.agency_officer, subject="o-water-2", organisation="SSX-WATER")
+        roads = keys.headers(Role.agency_officer, subject="o-roads", organisation="SSX-ROADS")
+        not_an_officer = keys.headers(Role.villager, subject="v-1", organisation="SSX-WATER")
+        officer_phone = Browser(receiver.endpoint("water"))
+        await register(service, officer_phone, headers=water, language="en")
+        await register(service, Browser(receiver.endpoint("roads")), headers=roads)
+        await register(service, Browser(receiver.endpoint("villager")), headers=not_an_officer)
+        # an officer without a device is known once they open their list
+        assert (await service.client.get("/notifications", headers=listed_only)).json()["total"] == 0
+
+        grid = str(uuid.uuid4())
+        created = GridCreated(grid_id=grid, code="G1", name="韶阳村第1组", level="group", parent_id=None)
+        await publish(nats_server.url, created, source="/grid")
+        answered_case, returned_case, kept_case = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+        now = clock.now()
+        await publish(
+            nats_server.url,
+            referred(kept_case, "SS-2612-00011", grid, "SSX-WATER", end_of_day(10), now),
+            referred(answered_case, "SS-2612-00012", grid, "SSX-WATER", end_of_day(10), now),
+            referred(returned_case, "SS-2612-00013", grid, "SSX-WATER", end_of_day(10), now),
+        )
+
+        async def three():
+            return len(receiver.for_device("water")) == 3
+
+        await eventually(three)
+        first = officer_phone.decrypt(receiver.for_device("water")[0].body)
+        assert first["step"] == "referral_arrived" and first["url"] == "/notifications"
+        assert first["body"] == "Referral SS-2612-00011 in 韶阳村第1组: answer by 10 Dec."
+        other = (await service.client.get("/notifications", headers=listed_only)).json()
+        assert other["total"] == 3 and other["items"][0]["body"].endswith("请于12月10日前答复。")
+        assert receiver.for_device("roads") == [] and receiver.for_device("villager") == []
+
+        answer = ReferralAnswered(
+            referral_id=str(uuid.uuid4()),
+            case_id=answered_case,
+            grid_id=grid,
+            organisation="SSX-WATER",
+            deputy_ids=["d"],
+            at=now,
+        )
+        sent_back = ReferralReturned(
+            referral_id=str(uuid.uuid4()),
+            case_id=returned_case,
+            grid_id=grid,
+            organisation="SSX-WATER",
+            deputy_ids=["d"],
+            due_at=end_of_day(15),
+            at=now,
+        )
+        await publish(nats_server.url, answer, sent_back)
+
+        async def settled():
+            async with service.runtime.maker() as session:
+                rows = (await session.scalars(select(ScheduledNotice))).all()
+            return sorted((row.tracking_code, row.status, row.due_at) for row in rows)
+
+        def nine(day: int) -> datetime:
+            return datetime(2026, 12, day, 9, 0, tzinfo=CHINA).astimezone(UTC)
+
+        expected = [
+            ("SS-2612-00011", "waiting", nine(9)),
+            ("SS-2612-00012", "cancelled", nine(9)),
+            ("SS-2612-00013", "cancelled", nine(9)),
+            ("SS-2612-00013", "waiting", nine(14)),  # the new due date, the case's code kept
+        ]
+        await eventually(lambda: _equal(settled, expected))
+
+        clock.advance(nine(9) - clock.now())
+
+        async def reminded():
+            return len(receiver.for_device("water")) == 4
+
+        await eventually(reminded)
+        due = officer_phone.decrypt(receiver.for_device("water")[3].body)
+        assert (due["step"], due["tracking_code"]) == ("referral_due", "SS-2612-00011")
+        assert due["body"] == "Referral SS-2612-00011 (韶阳村第1组) is due tomorrow, 10 Dec."
+        clock.advance(nine(14) - clock.now())
+
+        async def reminded_again():
+            return len(receiver.for_device("water")) == 5
+
+        await eventually(reminded_again)
+        again = officer_phone.decrypt(receiver.for_device("water")[4].body)
+        assert (again["step"], again["tracking_code"]) == ("referral_due", "SS-2612-00013")
+        assert again["body"].endswith("15 Dec.")
+        listed = (await service.client.get("/notifications", headers=listed_only)).json()
+        assert [item["kind"] for item in listed["items"]][:2] == ["referral_due", "referral_due"]
+
+
+async def _equal(check, expected):  # type: ignore[no-untyped-def]
+    return await check() == expected

@@ -1,17 +1,20 @@
 """The notification rules for what waits: working hours (Monday to Friday, 08:30–17:30 Beijing), the deputies'
 SMS for a case still unaccepted 2 working hours after it reached them, the reminder of a reception session's
-deputies on duty the day before, and what cancels a waiting notice."""
+deputies on duty the day before, a referral's officers told when it arrives and the day before it is due, and
+what cancels a waiting notice."""
 
 from datetime import UTC, datetime
 
 import pytest
 
-from services.notification.domain.notices import Audience, CaseFacts, Kind, channels, screen_for
+from services.notification.domain.notices import Audience, CaseFacts, Kind, channels, decide, screen_for
 from services.notification.domain.reminders import (
     cancelled_by,
     case_subject,
     plan_case,
+    plan_referral,
     plan_session,
+    referral_subject,
     session_cancelled,
     session_reminder,
     session_subject,
@@ -96,8 +99,8 @@ def test_an_urgent_case_or_one_without_deputies_plans_nothing():
     ],
 )
 def test_a_step_of_the_case_ends_the_wait(event):
-    [cancel] = cancelled_by(facts(event))
-    assert cancel.subject == case_subject("case-1") and Kind.case_unaccepted in cancel.kinds
+    [cancel] = [cancel for cancel in cancelled_by(facts(event)) if Kind.case_unaccepted in cancel.kinds]
+    assert cancel.subject == case_subject("case-1")
 
 
 @pytest.mark.parametrize(
@@ -144,3 +147,49 @@ def test_a_session_reminder_names_its_time_in_beijing_in_the_accounts_language()
     title, body = words(Kind.session_tomorrow, "en", "", "", starts)
     assert (title, body) == ("Reception duty reminder", "You are on duty at a reception on 10 Dec 14:30.")
     assert len(sms_text(Kind.session_tomorrow, "en", "", "", "人大代表进网格", starts)) <= SMS_SEGMENT
+
+
+def end_of(day: int) -> datetime:
+    """A deadline: the end (24:00) of a December day in Beijing."""
+    return beijing(day + 1, 0, 0)
+
+
+def test_a_referral_tells_the_organisations_officers_with_its_due_day():
+    referred = facts("case.case.referred.v1", organisation="SSX-WATER", due_at=end_of(10))
+    officers = [notice for notice in decide(referred) if notice.audience == Audience.organisation]
+    assert [(n.kind, n.organisation, n.when) for n in officers] == [(Kind.referral_arrived, "SSX-WATER", end_of(10))]
+    assert channels(Kind.referral_arrived, False) == {"push", "app"}
+    assert screen_for(Kind.referral_arrived, "case-1", "SS-2612-00001") == "/notifications"
+    assert [n.kind for n in decide(referred) if n.audience == Audience.followers] == [Kind.case_referred]
+    zh = words(Kind.referral_arrived, "zh-CN", "SS-2612-00001", "韶阳村第1组", end_of(10))[1]
+    assert zh == "韶阳村第1组诉求SS-2612-00001已转交贵单位办理，请于12月10日前答复。"
+    en = words(Kind.referral_due, "en", "SS-2612-00001", "G1", end_of(10))[1]
+    assert en == "Referral SS-2612-00001 (G1) is due tomorrow, 10 Dec."
+
+
+def test_the_officers_are_reminded_at_nine_the_day_before_the_due_day():
+    referred = facts("case.case.referred.v1", organisation="SSX-WATER", due_at=end_of(10))
+    [planned] = plan_referral(referred, now=beijing(2, 10))
+    assert (planned.kind, planned.audience, planned.organisation) == (
+        Kind.referral_due,
+        Audience.organisation,
+        "SSX-WATER",
+    )
+    assert planned.due_at == beijing(9, 9) and planned.when == end_of(10)
+    assert planned.subject == referral_subject("case-1", "SSX-WATER")
+    [late] = plan_referral(referred, now=beijing(9, 15))
+    assert late.due_at == beijing(9, 15)  # referred on the day before: at once
+    assert plan_referral(referred, now=beijing(10, 8)) == []  # due today: case intake chases it when late
+    returned = facts("case.referral.returned.v1", organisation="SSX-WATER", due_at=end_of(15))
+    [again] = plan_referral(returned, now=beijing(10, 8))
+    assert again.subject == planned.subject and again.key != planned.key and again.due_at == beijing(14, 9)
+    assert plan_referral(facts("case.case.referred.v1", organisation=None, due_at=end_of(10)), beijing(2, 9)) == []
+
+
+def test_the_answer_or_the_end_of_the_case_cancels_the_officers_reminder():
+    [answered] = cancelled_by(facts("case.referral.answered.v1", organisation="SSX-WATER"))
+    assert answered.subject == referral_subject("case-1", "SSX-WATER") and answered.kinds == {Kind.referral_due}
+    for event in ("case.case.resolved.v1", "case.case.withdrawn.v1", "case.case.rejected.v1", "case.case.merged.v1"):
+        ended = [cancel for cancel in cancelled_by(facts(event)) if Kind.referral_due in cancel.kinds]
+        assert [(cancel.subject, cancel.case_id) for cancel in ended] == [(None, "case-1")]
+    assert not [c for c in cancelled_by(facts("case.case.escalated.v1")) if Kind.referral_due in c.kinds]

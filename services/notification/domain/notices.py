@@ -3,10 +3,12 @@
 A notice names a kind (what happened, for the texts and the preferences), an audience and, for deputies,
 which of them. `deputies` are told through the accounts that act for those deputy ids; `followers` are the
 devices and accounts that follow the case by its tracking code (the villager who filed it, or anyone who
-holds the code: the code is what the tracking page asks for, and a notice says no more than that page).
+holds the code: the code is what the tracking page asks for, and a notice says no more than that page);
+`organisation` are the agency officers' accounts of one organisation (case.case.referred names it).
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from shared.messaging.catalogue import CaseAssignedV2, CaseSubmittedV2
@@ -25,6 +27,8 @@ class Kind(StrEnum):
     case_reopened = "case_reopened"  # villager
     case_unaccepted = "case_unaccepted"  # deputy, by SMS: routed to you 2 working hours ago and still unaccepted
     session_tomorrow = "session_tomorrow"  # deputy: a reception session you are on duty at, the day before
+    referral_arrived = "referral_arrived"  # agency officer: a case was referred to your organisation
+    referral_due = "referral_due"  # agency officer: the answer to a referral is due tomorrow
 
 
 DEPUTY_KINDS = frozenset(
@@ -48,7 +52,8 @@ SMS_ONLY = frozenset({Kind.case_unaccepted})
 """Kinds that exist to reach someone who did not see the push: an SMS, no push again."""
 WITHOUT_A_CASE = frozenset({Kind.session_tomorrow})
 """Kinds not about one case: their words name no tracking code."""
-IN_APP = frozenset({Kind.session_tomorrow})
+OFFICER_KINDS = frozenset({Kind.referral_arrived, Kind.referral_due})
+IN_APP = frozenset({Kind.session_tomorrow, Kind.referral_arrived, Kind.referral_due})
 """Kinds also kept in the account's notifications list when it has no device to push to (channel `app`: a row
 written as shown, nothing to send). The case kinds reach the list through their push and SMS rows."""
 
@@ -56,6 +61,7 @@ written as shown, nothing to send). The case kinds reach the list through their 
 class Audience(StrEnum):
     deputies = "deputies"
     followers = "followers"
+    organisation = "organisation"  # the officers of one organisation (their token names it)
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,8 @@ class Notice:
     audience: Audience
     deputy_ids: tuple[str, ...] = ()
     urgent: bool = False
+    organisation: str | None = None
+    when: datetime | None = None  # the moment its words name, when the event says it (a referral's due)
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,7 @@ class CaseFacts:
     urgent: bool = False
     stage: str | None = None  # reminders: reminder | chase
     organisation: str | None = None
+    due_at: datetime | None = None  # a referral's: the end of the day its answer is due
 
 
 FOLLOWER_STEPS = {
@@ -105,6 +114,11 @@ def decide(facts: CaseFacts) -> list[Notice]:
         notices.append(Notice(Kind.case_escalated, Audience.deputies, deputies, facts.urgent))
     elif event == "case.referral.answered.v1" and deputies:
         notices.append(Notice(Kind.referral_answered, Audience.deputies, deputies, facts.urgent))
+    if event == "case.case.referred.v1" and facts.organisation:
+        arrived = Notice(
+            Kind.referral_arrived, Audience.organisation, organisation=facts.organisation, when=facts.due_at
+        )
+        notices.append(arrived)
     if event in FOLLOWER_STEPS and facts.tracking_code:
         notices.append(Notice(FOLLOWER_STEPS[event], Audience.followers, (), facts.urgent))
     return notices
@@ -124,10 +138,13 @@ def channels(kind: Kind, urgent: bool) -> frozenset[str]:
 
 
 def screen_for(kind: Kind, case_id: str, tracking_code: str | None) -> str:
-    """The PWA screen a notice opens: the deputy's case screen, their duty (sessions), or the villager's
+    """The PWA screen a notice opens: the deputy's case screen, their duty (sessions), the notifications list
+    (an agency officer: the PWA has no screen of theirs yet, the list shows the notice), or the villager's
     tracking page."""
     if kind == Kind.session_tomorrow:
         return "/deputy/duty"
+    if kind in OFFICER_KINDS:
+        return "/notifications"
     if kind in DEPUTY_KINDS:
         return f"/deputy/case/{case_id}"
     return f"/track/{tracking_code}" if tracking_code else "/"

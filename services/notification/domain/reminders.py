@@ -7,6 +7,10 @@
 - A reception session (station.session.scheduled): each deputy on duty is reminded the day before, at
   `DAY_BEFORE_AT` Beijing time (at once when the session was announced later than that, before it begins).
   Its cancellation cancels the reminder, also when the cancellation is heard of first.
+- A referral (case.case.referred, or sent back with a new due date: case.referral.returned): the officers of
+  the organisation are reminded the day before its due day, at `DAY_BEFORE_AT` (at once when it was referred
+  later than that, the day before; none when it is due today). The organisation's answer cancels it, and so
+  does the case ending (resolved, closed, withdrawn, rejected, merged: case intake closes its referrals).
 
 A plan names a `subject`, what later events cancel it by, and an `instance`, what tells plans of one subject
 apart; its key is made of the kind, the subject and the instance, so the same event planning again plans
@@ -16,12 +20,25 @@ nothing new, and a newer plan of the kind and subject replaces a waiting older o
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from services.notification.domain.notices import Audience, CaseFacts, Kind
 from services.notification.domain.workhours import add_working_hours
 from shared.clock import CHINA
-from shared.messaging.catalogue import CASE_TRANSITIONS, CaseAssignedV2, CaseEscalated, CaseReopened, CaseSubmittedV2
+from shared.messaging.catalogue import (
+    CASE_TRANSITIONS,
+    CaseAssignedV2,
+    CaseEscalated,
+    CaseMerged,
+    CaseReferred,
+    CaseRejected,
+    CaseReopened,
+    CaseResolved,
+    CaseSubmittedV2,
+    CaseWithdrawn,
+    ReferralAnswered,
+    ReferralReturned,
+)
 
 UNACCEPTED_SMS_WORKING_HOURS = 2
 DAY_BEFORE_AT = time(9, 0)
@@ -33,6 +50,9 @@ ENDS_THE_WAIT = frozenset(step.event_type for step in CASE_TRANSITIONS) - {
 }
 """Case steps after which the case no longer waits for its deputies to accept it (an escalation or a reopening
 leaves it waiting, or waiting again)."""
+REFERRALS = frozenset({CaseReferred.event_type, ReferralReturned.event_type})
+ENDS_THE_REFERRALS = frozenset(step.event_type for step in (CaseResolved, CaseWithdrawn, CaseRejected, CaseMerged))
+"""Case steps that close a case's open referrals (case intake's close_referrals)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +69,7 @@ class Planned:
     urgent: bool = False
     session_id: str | None = None
     when: datetime | None = None
+    organisation: str | None = None
 
     @property
     def key(self) -> str:
@@ -57,11 +78,13 @@ class Planned:
 
 @dataclass(frozen=True)
 class Cancel:
-    """Waiting plans of these kinds for this subject are cancelled, because of `reason`."""
+    """Waiting plans of these kinds for this subject (or, without one, about this case) are cancelled, because
+    of `reason`."""
 
-    subject: str
+    subject: str | None
     kinds: frozenset[Kind] = field(default_factory=frozenset)
     reason: str = ""
+    case_id: str | None = None
 
 
 def case_subject(case_id: str) -> str:
@@ -135,6 +158,45 @@ def session_cancelled(session_id: str) -> Cancel:
 def cancelled_by(facts: CaseFacts) -> list[Cancel]:
     """The waiting plans a case event cancels."""
     event = facts.event_type
+    cancels = []
     if event in ENDS_THE_WAIT:
-        return [Cancel(case_subject(facts.case_id), frozenset({Kind.case_unaccepted}), f"{event} came first")]
-    return []
+        cancels.append(Cancel(case_subject(facts.case_id), frozenset({Kind.case_unaccepted}), f"{event} came first"))
+    if event == ReferralAnswered.event_type and facts.organisation:
+        subject = referral_subject(facts.case_id, facts.organisation)
+        cancels.append(Cancel(subject, frozenset({Kind.referral_due}), "the organisation answered"))
+    if event in ENDS_THE_REFERRALS:
+        cancels.append(Cancel(None, frozenset({Kind.referral_due}), f"{event}: the case ended", facts.case_id))
+    return cancels
+
+
+def referral_subject(case_id: str, organisation: str) -> str:
+    return f"referral:{case_id}:{organisation}"
+
+
+def due_day(deadline: datetime) -> date:
+    """The Beijing day a deadline falls on (a deadline is the end of its day, 24:00)."""
+    return (deadline - timedelta(microseconds=1)).astimezone(CHINA).date()
+
+
+def plan_referral(facts: CaseFacts, now: datetime) -> list[Planned]:
+    """A case referred to an organisation (or an answer sent back with a new due date): the reminder of its
+    officers the day before the due day."""
+    if facts.event_type not in REFERRALS or not facts.organisation or facts.due_at is None:
+        return []
+    day = due_day(facts.due_at)
+    if now.astimezone(CHINA).date() >= day:
+        return []  # due today or late: case intake chases it
+    remind = datetime.combine(day - timedelta(days=1), DAY_BEFORE_AT, tzinfo=CHINA).astimezone(UTC)
+    planned = Planned(
+        kind=Kind.referral_due,
+        subject=referral_subject(facts.case_id, facts.organisation),
+        instance=facts.due_at.astimezone(UTC).isoformat(),
+        due_at=max(remind, now),
+        audience=Audience.organisation,
+        case_id=facts.case_id,
+        tracking_code=facts.tracking_code or "",
+        grid_id=facts.grid_id,
+        when=facts.due_at,
+        organisation=facts.organisation,
+    )
+    return [planned]

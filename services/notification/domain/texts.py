@@ -1,8 +1,9 @@
 """The words of every notice, in zh-CN (the default) and English, made from the tracking code, the step and
 the grid's name only: what a lock screen may show. SMS texts fit one segment (70 characters of Chinese text,
-the provider's signature 【…】 included). A notice about a time (a session's start) says it in Beijing time."""
+the provider's signature 【…】 included). A notice about a time (a session's start, a referral's due day) says it
+in Beijing time."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.notification.domain.notices import Kind
 from shared.clock import CHINA
@@ -26,6 +27,8 @@ TITLES = {
         Kind.case_reopened: "您的诉求已重新办理",
         Kind.case_unaccepted: "诉求仍未受理",
         Kind.session_tomorrow: "接待值班提醒",
+        Kind.referral_arrived: "新的转办诉求",
+        Kind.referral_due: "转办答复明天到期",
     },
     "en": {
         Kind.case_routed: "A new case for you",
@@ -40,6 +43,8 @@ TITLES = {
         Kind.case_reopened: "Your case is being worked on again",
         Kind.case_unaccepted: "A case still waits for you",
         Kind.session_tomorrow: "Reception duty reminder",
+        Kind.referral_arrived: "A case was referred to you",
+        Kind.referral_due: "A referral is due tomorrow",
     },
 }
 
@@ -57,6 +62,8 @@ BODIES = {
         Kind.case_reopened: "您的诉求{code}已重新办理。",
         Kind.case_unaccepted: "{grid}诉求{code}交办已超2个工作小时仍未受理，请尽快受理。",
         Kind.session_tomorrow: "您{when}有一场代表接待值班，请准时参加。",
+        Kind.referral_arrived: "{grid}诉求{code}已转交贵单位办理，请于{day}前答复。",
+        Kind.referral_due: "{grid}诉求{code}的转办答复明天（{day}）到期，请及时答复。",
     },
     "en": {
         Kind.case_routed: "New case {code} in {grid}: please accept it.",
@@ -71,6 +78,8 @@ BODIES = {
         Kind.case_reopened: "Your case {code} is being worked on again.",
         Kind.case_unaccepted: "Case {code} in {grid} is still not accepted.",
         Kind.session_tomorrow: "You are on duty at a reception on {when}.",
+        Kind.referral_arrived: "Referral {code} in {grid}: answer by {day}.",
+        Kind.referral_due: "Referral {code} ({grid}) is due tomorrow, {day}.",
     },
 }
 
@@ -93,13 +102,25 @@ def when_text(moment: datetime | None, language: str) -> str:
     return f"{local.day} {MONTHS[local.month - 1]} {local:%H:%M}"
 
 
+def day_text(deadline: datetime | None, language: str) -> str:
+    """The Beijing day a deadline falls on (a deadline is the end of its day, 24:00): "12月10日" or "10 Dec"."""
+    if deadline is None:
+        return ""
+    local = (deadline - timedelta(microseconds=1)).astimezone(CHINA)
+    if language_of(language) == "zh-CN":
+        return f"{local.month}月{local.day}日"
+    return f"{local.day} {MONTHS[local.month - 1]}"
+
+
 def words(
     kind: Kind, language: str, tracking_code: str, grid_name: str, when: datetime | None = None
 ) -> tuple[str, str]:
     """(title, body) of a notice in the language."""
     language = language_of(language)
     grid = grid_name or ("网格" if language == "zh-CN" else "your grid")
-    body = BODIES[language][kind].format(code=tracking_code, grid=grid, when=when_text(when, language))
+    body = BODIES[language][kind].format(
+        code=tracking_code, grid=grid, when=when_text(when, language), day=day_text(when, language)
+    )
     return TITLES[language][kind], body
 
 

@@ -64,6 +64,7 @@ def facts_of(payload: EventPayload) -> CaseFacts:
         urgent=bool(data.get("urgent", False)),
         stage=data.get("stage"),
         organisation=data.get("organisation"),
+        due_at=data.get("due_at"),
     )
 
 
@@ -88,6 +89,9 @@ async def _targets(session: AsyncSession, notice: Notice, about: About) -> list[
     seen: set[str] = set()
     if notice.audience == Audience.deputies:
         accounts = (await session.scalars(select(Account).where(Account.deputy_id.in_(notice.deputy_ids)))).all()
+    elif notice.audience == Audience.organisation:
+        query = select(Account).where(Account.organisation == notice.organisation)
+        accounts = (await session.scalars(query)).all() if notice.organisation else []
     else:
         follows = (
             await session.scalars(select(Follow.follower).where(Follow.tracking_code == about.tracking_code))
@@ -170,7 +174,7 @@ async def write_deliveries(session: AsyncSession, runtime, key: str, notices: li
                     "created_at": now,
                     "finished_at": now if shown else None,
                     "session_id": about.session_id,
-                    "when_at": about.when,
+                    "when_at": notice.when or about.when,
                 }
             )
     if not rows:

@@ -13,6 +13,7 @@ publisher in that order."""
 import asyncio
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -25,12 +26,13 @@ from services.notification.domain.reminders import (
     Planned,
     cancelled_by,
     plan_case,
+    plan_referral,
     plan_session,
     session_cancelled,
     session_reminder,
 )
 from services.notification.logic.deciding import About, event_key, facts_of, write_deliveries
-from services.notification.models import ScheduledNotice
+from services.notification.models import Delivery, ScheduledNotice
 from shared.db import is_sqlite
 from shared.messaging.catalogue import CaseSubmittedV2, EventPayload, SessionCancelled, SessionScheduled
 
@@ -56,6 +58,7 @@ def _row(planned: Planned, status: str, now: datetime) -> dict:
         "urgent": planned.urgent,
         "session_id": planned.session_id,
         "when_at": planned.when,
+        "organisation": planned.organisation,
         "created_at": now,
     }
 
@@ -86,11 +89,11 @@ async def forestall(session: AsyncSession, runtime, planned: Planned, reason: st
 async def cancel(session: AsyncSession, runtime, cancels: Iterable[Cancel]) -> None:  # type: ignore[no-untyped-def]
     now: datetime = runtime.clock.now()
     for item in cancels:
-        waiting = (
-            (ScheduledNotice.subject == item.subject)
-            & (ScheduledNotice.kind.in_([kind.value for kind in item.kinds]))
-            & (ScheduledNotice.status == "waiting")
-        )
+        waiting = ScheduledNotice.kind.in_([kind.value for kind in item.kinds]) & (ScheduledNotice.status == "waiting")
+        if item.subject is not None:
+            waiting &= ScheduledNotice.subject == item.subject
+        if item.case_id is not None:
+            waiting &= ScheduledNotice.case_id == item.case_id
         await session.execute(
             update(ScheduledNotice).where(waiting).values(status="cancelled", finished_at=now, reason=item.reason[:200])
         )
@@ -102,7 +105,21 @@ async def plan_case_event(session: AsyncSession, runtime, payload: EventPayload)
     facts = facts_of(payload)
     await cancel(session, runtime, cancelled_by(facts))
     routed_at = payload.submitted_at if isinstance(payload, CaseSubmittedV2) else runtime.clock.now()
-    await plan(session, runtime, plan_case(facts, routed_at, event_key(payload), runtime.clock.now()))
+    now = runtime.clock.now()
+    await plan(session, runtime, plan_case(facts, routed_at, event_key(payload), now))
+    referrals = plan_referral(facts, now)
+    if referrals and not facts.tracking_code:  # an answer sent back names no tracking code: the case's own
+        code = await _tracking_code(session, facts.case_id)
+        referrals = [replace(planned, tracking_code=code) for planned in referrals]
+    await plan(session, runtime, referrals)
+
+
+async def _tracking_code(session: AsyncSession, case_id: str) -> str:
+    for table in (ScheduledNotice, Delivery):
+        query = select(table.tracking_code).where(table.case_id == case_id, table.tracking_code != "").limit(1)
+        if code := await session.scalar(query):
+            return code
+    return ""
 
 
 async def plan_station_event(session: AsyncSession, runtime, payload: EventPayload) -> None:  # type: ignore[no-untyped-def]
@@ -118,7 +135,9 @@ async def plan_station_event(session: AsyncSession, runtime, payload: EventPaylo
 
 
 def notice_of(row: ScheduledNotice) -> Notice:
-    return Notice(Kind(row.kind), Audience(row.audience), tuple(row.deputy_ids or ()), row.urgent)
+    return Notice(
+        Kind(row.kind), Audience(row.audience), tuple(row.deputy_ids or ()), row.urgent, organisation=row.organisation
+    )
 
 
 def about_of(row: ScheduledNotice) -> About:
