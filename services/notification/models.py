@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_ANNOTATION_MAP, new_metadata
@@ -17,14 +17,16 @@ tables = messaging_tables(Base.metadata)
 
 
 class Account(Base):
-    """A signed-in account this service has heard from: the deputy it acts for, an agency officer's organisation
-    (both from its token, learnt when it registers a device, sets its choices or opens its list) and its
-    language."""
+    """A signed-in account this service has heard from: the deputy it acts for, an agency officer's organisation,
+    whether it is the NPC office's (from its token, learnt when it registers a device, sets its choices or opens
+    its list) and its language."""
 
     __tablename__ = "accounts"
     subject: Mapped[str] = mapped_column(String(200), primary_key=True)
     deputy_id: Mapped[str | None] = mapped_column(String(36), index=True)
     organisation: Mapped[str | None] = mapped_column(String(40), index=True)
+    office: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The NPC office's (its token has the role): told of cases escalated to the office."""
     language: Mapped[str] = mapped_column(String(8), default="zh-CN")
     phone: Mapped[str | None] = mapped_column(String(20))
     """An official's own number for SMS (set by the account itself); villagers' numbers are not kept here."""
@@ -141,6 +143,17 @@ class ScheduledNotice(Base):
     session_id: Mapped[str | None] = mapped_column(String(36))
     when_at: Mapped[datetime | None]
     organisation: Mapped[str | None] = mapped_column(String(40))
+
+
+class CaseEscalation(Base):
+    """How far each case was escalated, counted from case.case.escalated events (which do not say): the
+    office is told when one reaches it (domain/notices.py `escalation_level`). `last_key` is the last
+    escalation's event key, so the same event again counts once."""
+
+    __tablename__ = "case_escalations"
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    level: Mapped[int]
+    last_key: Mapped[str] = mapped_column(String(64))
 
 
 class KnownGrid(KnownGridColumns, Base):

@@ -24,6 +24,7 @@ KindName = Literal[
     "session_tomorrow",
     "referral_arrived",
     "referral_due",
+    "office_escalated",
 ]
 
 

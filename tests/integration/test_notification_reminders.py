@@ -3,7 +3,9 @@ a deputy whose case is still unaccepted 2 working hours after it reached them (o
 gave, even one given after the routing; none when the case was accepted first; an urgent case's at once); the
 reminder of a reception session's deputies on duty the day before (push and the in-app list; none for a
 cancelled session, even when the cancellation is heard of first); an agency's officers told of a referral to
-their organisation and reminded the day before it is due (not when it was answered; again for a new due date)."""
+their organisation and reminded the day before it is due (not when it was answered; again for a new due date);
+the NPC office told of a case escalated to the office (the second escalation, or the first of a case that never
+reached a deputy), once."""
 
 import asyncio
 import uuid
@@ -17,6 +19,7 @@ from shared.auth import Role
 from shared.clock import CHINA, MovableClock
 from shared.messaging.catalogue import (
     CaseAccepted,
+    CaseEscalated,
     CaseReferred,
     GridCreated,
     ReferralAnswered,
@@ -366,3 +369,65 @@ async def test_an_agencys_officers_hear_of_a_referral_and_the_day_before_it_is_d
 
 async def _equal(check, expected):  # type: ignore[no-untyped-def]
     return await check() == expected
+
+
+def escalated(case_id: str, code: str, from_status: str, deputies: list[str], at: datetime) -> CaseEscalated:
+    return CaseEscalated(
+        case_id=case_id,
+        tracking_code=code,
+        grid_id=str(uuid.uuid4()),
+        kind="request",
+        category="water",
+        from_status=from_status,
+        to_status="escalated",
+        deputy_ids=deputies,
+        at=at,
+    )
+
+
+async def test_the_office_hears_of_a_case_escalated_to_the_office_once(push_env, nats_server, databases, keys):
+    clock = MovableClock(WEDNESDAY_10)
+    async with AsyncExitStack() as stack, PushReceiver() as receiver:
+        service = await started(stack, nats_server, databases, keys, clock=clock)
+        office = keys.headers(Role.npc_office, subject="office-1")
+        office_phone = Browser(receiver.endpoint("office"))
+        await register(service, office_phone, headers=office)
+        listing_office = keys.headers(Role.npc_office, subject="office-2")
+        assert (await service.client.get("/notifications", headers=listing_office)).json()["total"] == 0
+        head = str(uuid.uuid4())
+        await register(
+            service, Browser(receiver.endpoint("head")), headers=keys.headers(Role.deputy, subject="h", deputy_id=head)
+        )
+        await register(service, Browser(receiver.endpoint("staff")), headers=keys.headers(Role.station_staff))
+
+        late, unrouted = str(uuid.uuid4()), str(uuid.uuid4())
+        at = clock.now()
+        to_head = escalated(late, "SS-2612-00021", "accepted", ["d", head], at)
+        await publish(nats_server.url, to_head, same_event_twice=True)  # the same escalation twice: counted once
+
+        async def head_told():
+            return receiver.for_device("head")
+
+        await eventually(head_told)
+        await asyncio.sleep(0.5)
+        assert receiver.for_device("office") == []  # the township's grid head first
+        await publish(
+            nats_server.url,
+            escalated(late, "SS-2612-00021", "escalated", ["d", head], at + timedelta(days=3)),
+            escalated(unrouted, "SS-2612-00022", "submitted", [], at),  # it reached no deputy: the office at once
+        )
+
+        async def office_told():
+            return len(receiver.for_device("office")) == 2
+
+        await eventually(office_told)
+        messages = [office_phone.decrypt(item.body) for item in receiver.for_device("office")]
+        assert [(m["step"], m["tracking_code"], m["url"]) for m in messages] == [
+            ("office_escalated", "SS-2612-00021", f"/office/case/{late}"),
+            ("office_escalated", "SS-2612-00022", f"/office/case/{unrouted}"),
+        ]
+        assert messages[0]["body"] == "网格诉求SS-2612-00021已升级至人大办督办，请查看。"
+        listed = (await service.client.get("/notifications", headers=listing_office)).json()
+        assert sorted(item["tracking_code"] for item in listed["items"]) == ["SS-2612-00021", "SS-2612-00022"]
+        assert receiver.for_device("staff") == []
+        assert len(receiver.for_device("head")) == 2  # both escalations of its case named the head

@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notification.domain.notices import Audience, CaseFacts, Kind, channels, decide, screen_for
+from services.notification.domain.notices import (
+    OFFICE_LEVEL,
+    Audience,
+    CaseFacts,
+    Kind,
+    channels,
+    decide,
+    escalation_level,
+    screen_for,
+)
 from services.notification.domain.reminders import (
     cancelled_by,
     case_subject,
@@ -193,3 +202,25 @@ def test_the_answer_or_the_end_of_the_case_cancels_the_officers_reminder():
         ended = [cancel for cancel in cancelled_by(facts(event)) if Kind.referral_due in cancel.kinds]
         assert [(cancel.subject, cancel.case_id) for cancel in ended] == [(None, "case-1")]
     assert not [c for c in cancelled_by(facts("case.case.escalated.v1")) if Kind.referral_due in c.kinds]
+
+
+def test_the_office_is_told_when_a_case_reaches_it_first_the_grid_head_then_the_office():
+    assert escalation_level(0, "accepted") == 1  # to the township's grid head
+    assert escalation_level(1, "escalated") == OFFICE_LEVEL == escalation_level(1, "in_progress")
+    assert escalation_level(0, "submitted") == OFFICE_LEVEL  # it reached no deputy: to the office at once
+    assert escalation_level(2, "accepted") == OFFICE_LEVEL
+    head = decide(facts("case.case.escalated.v1", ("head",), escalation_level=1))
+    assert [(n.kind, n.audience) for n in head] == [(Kind.case_escalated, Audience.deputies)]
+    office = decide(facts("case.case.escalated.v1", ("head",), escalation_level=2, urgent=True))
+    assert [(n.kind, n.audience, n.urgent) for n in office] == [
+        (Kind.case_escalated, Audience.deputies, True),
+        (Kind.office_escalated, Audience.office, True),
+    ]
+    unrouted = decide(facts("case.case.escalated.v1", (), escalation_level=2))
+    assert [(n.kind, n.audience) for n in unrouted] == [(Kind.office_escalated, Audience.office)]
+    assert screen_for(Kind.office_escalated, "case-1", "SS-2612-00001") == "/office/case/case-1"
+    assert channels(Kind.office_escalated, False) == {"push", "app"}
+    assert (
+        words(Kind.office_escalated, "zh-CN", "SS-2612-00001", "G1")[1]
+        == "G1诉求SS-2612-00001已升级至人大办督办，请查看。"
+    )

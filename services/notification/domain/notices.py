@@ -4,7 +4,8 @@ A notice names a kind (what happened, for the texts and the preferences), an aud
 which of them. `deputies` are told through the accounts that act for those deputy ids; `followers` are the
 devices and accounts that follow the case by its tracking code (the villager who filed it, or anyone who
 holds the code: the code is what the tracking page asks for, and a notice says no more than that page);
-`organisation` are the agency officers' accounts of one organisation (case.case.referred names it).
+`organisation` are the agency officers' accounts of one organisation (case.case.referred names it); `office`
+are the NPC office's accounts (told of a case escalated to the office).
 """
 
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class Kind(StrEnum):
     session_tomorrow = "session_tomorrow"  # deputy: a reception session you are on duty at, the day before
     referral_arrived = "referral_arrived"  # agency officer: a case was referred to your organisation
     referral_due = "referral_due"  # agency officer: the answer to a referral is due tomorrow
+    office_escalated = "office_escalated"  # NPC office: a case was escalated to the office (督办)
 
 
 DEPUTY_KINDS = frozenset(
@@ -53,7 +55,7 @@ SMS_ONLY = frozenset({Kind.case_unaccepted})
 WITHOUT_A_CASE = frozenset({Kind.session_tomorrow})
 """Kinds not about one case: their words name no tracking code."""
 OFFICER_KINDS = frozenset({Kind.referral_arrived, Kind.referral_due})
-IN_APP = frozenset({Kind.session_tomorrow, Kind.referral_arrived, Kind.referral_due})
+IN_APP = frozenset({Kind.session_tomorrow, Kind.referral_arrived, Kind.referral_due, Kind.office_escalated})
 """Kinds also kept in the account's notifications list when it has no device to push to (channel `app`: a row
 written as shown, nothing to send). The case kinds reach the list through their push and SMS rows."""
 
@@ -62,6 +64,7 @@ class Audience(StrEnum):
     deputies = "deputies"
     followers = "followers"
     organisation = "organisation"  # the officers of one organisation (their token names it)
+    office = "office"  # the NPC office's accounts
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,20 @@ class CaseFacts:
     stage: str | None = None  # reminders: reminder | chase
     organisation: str | None = None
     due_at: datetime | None = None  # a referral's: the end of the day its answer is due
+    from_status: str | None = None
+    escalation_level: int | None = None  # an escalation's: 1 the township's grid head, 2 the NPC office
+
+
+OFFICE_LEVEL = 2
+
+
+def escalation_level(previous: int, from_status: str | None) -> int:
+    """The level a case's escalation reaches, as case intake escalates (督办): the first to the township's grid
+    head (1), the next to the NPC office (2); a case that never reached a deputy (escalated from `submitted`)
+    goes to the NPC office at once. Case intake's events do not say the level: this service counts them."""
+    if from_status == "submitted":
+        return OFFICE_LEVEL
+    return min(previous + 1, OFFICE_LEVEL)
 
 
 FOLLOWER_STEPS = {
@@ -112,6 +129,8 @@ def decide(facts: CaseFacts) -> list[Notice]:
         notices.append(Notice(kind, Audience.deputies, deputies, facts.urgent))
     elif event == "case.case.escalated.v1" and deputies:
         notices.append(Notice(Kind.case_escalated, Audience.deputies, deputies, facts.urgent))
+    if event == "case.case.escalated.v1" and (facts.escalation_level or 0) >= OFFICE_LEVEL:
+        notices.append(Notice(Kind.office_escalated, Audience.office, (), facts.urgent))
     elif event == "case.referral.answered.v1" and deputies:
         notices.append(Notice(Kind.referral_answered, Audience.deputies, deputies, facts.urgent))
     if event == "case.case.referred.v1" and facts.organisation:
@@ -139,12 +158,14 @@ def channels(kind: Kind, urgent: bool) -> frozenset[str]:
 
 def screen_for(kind: Kind, case_id: str, tracking_code: str | None) -> str:
     """The PWA screen a notice opens: the deputy's case screen, their duty (sessions), the notifications list
-    (an agency officer: the PWA has no screen of theirs yet, the list shows the notice), or the villager's
-    tracking page."""
+    (an agency officer: the PWA has no screen of theirs yet, the list shows the notice), the office's case
+    screen, or the villager's tracking page."""
     if kind == Kind.session_tomorrow:
         return "/deputy/duty"
     if kind in OFFICER_KINDS:
         return "/notifications"
+    if kind == Kind.office_escalated:
+        return f"/office/case/{case_id}"
     if kind in DEPUTY_KINDS:
         return f"/deputy/case/{case_id}"
     return f"/track/{tracking_code}" if tracking_code else "/"

@@ -29,6 +29,7 @@ TITLES = {
         Kind.session_tomorrow: "接待值班提醒",
         Kind.referral_arrived: "新的转办诉求",
         Kind.referral_due: "转办答复明天到期",
+        Kind.office_escalated: "诉求升级至人大办督办",
     },
     "en": {
         Kind.case_routed: "A new case for you",
@@ -45,6 +46,7 @@ TITLES = {
         Kind.session_tomorrow: "Reception duty reminder",
         Kind.referral_arrived: "A case was referred to you",
         Kind.referral_due: "A referral is due tomorrow",
+        Kind.office_escalated: "A case was escalated to the office",
     },
 }
 
@@ -64,6 +66,7 @@ BODIES = {
         Kind.session_tomorrow: "您{when}有一场代表接待值班，请准时参加。",
         Kind.referral_arrived: "{grid}诉求{code}已转交贵单位办理，请于{day}前答复。",
         Kind.referral_due: "{grid}诉求{code}的转办答复明天（{day}）到期，请及时答复。",
+        Kind.office_escalated: "{grid}诉求{code}已升级至人大办督办，请查看。",
     },
     "en": {
         Kind.case_routed: "New case {code} in {grid}: please accept it.",
@@ -80,6 +83,7 @@ BODIES = {
         Kind.session_tomorrow: "You are on duty at a reception on {when}.",
         Kind.referral_arrived: "Referral {code} in {grid}: answer by {day}.",
         Kind.referral_due: "Referral {code} ({grid}) is due tomorrow, {day}.",
+        Kind.office_escalated: "Case {code} in {grid} now needs the office.",
     },
 }
 

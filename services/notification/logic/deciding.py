@@ -5,7 +5,7 @@ which devices and channels, in which language, and from when (quiet hours). Noth
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import event, select
@@ -13,11 +13,27 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from services.notification.domain.notices import Audience, CaseFacts, Notice, channels, decide, screen_for
+from services.notification.domain.notices import (
+    Audience,
+    CaseFacts,
+    Notice,
+    channels,
+    decide,
+    escalation_level,
+    screen_for,
+)
 from services.notification.domain.texts import language_of
 from services.notification.domain.timing import not_before
-from services.notification.models import Account, Delivery, Follow, KnownGrid, Preference, PushSubscription
-from shared.messaging.catalogue import EventPayload
+from services.notification.models import (
+    Account,
+    CaseEscalation,
+    Delivery,
+    Follow,
+    KnownGrid,
+    Preference,
+    PushSubscription,
+)
+from shared.messaging.catalogue import CaseEscalated, EventPayload
 
 _WAKE_KEY = "notify_wake"
 
@@ -65,6 +81,7 @@ def facts_of(payload: EventPayload) -> CaseFacts:
         stage=data.get("stage"),
         organisation=data.get("organisation"),
         due_at=data.get("due_at"),
+        from_status=data.get("from_status"),
     )
 
 
@@ -89,6 +106,8 @@ async def _targets(session: AsyncSession, notice: Notice, about: About) -> list[
     seen: set[str] = set()
     if notice.audience == Audience.deputies:
         accounts = (await session.scalars(select(Account).where(Account.deputy_id.in_(notice.deputy_ids)))).all()
+    elif notice.audience == Audience.office:
+        accounts = (await session.scalars(select(Account).where(Account.office.is_(True)))).all()
     elif notice.audience == Audience.organisation:
         query = select(Account).where(Account.organisation == notice.organisation)
         accounts = (await session.scalars(query)).all() if notice.organisation else []
@@ -138,9 +157,25 @@ async def _targets(session: AsyncSession, notice: Notice, about: About) -> list[
 
 async def decide_case_event(session: AsyncSession, runtime, payload: EventPayload) -> int:  # type: ignore[no-untyped-def]
     """Write the deliveries a case event gives rise to (once per event, recipient, channel and device)."""
-    facts = facts_of(payload)
+    facts, key = facts_of(payload), event_key(payload)
+    if facts.event_type == CaseEscalated.event_type:
+        facts = replace(facts, escalation_level=await _escalated(session, facts, key))
     about = About(facts.case_id, facts.tracking_code, facts.grid_id)
-    return await write_deliveries(session, runtime, event_key(payload), decide(facts), about)
+    return await write_deliveries(session, runtime, key, decide(facts), about)
+
+
+async def _escalated(session: AsyncSession, facts: CaseFacts, key: str) -> int:
+    """Count a case's escalation (domain/notices.py `escalation_level`); the same event again counts once."""
+    row = await session.get(CaseEscalation, facts.case_id, with_for_update=True)
+    if row is not None and row.last_key == key:
+        return row.level
+    level = escalation_level(row.level if row is not None else 0, facts.from_status)
+    if row is None:
+        session.add(CaseEscalation(case_id=facts.case_id, level=level, last_key=key))
+    else:
+        row.level, row.last_key = level, key
+    await session.flush()
+    return level
 
 
 async def write_deliveries(session: AsyncSession, runtime, key: str, notices: list[Notice], about: About) -> int:  # type: ignore[no-untyped-def]

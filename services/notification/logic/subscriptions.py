@@ -42,11 +42,15 @@ def _check_keys(p256dh: str, auth: str) -> None:
         raise Unprocessable(problem, errors=[field])
 
 
-def standing(principal: Principal) -> dict[str, str | None]:
+def standing(principal: Principal) -> dict[str, str | bool | None]:
     """What an account's token says about whom it is told of: the deputy it acts for, the organisation an agency
-    officer works for."""
+    officer works for, whether it is the NPC office's."""
     officer = principal.has(Role.agency_officer)
-    return {"deputy_id": principal.deputy_id, "organisation": principal.organisation if officer else None}
+    return {
+        "deputy_id": principal.deputy_id,
+        "organisation": principal.organisation if officer else None,
+        "office": principal.has(Role.npc_office),
+    }
 
 
 async def remember_account(session: AsyncSession, principal: Principal, now: datetime, language: str | None) -> Account:
@@ -63,8 +67,9 @@ async def remember_account(session: AsyncSession, principal: Principal, now: dat
 
 
 async def learn_account(session: AsyncSession, principal: Principal, now: datetime) -> bool:
-    """An official opening their list: keep their standing (an officer's organisation, so that referrals reach
-    them in the list even without a device); writes only when it changed. Villagers are not kept for this."""
+    """An official opening their list: keep their standing (an officer's organisation, the office's accounts, so
+    that referrals and escalations reach them in the list even without a device); writes only when it changed.
+    Villagers are not kept for this."""
     if not principal.has(*OFFICIALS):
         return False
     account = await session.get(Account, principal.subject)
