@@ -80,8 +80,9 @@ class Delivery(Base):
 
     Written in the inbox transaction of the event, before anything is sent: the unique key makes a redelivered
     event decide nothing new. `status`: pending (due at `not_before`) → sending (claimed until `claimed_until`,
-    committed before the send) → sent | failed | gone (the device unsubscribed) | skipped (turned off). A row
-    still `sending` when its claim ran out is in doubt (the process died mid-send); see logic/sending.py."""
+    committed before the send) → sent | failed | gone (the device unsubscribed) | skipped (turned off) |
+    folded (over the hourly cap: a summary of kind `summary` says how many). A row still `sending` when its
+    claim ran out is in doubt (the process died mid-send); see logic/sending.py."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
@@ -113,6 +114,8 @@ class Delivery(Base):
     """A notice about a reception session (no case: `case_id` and `tracking_code` are empty)."""
     when_at: Mapped[datetime | None]
     """The moment the words name (a session's start)."""
+    folded: Mapped[int] = mapped_column(default=0, server_default="0")
+    """A summary's: how many messages over the hourly cap it stands for (those are `folded`, not sent)."""
 
 
 class ScheduledNotice(Base):

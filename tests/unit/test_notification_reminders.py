@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.notification.domain.capping import Candidate, hour_of, next_hour, over_cap, summary_key
 from services.notification.domain.notices import (
     OFFICE_LEVEL,
     Audience,
@@ -224,3 +225,47 @@ def test_the_office_is_told_when_a_case_reaches_it_first_the_grid_head_then_the_
         words(Kind.office_escalated, "zh-CN", "SS-2612-00001", "G1")[1]
         == "G1诉求SS-2612-00001已升级至人大办督办，请查看。"
     )
+
+
+def candidate(number: int, recipient: str = "account:a", **more) -> Candidate:  # type: ignore[no-untyped-def]
+    values = {"channel": "push", "event_id": f"e{number}", "foldable": True} | more
+    return Candidate(id=f"row{number}", recipient=recipient, **values)
+
+
+def test_at_most_the_cap_an_hour_to_a_person_the_rest_folded():
+    due = [candidate(number) for number in range(1, 6)]
+    assert over_cap(due, {}, cap=3) == {"row4", "row5"}
+    assert over_cap(due, {("account:a", "push"): {"old1", "old2"}}, cap=3) == {"row2", "row3", "row4", "row5"}
+    assert over_cap(due, {("account:a", "sms"): {"old1", "old2", "old3"}}, cap=3) == {"row4", "row5"}  # per channel
+    others = [candidate(number, recipient=f"account:{number}") for number in range(1, 6)]
+    assert over_cap(others, {}, cap=1) == set()  # per person
+
+
+def test_one_message_on_two_devices_is_one_and_folds_on_both():
+    due = [
+        candidate(1),
+        Candidate("row1b", "account:a", "push", "e1", True),
+        candidate(2),
+        Candidate("row2b", "account:a", "push", "e2", True),
+    ]
+    assert over_cap(due, {}, cap=1) == {"row2", "row2b"}
+    assert over_cap(due, {("account:a", "push"): {"e1"}}, cap=1) == {"row2", "row2b"}  # sent on one already
+
+
+def test_urgent_cases_summaries_and_retries_are_never_folded_but_count():
+    due = [candidate(1, foldable=False), candidate(2), candidate(3, foldable=False), candidate(4)]
+    assert over_cap(due, {}, cap=2) == {"row4"}
+    turned_off = [candidate(1, counts=False), candidate(2), candidate(3, channel="app")]
+    assert over_cap(turned_off, {}, cap=1) == set()  # neither a skipped nor an in-app row is a message
+
+
+def test_a_summary_is_one_per_person_channel_device_and_hour_and_goes_when_the_hour_ends():
+    at = beijing(2, 10, 59)
+    assert summary_key("account:a", "push", "dev", hour_of(at)) == summary_key(
+        "account:a", "push", "dev", beijing(2, 10)
+    )
+    assert summary_key("account:a", "push", "dev", hour_of(at)) != summary_key("account:a", "push", "dev2", hour_of(at))
+    assert next_hour(at) == beijing(2, 11)
+    assert words(Kind.summary, "zh-CN", "", "", count=5)[1] == "另有5条通知，请打开应用查看。"
+    assert words(Kind.summary, "en", "", "", count=5) == ("More notifications", "And 5 more: open the app.")
+    assert screen_for(Kind.summary, "", None) == "/notifications"

@@ -31,6 +31,7 @@ class Kind(StrEnum):
     referral_arrived = "referral_arrived"  # agency officer: a case was referred to your organisation
     referral_due = "referral_due"  # agency officer: the answer to a referral is due tomorrow
     office_escalated = "office_escalated"  # NPC office: a case was escalated to the office (督办)
+    summary = "summary"  # anyone: more messages this hour than the cap, folded into one (domain/capping.py)
 
 
 DEPUTY_KINDS = frozenset(
@@ -52,9 +53,11 @@ SMS_FOR_DEPUTIES = frozenset({Kind.case_chased, Kind.case_escalated})
 """Deputies get an SMS (on a number they gave) for these at once, and for a case routed to them when it is urgent."""
 SMS_ONLY = frozenset({Kind.case_unaccepted})
 """Kinds that exist to reach someone who did not see the push: an SMS, no push again."""
-WITHOUT_A_CASE = frozenset({Kind.session_tomorrow})
+WITHOUT_A_CASE = frozenset({Kind.session_tomorrow, Kind.summary})
 """Kinds not about one case: their words name no tracking code."""
 OFFICER_KINDS = frozenset({Kind.referral_arrived, Kind.referral_due})
+CHOSEN_KINDS = tuple(kind for kind in Kind if kind != Kind.summary)
+"""The kinds an account turns on or off per channel (a summary goes where what it folded would have gone)."""
 IN_APP = frozenset({Kind.session_tomorrow, Kind.referral_arrived, Kind.referral_due, Kind.office_escalated})
 """Kinds also kept in the account's notifications list when it has no device to push to (channel `app`: a row
 written as shown, nothing to send). The case kinds reach the list through their push and SMS rows."""
@@ -162,7 +165,7 @@ def screen_for(kind: Kind, case_id: str, tracking_code: str | None) -> str:
     screen, or the villager's tracking page."""
     if kind == Kind.session_tomorrow:
         return "/deputy/duty"
-    if kind in OFFICER_KINDS:
+    if kind in OFFICER_KINDS or kind == Kind.summary:
         return "/notifications"
     if kind == Kind.office_escalated:
         return f"/office/case/{case_id}"

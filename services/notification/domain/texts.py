@@ -30,6 +30,7 @@ TITLES = {
         Kind.referral_arrived: "新的转办诉求",
         Kind.referral_due: "转办答复明天到期",
         Kind.office_escalated: "诉求升级至人大办督办",
+        Kind.summary: "更多通知",
     },
     "en": {
         Kind.case_routed: "A new case for you",
@@ -47,6 +48,7 @@ TITLES = {
         Kind.referral_arrived: "A case was referred to you",
         Kind.referral_due: "A referral is due tomorrow",
         Kind.office_escalated: "A case was escalated to the office",
+        Kind.summary: "More notifications",
     },
 }
 
@@ -67,6 +69,7 @@ BODIES = {
         Kind.referral_arrived: "{grid}诉求{code}已转交贵单位办理，请于{day}前答复。",
         Kind.referral_due: "{grid}诉求{code}的转办答复明天（{day}）到期，请及时答复。",
         Kind.office_escalated: "{grid}诉求{code}已升级至人大办督办，请查看。",
+        Kind.summary: "另有{count}条通知，请打开应用查看。",
     },
     "en": {
         Kind.case_routed: "New case {code} in {grid}: please accept it.",
@@ -84,6 +87,7 @@ BODIES = {
         Kind.referral_arrived: "Referral {code} in {grid}: answer by {day}.",
         Kind.referral_due: "Referral {code} ({grid}) is due tomorrow, {day}.",
         Kind.office_escalated: "Case {code} in {grid} now needs the office.",
+        Kind.summary: "And {count} more: open the app.",
     },
 }
 
@@ -117,25 +121,31 @@ def day_text(deadline: datetime | None, language: str) -> str:
 
 
 def words(
-    kind: Kind, language: str, tracking_code: str, grid_name: str, when: datetime | None = None
+    kind: Kind, language: str, tracking_code: str, grid_name: str, when: datetime | None = None, count: int = 0
 ) -> tuple[str, str]:
-    """(title, body) of a notice in the language."""
+    """(title, body) of a notice in the language (`count`: how many messages a summary folded)."""
     language = language_of(language)
     grid = grid_name or ("网格" if language == "zh-CN" else "your grid")
     body = BODIES[language][kind].format(
-        code=tracking_code, grid=grid, when=when_text(when, language), day=day_text(when, language)
+        code=tracking_code, grid=grid, when=when_text(when, language), day=day_text(when, language), count=count
     )
     return TITLES[language][kind], body
 
 
 def sms_text(
-    kind: Kind, language: str, tracking_code: str, grid_name: str, signature: str, when: datetime | None = None
+    kind: Kind,
+    language: str,
+    tracking_code: str,
+    grid_name: str,
+    signature: str,
+    when: datetime | None = None,
+    count: int = 0,
 ) -> str:
     """The text of one SMS, `【signature】` first, within one segment: the grid's name is shortened to fit."""
     prefix = f"【{signature}】" if signature else ""
     grid = grid_name
     while True:
-        _, body = words(kind, language, tracking_code, grid, when)
+        _, body = words(kind, language, tracking_code, grid, when, count)
         text = prefix + body
         if len(text) <= SMS_SEGMENT or not grid:
             break
