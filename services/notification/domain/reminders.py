@@ -10,7 +10,7 @@
 - A referral (case.case.referred, or sent back with a new due date: case.referral.returned): the officers of
   the organisation are reminded the day before its due day, at `DAY_BEFORE_AT` (at once when it was referred
   later than that, the day before; none when it is due today). The organisation's answer cancels it, and so
-  does the case ending (resolved, closed, withdrawn, rejected, merged: case intake closes its referrals).
+  does the case ending (resolved, withdrawn, rejected, merged: case intake closes its referrals then).
 
 A plan names a `subject`, what later events cancel it by, and an `instance`, what tells plans of one subject
 apart; its key is made of the kind, the subject and the instance, so the same event planning again plans
@@ -20,9 +20,10 @@ nothing new, and a newer plan of the kind and subject replaces a waiting older o
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from services.notification.domain.notices import Audience, CaseFacts, Kind
+from services.notification.domain.timing import due_day
 from services.notification.domain.workhours import add_working_hours
 from shared.clock import CHINA
 from shared.messaging.catalogue import (
@@ -171,11 +172,6 @@ def cancelled_by(facts: CaseFacts) -> list[Cancel]:
 
 def referral_subject(case_id: str, organisation: str) -> str:
     return f"referral:{case_id}:{organisation}"
-
-
-def due_day(deadline: datetime) -> date:
-    """The Beijing day a deadline falls on (a deadline is the end of its day, 24:00)."""
-    return (deadline - timedelta(microseconds=1)).astimezone(CHINA).date()
 
 
 def plan_referral(facts: CaseFacts, now: datetime) -> list[Planned]:

@@ -3,9 +3,10 @@ the grid's name only: what a lock screen may show. SMS texts fit one segment (70
 the provider's signature 【…】 included). A notice about a time (a session's start, a referral's due day) says it
 in Beijing time."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from services.notification.domain.notices import Kind
+from services.notification.domain.timing import due_day
 from shared.clock import CHINA
 
 LANGUAGES = ("zh-CN", "en")
@@ -114,10 +115,10 @@ def day_text(deadline: datetime | None, language: str) -> str:
     """The Beijing day a deadline falls on (a deadline is the end of its day, 24:00): "12月10日" or "10 Dec"."""
     if deadline is None:
         return ""
-    local = (deadline - timedelta(microseconds=1)).astimezone(CHINA)
+    day = due_day(deadline)
     if language_of(language) == "zh-CN":
-        return f"{local.month}月{local.day}日"
-    return f"{local.day} {MONTHS[local.month - 1]}"
+        return f"{day.month}月{day.day}日"
+    return f"{day.day} {MONTHS[day.month - 1]}"
 
 
 def words(

@@ -33,7 +33,7 @@ from services.notification.domain.reminders import (
 )
 from services.notification.logic.deciding import About, event_key, facts_of, write_deliveries
 from services.notification.models import Delivery, ScheduledNotice
-from shared.db import is_sqlite
+from shared.db import READ_ONLY, is_sqlite
 from shared.messaging.catalogue import CaseSubmittedV2, EventPayload, SessionCancelled, SessionScheduled
 
 log = logging.getLogger(__name__)
@@ -144,13 +144,22 @@ def about_of(row: ScheduledNotice) -> About:
     return About(row.case_id, row.tracking_code or None, row.grid_id, row.session_id, row.when_at)
 
 
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return (ScheduledNotice.status == "waiting") & (ScheduledNotice.due_at <= now)
+
+
 async def give_due(runtime) -> int:  # type: ignore[no-untyped-def]
-    """Give the notices whose time has come; returns how many."""
+    """Give the notices whose time has come; returns how many. Looks first without taking SQLite's write lock
+    (most polls find nothing due)."""
+    async with runtime.maker() as session:
+        await session.connection(execution_options=READ_ONLY)
+        if await session.scalar(select(ScheduledNotice.key).where(_due(runtime.clock.now())).limit(1)) is None:
+            return 0
     async with runtime.maker() as session, session.begin():
         now: datetime = runtime.clock.now()
         query = (
             select(ScheduledNotice)
-            .where(ScheduledNotice.status == "waiting", ScheduledNotice.due_at <= now)
+            .where(_due(now))
             .order_by(ScheduledNotice.due_at, ScheduledNotice.key)
             .limit(runtime.policy.notify_batch)
         )
