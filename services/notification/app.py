@@ -3,6 +3,7 @@ from fastapi import FastAPI
 from services.notification.api import routers
 from services.notification.events import SUBSCRIPTIONS
 from services.notification.logic.erasure import run_retention
+from services.notification.logic.scheduling import run_scheduler
 from services.notification.logic.sending import run_sender
 from services.notification.models import tables
 from services.notification.policy import NotificationPolicy
@@ -21,7 +22,7 @@ def create_app(settings: Settings | None = None, policy: NotificationPolicy | No
         source="/notification",
         subscriptions=SUBSCRIPTIONS,
         policy=policy or NotificationPolicy(environment=settings.environment),
-        background=[run_sender, run_retention],
+        background=[run_sender, run_scheduler, run_retention],
     )
     return create_service_app(
         runtime,

@@ -1,23 +1,31 @@
 """The notification service publishes no events; it consumes the grid tree (names), the case events that
 matter to people: routed or assigned to deputies, reminders and 催办, escalations, referral answers, and the
-steps a filer hears of (accepted, referred, resolved, rejected, reopened), and a person's erasure."""
+steps a filer hears of (accepted, referred, resolved, rejected, reopened), and the steps that end a case's wait
+for its deputies (returned, withdrawn, merged) or a referral (an answer sent back: a new due date); reception
+sessions announced and cancelled (the reminder of the deputies on duty); and a person's erasure."""
 
 from services.notification import projections
 from shared.messaging.catalogue import (
     CaseAccepted,
     CaseAssignedV2,
     CaseEscalated,
+    CaseMerged,
     CaseReferred,
     CaseRejected,
     CaseReminded,
     CaseReopened,
     CaseResolved,
+    CaseReturned,
     CaseSubmittedV2,
+    CaseWithdrawn,
     GridChanged,
     GridCreated,
     GridRetired,
     PersonErased,
     ReferralAnswered,
+    ReferralReturned,
+    SessionCancelled,
+    SessionScheduled,
 )
 from shared.messaging.inbox import Handler
 
@@ -32,6 +40,10 @@ CASE_EVENTS = (
     CaseResolved,
     CaseRejected,
     CaseReopened,
+    CaseReturned,  # these three only end a wait (logic/scheduling.py)
+    CaseWithdrawn,
+    CaseMerged,
+    ReferralReturned,  # a new due date: the officers' reminder the day before
 )
 
 SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
@@ -42,4 +54,8 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
     },
     "CASE": {payload.event_type: projections.on_case_event for payload in CASE_EVENTS},
     "IDENTITY": {PersonErased.event_type: projections.on_person_erased},
+    "STATION": {
+        SessionScheduled.event_type: projections.on_station_event,
+        SessionCancelled.event_type: projections.on_station_event,
+    },
 }

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy import JSON, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.audit import audit_table
@@ -20,11 +20,16 @@ audit_log = audit_table(Base.metadata)
 
 
 class Account(Base):
-    """A signed-in account this service has heard from: the deputy it acts for and its language."""
+    """A signed-in account this service has heard from: the deputy it acts for, an agency officer's organisation,
+    whether it is the NPC office's (from its token, learnt when it registers a device, sets its choices or opens
+    its list) and its language."""
 
     __tablename__ = "accounts"
     subject: Mapped[str] = mapped_column(String(200), primary_key=True)
     deputy_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    organisation: Mapped[str | None] = mapped_column(String(40), index=True)
+    office: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The NPC office's (its token has the role): told of cases escalated to the office."""
     language: Mapped[str] = mapped_column(String(8), default="zh-CN")
     phone: Mapped[str | None] = mapped_column(String(20))
     """An official's own number for SMS (set by the account itself); villagers' numbers are not kept here."""
@@ -74,10 +79,14 @@ class Delivery(Base):
     """One message to one recipient on one channel and target (a device's id, or the number an SMS is for),
     decided from one event.
 
+    `channel`: push (target: the device) | sms (the account's number at the time of sending) | app (the
+    notifications list only: written as sent, nothing is sent for it).
+
     Written in the inbox transaction of the event, before anything is sent: the unique key makes a redelivered
     event decide nothing new. `status`: pending (due at `not_before`) → sending (claimed until `claimed_until`,
-    committed before the send) → sent | failed | gone (the device unsubscribed) | skipped (turned off). A row
-    still `sending` when its claim ran out is in doubt (the process died mid-send); see logic/sending.py.
+    committed before the send) → sent | failed | gone (the device unsubscribed) | skipped (turned off) |
+    folded (over the hourly cap: a summary of kind `summary` says how many). A row still `sending` when its
+    claim ran out is in doubt (the process died mid-send); see logic/sending.py.
 
     A person erased, or an SMS older than PERSONAL_DATA_RETENTION_DAYS, leaves the row (the figures count it)
     with `anonymous` as recipient and/or `anonymous:<id>` as target (logic/erasure.py)."""
@@ -108,6 +117,53 @@ class Delivery(Base):
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(String(500))
+    session_id: Mapped[str | None] = mapped_column(String(36))
+    """A notice about a reception session (no case: `case_id` and `tracking_code` are empty)."""
+    when_at: Mapped[datetime | None]
+    """The moment the words name (a session's start)."""
+    folded: Mapped[int] = mapped_column(default=0, server_default="0")
+    """A summary's: how many messages over the hourly cap it stands for (those are `folded`, not sent)."""
+
+
+class ScheduledNotice(Base):
+    """A notice that waits for its time (logic/scheduling.py): planned from an event, given at `due_at` by
+    writing its deliveries then, to the accounts and devices known at that moment, unless a later event
+    cancelled it first (the case was accepted, the session cancelled, the referral answered).
+
+    `key` is made of the kind, the `subject` and what tells plans of one subject apart (the routing event, the
+    session's start, the due date), so a redelivered event plans nothing new. A newer plan of the same kind and
+    subject replaces a waiting one. `status`: waiting → given | cancelled (`reason` says by what)."""
+
+    __tablename__ = "scheduled_notices"
+    __table_args__ = (Index("ix_scheduled_notices_due", "status", "due_at"),)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(120), index=True)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    audience: Mapped[str] = mapped_column(String(16))
+    deputy_ids: Mapped[list] = mapped_column(JSON)
+    case_id: Mapped[str] = mapped_column(String(36))
+    tracking_code: Mapped[str] = mapped_column(String(20))
+    grid_id: Mapped[str | None] = mapped_column(String(36))
+    urgent: Mapped[bool]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(200))
+    session_id: Mapped[str | None] = mapped_column(String(36))
+    when_at: Mapped[datetime | None]
+    organisation: Mapped[str | None] = mapped_column(String(40))
+
+
+class CaseEscalation(Base):
+    """How far each case was escalated, counted from case.case.escalated events (which do not say): the
+    office is told when one reaches it (domain/notices.py `escalation_level`). `last_key` is the last
+    escalation's event key, so the same event again counts once."""
+
+    __tablename__ = "case_escalations"
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    level: Mapped[int]
+    last_key: Mapped[str] = mapped_column(String(64))
 
 
 class KnownGrid(KnownGridColumns, Base):

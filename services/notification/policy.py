@@ -37,6 +37,13 @@ class NotificationPolicy(BaseSettings, SmsSettings):
     notify_send_timeout_seconds: float = Field(10.0, gt=0, le=60)
     notify_claim_seconds: float = Field(60.0, gt=0, le=3600, description="A send not finished by then is in doubt")
     notify_max_attempts: int = Field(6, ge=1, le=20)
+    notify_hourly_cap: int = Field(
+        6,
+        ge=1,
+        le=10_000,
+        description="Messages a person gets in a clock hour on a channel (push, SMS); the rest wait for the next "
+        "hour folded into one summary. Urgent cases are never held back",
+    )
 
     # Personal data (the retention itself is PERSONAL_DATA_RETENTION_DAYS, shared by every service)
     retention_sweep_seconds: float = Field(

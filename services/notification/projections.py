@@ -1,13 +1,23 @@
-"""Other services' events: the grid tree (the grid's name a notice carries), the case events people are
-told of (logic/deciding.py turns each into delivery rows in the same inbox transaction), and a person's
-erasure (logic/erasure.py)."""
+"""Other services' events: the grid tree (the grid's name a notice carries) and the case events people are
+told of (logic/deciding.py turns each into delivery rows in the same inbox transaction; logic/scheduling.py
+plans what waits for later and cancels what a step made needless), and a person's erasure
+(logic/erasure.py)."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.logic.deciding import decide_case_event
 from services.notification.logic.erasure import erase_person
+from services.notification.logic.scheduling import plan_case_event, plan_station_event
 from services.notification.models import KnownGrid
-from shared.messaging.catalogue import EventPayload, GridChanged, GridCreated, GridRetired, PersonErased
+from shared.messaging.catalogue import (
+    EventPayload,
+    GridChanged,
+    GridCreated,
+    GridRetired,
+    PersonErased,
+    SessionCancelled,
+    SessionScheduled,
+)
 from shared.projections import project_grid
 
 
@@ -17,6 +27,12 @@ async def on_grid_event(session: AsyncSession, runtime, payload: GridCreated | G
 
 async def on_case_event(session: AsyncSession, runtime, payload: EventPayload) -> None:  # type: ignore[no-untyped-def]
     await decide_case_event(session, runtime, payload)
+    await plan_case_event(session, runtime, payload)
+
+
+async def on_station_event(session: AsyncSession, runtime, payload: SessionScheduled | SessionCancelled) -> None:  # type: ignore[no-untyped-def]
+    """A session announced or cancelled: the reminder of its deputies on duty, the day before."""
+    await plan_station_event(session, runtime, payload)
 
 
 async def on_person_erased(session: AsyncSession, runtime, payload: PersonErased) -> None:  # type: ignore[no-untyped-def]

@@ -20,6 +20,11 @@ KindName = Literal[
     "case_resolved",
     "case_rejected",
     "case_reopened",
+    "case_unaccepted",
+    "session_tomorrow",
+    "referral_arrived",
+    "referral_due",
+    "office_escalated",
 ]
 
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification.domain.notices import VILLAGER_KINDS, Kind
+from services.notification.domain.notices import CHOSEN_KINDS, VILLAGER_KINDS, Kind
 from services.notification.domain.texts import words
 from services.notification.logic.preferences import devices_of
 from services.notification.models import Account, Delivery, Follow, Preference, PushSubscription
@@ -31,7 +31,7 @@ from shared.privacy import mask_phone
 
 
 def _notification(row: Delivery) -> NotificationRead:
-    title, body = words(Kind(row.kind), row.language, row.tracking_code, row.grid_name)
+    title, body = words(Kind(row.kind), row.language, row.tracking_code, row.grid_name, row.when_at, row.folded)
     return NotificationRead(
         id=row.event_id,
         kind=row.kind,
@@ -61,7 +61,10 @@ async def _one_per_event(session: AsyncSession, condition, page: PageParams) -> 
 
 
 async def notifications_of_account(session: AsyncSession, subject: str, page: PageParams) -> Page[NotificationRead]:
-    return await _one_per_event(session, Delivery.recipient == f"account:{subject}", page)
+    """Everything the account was told, what was folded over the hourly cap included (the list is where a
+    summary's "open the app" leads, so the summaries themselves are not listed)."""
+    mine = (Delivery.recipient == f"account:{subject}") & (Delivery.kind != Kind.summary.value)
+    return await _one_per_event(session, mine, page)
 
 
 async def notifications_of_cases(session: AsyncSession, codes: list[str], page: PageParams) -> Page[NotificationRead]:
@@ -80,7 +83,7 @@ async def preferences(session: AsyncSession, subject: str) -> PreferencesRead:
         devices=await devices_of(session, subject),
         items=[
             PreferenceItem(kind=kind.value, channel=channel, enabled=items.get((kind.value, channel), True))  # type: ignore[arg-type]
-            for kind in Kind
+            for kind in CHOSEN_KINDS
             for channel in ("push", "sms")
         ],
     )

@@ -5,6 +5,7 @@ import asyncio
 import base64
 import json
 import os
+import time
 from dataclasses import dataclass, field
 
 import http_ece
@@ -47,6 +48,7 @@ class Received:
     device: str
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.time)  # when the request arrived (before any `delay`)
 
 
 class PushReceiver:
@@ -68,16 +70,17 @@ class PushReceiver:
     async def _push(self, request: web.Request) -> web.Response:
         device = request.match_info["device"]
         body = await request.read()
+        arrived = time.time()
         if self.delay:
             await asyncio.sleep(self.delay)
-        self.received.append(Received(device, dict(request.headers), body))
+        self.received.append(Received(device, dict(request.headers), body, arrived))
         self.arrived.set()
         return web.Response(status=self.status.get(device, 201), headers=self.headers.get(device, {}))
 
     async def __aenter__(self) -> "PushReceiver":
         app = web.Application()
         app.router.add_post("/push/{device}", self._push)
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
         return self

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.notification.domain.endpoints import PUBLIC_PUSH_SERVICES, endpoint_problem, parse_hosts
-from services.notification.domain.notices import Audience, CaseFacts, Kind, decide, screen_for
+from services.notification.domain.notices import WITHOUT_A_CASE, Audience, CaseFacts, Kind, decide, screen_for
 from services.notification.domain.texts import SMS_SEGMENT, sms_text, words
 from services.notification.domain.timing import backoff, not_before
 from shared.clock import CHINA
@@ -78,7 +78,7 @@ def test_each_notice_opens_its_screen():
 def test_every_sms_fits_one_segment_even_with_a_long_grid_name(kind, language):
     text = sms_text(kind, language, "SS-2612-00001", "韶山乡韶阳村第十二村民小组" * 10, "人大代表进网格")
     assert len(text) <= SMS_SEGMENT
-    assert text.startswith("【人大代表进网格】") and "SS-2612-00001" in text
+    assert text.startswith("【人大代表进网格】") and ("SS-2612-00001" in text) == (kind not in WITHOUT_A_CASE)
 
 
 def test_words_default_to_chinese_and_carry_only_code_and_grid():

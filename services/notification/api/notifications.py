@@ -6,12 +6,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.notification import views
+from services.notification.logic import subscriptions
 from services.notification.schemas import NotificationRead
 from shared.auth import OptionalPrincipal
 from shared.errors import Unauthorized
 from shared.pagination import Page, PageDep
 from shared.problems import responses
-from shared.service import SessionDep
+from shared.service import RuntimeDep, SessionDep
 from shared.types import TrackingCodeText
 
 router = APIRouter(tags=["notification"])
@@ -25,13 +26,17 @@ router = APIRouter(tags=["notification"])
 )
 async def notifications(
     db: SessionDep,
+    runtime: RuntimeDep,
     page: PageDep,
     principal: OptionalPrincipal,
     code: Annotated[list[TrackingCodeText] | None, Query(max_length=20, description="Tracking codes you hold")] = None,
 ) -> Page[NotificationRead]:
-    """Newest first. With `code`: what those cases' followers were told; else the signed-in account's."""
+    """Newest first. With `code`: what those cases' followers were told; else the signed-in account's (an
+    official opening it is known from then on: an agency officer hears of referrals to their organisation)."""
     if code:
         return await views.notifications_of_cases(db, list(dict.fromkeys(code)), page)
     if principal is None:
         raise Unauthorized("Sign in, or name the tracking codes of your cases.")
+    if await subscriptions.learn_account(db, principal, runtime.clock.now()):
+        await db.commit()
     return await views.notifications_of_account(db, principal.subject, page)

@@ -25,8 +25,8 @@ async def delivery_log(
     db: SessionDep,
     page: PageDep,
     principal: CurrentPrincipal,
-    status: Literal["pending", "sending", "sent", "failed", "gone", "skipped"] | None = None,
-    channel: Literal["push", "sms"] | None = None,
+    status: Literal["pending", "sending", "sent", "failed", "gone", "skipped", "folded"] | None = None,
+    channel: Literal["push", "sms", "app"] | None = None,
 ) -> Page[DeliveryRead]:
     principal.require(*OFFICE)
     return await views.delivery_log(db, page, status, channel)

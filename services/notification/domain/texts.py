@@ -1,8 +1,13 @@
 """The words of every notice, in zh-CN (the default) and English, made from the tracking code, the step and
 the grid's name only: what a lock screen may show. SMS texts fit one segment (70 characters of Chinese text,
-the provider's signature 【…】 included)."""
+the provider's signature 【…】 included). A notice about a time (a session's start, a referral's due day) says it
+in Beijing time."""
+
+from datetime import datetime
 
 from services.notification.domain.notices import Kind
+from services.notification.domain.timing import due_day
+from shared.clock import CHINA
 from shared.sms import SMS_SEGMENT, signed
 
 LANGUAGES = ("zh-CN", "en")
@@ -20,6 +25,12 @@ TITLES = {
         Kind.case_resolved: "您的诉求已办结",
         Kind.case_rejected: "您的诉求未予受理",
         Kind.case_reopened: "您的诉求已重新办理",
+        Kind.case_unaccepted: "诉求仍未受理",
+        Kind.session_tomorrow: "接待值班提醒",
+        Kind.referral_arrived: "新的转办诉求",
+        Kind.referral_due: "转办答复明天到期",
+        Kind.office_escalated: "诉求升级至人大办督办",
+        Kind.summary: "更多通知",
     },
     "en": {
         Kind.case_routed: "A new case for you",
@@ -32,6 +43,12 @@ TITLES = {
         Kind.case_resolved: "Your case was resolved",
         Kind.case_rejected: "Your case was not taken up",
         Kind.case_reopened: "Your case is being worked on again",
+        Kind.case_unaccepted: "A case still waits for you",
+        Kind.session_tomorrow: "Reception duty reminder",
+        Kind.referral_arrived: "A case was referred to you",
+        Kind.referral_due: "A referral is due tomorrow",
+        Kind.office_escalated: "A case was escalated to the office",
+        Kind.summary: "More notifications",
     },
 }
 
@@ -47,6 +64,12 @@ BODIES = {
         Kind.case_resolved: "您的诉求{code}已办结。问题解决了吗？请在应用中或电话答复。",
         Kind.case_rejected: "您的诉求{code}未予受理，原因和去处请在应用中查看。",
         Kind.case_reopened: "您的诉求{code}已重新办理。",
+        Kind.case_unaccepted: "{grid}诉求{code}交办已超2个工作小时仍未受理，请尽快受理。",
+        Kind.session_tomorrow: "您{when}有一场代表接待值班，请准时参加。",
+        Kind.referral_arrived: "{grid}诉求{code}已转交贵单位办理，请于{day}前答复。",
+        Kind.referral_due: "{grid}诉求{code}的转办答复明天（{day}）到期，请及时答复。",
+        Kind.office_escalated: "{grid}诉求{code}已升级至人大办督办，请查看。",
+        Kind.summary: "另有{count}条通知，请打开应用查看。",
     },
     "en": {
         Kind.case_routed: "New case {code} in {grid}: please accept it.",
@@ -59,6 +82,12 @@ BODIES = {
         Kind.case_resolved: "{code} resolved. Fixed? Reply in app or by phone.",
         Kind.case_rejected: "Case {code} not taken up: see the app for where to go.",
         Kind.case_reopened: "Your case {code} is being worked on again.",
+        Kind.case_unaccepted: "Case {code} in {grid} is still not accepted.",
+        Kind.session_tomorrow: "You are on duty at a reception on {when}.",
+        Kind.referral_arrived: "Referral {code} in {grid}: answer by {day}.",
+        Kind.referral_due: "Referral {code} ({grid}) is due tomorrow, {day}.",
+        Kind.office_escalated: "Case {code} in {grid} now needs the office.",
+        Kind.summary: "And {count} more: open the app.",
     },
 }
 
@@ -68,18 +97,54 @@ def language_of(value: str | None) -> str:
     return value if value in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def words(kind: Kind, language: str, tracking_code: str, grid_name: str) -> tuple[str, str]:
-    """(title, body) of a notice in the language."""
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def when_text(moment: datetime | None, language: str) -> str:
+    """A moment in Beijing time: "12月5日 09:00" or "5 Dec 09:00"."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(CHINA)
+    if language_of(language) == "zh-CN":
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local.day} {MONTHS[local.month - 1]} {local:%H:%M}"
+
+
+def day_text(deadline: datetime | None, language: str) -> str:
+    """The Beijing day a deadline falls on (a deadline is the end of its day, 24:00): "12月10日" or "10 Dec"."""
+    if deadline is None:
+        return ""
+    day = due_day(deadline)
+    if language_of(language) == "zh-CN":
+        return f"{day.month}月{day.day}日"
+    return f"{day.day} {MONTHS[day.month - 1]}"
+
+
+def words(
+    kind: Kind, language: str, tracking_code: str, grid_name: str, when: datetime | None = None, count: int = 0
+) -> tuple[str, str]:
+    """(title, body) of a notice in the language (`count`: how many messages a summary folded)."""
     language = language_of(language)
     grid = grid_name or ("网格" if language == "zh-CN" else "your grid")
-    return TITLES[language][kind], BODIES[language][kind].format(code=tracking_code, grid=grid)
+    body = BODIES[language][kind].format(
+        code=tracking_code, grid=grid, when=when_text(when, language), day=day_text(when, language), count=count
+    )
+    return TITLES[language][kind], body
 
 
-def sms_text(kind: Kind, language: str, tracking_code: str, grid_name: str, signature: str) -> str:
+def sms_text(
+    kind: Kind,
+    language: str,
+    tracking_code: str,
+    grid_name: str,
+    signature: str,
+    when: datetime | None = None,
+    count: int = 0,
+) -> str:
     """The text of one SMS, `【signature】` first, within one segment: the grid's name is shortened to fit."""
     grid = grid_name
     while True:
-        _, body = words(kind, language, tracking_code, grid)
+        _, body = words(kind, language, tracking_code, grid, when, count)
         text = signed(signature, body)
         if len(text) <= SMS_SEGMENT or not grid:
             break

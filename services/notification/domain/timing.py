@@ -1,7 +1,7 @@
 """When a notice may go: quiet hours in Beijing time (21:00–08:00) except for urgent cases, and the backoff
-between attempts of a failed send."""
+between attempts of a failed send; the day a deadline falls on."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from shared.clock import CHINA
 
@@ -26,6 +26,11 @@ def not_before(
     else:
         return now
     return datetime.combine(morning, quiet_until, tzinfo=CHINA).astimezone(now.tzinfo)
+
+
+def due_day(deadline: datetime) -> date:
+    """The Beijing day a deadline falls on (case intake's deadlines are the end of their day, 24:00)."""
+    return (deadline - timedelta(microseconds=1)).astimezone(CHINA).date()
 
 
 def backoff(attempts: int) -> timedelta:

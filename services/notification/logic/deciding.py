@@ -1,9 +1,11 @@
 """From a case event to delivery rows, in the event's inbox transaction: who is told (domain/notices.py), on
-which devices and channels, in which language, and from when (quiet hours). Nothing is sent here."""
+which devices and channels, in which language, and from when (quiet hours). Nothing is sent here.
+`write_deliveries` is also how a scheduled notice (logic/scheduling.py) is given when its time comes."""
 
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import event, select
@@ -11,11 +13,27 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from services.notification.domain.notices import DEPUTY_KINDS, Audience, CaseFacts, Kind, Notice, decide, screen_for
+from services.notification.domain.notices import (
+    Audience,
+    CaseFacts,
+    Notice,
+    channels,
+    decide,
+    escalation_level,
+    screen_for,
+)
 from services.notification.domain.texts import language_of
 from services.notification.domain.timing import not_before
-from services.notification.models import Account, Delivery, Follow, KnownGrid, Preference, PushSubscription
-from shared.messaging.catalogue import EventPayload
+from services.notification.models import (
+    Account,
+    CaseEscalation,
+    Delivery,
+    Follow,
+    KnownGrid,
+    Preference,
+    PushSubscription,
+)
+from shared.messaging.catalogue import CaseEscalated, EventPayload
 
 _WAKE_KEY = "notify_wake"
 
@@ -32,8 +50,15 @@ def _forget_the_wake(session: Session) -> None:
     session.info.pop(_WAKE_KEY, None)
 
 
-SMS_FOR_DEPUTIES = frozenset({Kind.case_chased, Kind.case_escalated})
-"""Deputies get an SMS (on a number they gave) for these at once, and for a case routed to them when it is urgent."""
+@dataclass(frozen=True)
+class About:
+    """What a notice is about, as its delivery rows keep it."""
+
+    case_id: str
+    tracking_code: str | None
+    grid_id: str | None
+    session_id: str | None = None
+    when: datetime | None = None
 
 
 def event_key(payload: EventPayload) -> str:
@@ -55,11 +80,9 @@ def facts_of(payload: EventPayload) -> CaseFacts:
         urgent=bool(data.get("urgent", False)),
         stage=data.get("stage"),
         organisation=data.get("organisation"),
+        due_at=data.get("due_at"),
+        from_status=data.get("from_status"),
     )
-
-
-def sms_wanted(kind: Kind, urgent: bool) -> bool:
-    return kind in SMS_FOR_DEPUTIES or (kind == Kind.case_routed and urgent)
 
 
 async def _turned_off(session: AsyncSession, subjects: set[str]) -> set[tuple[str, str, str]]:
@@ -71,19 +94,26 @@ async def _turned_off(session: AsyncSession, subjects: set[str]) -> set[tuple[st
     return {tuple(row) for row in (await session.execute(query)).all()}  # type: ignore[misc]
 
 
-async def _grid_name(session: AsyncSession, grid_id: str) -> str:
+async def _grid_name(session: AsyncSession, grid_id: str | None) -> str:
+    if not grid_id:
+        return ""
     return (await session.scalar(select(KnownGrid.name).where(KnownGrid.id == grid_id))) or ""
 
 
-async def _targets(session: AsyncSession, notice: Notice, facts: CaseFacts) -> list[dict]:
+async def _targets(session: AsyncSession, notice: Notice, about: About) -> list[dict]:
     """(recipient, channel, target, language) of one notice, each device once."""
     rows: list[dict] = []
     seen: set[str] = set()
     if notice.audience == Audience.deputies:
         accounts = (await session.scalars(select(Account).where(Account.deputy_id.in_(notice.deputy_ids)))).all()
+    elif notice.audience == Audience.office:
+        accounts = (await session.scalars(select(Account).where(Account.office.is_(True)))).all()
+    elif notice.audience == Audience.organisation:
+        query = select(Account).where(Account.organisation == notice.organisation)
+        accounts = (await session.scalars(query)).all() if notice.organisation else []
     else:
         follows = (
-            await session.scalars(select(Follow.follower).where(Follow.tracking_code == facts.tracking_code))
+            await session.scalars(select(Follow.follower).where(Follow.tracking_code == about.tracking_code))
         ).all()
         subjects = [follower.removeprefix("account:") for follower in follows if follower.startswith("account:")]
         accounts = (
@@ -103,9 +133,10 @@ async def _targets(session: AsyncSession, notice: Notice, facts: CaseFacts) -> l
                     }
                 )
     off = await _turned_off(session, {account.subject for account in accounts})
+    wanted = channels(notice.kind, notice.urgent)
     for account in sorted(accounts, key=lambda account: account.subject):
         recipient = f"account:{account.subject}"
-        if (account.subject, notice.kind.value, "push") not in off:
+        if "push" in wanted and (account.subject, notice.kind.value, "push") not in off:
             query = (
                 select(PushSubscription.id)
                 .where(PushSubscription.owner == account.subject)
@@ -117,44 +148,71 @@ async def _targets(session: AsyncSession, notice: Notice, facts: CaseFacts) -> l
                     rows.append(
                         {"recipient": recipient, "channel": "push", "target": device_id, "language": account.language}
                     )
-        wants_sms = notice.kind in DEPUTY_KINDS and sms_wanted(notice.kind, notice.urgent)
-        if account.phone and wants_sms and (account.subject, notice.kind.value, "sms") not in off:
+        if "sms" in wanted and account.phone and (account.subject, notice.kind.value, "sms") not in off:
             # the number it is for: the in-doubt check asks the provider about that number (logic/sending.py)
             rows.append(
                 {"recipient": recipient, "channel": "sms", "target": account.phone, "language": account.language}
             )
+        if "app" in wanted:
+            rows.append({"recipient": recipient, "channel": "app", "target": "", "language": account.language})
     return rows
 
 
 async def decide_case_event(session: AsyncSession, runtime, payload: EventPayload) -> int:  # type: ignore[no-untyped-def]
     """Write the deliveries a case event gives rise to (once per event, recipient, channel and device)."""
-    facts = facts_of(payload)
-    notices = decide(facts)
+    facts, key = facts_of(payload), event_key(payload)
+    if facts.event_type == CaseEscalated.event_type:
+        facts = replace(facts, escalation_level=await _escalated(session, facts, key))
+    about = About(facts.case_id, facts.tracking_code, facts.grid_id)
+    return await write_deliveries(session, runtime, key, decide(facts), about)
+
+
+async def _escalated(session: AsyncSession, facts: CaseFacts, key: str) -> int:
+    """Count a case's escalation (domain/notices.py `escalation_level`); the same event again counts once."""
+    row = await session.get(CaseEscalation, facts.case_id, with_for_update=True)
+    if row is not None and row.last_key == key:
+        return row.level
+    level = escalation_level(row.level if row is not None else 0, facts.from_status)
+    if row is None:
+        session.add(CaseEscalation(case_id=facts.case_id, level=level, last_key=key))
+    else:
+        row.level, row.last_key = level, key
+    await session.flush()
+    return level
+
+
+async def write_deliveries(session: AsyncSession, runtime, key: str, notices: list[Notice], about: About) -> int:  # type: ignore[no-untyped-def]
+    """The delivery rows of these notices under `key` (an event's, or a scheduled notice's): once per key,
+    recipient, channel and device, whatever repeats. An `app` row (the notifications list) is shown as it is
+    written: nothing is sent for it."""
     if not notices:
         return 0
     now: datetime = runtime.clock.now()
-    key = event_key(payload)
-    grid_name = await _grid_name(session, facts.grid_id)
+    grid_name = await _grid_name(session, about.grid_id)
     rows = []
     for notice in notices:
-        for target in await _targets(session, notice, facts):
+        for target in await _targets(session, notice, about):
+            shown = target["channel"] == "app"
             rows.append(
                 {
                     **target,
                     "id": str(uuid.uuid4()),
                     "event_id": key,
                     "kind": notice.kind.value,
-                    "case_id": facts.case_id,
-                    "tracking_code": facts.tracking_code or "",
+                    "case_id": about.case_id,
+                    "tracking_code": about.tracking_code or "",
                     "grid_name": grid_name[:120],
                     "language": language_of(target["language"]),
                     "urgent": notice.urgent,
-                    "url": screen_for(notice.kind, facts.case_id, facts.tracking_code),
-                    "status": "pending",
+                    "url": screen_for(notice.kind, about.case_id, about.tracking_code),
+                    "status": "sent" if shown else "pending",
                     "attempts": 0,
                     "resent_in_doubt": 0,
-                    "not_before": not_before(now, urgent=notice.urgent),
+                    "not_before": now if shown else not_before(now, urgent=notice.urgent),
                     "created_at": now,
+                    "finished_at": now if shown else None,
+                    "session_id": about.session_id,
+                    "when_at": notice.when or about.when,
                 }
             )
     if not rows:

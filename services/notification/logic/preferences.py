@@ -4,13 +4,11 @@ number for SMS."""
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification.logic.subscriptions import remember_account
+from services.notification.logic.subscriptions import OFFICIALS, remember_account
 from services.notification.models import Account, Preference, PushSubscription
 from services.notification.schemas import PreferencesUpdate
-from shared.auth import Principal, Role
+from shared.auth import Principal
 from shared.errors import Forbidden
-
-OFFICIALS = (Role.deputy, Role.station_staff, Role.npc_office, Role.agency_officer)
 
 
 async def update(session: AsyncSession, runtime, principal: Principal, body: PreferencesUpdate) -> Account:  # type: ignore[no-untyped-def]

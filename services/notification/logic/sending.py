@@ -10,7 +10,8 @@
    id once); an SMS is first looked up with the provider by its id (`OutId`), and sent only if the provider
    has no such message (when the provider cannot say, it is not sent again and the log says why).
 Temporary failures wait (Retry-After, else the backoff) and end as `failed` after NOTIFY_MAX_ATTEMPTS, with
-the provider's reason; a device the push service no longer knows (404, 410) is removed.
+the provider's reason; a device the push service no longer knows (404, 410) is removed. A message over its
+person's hourly cap is folded at the claim instead of sent (logic/capping.py).
 """
 
 import asyncio
@@ -27,6 +28,7 @@ from services.notification.channels import Outcome
 from services.notification.domain.notices import Kind
 from services.notification.domain.texts import sms_text, words
 from services.notification.domain.timing import backoff
+from services.notification.logic.capping import fold_over_cap
 from services.notification.models import Account, Delivery, Follow, Preference, PushSubscription
 from shared.db import is_sqlite
 from shared.privacy import phone_forms
@@ -47,7 +49,14 @@ class Claimed:
 def push_payload(delivery: Delivery) -> bytes:
     """What the lock screen may show: the tracking code, the step and the grid's name (and words made of
     them only), with the message id and the screen to open."""
-    title, body = words(Kind(delivery.kind), delivery.language, delivery.tracking_code, delivery.grid_name)
+    title, body = words(
+        Kind(delivery.kind),
+        delivery.language,
+        delivery.tracking_code,
+        delivery.grid_name,
+        delivery.when_at,
+        delivery.folded,
+    )
     return json.dumps(
         {
             "id": delivery.id,
@@ -60,6 +69,13 @@ def push_payload(delivery: Delivery) -> bytes:
         },
         ensure_ascii=False,
     ).encode()
+
+
+def sms_params(delivery: Delivery) -> dict[str, str]:
+    """The template's variables: the tracking code and the grid's name, or a summary's count."""
+    if delivery.kind == Kind.summary:
+        return {"count": str(delivery.folded)}
+    return {"code": delivery.tracking_code, "grid": delivery.grid_name[:20]}
 
 
 def topic_of(delivery: Delivery) -> str:
@@ -77,7 +93,8 @@ def number_for(delivery: Delivery, account: Account | None) -> str | None:
     return delivery.target if account.phone in phone_forms(delivery.target) else None
 
 
-async def claim(session: AsyncSession, runtime, now: datetime) -> list[Claimed]:  # type: ignore[no-untyped-def]
+async def claim(session: AsyncSession, runtime, now: datetime) -> tuple[list[Claimed], int]:  # type: ignore[no-untyped-def]
+    """What is due, claimed for sending, and how many due messages were folded over their people's cap."""
     policy = runtime.policy
     due = or_(
         and_(Delivery.status == "pending", Delivery.not_before <= now),
@@ -88,7 +105,7 @@ async def claim(session: AsyncSession, runtime, now: datetime) -> list[Claimed]:
         query = query.with_for_update(skip_locked=True)
     deliveries = (await session.scalars(query)).all()
     if not deliveries:
-        return []
+        return [], 0
     claimed_until = now + timedelta(seconds=policy.notify_claim_seconds)
     in_doubt = {delivery.id for delivery in deliveries if delivery.status == "sending"}
     devices = {d.target for d in deliveries if d.channel == "push"}
@@ -103,8 +120,11 @@ async def claim(session: AsyncSession, runtime, now: datetime) -> list[Claimed]:
         Preference.subject.in_(subjects), Preference.enabled.is_(False)
     )
     off = {tuple(row) for row in (await session.execute(off_query)).all()}
+    folded = await fold_over_cap(session, runtime, list(deliveries), in_doubt, off, now)  # type: ignore[arg-type]
     result = []
     for delivery in deliveries:
+        if delivery.id in folded:
+            continue
         delivery.status = "sending"
         delivery.attempts += 1
         delivery.claimed_until = claimed_until
@@ -121,7 +141,7 @@ async def claim(session: AsyncSession, runtime, now: datetime) -> list[Claimed]:
                 turned_off=(subject, delivery.kind, delivery.channel) in off,
             )
         )
-    return result
+    return result, len(folded)
 
 
 async def _send(runtime, item: Claimed) -> Outcome:  # type: ignore[no-untyped-def]
@@ -149,9 +169,15 @@ async def _send(runtime, item: Claimed) -> Outcome:  # type: ignore[no-untyped-d
         phone=item.phone,
         kind=delivery.kind,
         text=sms_text(
-            kind, delivery.language, delivery.tracking_code, delivery.grid_name, runtime.policy.sms_signature
+            kind,
+            delivery.language,
+            delivery.tracking_code,
+            delivery.grid_name,
+            runtime.policy.sms_signature,
+            delivery.when_at,
+            delivery.folded,
         ),
-        params={"code": delivery.tracking_code, "grid": delivery.grid_name[:20]},
+        params=sms_params(delivery),
         at=delivery.created_at,
     )
     if item.in_doubt:
@@ -196,11 +222,11 @@ async def remove_device(session: AsyncSession, device_id: str) -> None:
 
 
 async def dispatch_once(runtime) -> int:  # type: ignore[no-untyped-def]
-    """Claim what is due and send it; returns how many were claimed."""
+    """Claim what is due and send it; returns how many were claimed (or folded)."""
     async with runtime.maker() as session, session.begin():
-        claimed = await claim(session, runtime, runtime.clock.now())
+        claimed, folded = await claim(session, runtime, runtime.clock.now())
     if not claimed:
-        return 0
+        return folded
     limit = asyncio.Semaphore(runtime.policy.notify_concurrency)
 
     async def one(item: Claimed) -> None:

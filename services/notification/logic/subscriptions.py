@@ -19,8 +19,10 @@ from services.notification.domain.texts import language_of
 from services.notification.logic.sending import remove_device
 from services.notification.models import Account, Follow, PushSubscription
 from services.notification.schemas import SubscriptionCreate
-from shared.auth import Principal
+from shared.auth import Principal, Role
 from shared.errors import NotFound, Unprocessable
+
+OFFICIALS = (Role.deputy, Role.station_staff, Role.npc_office, Role.agency_officer)
 
 
 def _keys_problem(p256dh: str, auth: str) -> str | None:
@@ -40,16 +42,41 @@ def _check_keys(p256dh: str, auth: str) -> None:
         raise Unprocessable(problem, errors=[field])
 
 
+def standing(principal: Principal) -> dict[str, str | bool | None]:
+    """What an account's token says about whom it is told of: the deputy it acts for, the organisation an agency
+    officer works for, whether it is the NPC office's."""
+    officer = principal.has(Role.agency_officer)
+    return {
+        "deputy_id": principal.deputy_id,
+        "organisation": principal.organisation if officer else None,
+        "office": principal.has(Role.npc_office),
+    }
+
+
 async def remember_account(session: AsyncSession, principal: Principal, now: datetime, language: str | None) -> Account:
     account = await session.get(Account, principal.subject)
     if account is None:
         account = Account(subject=principal.subject, language=language_of(language), updated_at=now)
         session.add(account)
-    account.deputy_id = principal.deputy_id
+    for name, value in standing(principal).items():
+        setattr(account, name, value)
     if language:
         account.language = language_of(language)
     account.updated_at = now
     return account
+
+
+async def learn_account(session: AsyncSession, principal: Principal, now: datetime) -> bool:
+    """An official opening their list: keep their standing (an officer's organisation, the office's accounts, so
+    that referrals and escalations reach them in the list even without a device); writes only when it changed.
+    Villagers are not kept for this."""
+    if not principal.has(*OFFICIALS):
+        return False
+    account = await session.get(Account, principal.subject)
+    if account is not None and all(getattr(account, name) == value for name, value in standing(principal).items()):
+        return False
+    await remember_account(session, principal, now, None)
+    return True
 
 
 async def register(

@@ -4,7 +4,7 @@ The service's audit log (shared.audit): the office's erasures of a person (and a
 append-only (triggers refuse UPDATE and DELETE on SQLite, UPDATE, DELETE and TRUNCATE on PostgreSQL).
 
 Revision ID: 5c2e8d41a7b3
-Revises: 733a7f3b0238
+Revises: ead31842f10b
 Create Date: 2026-12-05 10:00:00.000000
 
 """
@@ -16,7 +16,7 @@ from shared.audit import create_audit_table, drop_audit_table
 
 # revision identifiers, used by Alembic.
 revision: str = '5c2e8d41a7b3'
-down_revision: str | Sequence[str] | None = '733a7f3b0238'
+down_revision: str | Sequence[str] | None = 'ead31842f10b'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
