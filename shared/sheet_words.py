@@ -106,6 +106,10 @@ CELL: Catalogue = {
         "zh-CN": "应为 2000 至 2100 年间的日期，如 2026-01-05。",
         "en": "Must be a date from 2000 to 2100, e.g. 2026-01-05.",
     },
+    "not_phone": {
+        "zh-CN": "不是有效的电话号码（只能有数字、空格和 -，可以 + 开头）。",
+        "en": "Not a phone number (digits, spaces and - only, + may lead).",
+    },
     "not_choice": {"zh-CN": "应为以下之一：{options}。", "en": "Must be one of: {options}."},
     "not_valid": {"zh-CN": "不符合要求：{why}", "en": "Not valid: {why}"},
 }
