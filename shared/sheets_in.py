@@ -39,9 +39,10 @@ from shared.sheet_cells import Column, Sheet, heading_key
 from shared.sheet_words import FILE, Language, say
 
 MAX_BYTES = 10 * 1024 * 1024
-"""An uploaded file's size (the gateway takes bodies up to 12 MB): 5,000 rows of a sheet are well under 1 MB."""
-MAX_ROWS = 5_000
-"""Data rows of one file: a county's 414 deputies or 900 assignments fit many times over."""
+"""An uploaded file's size (the gateway takes bodies up to 12 MB): 2,000 rows of a sheet are well under 1 MB."""
+MAX_ROWS = 2_000
+"""Data rows of one file: a county's 414 deputies or 900 assignments fit twice over, and the slowest import (the
+assignments, about 5 ms a row on SQLite: tests/bench/import_bench.py) ends well within the gateway's 15 s."""
 MAX_COLUMNS = 60
 MAX_CELL_CHARACTERS = 32_767
 """Excel's own limit for a cell."""
