@@ -106,6 +106,8 @@ async def test_a_dry_run_reports_every_row_and_keeps_nothing_then_the_commit_imp
     ]
     assert len(report["sha256"]) == 64 and report["errors"] == []
     assert await world.grids() == {} and await world.outbox("grid.grid.created.v1") == 0
+    other = await upload(world.client, "/imports/grids", content, world.office, commit=True, expect_sha256="0" * 64)
+    assert (other.status_code, other.json()["refusal"]) == (409, "wrong_file") and await world.grids() == {}
 
     committed = await upload(
         world.client, "/imports/grids", content, world.office, commit=True, boundaries=shapes,
