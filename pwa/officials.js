@@ -36,6 +36,7 @@ const ROUTES = [
   [/^\/office\/dashboard$/, OFFICE, lazyScreen(() => import('./work/dashboard.js'), 'dashboardScreen')],
   [/^\/office\/coverage$/, OFFICE, lazyScreen(() => import('./work/coverage.js'), 'coverageScreen')],
   [/^\/office\/privacy$/, ['npc_office'], lazyScreen(() => import('./work/privacy.js'), 'privacyScreen')],
+  [/^\/office\/import$/, ['npc_office'], lazyScreen(() => import('./work/imports.js'), 'importScreen')],
 ];
 
 let styled = null;

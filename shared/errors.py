@@ -11,10 +11,14 @@ class ProblemError(Exception):
     slug = "bad-request"
     title = "Bad request"
     headers: dict[str, str] | None = None
+    rule: str | None = None
+    """Which rule refused (e.g. `grid.council_head`): a stable name for callers that say it in their own words
+    (a spreadsheet import's report, in the user's language); never sent in the problem answer itself."""
 
-    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: str | None = None, *, rule: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.title)
         self.detail = detail
+        self.rule = rule
         self.extra = extra
 
 

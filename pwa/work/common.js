@@ -12,7 +12,7 @@ const MENUS = {
     ['/office/review', 'office.nav.review'], ['/office/dashboard', 'office.nav.dashboard']],
   npc_office: [['/office/review', 'office.nav.review'], ['/office/dashboard', 'office.nav.dashboard'],
     ['/office/coverage', 'office.nav.coverage'], ['/staff/sessions', 'staff.nav.sessions'], ['/staff/file', 'staff.nav.file'],
-    ['/office/privacy', 'office.nav.privacy']],
+    ['/office/import', 'office.nav.import'], ['/office/privacy', 'office.nav.privacy']],
 };
 
 export function menuOf(session) {

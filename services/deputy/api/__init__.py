@@ -4,10 +4,10 @@ answer through views."""
 
 from fastapi import APIRouter
 
-from services.deputy.api import audit, deputies, exports, figures, inbox, pairs, record
+from services.deputy.api import audit, deputies, exports, figures, imports, inbox, pairs, record
 
 router = APIRouter()
-for section in (deputies, inbox, record, pairs, figures, exports, audit):
+for section in (deputies, imports, inbox, record, pairs, figures, exports, audit):
     router.include_router(section.router)
 
 __all__ = ["router"]

@@ -3,10 +3,10 @@ Routes parse, authorise, call logic and shape the answer through views."""
 
 from fastapi import APIRouter
 
-from services.grid.api import assignments, audit, coverage, grids
+from services.grid.api import assignments, audit, coverage, grids, imports
 
 router = APIRouter()
-for section in (grids, assignments, coverage, audit):
+for section in (grids, assignments, coverage, imports, audit):
     router.include_router(section.router)
 
 __all__ = ["router"]

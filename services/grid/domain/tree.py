@@ -28,9 +28,9 @@ def check_parent(level: str, parent_level: str | None, parent_active: bool = Tru
     """A township has no parent, a village a township, a group a village; and the parent must be active."""
     expected = PARENT_LEVEL[level]
     if parent_level != expected:
-        raise Unprocessable(f"A {level} grid must have a {expected or 'no'} parent.")
+        raise Unprocessable(f"A {level} grid must have a {expected or 'no'} parent.", rule="grid.parent_level")
     if not parent_active:
-        raise Unprocessable("The parent grid is retired.")
+        raise Unprocessable("The parent grid is retired.", rule="grid.parent_retired")
 
 
 def check_kind(level: str, kind: str | None, name: str) -> str:
@@ -38,7 +38,7 @@ def check_kind(level: str, kind: str | None, name: str) -> str:
     if kind is None:
         return names.default_kind(level, name)
     if kind not in names.KINDS[level]:
-        raise Unprocessable(f"A {level} grid is one of: {', '.join(names.KINDS[level])}.")
+        raise Unprocessable(f"A {level} grid is one of: {', '.join(names.KINDS[level])}.", rule="grid.kind")
     return kind
 
 

@@ -20,16 +20,18 @@ from shared.service import ServiceRuntime
 async def _check_assignment(session: AsyncSession, grid: Grid, data: AssignmentCreate) -> None:
     deputy = await session.get(KnownDeputy, data.deputy_id)
     if deputy is not None and deputy.status != "active":
-        raise Conflict("The deputy is retired.")
+        raise Conflict("The deputy is retired.", rule="assignment.deputy_retired")
     if data.role == "grid_head" and grid.level == "township" and not (deputy and deputy.council_member):
         known = "" if deputy else " (this deputy is not known here yet)"
-        raise Unprocessable(f"A township's grid head must be a member of the chairpersons' council{known}.")
+        raise Unprocessable(
+            f"A township's grid head must be a member of the chairpersons' council{known}.", rule="assignment.council"
+        )
     if data.role == "grid_head" and await active_assignments(
         session, Assignment.grid_id == grid.id, Assignment.role == "grid_head"
     ):
-        raise Conflict("The grid has a grid head: end that assignment first.")
+        raise Conflict("The grid has a grid head: end that assignment first.", rule="assignment.head_taken")
     if await active_assignments(session, Assignment.grid_id == grid.id, Assignment.deputy_id == data.deputy_id):
-        raise Conflict("The deputy is already assigned to this grid.")
+        raise Conflict("The deputy is already assigned to this grid.", rule="assignment.already")
 
 
 async def start_assignment(

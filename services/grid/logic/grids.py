@@ -12,14 +12,14 @@ from shared.errors import Conflict, NotFound
 async def get_grid(session: AsyncSession, grid_id: str) -> Grid:
     grid = await session.get(Grid, grid_id)
     if grid is None:
-        raise NotFound(f"No grid {grid_id}.")
+        raise NotFound(f"No grid {grid_id}.", rule="grid.not_found")
     return grid
 
 
 async def active_grid(session: AsyncSession, grid_id: str) -> Grid:
     grid = await get_grid(session, grid_id)
     if grid.status != "active":
-        raise Conflict("The grid is retired.")
+        raise Conflict("The grid is retired.", rule="grid.retired")
     return grid
 
 

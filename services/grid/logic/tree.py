@@ -41,7 +41,7 @@ def _geometry(boundary: Boundary) -> Any:
     try:
         return geo.boundary_geometry(boundary.model_dump())
     except geo.BoundaryError as error:
-        raise Unprocessable(f"The boundary is {error}.") from error
+        raise Unprocessable(f"The boundary is {error}.", rule="grid.boundary") from error
 
 
 def _place(grid: Grid, fields: set[str], boundary: Boundary | None, centre: LatLon | None) -> None:
@@ -99,7 +99,7 @@ async def create_grid(
     """Create a grid; `by` the official who does it (audited), none for the demo city's loader."""
     await _check_parent(session, data.level, data.parent_id)
     if (await session.execute(select(Grid.id).where(Grid.code == data.code))).first():
-        raise Conflict(f"A grid with code {data.code} exists.")
+        raise Conflict(f"A grid with code {data.code} exists.", rule="grid.code_taken")
     grid = Grid(
         id=grid_id or str(uuid.uuid4()),
         code=data.code,
