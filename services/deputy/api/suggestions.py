@@ -107,7 +107,7 @@ async def draft_suggestion(
 
     async def create() -> SuggestionRead:
         suggestion = await drafting.draft(session, runtime, body, by=principal)
-        return await views.suggestion_read(session, suggestion, principal)
+        return await views.suggestion_read(session, suggestion, principal, drafting.now_of(runtime))
 
     return await once(key=key, scope=f"{principal.subject}:suggestion-draft", body=body, create=create, status_code=201)
 
@@ -129,7 +129,7 @@ async def edit_suggestion(
     async def run() -> SuggestionRead:
         suggestion = await drafting.get_suggestion(session, suggestion_id, for_update=True)
         await drafting.edit(session, runtime, suggestion, body, by=principal)
-        return await views.suggestion_read(session, suggestion, principal)
+        return await views.suggestion_read(session, suggestion, principal, drafting.now_of(runtime))
 
     return await once(key=key, scope=f"{principal.subject}:suggestion-edit:{suggestion_id}", body=body, create=run)
 
@@ -148,7 +148,7 @@ def _endpoint(action: str, do: Callable[..., Awaitable[None]]) -> Callable[..., 
             suggestion = await drafting.get_suggestion(session, suggestion_id, for_update=True)
             await do(session, runtime, suggestion, body, by=principal)
             await session.flush()
-            return await views.suggestion_read(session, suggestion, principal)
+            return await views.suggestion_read(session, suggestion, principal, drafting.now_of(runtime))
 
         scope = f"{principal.subject}:suggestion-{action}:{suggestion_id}"
         return await once(key=key, scope=scope, body=body, create=run)
@@ -186,11 +186,18 @@ for _action, _summary, _body, _do in ACTIONS:
     "/suggestions", operation_id="suggestion-list", response_model=Page[SuggestionSummary], responses=responses(422)
 )
 async def list_suggestions(
-    session: SessionDep, page: PageDep, state: State = None, organisation: Organisation = None, year: Year = None
+    session: SessionDep,
+    runtime: RuntimeDep,
+    page: PageDep,
+    state: State = None,
+    organisation: Organisation = None,
+    year: Year = None,
 ) -> Page[SuggestionSummary]:
     """The published suggestions (accepted, not marked otherwise): title, deputies, organisations, the answer's
     class, the rating and the dates. Anyone may read them."""
-    return await views.public_list(session, page, state=state, organisation=organisation, year=year)
+    return await views.public_list(
+        session, page, drafting.now_of(runtime), state=state, organisation=organisation, year=year
+    )
 
 
 @router.get(
@@ -198,6 +205,7 @@ async def list_suggestions(
 )
 async def work_suggestions(
     session: SessionDep,
+    runtime: RuntimeDep,
     page: PageDep,
     principal: CurrentPrincipal,
     state: State = None,
@@ -207,22 +215,27 @@ async def work_suggestions(
 ) -> Page[SuggestionSummary]:
     """The caller's suggestions: a deputy's own, an organisation's assigned ones, all of them for the office."""
     filters = {"state": state, "organisation": organisation, "year": year, "overdue": overdue}
-    return await views.work_list(session, principal, page, **filters)
+    return await views.work_list(session, principal, page, drafting.now_of(runtime), **filters)
 
 
 @router.get("/suggestions/board", operation_id="suggestion-board", response_model=SuggestionBoard, responses=ERRORS)
 async def suggestion_board(
-    session: SessionDep, principal: CurrentPrincipal, year: Annotated[int, Query(ge=2000, le=2100)]
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    year: Annotated[int, Query(ge=2000, le=2100)],
 ) -> SuggestionBoard:
     """The office's board: the year's suggestions by state and by lead organisation, with the rates."""
     principal.require(Role.npc_office)
-    return await views.board(session, year)
+    return await views.board(session, year, drafting.now_of(runtime))
 
 
 @router.get(
     "/suggestions/{suggestion_id}", operation_id="suggestion-get", response_model=SuggestionRead, responses=ERRORS
 )
-async def get_suggestion(suggestion_id: EntityId, session: SessionDep, principal: OptionalPrincipal) -> SuggestionRead:
+async def get_suggestion(
+    suggestion_id: EntityId, session: SessionDep, runtime: RuntimeDep, principal: OptionalPrincipal
+) -> SuggestionRead:
     """In full for its deputies, the office and its organisations; as published for anyone else."""
     suggestion = await drafting.get_suggestion(session, suggestion_id)
-    return await views.suggestion_read(session, suggestion, principal)
+    return await views.suggestion_read(session, suggestion, principal, drafting.now_of(runtime))

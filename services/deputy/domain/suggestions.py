@@ -82,7 +82,7 @@ STEPS = {
         _step("request_reassignment", "assigned", "reassignment_requested", LEAD_ORG),
         _step("answer", "assigned rehandling", "answered", LEAD_ORG),
         _step("contact", "assigned rehandling answered", None, DEPUTY),
-        _step("rate", "answered", None, DEPUTY),
+        _step("rate", "answered", None, LEAD),
         _step("rehandle", "dissatisfied", "rehandling", OFFICE),
         _step("conclude", "dissatisfied", "completed", OFFICE),
         _step("report_done", "planned", "completed", LEAD_ORG),

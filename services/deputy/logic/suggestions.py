@@ -7,7 +7,7 @@ of any role is refused. The answer, the rating and the deadlines are in suggesti
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -39,7 +39,8 @@ household visit may name the family, so it is never cited)."""
 
 
 def now_of(runtime: ServiceRuntime) -> datetime:
-    return runtime.clock.now()
+    """The service clock's time, in UTC (as the database gives it back)."""
+    return runtime.clock.now().astimezone(UTC)
 
 
 async def get_suggestion(session: AsyncSession, suggestion_id: str, *, for_update: bool = False) -> Suggestion:

@@ -7,7 +7,7 @@ of the suggestion and its answers — never the cases it cites (villagers' matte
 internal opinions."""
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -27,10 +27,6 @@ from services.deputy.schemas.suggestions import BoardRow, SuggestionBoard, Sugge
 from shared.auth import Principal, Role
 from shared.errors import Forbidden, NotFound
 from shared.pagination import Page, PageParams, paginate
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def published(suggestion: Suggestion) -> bool:
@@ -74,7 +70,9 @@ def _answer_read(row: SuggestionAnswer) -> dict[str, Any]:
     return values
 
 
-def _summary(suggestion: Suggestion, deputies: list[dict[str, Any]], answers: list[SuggestionAnswer]) -> dict:
+def _summary(
+    suggestion: Suggestion, deputies: list[dict[str, Any]], answers: list[SuggestionAnswer], now: datetime
+) -> dict:
     answered = [row for row in answers if row.answered_at is not None]
     latest = answered[-1] if answered else None
     return {
@@ -93,11 +91,13 @@ def _summary(suggestion: Suggestion, deputies: list[dict[str, Any]], answers: li
         "answered_at": latest.answered_at if latest else None,
         "completed_at": suggestion.completed_at,
         "due_at": suggestion.due_at,
-        "overdue": rules.is_late(suggestion.due_at, now_utc()) and suggestion.state in rules.OPEN_FOR_ANSWER,
+        "overdue": rules.is_late(suggestion.due_at, now) and suggestion.state in rules.OPEN_FOR_ANSWER,
     }
 
 
-async def suggestion_read(session: AsyncSession, suggestion: Suggestion, principal: Principal | None) -> SuggestionRead:
+async def suggestion_read(
+    session: AsyncSession, suggestion: Suggestion, principal: Principal | None, now: datetime
+) -> SuggestionRead:
     """The suggestion in full for an insider; as published for anyone else (404 while it is not)."""
     signers = await _rows(session, SuggestionSigner, suggestion.id, SuggestionSigner.position)
     inside = insider(suggestion, signers, principal)
@@ -108,7 +108,7 @@ async def suggestion_read(session: AsyncSession, suggestion: Suggestion, princip
     opinions = await _rows(session, SuggestionOpinion, suggestion.id, SuggestionOpinion.round, SuggestionOpinion.at)
     return SuggestionRead.model_validate(
         {
-            **_summary(suggestion, await _deputies(session, signers), answers),
+            **_summary(suggestion, await _deputies(session, signers), answers, now),
             "problem": suggestion.problem,
             "proposal": suggestion.proposal,
             "grid_ids": [grid_id for grid_id in suggestion.grid_ids.split(",") if grid_id],
@@ -127,13 +127,17 @@ async def suggestion_read(session: AsyncSession, suggestion: Suggestion, princip
     )
 
 
-async def _page(session: AsyncSession, query: Select[Any], params: PageParams) -> Page[SuggestionSummary]:
+async def _page(
+    session: AsyncSession, query: Select[Any], params: PageParams, now: datetime
+) -> Page[SuggestionSummary]:
     rows, total = await paginate(session, query, params)
     items = []
     for suggestion in rows:
         signers = await _rows(session, SuggestionSigner, suggestion.id, SuggestionSigner.position)
         answers = await _rows(session, SuggestionAnswer, suggestion.id, SuggestionAnswer.round)
-        items.append(SuggestionSummary.model_validate(_summary(suggestion, await _deputies(session, signers), answers)))
+        items.append(
+            SuggestionSummary.model_validate(_summary(suggestion, await _deputies(session, signers), answers, now))
+        )
     return Page[SuggestionSummary](items=items, total=total, **params.model_dump())
 
 
@@ -149,18 +153,25 @@ def _filtered(query: Select[Any], state: str | None, organisation: str | None, y
 
 
 async def public_list(
-    session: AsyncSession, params: PageParams, *, state: str | None, organisation: str | None, year: int | None
+    session: AsyncSession,
+    params: PageParams,
+    now: datetime,
+    *,
+    state: str | None,
+    organisation: str | None,
+    year: int | None,
 ) -> Page[SuggestionSummary]:
     """The published suggestions, latest accepted first."""
     query = select(Suggestion).where(Suggestion.public.is_(True), Suggestion.state.in_(rules.ACCEPTED_STATES))
     query = _filtered(query, state, organisation, year).order_by(Suggestion.accepted_at.desc(), Suggestion.id)
-    return await _page(session, query, params)
+    return await _page(session, query, params, now)
 
 
 async def work_list(
     session: AsyncSession,
     principal: Principal,
     params: PageParams,
+    now: datetime,
     *,
     state: str | None,
     organisation: str | None,
@@ -189,11 +200,11 @@ async def work_list(
     else:
         raise Forbidden("Deputies, agency officers and the office have suggestions to work on.")
     if overdue is not None:
-        late = Suggestion.state.in_(rules.OPEN_FOR_ANSWER) & (Suggestion.due_at <= now_utc())
+        late = Suggestion.state.in_(rules.OPEN_FOR_ANSWER) & (Suggestion.due_at <= now)
         query = query.where(late if overdue else ~late)
     query = _filtered(query, state, organisation, year)
     query = query.order_by(Suggestion.due_at.is_(None), Suggestion.due_at, Suggestion.updated_at.desc(), Suggestion.id)
-    return await _page(session, query, params)
+    return await _page(session, query, params, now)
 
 
 def _tally(row: Counter[str], suggestion: Suggestion, answers: list[SuggestionAnswer], now: datetime) -> None:
@@ -213,7 +224,7 @@ def _tally(row: Counter[str], suggestion: Suggestion, answers: list[SuggestionAn
         row["planned_late"] += suggestion.state == "planned" and promised is not None and promised < china_date(now)
 
 
-async def board(session: AsyncSession, year: int) -> SuggestionBoard:
+async def board(session: AsyncSession, year: int, now: datetime) -> SuggestionBoard:
     """The year's suggestions (by the day submitted) by state, and by lead organisation with the rates an
     annual report needs: answered on time (the first answer by its due time), satisfied, solved."""
     start, end = year_range(year)
@@ -227,7 +238,6 @@ async def board(session: AsyncSession, year: int) -> SuggestionBoard:
     by_state = Counter(suggestion.state for suggestion in suggestions)
     per_org: dict[str, Counter[str]] = {}
     total: Counter[str] = Counter()
-    now = now_utc()
     for suggestion in suggestions:
         if suggestion.lead_organisation is None:
             continue
