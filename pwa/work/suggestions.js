@@ -24,10 +24,13 @@ const step = (ctx, item, action, body = {}) => async () => {
 const button = (id, text, onclick) => h('button', {
   type: 'button', class: 'btn secondary', id, onclick: async (event) => { event.target.disabled = true; await onclick(); },
 }, text);
+/** A step's form folded under a big button (details.action), so that a long list stays short. */
+const folded = (id, text, form) => h('details', { class: 'action', id: `act-${id}` }, h('summary', {}, text), form);
 const reasonForm = (ctx, item, action, name = 'reason', max = '1000') => {
   const words = textarea(`${action}-${item.id}`, { maxlength: max, rows: '2' });
-  return actionForm(`${action}-${item.id}`, [field(t(`sugg.${action}.label`), words)], () => (words.value.trim() ? '' : t('work.required')),
-    () => ({ [name]: words.value.trim() }), (body) => step(ctx, item, action, body)(), t(`sugg.${action}.submit`));
+  return folded(`${action}-${item.id}`, t(`sugg.${action}.submit`), actionForm(`${action}-${item.id}`, [field(t(`sugg.${action}.label`), words)],
+    () => (words.value.trim() ? '' : t('work.required')), () => ({ [name]: words.value.trim() }), (body) => step(ctx, item, action, body)(),
+    t(`sugg.${action}.submit`)));
 };
 
 function flashed() {
@@ -87,17 +90,18 @@ export async function deputySuggestionsScreen(ctx) {
 function contactForm(ctx, item) {
   const method = select(`contact-method-${item.id}`, ['in_person', 'phone', 'written'].map((one) => [one, t(`sugg.contact.${one}`)]), 'phone');
   const on = input(`contact-on-${item.id}`, { type: 'date', max: chinaDay(), value: chinaDay() });
-  return actionForm(`contact-${item.id}`, [field(t('sugg.contact.label'), method), field(t('sugg.contact.on'), on)],
-    () => (on.value ? '' : t('work.required')), () => ({ method: method.value, on: on.value }),
-    (body) => step(ctx, item, 'contact', body)(), t('sugg.contact.submit'));
+  return folded(`contact-${item.id}`, t('sugg.contact.submit'), actionForm(`contact-${item.id}`,
+    [field(t('sugg.contact.label'), method), field(t('sugg.contact.on'), on)], () => (on.value ? '' : t('work.required')),
+    () => ({ method: method.value, on: on.value }), (body) => step(ctx, item, 'contact', body)(), t('sugg.contact.submit')));
 }
 
 function rateForm(ctx, item) {
   const rating = select(`rating-${item.id}`, ['satisfied', 'basically_satisfied', 'dissatisfied'].map((one) => [one, t(`sugg.rating.${one}`)]), 'satisfied');
   const reason = textarea(`rating-reason-${item.id}`, { maxlength: '1000', rows: '2' });
-  return actionForm(`rate-${item.id}`, [field(t('sugg.rate.label'), rating), field(t('sugg.rate.reason'), reason)],
+  return folded(`rate-${item.id}`, t('sugg.rate.submit'), actionForm(`rate-${item.id}`,
+    [field(t('sugg.rate.label'), rating), field(t('sugg.rate.reason'), reason)],
     () => (rating.value === 'dissatisfied' && !reason.value.trim() ? t('sugg.rate.why') : ''),
-    () => ({ rating: rating.value, reason: reason.value.trim() }), (body) => step(ctx, item, 'rate', body)(), t('sugg.rate.submit'));
+    () => ({ rating: rating.value, reason: reason.value.trim() }), (body) => step(ctx, item, 'rate', body)(), t('sugg.rate.submit')));
 }
 
 function draftForm(ctx, cases) {
@@ -161,22 +165,26 @@ export async function officeSuggestionsScreen(ctx) {
   const items = work.data.items.map((item) => h('li', { class: 'item', 'data-suggestion': item.id },
     ...summary(item, organisations), ...(ctx.isOffice ? officeSteps(ctx, item, organisations) : agencySteps(ctx, item))));
   return page(ctx, t('sugg.officeTitle'), flashed(), cachedNotice(work.cachedAt), pendingSection(queued, () => ctx.app.refresh()),
-    board ? boardSection(board.data, state) : null,
+    board ? boardSection(board.data, state, organisations) : null,
     h('section', { 'aria-labelledby': 'sugg-work' }, h('h2', { id: 'sugg-work' }, t('sugg.work', { n: work.data.total })),
       items.length ? h('ul', { class: 'items', id: 'suggestion-list' }, items) : h('p', { class: 'meta' }, t('sugg.none'))));
 }
 
-function boardSection(board, state) {
-  const rows = board.by_organisation.map((row) => h('tr', {}, h('th', { scope: 'row' }, row.organisation),
-    ...['assigned', 'overdue', 'answered_on_time', 'satisfied', 'dissatisfied', 'solved'].map((name) => h('td', {}, String(row[name])))));
+const COLUMNS = [['assigned', 'assigned'], ['overdue', 'overdue'], ['answered_on_time', 'onTime'], ['satisfied', 'satisfied'], ['solved', 'solved']];
+
+function boardSection(board, state, organisations) {
+  const name = (code) => { const found = organisations.find((one) => one.code === code); return found ? organisationName(found) : code; };
+  const rows = board.by_organisation.map((row) => h('tr', {}, h('th', { scope: 'row' }, name(row.organisation)),
+    ...COLUMNS.map(([key]) => h('td', {}, String(row[key])))));
   return h('section', { 'aria-labelledby': 'sugg-board' }, h('h2', { id: 'sugg-board' }, t('sugg.board', { year: board.year })),
-    h('p', { class: 'chips', id: 'suggestion-states' }, h('a', { href: '/office/suggestions', class: state ? null : 'current' }, t('sugg.all')),
-      ...STATES.filter((name) => board.by_state[name]).map((name) => h('a', {
-        href: `/office/suggestions?state=${name}`, class: name === state ? 'current' : null,
-      }, `${t(`sugg.state.${name}`)} ${board.by_state[name]}`))),
-    rows.length ? h('table', { class: 'figures', id: 'suggestion-board' }, h('thead', {}, h('tr', {}, h('th', {}, t('sugg.org')),
-      ...['assigned', 'overdue', 'onTime', 'satisfied', 'dissatisfied', 'solved'].map((name) => h('th', {}, t(`sugg.col.${name}`))))),
-    h('tbody', {}, rows)) : null);
+    h('nav', { class: 'stage-links', id: 'suggestion-states', 'aria-label': t('sugg.byState') },
+      h('a', { href: '/office/suggestions', class: state ? null : 'current' }, t('sugg.all')),
+      ...STATES.filter((one) => board.by_state[one]).map((one) => h('a', {
+        href: `/office/suggestions?state=${one}`, class: one === state ? 'current' : null,
+      }, `${t(`sugg.state.${one}`)} ${board.by_state[one]}`))),
+    rows.length ? h('div', { class: 'table-scroll' }, h('table', { class: 'figures-table', id: 'suggestion-board' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('sugg.org')), ...COLUMNS.map(([, key]) => h('th', {}, t(`sugg.col.${key}`))))),
+      h('tbody', {}, rows))) : null);
 }
 
 function officeSteps(ctx, item, organisations) {
@@ -192,12 +200,12 @@ function assignForm(ctx, item, organisations) {
   const co = select(`assign-co-${item.id}`, options, null, { multiple: true, size: '4' });
   const broad = input(`assign-broad-${item.id}`, { type: 'checkbox' });
   const due = input(`assign-due-${item.id}`, { type: 'date', min: chinaDay() });
-  return actionForm(`assign-${item.id}`, [field(t('sugg.assign.lead'), lead), field(t('sugg.assign.co'), co),
+  return folded(`assign-${item.id}`, t('sugg.assign.submit'), actionForm(`assign-${item.id}`, [field(t('sugg.assign.lead'), lead), field(t('sugg.assign.co'), co),
     h('label', { class: 'check' }, broad, ' ', t('sugg.assign.broad')), field(t('sugg.assign.due'), due, t('sugg.assign.dueHint'))],
   () => (lead.value ? '' : t('work.required')),
   () => ({ lead_organisation: lead.value, co_organisations: [...co.selectedOptions].map((one) => one.value).filter((code) => code !== lead.value),
     broad: broad.checked, due_on: due.value || null }),
-  (body) => step(ctx, item, 'assign', body)(), t('sugg.assign.submit'));
+  (body) => step(ctx, item, 'assign', body)(), t('sugg.assign.submit')));
 }
 
 function agencySteps(ctx, item) {
@@ -217,7 +225,7 @@ function answerForm(ctx, item) {
   const measures = textarea(`answer-measures-${item.id}`, { maxlength: '4000', rows: '2' });
   const promised = input(`answer-promised-${item.id}`, { type: 'date', min: chinaDay() });
   const reason = input(`answer-reason-${item.id}`, { maxlength: '1000' });
-  return actionForm(`answer-${item.id}`, [field(t('sugg.answer.class'), kind), field(t('sugg.answer.text'), words),
+  return folded(`answer-${item.id}`, t('sugg.answer.submit'), actionForm(`answer-${item.id}`, [field(t('sugg.answer.class'), kind), field(t('sugg.answer.text'), words),
     field(t('sugg.answer.measures'), measures), field(t('sugg.answer.promised'), promised), field(t('sugg.answer.reason'), reason)],
   () => {
     if (!words.value.trim()) return t('work.required');
@@ -226,5 +234,5 @@ function answerForm(ctx, item) {
   },
   () => ({ answer_class: kind.value, text: words.value.trim(), measures: measures.value.trim(), promised_on: promised.value || null,
     reason: reason.value.trim() }),
-  (body) => step(ctx, item, 'answer', body)(), t('sugg.answer.submit'));
+  (body) => step(ctx, item, 'answer', body)(), t('sugg.answer.submit')));
 }
