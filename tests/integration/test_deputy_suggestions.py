@@ -221,6 +221,17 @@ async def test_a_suggestion_walks_every_step_by_the_right_roles_and_strangers_ar
     completed = (await hall.outbox("deputy.suggestion.completed.v1"))[0]
     assert completed["deputy_ids"] == [lead_id, cosigner_id] and completed["co_organisations"] == ["roads-bureau"]
 
+    audit = await hall.client.get("/audit", params={"target_id": sid, "limit": 50}, headers=hall.office)
+    actions = [entry["action"] for entry in reversed(audit.json()["items"])]
+    assert actions[:4] == [
+        "deputy.suggestion.draft",
+        "deputy.suggestion.sign",
+        "deputy.suggestion.submit",
+        "deputy.suggestion.accept",
+    ]
+    assert actions[-2:] == ["deputy.suggestion.report_done", "deputy.suggestion.publication"]
+    assert len(actions) == 16  # each step taken, once; no entry for any refused step
+
     for deputy_id, headers, done_it in ((lead_id, lead, True), (cosigner_id, cosigner, True), (other_id, other, False)):
         ones = (
             await hall.client.get(f"/deputies/{deputy_id}/five-ones", params={"year": 2026}, headers=headers)
@@ -275,6 +286,8 @@ async def test_the_office_returns_and_merges_and_the_lead_organisation_may_ask_f
     assert board.json()["by_state"] == {"merged": 1, "assigned": 1}
     for _name, headers in strangers(hall, a_id).items():
         assert (await hall.client.get("/suggestions/board", params={"year": 2026}, headers=headers)).status_code == 403
+    for role in (Role.villager, Role.finance, Role.station_staff):
+        assert (await hall.client.get("/suggestions/work", headers=hall.keys.headers(role))).status_code == 403
     work = (await hall.client.get("/suggestions/work", headers=hall.officer("health-bureau"))).json()
     assert [item["id"] for item in work["items"]] == [first]
     assert (await hall.client.get("/suggestions/work", headers=hall.officer("water-bureau"))).json()["total"] == 0

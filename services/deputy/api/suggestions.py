@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from services.deputy.domain.suggestions import STATES
 from services.deputy.logic import suggestion_handling as handling
@@ -44,7 +44,9 @@ Organisation = Annotated[text(40, 1) | None, Query(description="Lead organisatio
 
 
 class Empty(BaseModel):
-    """No fields: the step needs nothing but the caller."""
+    """No fields: the step needs nothing but the caller (any field sent is refused)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 ACTIONS: list[tuple[str, str, type[BaseModel], Callable[..., Awaitable[None]]]] = [
