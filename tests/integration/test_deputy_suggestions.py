@@ -160,6 +160,11 @@ async def test_a_suggestion_walks_every_step_by_the_right_roles_and_strangers_ar
     await refused(hall, sid, "assign", office_only, assign)
     assigned = await hall.act(sid, "assign", hall.office, assign)
     assert assigned["state"] == "assigned" and assigned["due_at"] == "2026-06-02T16:00:00Z"  # three months
+    co_work = (await hall.client.get("/suggestions/work", headers=roads)).json()
+    assert [item["id"] for item in co_work["items"]] == [sid]
+    lookalike = hall.officer("roads_bureau")  # "_" is no wildcard: not roads-bureau's
+    assert (await hall.client.get("/suggestions/work", headers=lookalike)).json()["total"] == 0
+    assert (await hall.client.get(f"/suggestions/{sid}", headers=lookalike)).json()["evidence"] == []
 
     hall.runtime.clock.current = local(2026, 3, 20, 10)
     answer = {"answer_class": "planned", "text": "纳入年度计划", "measures": "分批建设", "promised_on": "2026-09-30"}

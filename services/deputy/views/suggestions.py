@@ -188,13 +188,13 @@ async def work_list(
         query = query.where(Suggestion.id.in_(mine))
     elif principal.has(Role.agency_officer) and principal.organisation:
         code = principal.organisation
+        quoted = code.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")  # a code's _ is no wildcard
+        among = [f"{quoted},%", f"%,{quoted}", f"%,{quoted},%"]
         query = query.where(
             or_(
                 Suggestion.lead_organisation == code,
                 Suggestion.co_organisations == code,
-                Suggestion.co_organisations.like(f"{code},%"),
-                Suggestion.co_organisations.like(f"%,{code}"),
-                Suggestion.co_organisations.like(f"%,{code},%"),
+                *(Suggestion.co_organisations.like(pattern, escape="\\") for pattern in among),
             )
         )
     else:
