@@ -29,6 +29,7 @@ const ROUTES = [
   [/^\/deputy\/visit$/, DEPUTY, lazyScreen(() => import('./work/visit.js'), 'visitScreen')],
   [/^\/deputy\/duty$/, DEPUTY, lazyScreen(() => import('./work/duty.js'), 'dutyScreen')],
   [/^\/deputy\/proposal$/, DEPUTY, lazyScreen(() => import('./work/proposal.js'), 'proposalScreen')],
+  [/^\/deputy\/suggestions$/, DEPUTY, lazyScreen(() => import('./work/suggestions.js'), 'deputySuggestionsScreen')],
   [/^\/staff\/file$/, OFFICE, lazyScreen(() => import('./work/file.js'), 'fileScreen')],
   [/^\/staff\/desk$/, OFFICE, lazyScreen(() => import('./work/desk.js'), 'deskScreen')],
   [/^\/staff\/sessions$/, OFFICE, lazyScreen(() => import('./work/sessions.js'), 'sessionsScreen')],
@@ -37,6 +38,7 @@ const ROUTES = [
   [/^\/office\/coverage$/, OFFICE, lazyScreen(() => import('./work/coverage.js'), 'coverageScreen')],
   [/^\/office\/privacy$/, ['npc_office'], lazyScreen(() => import('./work/privacy.js'), 'privacyScreen')],
   [/^\/office\/import$/, ['npc_office'], lazyScreen(() => import('./work/imports.js'), 'importScreen')],
+  [/^\/office\/suggestions$/, ['npc_office', 'agency_officer'], lazyScreen(() => import('./work/suggestions.js'), 'officeSuggestionsScreen')],
 ];
 
 let styled = null;

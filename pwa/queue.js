@@ -222,7 +222,7 @@
     const claims = decodeToken(data.access_token) || {};
     return {
       token: data.access_token, refreshToken: data.refresh_token || null, subject: claims.sub || null,
-      name: data.name, roles: data.roles || [], deputyId: data.deputy_id || null,
+      name: data.name, roles: data.roles || [], deputyId: data.deputy_id || null, organisation: claims.org || null,
       expiresAt: Date.now() + data.expires_in * 1000, ...(extra || {}),
     };
   }

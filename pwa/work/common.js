@@ -7,16 +7,17 @@ import { relative, t } from './text.js';
 /** The menu of each role: [path, catalogue key]. */
 const MENUS = {
   deputy: [['/deputy', 'deputy.nav.inbox'], ['/deputy/visit', 'deputy.nav.visit'], ['/deputy/duty', 'deputy.nav.duty'],
-    ['/deputy/proposal', 'deputy.nav.proposal']],
+    ['/deputy/proposal', 'deputy.nav.proposal'], ['/deputy/suggestions', 'deputy.nav.suggestions']],
   station_staff: [['/staff/file', 'staff.nav.file'], ['/staff/desk', 'staff.nav.desk'], ['/staff/sessions', 'staff.nav.sessions'],
     ['/office/review', 'office.nav.review'], ['/office/dashboard', 'office.nav.dashboard']],
   npc_office: [['/office/review', 'office.nav.review'], ['/office/dashboard', 'office.nav.dashboard'],
     ['/office/coverage', 'office.nav.coverage'], ['/staff/sessions', 'staff.nav.sessions'], ['/staff/file', 'staff.nav.file'],
-    ['/office/import', 'office.nav.import'], ['/office/privacy', 'office.nav.privacy']],
+    ['/office/import', 'office.nav.import'], ['/office/privacy', 'office.nav.privacy'], ['/office/suggestions', 'office.nav.suggestions']],
+  agency_officer: [['/office/suggestions', 'office.nav.suggestions']],
 };
 
 export function menuOf(session) {
-  const role = ['deputy', 'npc_office', 'station_staff'].find((name) => (session.roles || []).includes(name));
+  const role = ['deputy', 'npc_office', 'station_staff', 'agency_officer'].find((name) => (session.roles || []).includes(name));
   return role ? MENUS[role] : [];
 }
 

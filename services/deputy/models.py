@@ -134,3 +134,109 @@ class SupportPair(Base):
     starts_on: Mapped[date]
     ends_on: Mapped[date | None]
     created_at: Mapped[datetime]
+
+
+# --- deputies' suggestions (代表建议): domain/suggestions.py -------------------------------------------------
+
+
+class Suggestion(Base):
+    """A deputy's suggestion, criticism or opinion and its handling (建议办理): one row, its current round.
+
+    `lead_organisation` and `co_organisations` are the organisation codes of case intake's list (the office
+    picks them from GET /api/case-intake/organisations; no event carries that list, so the codes are kept as the
+    office gives them, and an agency officer's token names the organisation they act for). `due_at` is the
+    current answer's deadline (null when none runs). `public` is false when the office marks it not for
+    publication."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (Index("ix_suggestions_state_due", "state", "due_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(Text)
+    proposal: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    grid_ids: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(24), index=True)
+    lead_deputy_id: Mapped[str] = mapped_column(String(36), index=True)
+    broad: Mapped[bool] = mapped_column(default=False)
+    public: Mapped[bool] = mapped_column(default=True)
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    merged_into_id: Mapped[str | None] = mapped_column(String(36))
+    lead_organisation: Mapped[str | None] = mapped_column(String(40), index=True)
+    co_organisations: Mapped[str] = mapped_column(String(400), default="")
+    round: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    assigned_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    done_report: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SuggestionSigner(Base):
+    """A deputy on a suggestion: the lead (who drafted it) or a co-signer, who signs (附议) before it goes in."""
+
+    __tablename__ = "suggestion_signers"
+    suggestion_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deputy_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
+    lead: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    signed_at: Mapped[datetime | None]
+
+
+class SuggestionEvidence(Base):
+    """What a suggestion rests on: a case from the lead deputy's inbox or an entry of their record of duty (a
+    reception record, a visit), with the public summary alone (a category, a redacted summary)."""
+
+    __tablename__ = "suggestion_evidence"
+    suggestion_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    source: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ref_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    grid_id: Mapped[str | None] = mapped_column(String(36))
+    occurred_at: Mapped[datetime]
+
+
+class SuggestionAnswer(Base):
+    """One round's answer (the first, then one per re-handling) with the deputy's contact record and rating."""
+
+    __tablename__ = "suggestion_answers"
+    suggestion_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    round: Mapped[int] = mapped_column(primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime]
+    answer_class: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    measures: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    promised_on: Mapped[date | None]
+    answered_at: Mapped[datetime | None]
+    contact_method: Mapped[str | None] = mapped_column(String(16))
+    contacted_on: Mapped[date | None]
+    rating: Mapped[str | None] = mapped_column(String(24))
+    rating_reason: Mapped[str | None] = mapped_column(String(1000))
+    rated_at: Mapped[datetime | None]
+
+
+class SuggestionOpinion(Base):
+    """A co-organisation's opinion (协办意见) given to the lead organisation before it answers, per round."""
+
+    __tablename__ = "suggestion_opinions"
+    suggestion_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    round: Mapped[int] = mapped_column(primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(40), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class SuggestionNotice(Base):
+    """A deadline stage (reminder, escalation) given for one due time: each is given once."""
+
+    __tablename__ = "suggestion_notices"
+    suggestion_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16), primary_key=True)
+    at: Mapped[datetime]

@@ -146,7 +146,8 @@ async def on_session_held(session: AsyncSession, _: ServiceRuntime, payload: Ses
 
 
 async def on_station_issue(session: AsyncSession, _: ServiceRuntime, payload: StationIssueRaised) -> None:
-    """A visitor received at a station with an issue to follow up; routed as a suggestion, it is one made. The
+    """A visitor received at a station with an issue to follow up; routed as a suggestion, it goes on the record
+    as one to make (a deputy cites it in a suggestion; only an accepted suggestion counts as one made). The
     public reads its category; what the visitor raised is a private note."""
     suggestion = payload.route == "suggestion"
     said = {"summary": payload.category, "notes": payload.summary}
@@ -171,8 +172,6 @@ async def on_station_issue(session: AsyncSession, _: ServiceRuntime, payload: St
                 occurred_at=payload.raised_at,
                 grid_id=payload.grid_id,
                 case_id=payload.case_id,
-                metric="suggestions",
-                five_one="suggestion",
                 **said,
             )
 

@@ -79,12 +79,13 @@ async def test_the_figures_of_a_period_by_township_village_and_group(world):
     assert "duty-figures_2026-03-01_2026-03-31.xlsx" in answer.headers["content-disposition"]
     assert rows[0] == [column.zh for column in STATISTICS_COLUMNS]
     # level, township, village, group, code, suggestions, disputes, households, livelihood, visitors, resolved
+    # a deputy's own "suggestion" entry is not one: only a suggestion the office accepted counts (docs/suggestions.md)
     assert rows[1:] == [
-        ["全市", None, None, None, None, 1, 1, 1, 1, 20, 1],
-        ["乡镇", "韶山乡", None, None, "T1", 1, 1, 1, 0, 12, 0],
-        ["村", "韶山乡", "韶阳村", None, "T1V1", 1, 1, 1, 0, 12, 0],
+        ["全市", None, None, None, None, 0, 1, 1, 1, 20, 1],
+        ["乡镇", "韶山乡", None, None, "T1", 0, 1, 1, 0, 12, 0],
+        ["村", "韶山乡", "韶阳村", None, "T1V1", 0, 1, 1, 0, 12, 0],
         ["组", "韶山乡", "韶阳村", "韶阳村第1组", "T1V1G1", 0, 1, 1, 0, 12, 0],
-        ["组", "韶山乡", "韶阳村", "韶阳村第2组", "T1V1G2", 1, 0, 0, 0, 0, 0],
+        ["组", "韶山乡", "韶阳村", "韶阳村第2组", "T1V1G2", 0, 0, 0, 0, 0, 0],
         ["乡镇", "银田镇", None, None, "T2", 0, 0, 0, 1, 8, 1],
         ["村", "银田镇", "银田村", None, "T2V1", 0, 0, 0, 1, 8, 1],
         ["组", "银田镇", "银田村", "银田村第1组", "T2V1G1", 0, 0, 0, 1, 8, 1],
@@ -101,7 +102,7 @@ async def test_the_figures_of_a_period_by_township_village_and_group(world):
     assert text.content.startswith(b"\xef\xbb\xbf")
     parsed = list(csv.reader(io.StringIO(text.content.decode("utf-8-sig"), newline="")))
     assert parsed[0] == [column.en for column in STATISTICS_COLUMNS]
-    assert parsed[1] == ["City", "", "", "", "", "1", "1", "1", "1", "20", "1"]
+    assert parsed[1] == ["City", "", "", "", "", "0", "1", "1", "1", "20", "1"]
     assert parsed[4][3] == "韶阳村第1组" and parsed[4][0] == "Group"
     # a period with nothing, and one that ends before it starts
     april = workbook(
@@ -141,7 +142,7 @@ async def test_the_five_ones_of_every_deputy_for_the_office_and_staff_and_a_depu
             shown = [len(item["evidence"]) for item in ones.json()["items"]]
             done = ones.json()["done"]
             assert by_code[deputy["code"]][5:] == [*shown, done, "是" if done == 5 else "否"]
-        assert by_code["D20"][5] == 1 and by_code["D20"][7] == 1  # a suggestion, a dispute mediated
+        assert by_code["D20"][5] == 0 and by_code["D20"][7] == 1  # no accepted suggestion; a dispute mediated
         assert by_code["D22"][1] == "'" + INJECTION and by_code["D22"][2] == "市级"
     in_t2 = workbook(
         await world.deputy.client.get(

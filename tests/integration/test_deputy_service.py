@@ -12,6 +12,7 @@ from sqlalchemy import select
 from services.deputy.models import InboxCase, KnownGrid
 from services.grid.models import KnownDeputy
 from shared.auth import Role
+from shared.clock import MovableClock
 from shared.messaging.bus import Bus
 from shared.messaging.catalogue import (
     CaseAccepted,
@@ -92,6 +93,15 @@ class World:
                 await bus.publish(event.type, event.model_dump_json().encode(), {})
         finally:
             await bus.close()
+
+    async def accepted_suggestion(self, deputy: dict[str, str], **fields) -> dict:
+        """A suggestion the deputy (with `deputy`'s headers) drafts, its co-signers sign, and the office accepts."""
+        body = {"title": "老旧小区加装充电桩", "problem": "楼道充电", "proposal": "建充电桩", **fields}
+        made = await self.post(self.deputy, "/suggestions", body, deputy)
+        for cosigner in fields.get("cosigner_ids", []):
+            await self.post(self.deputy, f"/suggestions/{made['id']}/sign", {}, self.as_deputy(cosigner))
+        await self.post(self.deputy, f"/suggestions/{made['id']}/submit", {}, deputy)
+        return await self.post(self.deputy, f"/suggestions/{made['id']}/accept", {})
 
     async def record(self, deputy_id: str, headers: dict | None = None, **params) -> dict:
         answer = await self.deputy.client.get(
@@ -375,10 +385,11 @@ async def test_household_support_and_five_ones_with_the_list_of_deputies_behind(
     await world.post(
         world.deputy, f"/support-pairs/{pair['id']}/visits", {"occurred_at": at, "summary": "送米送油"}, me
     )
-    for kind in ("suggestion", "research", "livelihood_matter"):
+    for kind in ("research", "livelihood_matter"):
         await world.post(
             world.deputy, f"/deputies/{keen['id']}/record", {"kind": kind, "occurred_at": at, "summary": kind}, me
         )
+    await world.accepted_suggestion(me)  # the year's good suggestion: one the office accepted
     dispute = str(uuid.uuid4())
     await world.publish(
         DisputeMediated(
@@ -427,8 +438,10 @@ async def test_statistics_count_facts_once_at_city_township_and_village_level(wo
         case_step(CaseResolved, resolved, g3, ids, actor_deputy_id=None, to_status="resolved", at=day),
     )
     me_a, me_b = world.as_deputy(a["id"]), world.as_deputy(b["id"])
+    world.deputy.runtime.clock = MovableClock(day)
+    await world.accepted_suggestion(me_a, grid_ids=[g2], cosigner_ids=[b["id"]])  # one, though two signed it
     entries = [
-        (me_a, a, {"kind": "suggestion", "grid_id": g2}),
+        (me_a, a, {"kind": "suggestion", "grid_id": g2}),  # an entry of kind suggestion is not one made
         (me_a, a, {"kind": "reception", "visitors": 12}),
         (me_b, b, {"kind": "reception", "visitors": 8}),
         (me_b, b, {"kind": "livelihood_matter"}),
@@ -444,7 +457,7 @@ async def test_statistics_count_facts_once_at_city_township_and_village_level(wo
     )
 
     async def facts_arrived():
-        return len((await world.record(b["id"]))["items"]) == 4
+        return len((await world.record(b["id"]))["items"]) == 5
 
     await eventually(facts_arrived)
     march = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
@@ -529,7 +542,8 @@ async def test_station_and_funding_events_fill_the_record_and_the_figures(world)
         await world.deputy.client.get("/statistics", params={"date_from": "2026-05-01", "date_to": "2026-05-31"})
     ).json()
     figures = {key: may["total"][key] for key in ("suggestions", "visitors_received", "livelihood_matters")}
-    assert figures == {"suggestions": 1, "visitors_received": 1, "livelihood_matters": 1}
+    # a visitor's issue routed as a suggestion is one to make: only a suggestion the office accepted counts
+    assert figures == {"suggestions": 0, "visitors_received": 1, "livelihood_matters": 1}
 
 
 # --- the grid tree, projected ---------------------------------------------------------------------------

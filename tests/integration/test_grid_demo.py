@@ -1,16 +1,20 @@
 """The demo city loads once, covers every group with a deputy, heads each township with a council member,
-and its events reach the other service when the services run."""
+has a year of deputies' suggestions in every state (counted in the statistics), and its events reach the other
+service when the services run."""
 
 import asyncio
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from devstack import demo
 from devstack.demo import city as demo_city
-from services.deputy.models import KnownGrid
+from services.deputy.domain.suggestions import ACCEPTED_STATES, STATES
+from services.deputy.models import KnownGrid, Suggestion
 from services.grid.models import KnownDeputy
 from shared.auth import Role
+from shared.clock import CHINA
 from shared.config import SERVICE_PACKAGES
 from shared.migrations import upgrade
 from tests.support import eventually, start_service
@@ -38,6 +42,16 @@ async def test_the_demo_city_loads_once_with_full_coverage_and_its_events_flow(n
         assert (await grid.client.get("/resolve", params={"lat": lat, "lon": lon})).json()["grid"]["id"] == group["id"]
         listed = (await deputy.client.get("/deputies", params={"limit": 1})).json()
         assert listed["total"] == 414 and listed["items"][0]["is_demo"] and listed["items"][0]["contact_phone"] is None
+        async with deputy.runtime.maker() as session:
+            by_state = select(Suggestion.state, func.count()).group_by(Suggestion.state)
+            states = dict((await session.execute(by_state)).all())
+        assert set(states) == set(STATES) and sum(states.values()) == 52
+        today = datetime.now(UTC).astimezone(CHINA).date()
+        year = {"date_from": (today - timedelta(days=366)).isoformat(), "date_to": today.isoformat()}
+        figures = (await deputy.client.get("/statistics", params=year)).json()["total"]
+        assert figures["suggestions"] == sum(count for state, count in states.items() if state in ACCEPTED_STATES)
+        published = (await deputy.client.get("/suggestions", params={"limit": 1})).json()
+        assert published["total"] == figures["suggestions"]
 
         async def projected() -> bool:
             async with grid.runtime.maker() as session:

@@ -77,7 +77,9 @@ def test_what_a_case_step_puts_on_the_record():
 def test_every_kind_has_default_roles_and_entries_count_where_they_should():
     assert {kind for kind in duty.DEFAULT_ROLES} >= {"field_visit", "household_visit", "dispute_mediated"}
     assert duty.ENTRY_FIVE_ONE["research"] == "inspection" and duty.ENTRY_METRIC["reception"] == "visitors"
-    assert set(duty.ENTRY_FIVE_ONE.values()) | {"dispute", "household"} == set(five_ones.FIVE_ONES)
+    # a dispute and a household come from events and pairs; a suggestion from the office accepting one
+    assert set(duty.ENTRY_FIVE_ONE.values()) | {"dispute", "household", "suggestion"} == set(five_ones.FIVE_ONES)
+    assert "suggestion" not in duty.ENTRY_FIVE_ONE and "suggestion" not in duty.ENTRY_METRIC
 
 
 def test_facts_are_tallied_per_place_and_visitors_summed():

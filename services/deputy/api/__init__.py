@@ -1,13 +1,13 @@
 """The deputy service's HTTP API: deputies, the inbox, the record of duty, household support pairs, the five
-ones and the statistics, and their spreadsheets. Routes parse, authorise (see access), call logic and shape the
-answer through views."""
+ones, the statistics and their spreadsheets, and deputies' suggestions (代表建议). Routes parse, authorise (see
+access), call logic and shape the answer through views."""
 
 from fastapi import APIRouter
 
-from services.deputy.api import audit, deputies, exports, figures, imports, inbox, pairs, record
+from services.deputy.api import audit, deputies, exports, figures, imports, inbox, pairs, record, suggestions
 
 router = APIRouter()
-for section in (deputies, imports, inbox, record, pairs, figures, exports, audit):
+for section in (deputies, imports, inbox, record, pairs, figures, exports, suggestions, audit):
     router.include_router(section.router)
 
 __all__ = ["router"]

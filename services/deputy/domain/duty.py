@@ -39,10 +39,10 @@ DEFAULT_ROLES = {
     "project_proposed": ["informant", "servant"],
     "project_completed": ["servant", "supervisor"],
 }
-ENTRY_METRIC = {"suggestion": "suggestions", "livelihood_matter": "livelihood_matters", "reception": "visitors"}
-"""The statistic a deputy's own entry counts towards (reception duty: by the visitors received)."""
+ENTRY_METRIC = {"livelihood_matter": "livelihood_matters", "reception": "visitors"}
+"""The statistic a deputy's own entry counts towards (reception duty: by the visitors received). A suggestion
+counts once the NPC office accepted it (logic.suggestions.credit), never as an entry the deputy writes."""
 ENTRY_FIVE_ONE = {
-    "suggestion": "suggestion",
     "inspection": "inspection",
     "research": "inspection",
     "livelihood_matter": "livelihood",

@@ -56,3 +56,119 @@ class VisitLogged(EventPayload):
     grid_id: str | None
     occurred_at: datetime
     roles: list[str]
+
+
+class SuggestionStepped(EventPayload):
+    """A step of a deputies' suggestion (代表建议). Carries its title and who is on it, never its text nor the
+    answer's words (read them at GET /suggestions/{id}, which hides one not for publication from the public).
+
+    `deputy_ids` lists the lead first; `lead_organisation` and `co_organisations` are case intake's organisation
+    codes once assigned; `due_at` is the running answer deadline, if any; `round` counts answers asked for (1,
+    then 2 after one re-handling)."""
+
+    suggestion_id: str
+    title: str
+    kind: str
+    state: str
+    deputy_ids: list[str]
+    lead_organisation: str | None = None
+    co_organisations: list[str] = []
+    due_at: datetime | None = None
+    round: int = 0
+    public: bool = True
+    at: datetime
+
+
+class SuggestionSubmitted(SuggestionStepped):
+    """The lead deputy submitted it (every co-signer signed) to the NPC office; `case_ids` are the villagers'
+    cases it cites."""
+
+    event_type = "deputy.suggestion.submitted.v1"
+    case_ids: list[str] = []
+
+
+class SuggestionReturned(SuggestionStepped):
+    """The office returned it to the deputy with a reason (the deputy may edit and submit it again)."""
+
+    event_type = "deputy.suggestion.returned.v1"
+    reason: str
+
+
+class SuggestionMerged(SuggestionStepped):
+    """The office merged it into a similar suggestion (`into_id`), whose handling answers both."""
+
+    event_type = "deputy.suggestion.merged.v1"
+    into_id: str
+
+
+class SuggestionAccepted(SuggestionStepped):
+    """The office accepted it (立案): a suggestion made, on each deputy's record of duty (五个一: one good
+    suggestion) and in the statistics."""
+
+    event_type = "deputy.suggestion.accepted.v1"
+    case_ids: list[str] = []
+
+
+class SuggestionAssigned(SuggestionStepped):
+    """Assigned (or assigned again) to a lead organisation and co-organisations; the answer is due at `due_at`."""
+
+    event_type = "deputy.suggestion.assigned.v1"
+    broad: bool
+
+
+class SuggestionReassignmentRequested(SuggestionStepped):
+    """The lead organisation asked the office, within its first days, to assign it elsewhere."""
+
+    event_type = "deputy.suggestion.reassignment_requested.v1"
+    reason: str
+
+
+class SuggestionAnswered(SuggestionStepped):
+    """The lead organisation answered, in class solved, planned, cannot_now or reference; the deputies rate it."""
+
+    event_type = "deputy.suggestion.answered.v1"
+    answer_class: str
+    promised_on: date | None = None
+
+
+class SuggestionRated(SuggestionStepped):
+    """The lead deputy rated the answer: satisfied, basically_satisfied or dissatisfied."""
+
+    event_type = "deputy.suggestion.rated.v1"
+    rating: str
+    answer_class: str
+
+
+class SuggestionRehandled(SuggestionStepped):
+    """Rated dissatisfied, the office sent it back to the lead organisation with a new due date."""
+
+    event_type = "deputy.suggestion.rehandled.v1"
+
+
+class SuggestionCompleted(SuggestionStepped):
+    """Handled to the end: rated, its planned measure reported done, or concluded by the office."""
+
+    event_type = "deputy.suggestion.completed.v1"
+
+
+class SuggestionReminded(SuggestionStepped):
+    """An answer's deadline is near (stage `reminder`, to the lead organisation) or passed (stage `escalation`,
+    to the NPC office, 督办)."""
+
+    event_type = "deputy.suggestion.reminded.v1"
+    stage: str
+
+
+SUGGESTION_EVENTS: tuple[type[SuggestionStepped], ...] = (
+    SuggestionSubmitted,
+    SuggestionReturned,
+    SuggestionMerged,
+    SuggestionAccepted,
+    SuggestionAssigned,
+    SuggestionReassignmentRequested,
+    SuggestionAnswered,
+    SuggestionRated,
+    SuggestionRehandled,
+    SuggestionCompleted,
+    SuggestionReminded,
+)
