@@ -2,12 +2,15 @@
 matter to people: routed or assigned to deputies, reminders and 催办, escalations, referral answers, and the
 steps a filer hears of (accepted, referred, resolved, rejected, reopened), and the steps that end a case's wait
 for its deputies (returned, withdrawn, merged) or a referral (an answer sent back: a new due date); reception
-sessions announced and cancelled (the reminder of the deputies on duty); and a person's erasure."""
+sessions announced and cancelled (the reminder of the deputies on duty); a person's erasure; and the numbers
+villagers gave for SMS about their cases (CONTACT, which only this service reads)."""
 
 from services.notification import projections
 from shared.messaging.catalogue import (
     CaseAccepted,
     CaseAssignedV2,
+    CaseClosed,
+    CaseContactGiven,
     CaseEscalated,
     CaseMerged,
     CaseReferred,
@@ -43,6 +46,7 @@ CASE_EVENTS = (
     CaseReturned,  # these three only end a wait (logic/scheduling.py)
     CaseWithdrawn,
     CaseMerged,
+    CaseClosed,  # with withdrawn and merged: the villager's SMS number is kept one more day
     ReferralReturned,  # a new due date: the officers' reminder the day before
 )
 
@@ -54,6 +58,7 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
     },
     "CASE": {payload.event_type: projections.on_case_event for payload in CASE_EVENTS},
     "IDENTITY": {PersonErased.event_type: projections.on_person_erased},
+    "CONTACT": {CaseContactGiven.event_type: projections.on_contact_given},
     "STATION": {
         SessionScheduled.event_type: projections.on_station_event,
         SessionCancelled.event_type: projections.on_station_event,

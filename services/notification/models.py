@@ -54,6 +54,21 @@ class PushSubscription(Base):
     last_sent_at: Mapped[datetime | None]
 
 
+class CaseContact(Base):
+    """A villager's number for SMS about one case (contact.case.given.v1: they, or staff for them, asked for SMS).
+
+    Kept while the case is open; a finished case (closed, withdrawn, merged) keeps it a day for its last
+    messages, then the retention sweep deletes it; an erasure or the villager's "stop" deletes it at once."""
+
+    __tablename__ = "case_contacts"
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(20), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8), default="zh-CN")
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
 class Follow(Base):
     """Someone following a case by its tracking code: `account:<subject>` (all its devices) or
     `device:<subscription id>` (an anonymous villager's phone)."""

@@ -5,11 +5,13 @@ plans what waits for later and cancels what a step made needless), and a person'
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notification.logic.contacts import finish_if_final, keep_contact
 from services.notification.logic.deciding import decide_case_event
 from services.notification.logic.erasure import erase_person
 from services.notification.logic.scheduling import plan_case_event, plan_station_event
 from services.notification.models import KnownGrid
 from shared.messaging.catalogue import (
+    CaseContactGiven,
     EventPayload,
     GridChanged,
     GridCreated,
@@ -28,6 +30,12 @@ async def on_grid_event(session: AsyncSession, runtime, payload: GridCreated | G
 async def on_case_event(session: AsyncSession, runtime, payload: EventPayload) -> None:  # type: ignore[no-untyped-def]
     await decide_case_event(session, runtime, payload)
     await plan_case_event(session, runtime, payload)
+    await finish_if_final(session, runtime, payload)
+
+
+async def on_contact_given(session: AsyncSession, runtime, payload: CaseContactGiven) -> None:  # type: ignore[no-untyped-def]
+    """A villager's number for SMS about their case (the private CONTACT stream)."""
+    await keep_contact(session, runtime, payload)
 
 
 async def on_station_event(session: AsyncSession, runtime, payload: SessionScheduled | SessionCancelled) -> None:  # type: ignore[no-untyped-def]

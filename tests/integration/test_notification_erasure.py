@@ -173,6 +173,7 @@ async def test_an_erased_person_leaves_no_number_and_no_link_behind(push_env, na
             "preferences": 1,
             "devices": 1,
             "accounts": 1,
+            "case_contacts": 0,
             "messages": 3,
             "stored_answers": 1,
             "outbox_messages": 1,

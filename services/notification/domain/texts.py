@@ -80,7 +80,7 @@ BODIES = {
         Kind.case_accepted: "Your case {code} in {grid} was accepted.",
         Kind.case_referred: "Your case {code} went to an agency.",
         Kind.case_resolved: "{code} resolved. Fixed? Reply in app or by phone.",
-        Kind.case_rejected: "Case {code} not taken up: see the app for where to go.",
+        Kind.case_rejected: "{code} not taken up: the app says where to go.",
         Kind.case_reopened: "Your case {code} is being worked on again.",
         Kind.case_unaccepted: "Case {code} in {grid} is still not accepted.",
         Kind.session_tomorrow: "You are on duty at a reception on {when}.",

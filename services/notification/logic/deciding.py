@@ -24,6 +24,7 @@ from services.notification.domain.notices import (
 )
 from services.notification.domain.texts import language_of
 from services.notification.domain.timing import not_before
+from services.notification.logic.contacts import CONTACT_PREFIX, contact_of
 from services.notification.models import (
     Account,
     CaseEscalation,
@@ -119,6 +120,16 @@ async def _targets(session: AsyncSession, notice: Notice, about: About) -> list[
         accounts = (
             (await session.scalars(select(Account).where(Account.subject.in_(subjects)))).all() if subjects else []
         )
+        contact = await contact_of(session, about.case_id)
+        if contact is not None:  # the villager asked for SMS about this case (logic/contacts.py)
+            rows.append(
+                {
+                    "recipient": CONTACT_PREFIX + about.case_id,
+                    "channel": "sms",
+                    "target": contact.phone,
+                    "language": contact.language,
+                }
+            )
         devices = [follower.removeprefix("device:") for follower in follows if follower.startswith("device:")]
         if devices:
             query = select(PushSubscription).where(PushSubscription.id.in_(devices)).order_by(PushSubscription.id)

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Delete, String, delete, false, func, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notification.logic.contacts import forget_numbers, sweep_contacts
 from services.notification.models import Account, Delivery, Follow, Preference, PushSubscription, audit_log
 from shared.audit import record
 from shared.auth import Principal, Role
@@ -78,6 +79,7 @@ async def erase_person(session: AsyncSession, runtime, payload: PersonErased) ->
     if numbers:  # the number, taken off any other account that gave it
         query = update(Account).where(Account.phone.in_(numbers), Account.subject != (owner or "")).values(phone=None)
         counts["accounts"] += int((await session.execute(query)).rowcount or 0)  # type: ignore[attr-defined]
+    counts["case_contacts"] = await forget_numbers(session, numbers)
     counts["messages"] = await _anonymise(session, runtime.clock.now(), followers, devices, numbers)
     counts["stored_answers"] = await _forget_answers(session, runtime, owner, devices)
     if isinstance(runtime.sms, DevSmsSender) and numbers:
@@ -152,7 +154,7 @@ async def forget_old_numbers(session: AsyncSession, runtime, clock: Clock | None
 async def sweep_retention(runtime, clock: Clock | None = None) -> int:  # type: ignore[no-untyped-def]
     """One sweep in its own transaction (replicas may sweep at once: the update is the same)."""
     async with runtime.maker() as session, session.begin():
-        return await forget_old_numbers(session, runtime, clock)
+        return await forget_old_numbers(session, runtime, clock) + await sweep_contacts(session, runtime, clock)
 
 
 async def run_retention(runtime) -> None:  # type: ignore[no-untyped-def]

@@ -29,6 +29,7 @@ from services.notification.domain.notices import Kind
 from services.notification.domain.texts import sms_text, words
 from services.notification.domain.timing import backoff
 from services.notification.logic.capping import fold_over_cap
+from services.notification.logic.contacts import CONTACT_PREFIX, number_still_given
 from services.notification.models import Account, Delivery, Follow, Preference, PushSubscription
 from shared.db import is_sqlite
 from shared.privacy import phone_forms
@@ -93,6 +94,12 @@ def number_for(delivery: Delivery, account: Account | None) -> str | None:
     return delivery.target if account.phone in phone_forms(delivery.target) else None
 
 
+async def _number(session: AsyncSession, delivery: Delivery, account: Account | None) -> str | None:
+    if delivery.recipient.startswith(CONTACT_PREFIX):  # a villager's number for their case
+        return await number_still_given(session, delivery)
+    return number_for(delivery, account)
+
+
 async def claim(session: AsyncSession, runtime, now: datetime) -> tuple[list[Claimed], int]:  # type: ignore[no-untyped-def]
     """What is due, claimed for sending, and how many due messages were folded over their people's cap."""
     policy = runtime.policy
@@ -137,7 +144,7 @@ async def claim(session: AsyncSession, runtime, now: datetime) -> tuple[list[Cla
                 delivery=delivery,
                 in_doubt=delivery.id in in_doubt,
                 subscription=subscriptions.get(delivery.target) if delivery.channel == "push" else None,
-                phone=number_for(delivery, account) if delivery.channel == "sms" else None,
+                phone=await _number(session, delivery, account) if delivery.channel == "sms" else None,
                 turned_off=(subject, delivery.kind, delivery.channel) in off,
             )
         )
