@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     """The public address of the gateway (the PWA and the API behind it): the links printed documents carry (a
     poster's QR code opens `PUBLIC_URL/file?grid=…`), Open311 discovery, the AsyncAPI document. https in
     production."""
+    document_issuer: str = "人大常委会代表工委"
+    """Who printed documents come from (their running head and signature): e.g. 韶山市人大常委会代表工委."""
     grid_url: str = "http://127.0.0.1:8101"
     """The grid service, for the services that ask it something directly (case intake resolves points)."""
 

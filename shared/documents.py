@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,44 @@ RENDER_THREADS = 2
 MAX_WAITING = 8
 """Documents waiting for a rendering thread beyond which a request is refused (503, Retry-After)."""
 
+CASE_KINDS = {"request": "求助诉求", "dispute": "矛盾纠纷", "suggestion": "意见建议", "opinion": "社情民意"}
+CATEGORIES = {
+    "water": "用水",
+    "roads": "道路",
+    "rivers": "河道水渠",
+    "parking": "停车",
+    "sanitation": "环境卫生",
+    "old_compound": "老旧小区",
+    "land": "土地",
+    "neighbours": "邻里关系",
+    "family": "家庭",
+    "social_assistance": "困难救助",
+    "other": "其他",
+}
+CASE_STATUSES = {
+    "submitted": "已收到",
+    "assigned": "已交给代表",
+    "accepted": "代表已受理",
+    "in_progress": "正在办理",
+    "referred": "已转交有关部门",
+    "mediating": "正在调解",
+    "resolved": "已办好，待确认",
+    "closed": "已办结",
+    "reopened": "重新办理",
+    "escalated": "已催办",
+    "merged": "已合并办理",
+    "withdrawn": "已撤回",
+    "rejected": "不予受理",
+    "returned": "已退回重新分派",
+}
+GRID_LEVELS = {"township": "乡镇（街道）", "village": "村（社区）", "group": "村民小组"}
+"""The words documents print for the codes the services keep (the PWA's catalogues say the same on screen)."""
+
+
+def label(words: dict[str, str], code: str | None) -> str:
+    """The printed word for a code; an unknown code as it is (never a blank)."""
+    return words.get(code or "", code or "—")
+
 
 @cache
 def font_path() -> Path:
@@ -64,7 +102,7 @@ def china_time(at: datetime) -> str:
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
-def china_day(at: datetime) -> str:
+def china_day(at: datetime | date) -> str:
     local = at.astimezone(CHINA) if isinstance(at, datetime) else at
     return f"{local.year}年{local.month}月{local.day}日"
 

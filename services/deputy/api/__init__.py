@@ -3,10 +3,10 @@ ones and the statistics. Routes parse, authorise (see access), call logic and sh
 
 from fastapi import APIRouter
 
-from services.deputy.api import audit, deputies, figures, inbox, pairs, record
+from services.deputy.api import audit, deputies, documents, figures, inbox, pairs, record
 
 router = APIRouter()
-for section in (deputies, inbox, record, pairs, figures, audit):
+for section in (deputies, inbox, record, pairs, figures, documents, audit):
     router.include_router(section.router)
 
 __all__ = ["router"]

@@ -1,11 +1,12 @@
 """Routes only: parse, authorise, call the use cases in logic, shape the answer with views.
 
-stations (and their statistics) · calendars (iCalendar feeds) · sessions · bookings · records · rotas.
+stations (and their statistics) · calendars (iCalendar feeds) · sessions · bookings · records · rotas ·
+documents (a session's notice, the groups' QR posters).
 """
 
 from fastapi import APIRouter
 
-from services.station_scheduling.api import audit, bookings, calendars, records, rotas, sessions, stations
+from services.station_scheduling.api import audit, bookings, calendars, documents, records, rotas, sessions, stations
 
 routers: list[APIRouter] = [
     stations.router,
@@ -14,5 +15,6 @@ routers: list[APIRouter] = [
     bookings.router,
     records.router,
     rotas.router,
+    documents.router,
     audit.router,
 ]
