@@ -114,6 +114,20 @@ def yuan(fen: int) -> str:
     return f"{sign}¥{whole:,}.{cents:02d}"
 
 
+NO_LINE_START = frozenset("，。、；：！？）》」』】〉”’…—·%,.;:!?)]}")
+NO_LINE_END = frozenset("（《「『【〈“‘([{¥$")
+
+
+def _no_break(keep: str, carry: str) -> bool:
+    return carry[0] in NO_LINE_START or keep[-1] in NO_LINE_END or _inside_word(keep, carry)
+
+
+def _inside_word(keep: str, carry: str) -> bool:
+    """Whether a break between `keep` and `carry` would split a Latin word or a number (12:30, 2026, D9001)."""
+    before, after = keep[-1], carry[0]
+    return before.isascii() and before.isalnum() and after.isascii() and (after.isalnum() or after in ":.-/")
+
+
 class Document(FPDF):
     """An A4 document in Chinese: a running head (issuer and title), page numbers, and the building blocks the
     services' documents are made of. `running_head=False` leaves pages bare (posters)."""
@@ -183,33 +197,66 @@ class Document(FPDF):
 
     def title_block(self, title: str, subtitle: str | None = None, *, colour: tuple[int, int, int] = INK) -> None:
         self.set_text_color(*colour)
+        self.set_x(self.l_margin)
         with self.bold(20):
-            self.multi_cell(0, 11, title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.CHAR)
+            self.text_block(title, self.epw, 11, align="C")
         self.set_text_color(*INK)
         if subtitle:
             self.set_font(FONT_FAMILY, size=11)
             self.set_text_color(*MUTED)
-            self.multi_cell(0, 6, subtitle, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.CHAR)
+            self.text_block(subtitle, self.epw, 6, align="C")
             self.set_text_color(*INK)
         self.ln(4)
 
     def section(self, title: str) -> None:
         """A numbered part's heading with a rule under it; a new page when fewer than 30 mm are left."""
-        if self.get_y() > self.h - self.b_margin - 30:
+        if self.get_y() > self.h - self.b_margin - 25:
             self.add_page()
-        self.ln(3)
+        self.ln(2)
         with self.bold(13):
-            self.cell(0, 8, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.cell(0, 7.5, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(*ACCENT)
         self.set_line_width(0.5)
         self.line(self.l_margin, self.get_y(), self.l_margin + 20, self.get_y())
-        self.ln(2.5)
+        self.ln(2)
         self.set_font(FONT_FAMILY, size=11)
 
-    def paragraph(self, text: str, *, size: float = 11, colour: tuple[int, int, int] = INK, align: str = "J") -> None:
+    def lines(self, text: str, width: float) -> list[str]:
+        """`text` broken into lines of at most `width` mm in the current font, the Chinese way: between any two
+        characters, but never before a closing mark (，。、) nor after an opening one (（“): the character before
+        goes down with it. Latin words and numbers stay whole where they fit."""
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            line = ""
+            for char in paragraph:
+                if not line or self.get_string_width(line + char) <= width:
+                    line += char
+                    continue
+                keep, carry = line, char
+                while len(keep) > 1 and _no_break(keep, carry):
+                    keep, carry = keep[:-1], keep[-1] + carry
+                    if len(carry) > 12:  # a long unbreakable run: break it where it is
+                        keep, carry = line, char
+                        break
+                lines.append(keep)
+                line = carry
+            lines.append(line)
+        return lines
+
+    def text_block(self, text: str, width: float = 0, height: float = 6.0, *, align: str = "L") -> None:
+        """Prose in a column `width` mm wide (0: to the right margin) from the current position, broken by `lines`."""
+        width = width or (self.w - self.r_margin - self.get_x())
+        x = self.get_x()
+        for line in self.lines(text, width - 2 * self.c_margin):
+            self.set_x(x)
+            self.cell(width, height, line, align=align, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.set_x(x)
+
+    def paragraph(self, text: str, *, size: float = 11, colour: tuple[int, int, int] = INK, align: str = "L") -> None:
         self.set_font(FONT_FAMILY, size=size)
         self.set_text_color(*colour)
-        self.multi_cell(0, size * 0.55, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.CHAR)
+        self.set_x(self.l_margin)
+        self.text_block(text, self.epw, size * 0.55, align=align)
         self.set_text_color(*INK)
         self.ln(1.5)
 
@@ -228,8 +275,8 @@ class Document(FPDF):
             width=self.epw,
             first_row_as_headings=False,
             borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-            line_height=6.5,
-            padding=(1.2, 2),
+            line_height=5.6,
+            padding=(1, 2),
             text_align=(Align.L, Align.L),
             wrapmode=WrapMode.CHAR,
             v_align="M",
@@ -243,14 +290,14 @@ class Document(FPDF):
     def grid_table(
         self,
         headings: Sequence[str],
-        rows: Sequence[Sequence[str]],
+        rows: Sequence[Sequence[str | None]],
         widths: Sequence[float],
         *,
         empty: str = "无",
         size: float = 9.5,
     ) -> None:
-        """A table with a shaded heading row repeated on every page; `widths` are shares of the line. With no
-        rows, the `empty` line is written instead (a blank table says nothing)."""
+        """A table with a shaded heading row repeated on every page; `widths` are shares of the line; a None cell
+        prints as a dash. With no rows, the `empty` line is written instead (a blank table says nothing)."""
         if not rows:
             self.paragraph(empty, size=10, colour=MUTED)
             return
@@ -263,7 +310,7 @@ class Document(FPDF):
             width=self.epw,
             headings_style=FontFace(fill_color=SHADE, color=INK),
             line_height=size * 0.55,
-            padding=(1.2, 1.5),
+            padding=(1, 1.5),
             text_align=Align.L,
             wrapmode=WrapMode.CHAR,
             v_align="M",
@@ -274,7 +321,7 @@ class Document(FPDF):
             for values in rows:
                 row = table.row()
                 for value in values:
-                    row.cell(value or "—")
+                    row.cell("—" if value is None else value)
         self.set_font(FONT_FAMILY, size=11)
         self.ln(2)
 
@@ -287,19 +334,21 @@ class Document(FPDF):
         matrix = [list(row) for row in code.matrix]
         modules = len(matrix) + 8  # four modules of quiet zone each side
         step = size / modules
-        self.set_fill_color(255, 255, 255)
-        self.rect(x, y, size, size, style="F")
-        self.set_fill_color(0, 0, 0)
-        for row_index, row in enumerate(matrix):
-            column = 0
-            while column < len(row):  # one rectangle per run of dark modules: fewer paths, no hairline seams
-                if not row[column]:
-                    column += 1
-                    continue
-                start = column
-                while column < len(row) and row[column]:
-                    column += 1
-                self.rect(x + (start + 4) * step, y + (row_index + 4) * step, (column - start) * step, step, style="F")
+        with self.local_context():  # the colours are the page's again afterwards (fpdf2 colours text by them)
+            self.set_fill_color(255, 255, 255)
+            self.rect(x, y, size, size, style="F")
+            self.set_fill_color(0, 0, 0)
+            for row_index, row in enumerate(matrix):
+                column = 0
+                while column < len(row):  # one rectangle per run of dark modules: fewer paths, no hairline seams
+                    if not row[column]:
+                        column += 1
+                        continue
+                    start = column
+                    while column < len(row) and row[column]:
+                        column += 1
+                    left, top = x + (start + 4) * step, y + (row_index + 4) * step
+                    self.rect(left, top, (column - start) * step, step, style="F")
 
     def output_bytes(self) -> bytes:
         return bytes(self.output())

@@ -128,8 +128,8 @@ def _entries(document: Document, report: DutyReport, name: str, title: str, empt
 def write_report(document: Document, report: DutyReport) -> None:
     """One deputy's report, from a new page."""
     deputy = report.deputy
+    document.add_page()  # the previous page's footer is written here, with the previous deputy's name
     document.part = deputy.name
-    document.add_page()
     document.title_block(
         f"{deputy.name}代表{report.year}年度履职报告", f"{label(LEVELS, deputy.level)} · {deputy.district}"
     )

@@ -13,6 +13,7 @@ from shared.documents import (
     CASE_KINDS,
     CASE_STATUSES,
     CATEGORIES,
+    INK,
     MUTED,
     Document,
     china_day,
@@ -31,7 +32,7 @@ STAGES = {
     "evaluated": "已评价",
     "published": "已公开",
 }
-QR_SIZE = 46.0
+QR_SIZE = 36.0
 
 
 def project_link(public_url: str, project_id: str) -> str:
@@ -80,12 +81,13 @@ def notice_pdf(data: NoticeData, *, link: str, issuer: str, printed_at: datetime
         ],
         label_width=34,
     )
-    document.section("二、预算明细")
+    _objections(document, data, link, printed_at)
+    document.section("三、预算明细")
     rows = [[str(index), redact(line.item), yuan(line.amount_fen)] for index, line in enumerate(data.lines, 1)]
     if rows:
         rows.append(["", "合计", yuan(sum(line.amount_fen for line in data.lines))])
     document.grid_table(["序号", "支出项目", "金额（元）"], rows, [0.8, 6, 2], empty="没有列出预算明细。")
-    document.section(f"三、回应的群众反映（共 {len(data.cases)} 件）")
+    document.section(f"四、回应的群众反映（共 {len(data.cases)} 件）")
     case_rows = [
         [
             china_day(case.at),
@@ -99,31 +101,31 @@ def notice_pdf(data: NoticeData, *, link: str, issuer: str, printed_at: datetime
     headings = ["日期", "类型", "类别", "网格", "办理情况"]
     document.grid_table(headings, case_rows, [1.6, 1.4, 1.4, 2.6, 1.8], empty="本项目没有引用群众反映。")
     document.note("为保护反映人，这里不公开反映人的姓名、电话和反映的原话。")
-    document.section("四、实施计划")
+    document.section("五、实施计划")
     plan = [
         [str(index), redact(milestone.title), china_day(milestone.due_on), _done(milestone.done_on)]
         for index, milestone in enumerate(data.milestones, 1)
     ]
     document.grid_table(["序号", "节点", "计划完成", "实际完成"], plan, [0.8, 5, 1.8, 1.8], empty="没有列出实施节点。")
-    _objections(document, data, link, printed_at)
     return document.output_bytes()
 
 
 def _objections(document: Document, data: NoticeData, link: str, now: datetime) -> None:
-    """The objection period beside the QR code, kept together on one page."""
+    """The objection period beside the QR code, near the top of the first page (what the board's reader needs),
+    signed by the issuer."""
     if document.get_y() > document.h - document.b_margin - QR_SIZE - 22:
         document.add_page()
-    document.section("五、公示期与异议")
+    document.section("二、公示期与异议")
     top = document.get_y()
     text_width = document.epw - QR_SIZE - 6
-    document.multi_cell(text_width, 6.2, _period(data, now), new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+    document.text_block(_period(data, now), text_width, 6.2)
+    document.ln(2)  # signed under the objection clause, beside the code
+    document.text_block(f"{document.issuer}\n{china_day(now)}", text_width, 6.2, align="R")
     document.qr(link, document.w - document.r_margin - QR_SIZE, top, QR_SIZE)
     document.set_xy(document.w - document.r_margin - QR_SIZE, top + QR_SIZE)
     document.set_font(size=8)
     document.set_text_color(*MUTED)
     document.cell(QR_SIZE, 4, "扫码查看项目、提出异议", align="C")
-    document.set_text_color(0, 0, 0)
+    document.set_text_color(*INK)
     document.set_font(size=11)
-    document.set_y(max(document.get_y() + 8, top + QR_SIZE + 10))
-    document.cell(0, 7, document.issuer, align="R", new_x="LMARGIN", new_y="NEXT")
-    document.cell(0, 7, china_day(now), align="R", new_x="LMARGIN", new_y="NEXT")
+    document.set_y(max(document.get_y(), top + QR_SIZE + 4))

@@ -17,6 +17,11 @@ from shared.documents import ACCENT, MUTED, SHADE, Document, china_day, china_ti
 WEEKDAYS = "一二三四五六日"
 MODES = {"station": "在联络站内", "outside": "在联络站外", "online": "网上接待"}
 TIERS = {"main": "代表联络总站", "township": "乡镇代表联络站", "area": "片区代表联络站"}
+HOW = (
+    "① 用手机扫描上面的二维码（微信、浏览器都可以），本组已经选好；",
+    "② 选是什么事，写几句话，可以拍照片，留不留电话都行；",
+    "③ 点“发送”，记下查询码，随时查看代表办得怎么样。",
+)
 
 
 def filing_link(public_url: str, grid_id: str) -> str:
@@ -29,12 +34,37 @@ def booking_link(public_url: str) -> str:
 
 
 def hours_lines(hours: StationHours) -> list[str]:
-    """Opening windows as people say them: 每周二 09:00–11:30, 每月5日 14:00–17:00."""
+    """Opening windows as people say them: 每周一至周五 08:30–17:30, 每周二、周四 14:00–17:00, 每月5日 09:00–12:00
+    (weekdays with the same hours together, a run of three or more as a range)."""
+    by_time: dict[tuple[str, str], list[int]] = {}
+    monthly = []
+    for window in hours.hours:
+        span = (f"{window.opens:%H:%M}", f"{window.closes:%H:%M}")
+        if window.weekday:
+            by_time.setdefault(span, []).append(window.weekday)
+        else:
+            monthly.append((window.month_day or 0, span))
     lines = []
-    for window in sorted(hours.hours, key=lambda w: (w.weekday is None, w.weekday or w.month_day or 0, w.opens)):
-        day = f"每周{WEEKDAYS[window.weekday - 1]}" if window.weekday else f"每月{window.month_day}日"
-        lines.append(f"{day} {window.opens:%H:%M}–{window.closes:%H:%M}")
+    for (opens, closes), days in sorted(by_time.items(), key=lambda item: (min(item[1]), item[0])):
+        lines.append(f"每{_weekdays(sorted(set(days)))} {opens}–{closes}")
+    lines += [f"每月{day}日 {opens}–{closes}" for day, (opens, closes) in sorted(monthly)]
     return lines
+
+
+def _weekdays(days: list[int]) -> str:
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"周{WEEKDAYS[run[0] - 1]}至周{WEEKDAYS[run[-1] - 1]}")
+        else:
+            parts += [f"周{WEEKDAYS[day - 1]}" for day in run]
+    return "、".join(parts)
 
 
 def when(starts_at: datetime, ends_at: datetime) -> str:
@@ -93,14 +123,11 @@ def _booking(document: Document, public_url: str) -> None:
         document.add_page()
     document.section("预约")
     top = document.get_y()
-    document.multi_cell(
-        document.epw - size - 6,
-        6.2,
+    document.text_block(
         "可以提前预约，也可以当天直接到场登记。预约：用手机扫描右侧二维码，选择本次接待；"
         "不方便用手机的，请到联络站或请村（社区）干部帮助登记。",
-        new_x="LMARGIN",
-        new_y="NEXT",
-        wrapmode="CHAR",
+        document.epw - size - 6,
+        6.2,
     )
     document.qr(booking_link(public_url), document.w - document.r_margin - size, top, size)
     document.set_y(max(document.get_y(), top + size) + 2)
@@ -136,7 +163,7 @@ def _poster(document: Document, poster: Poster, link: str, issuer: str) -> None:
     document.set_text_color(33, 37, 41)
     document.set_xy(document.l_margin, 54)
     with document.bold(24):
-        document.multi_cell(0, 12, " ".join(poster.places), align="C", new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+        document.text_block(" ".join(poster.places), document.epw, 12, align="C")
     document.set_font(size=12)
     document.set_text_color(*MUTED)
     document.cell(0, 8, "用手机扫一扫，直接向本组的人大代表反映问题", align="C", new_x="LMARGIN", new_y="NEXT")
@@ -151,13 +178,12 @@ def _poster(document: Document, poster: Poster, link: str, issuer: str) -> None:
     document.set_xy(document.l_margin, document.h - 16)
     document.set_font(size=8)
     document.set_text_color(*MUTED)
-    document.multi_cell(
-        0,
-        4,
+    document.text_block(
         f"{issuer} · 反映的事情直接交给本组代表办理，发送后会得到一个查询码，可以随时查看办理进度。"
         f"不公开反映人的姓名和电话。打印于 {china_time(document.printed_at)}",
+        document.epw,
+        4,
         align="C",
-        wrapmode="CHAR",
     )
     document.set_text_color(33, 37, 41)
 
@@ -175,7 +201,7 @@ def _panel(document: Document, poster: Poster) -> None:
     document.set_x(document.l_margin + 5)
     document.set_font(size=15)
     names = "、".join(poster.deputies) or "（正在安排）"
-    document.multi_cell(inner, 8, names, new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+    document.text_block(names, inner, 8)
     document.ln(2)
     hours = poster.station
     document.set_x(document.l_margin + 5)
@@ -192,4 +218,12 @@ def _panel(document: Document, poster: Poster) -> None:
             lines.append("近期接待日：" + "；".join(when(item.starts_at, item.ends_at) for item in hours.upcoming))
     for line in lines:
         document.set_x(document.l_margin + 5)
-        document.multi_cell(inner, 6.4, line, new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+        document.text_block(line, inner, 6.4)
+    document.ln(2)
+    document.set_x(document.l_margin + 5)
+    with document.bold(13):
+        document.cell(inner, 8, "怎么反映", new_x="LMARGIN", new_y="NEXT")
+    document.set_font(size=11)
+    for step in HOW:
+        document.set_x(document.l_margin + 5)
+        document.text_block(step, inner, 6.4)
