@@ -26,8 +26,8 @@ from urllib.parse import quote
 
 import segno
 from fastapi import Response
-from fpdf import FPDF, FontFace
-from fpdf.enums import Align, TableBordersLayout, TextMode, WrapMode, XPos, YPos
+from fpdf import FPDF
+from fpdf.enums import Align, TextMode, XPos, YPos
 
 from shared.clock import CHINA
 from shared.errors import ServiceUnavailable
@@ -135,6 +135,8 @@ class Document(FPDF):
     def __init__(self, title: str, *, issuer: str, printed_at: datetime, running_head: bool = True) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.add_font(FONT_FAMILY, fname=str(font_path()))
+        for font in self.fonts.values():  # embedded as its CFF table alone: the sfnt's own boxes are never read,
+            font.ttfont.recalcBBoxes = False  # and recomputing them from every glyph's outline halves the writing
         self.doc_title, self.issuer, self.printed_at, self.running_head = title, issuer, printed_at, running_head
         self.part = ""
         """What the pages being written belong to (a deputy's name in a township's file): in the footer."""
@@ -224,13 +226,17 @@ class Document(FPDF):
     def lines(self, text: str, width: float) -> list[str]:
         """`text` broken into lines of at most `width` mm in the current font, the Chinese way: between any two
         characters, but never before a closing mark (，。、) nor after an opening one (（“): the character before
-        goes down with it. Latin words and numbers stay whole where they fit."""
+        goes down with it. Latin words and numbers stay whole where they fit. (Widths are summed from the font's
+        advance widths: no shaping, which Chinese does not need.)"""
+        advance = self.current_font.cw
+        scale = self.font_size * 0.001
         lines: list[str] = []
         for paragraph in text.split("\n"):
-            line = ""
+            line, used = "", 0.0
             for char in paragraph:
-                if not line or self.get_string_width(line + char) <= width:
-                    line += char
+                size = advance[ord(char)] * scale
+                if not line or used + size <= width:
+                    line, used = line + char, used + size
                     continue
                 keep, carry = line, char
                 while len(keep) > 1 and _no_break(keep, carry):
@@ -239,7 +245,7 @@ class Document(FPDF):
                         keep, carry = line, char
                         break
                 lines.append(keep)
-                line = carry
+                line, used = carry, sum(advance[ord(c)] for c in carry) * scale
             lines.append(line)
         return lines
 
@@ -266,25 +272,10 @@ class Document(FPDF):
     # -------------------------------------------------------------- tables
 
     def facts(self, rows: Iterable[tuple[str, str]], *, label_width: float = 32) -> None:
-        """Label and value pairs, one a line, in a light frame (a profile, a notice's particulars)."""
-        shown = [(label, value or "—") for label, value in rows]
-        self.set_draw_color(*RULE)
-        self.set_line_width(0.2)
-        with self.table(
-            col_widths=(label_width, self.epw - label_width),
-            width=self.epw,
-            first_row_as_headings=False,
-            borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-            line_height=5.6,
-            padding=(1, 2),
-            text_align=(Align.L, Align.L),
-            wrapmode=WrapMode.CHAR,
-            v_align="M",
-        ) as table:
-            for label, value in shown:
-                row = table.row()
-                row.cell(label, style=FontFace(color=MUTED))
-                row.cell(value)
+        """Label and value pairs, one a line, between light rules (a profile, a notice's particulars)."""
+        shown = [[label, value or "—"] for label, value in rows]
+        self.set_font(FONT_FAMILY, size=11)
+        self._table(shown, [label_width, self.epw - label_width], line_height=5.6, padding=(1.6, 2), ruled=True)
         self.ln(2)
 
     def grid_table(
@@ -302,28 +293,67 @@ class Document(FPDF):
             self.paragraph(empty, size=10, colour=MUTED)
             return
         self.set_font(FONT_FAMILY, size=size)
-        self.set_draw_color(*RULE)
-        self.set_line_width(0.2)
         total = sum(widths)
-        with self.table(
-            col_widths=tuple(self.epw * width / total for width in widths),
-            width=self.epw,
-            headings_style=FontFace(fill_color=SHADE, color=INK),
-            line_height=size * 0.55,
-            padding=(1, 1.5),
-            text_align=Align.L,
-            wrapmode=WrapMode.CHAR,
-            v_align="M",
-        ) as table:
-            heading = table.row()
-            for text in headings:
-                heading.cell(text)
-            for values in rows:
-                row = table.row()
-                for value in values:
-                    row.cell("—" if value is None else value)
+        columns = [self.epw * width / total for width in widths]
+        shown = [["—" if value is None else value for value in row] for row in rows]
+        self._table(shown, columns, heading=list(headings), line_height=size * 0.5, padding=(1.4, 1.5))
         self.set_font(FONT_FAMILY, size=11)
         self.ln(2)
+
+    def _table(
+        self,
+        rows: list[list[str]],
+        columns: Sequence[float],
+        *,
+        heading: list[str] | None = None,
+        line_height: float,
+        padding: tuple[float, float],
+        ruled: bool = False,
+    ) -> None:
+        """Rows of wrapped cells; a row never splits across pages, the heading is repeated on each page. `ruled`:
+        rules between rows and the first column muted (label and value); else a grid of cells. Written with the
+        page's low-level text and rectangles: a township's file has tens of thousands of cells."""
+        pad_y, pad_x = padding
+        baseline = line_height / 2 + 0.36 * self.font_size
+        left, right, bottom = self.l_margin, self.l_margin + sum(columns), self.h - self.b_margin
+        self.set_draw_color(*RULE)
+        self.set_line_width(0.2)
+
+        def wrapped(cells: list[str]) -> tuple[list[list[str]], float]:
+            parts = [self.lines(text, width - 2 * pad_x) for text, width in zip(cells, columns, strict=True)]
+            return parts, max(len(part) for part in parts) * line_height + 2 * pad_y
+
+        def paint(parts: list[list[str]], height: float, shade: bool = False) -> None:
+            top = self.get_y()
+            if shade:
+                with self.local_context():
+                    self.set_fill_color(*SHADE)
+                    self.rect(left, top, right - left, height, style="F")
+            x = left
+            for index, (lines, width) in enumerate(zip(parts, columns, strict=True)):
+                self.set_text_color(*(MUTED if ruled and index == 0 else INK))
+                for number, line in enumerate(lines):
+                    self.text(x + pad_x, top + pad_y + number * line_height + baseline, line)
+                if not ruled:
+                    self.rect(x, top, width, height, style="D")
+                x += width
+            if ruled:
+                self.line(left, top + height, right, top + height)
+            self.set_text_color(*INK)
+            self.set_y(top + height)
+
+        head = wrapped(heading) if heading else None
+        first = True
+        for row in rows:
+            parts, height = wrapped(row)
+            needed = height + (head[1] if head and first else 0)
+            if self.get_y() + needed > bottom:
+                self.add_page()
+                first = True
+            if head and first:
+                paint(*head, shade=True)
+            first = False
+            paint(parts, height)
 
     # -------------------------------------------------------------- QR codes
 
