@@ -179,7 +179,6 @@ def gateway_manifests() -> list[dict]:
         {"name": "OTP_SENDER", "value": "webhook"},
         secret_env("OTP_WEBHOOK_URL", "gateway-otp", "url"),
         {"name": "ENCRYPTION_KEYS_FILE", "value": f"{ENCRYPTION_KEYS_DIR}/{ENCRYPTION_KEYS_FILE}"},
-        {"name": "PUBLIC_URL", "value": f"https://{PUBLIC_HOST}"},
         {"name": "TRUSTED_PROXIES", "value": INGRESS_NETWORK},
     ]
     env += [{"name": f"{name.upper()}_URL", "value": f"http://{dns_name(name)}:{PORT}"} for name in SERVICES]
@@ -206,6 +205,8 @@ def platform_config() -> list[dict]:
                 # Services believe X-Forwarded-For from the pod network: the network policies let only the
                 # gateway reach them (the gateway's own setting, the ingress, overrides this one).
                 "TRUSTED_PROXIES": INGRESS_NETWORK,
+                # The gateway's public address: every service prints it on documents' QR codes
+                "PUBLIC_URL": f"https://{PUBLIC_HOST}",
             },
         },
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("database"), "data": dict(database.SETTINGS)},

@@ -159,6 +159,7 @@ class Stack:
             "VAPID_PRIVATE_KEY_FILE": str(self.var_dir / "keys" / "vapid.pem"),  # made on first start
             "SMS_DEV_FILE": str(self.var_dir / "sms-outbox.jsonl"),  # what the development SMS sender "sent"
         }
+        env.setdefault("PUBLIC_URL", self.gateway_url)  # the links printed documents carry lead to this stack
         if user := self._nats_user(name):
             env |= {"NATS_USER": user["nats_user"], "NATS_PASSWORD": user["nats_password"]}
         if settings.database_schema:

@@ -72,8 +72,8 @@ class GatewaySettings(Settings, SmsSettings):
     # e.g. 10.0.0.0/8 for the ingress pods); the gateway then passes the client's address to the services
     trusted_proxies: str = ""
 
-    # The public address of the gateway (Open311 discovery, the AsyncAPI document); https in production
-    public_url: str = "http://127.0.0.1:8000"
+    # public_url (the gateway's public address: Open311 discovery, the AsyncAPI document) is in shared Settings:
+    # the services print it on documents' QR codes
 
     # Secrets kept at rest (TOTP secrets, webhook signing secrets) are encrypted with Fernet keys from this
     # file, one a line: the first encrypts, every one decrypts (add a new key on top to rotate).
@@ -106,8 +106,6 @@ class GatewaySettings(Settings, SmsSettings):
             raise ValueError("production needs TOKEN_PRIVATE_KEY_FILE outside the development var/ folder")
         if self.is_production and self.encryption_keys_file.is_relative_to(VAR_DIR):
             raise ValueError("production needs ENCRYPTION_KEYS_FILE (from a secret) outside the var/ folder")
-        if self.is_production and not self.public_url.startswith("https://"):
-            raise ValueError("production needs PUBLIC_URL, the gateway's https:// address")
         if self.is_production and self.webhook_allow_loopback:
             raise ValueError("WEBHOOK_ALLOW_LOOPBACK is for development and tests only")
         self.trusted_proxy_networks()  # a malformed TRUSTED_PROXIES fails at start, not per request

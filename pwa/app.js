@@ -3,7 +3,7 @@
 import './queue.js';
 import { loadLanguage, otherLanguage, storedLanguage, t } from './i18n.js';
 import { findRoute, formatTime, h, label, link, notice, screen, shorten, stepper } from './ui.js';
-import { filingSubject, warmAtlas } from './api.js';
+import { OfflineError, filingSubject, warmAtlas } from './api.js';
 import { offerCard, pushSwitch } from './push.js';
 
 const Q = self.ddgQueue;
@@ -88,7 +88,9 @@ const lazyScreen = (loader, titleKey, name) => (...groups) => lazy(loader, t(tit
 /** [path pattern, draw(...the pattern's groups)]: the villager's screens, then the officials' side. */
 const ROUTES = [
   [/^\/$/, () => home()],
+  [/^\/file$/, () => fileFromLink()], // a poster's QR code: /file?grid=<group id>
   [/^\/file\/([1-4])$/, (n) => fileStep(Number(n))],
+  [/^\/project\/([\w-]+)$/, lazyScreen(VILLAGER.board, 'project.title', 'projectScreen')],
   [/^\/sent\/([\w-]+)$/, (id) => sentScreen(id)],
   [/^\/track(?:\/([\w-]+))?$/, lazyScreen(VILLAGER.cases, 'track.title', 'trackScreen')],
   [/^\/cases$/, lazyScreen(VILLAGER.cases, 'cases.title', 'myCasesScreen')],
@@ -287,6 +289,37 @@ function sentList(items) {
 
 /* ---- filing: four steps ---- */
 
+const GRID_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A poster's link (/file?grid=<group id>): the filing starts with that group chosen and remembered, and
+ * skips the "where" step (no GPS, no pickers). Offline with a group the phone has never seen, the group's id
+ * is enough to file (the server knows it); an id that is no group starts an ordinary filing. */
+async function fileFromLink() {
+  const id = new URLSearchParams(location.search).get('grid') || '';
+  if (!GRID_ID.test(id)) return redirect('/file/1');
+  let place;
+  try {
+    place = await (await VILLAGER.place()).groupPlace(id);
+  } catch (error) {
+    if (!(error instanceof OfflineError)) return redirect('/file/1');
+    place = { township: null, village: null, group: { id, name: t('where.fromPoster') } };
+  }
+  if (place.township) app.setPlace(place);
+  draft = { ...draft, place, placeFixed: true };
+  saveDraft();
+  return redirect('/file/1');
+}
+
+/** On the first step of a filing from a poster: the place already chosen, and a way to change it. */
+function fixedPlace() {
+  if (!draft.placeFixed || !draft.place || !draft.place.group) return null;
+  const box = notice('ok',
+    h('p', {}, '📍 ', t('file.fromPoster'), ' ', h('strong', { id: 'fixed-place-name' }, placeText(draft.place))),
+    link('/file/3', { class: 'btn ghost', id: 'change-fixed-place' }, t('file.fromPosterChange')));
+  box.id = 'fixed-place';
+  return box;
+}
+
 function fileStep(n) {
   if (n >= 2 && !Object.keys(draft).length) return redirect('/'); // e.g. "back" after sending
   if (n >= 2 && !(draft.kind && draft.category)) return redirect('/file/1');
@@ -315,7 +348,7 @@ function tiles(name, icons) {
 
 function stepKind() {
   const error = h('p', { class: 'field-error', role: 'alert' });
-  return screen(t('file.1.title'), stepper(1), h('form', {
+  return screen(t('file.1.title'), stepper(1), fixedPlace(), h('form', {
     novalidate: true, onsubmit: (event) => {
       event.preventDefault();
       if (!draft.kind || !draft.category) { error.textContent = t('file.1.missing'); return; }
@@ -361,7 +394,7 @@ function stepWhat() {
       draft.description = what.value;
       draft.phone = number;
       saveDraft();
-      go('/file/3');
+      go(draft.placeFixed && draft.place && draft.place.group ? '/file/4' : '/file/3');
     },
   },
   h('div', { class: 'field' }, h('label', { for: 'what' }, t('file.2.label')),
@@ -381,6 +414,7 @@ async function stepWhere() {
   }
   const place = draft.place || { ...app.place() };
   draft.place = place;
+  draft.placeFixed = false; // chosen here now, not from a poster
   const error = h('p', { class: 'field-error', role: 'alert' });
   const picker = places.placePicker(place, {
     onChange: () => { // once the group is known, "me too" is asked, to be offered on the review screen
@@ -405,7 +439,7 @@ async function stepWhere() {
 async function queued(command, replaces) {
   if (replaces) await Q.discard(replaces);
   const place = draft.place;
-  if (place.group) app.setPlace(place);
+  if (place.group && place.township) app.setPlace(place); // a poster's group seen offline has no names yet
   draft = {};
   saveDraft();
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
@@ -467,7 +501,7 @@ async function stepReview() {
         row(t('file.4.where'), placeText(place), '/file/3')),
       h('p', { class: 'meta' }, t('file.4.after')),
       error,
-      actions(backLink('/file/3'), sendButton)));
+      actions(backLink(draft.placeFixed ? '/file/2' : '/file/3'), sendButton)));
 }
 
 /* ---- after sending ---- */

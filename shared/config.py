@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     """How long contact data (names, phone numbers), photos and exact points of finished matters are kept: a case
     closed (or withdrawn, rejected, merged) this many days ago, a booking of a session that ended, a message's
     phone number. After that a sweep (hourly) removes them; the anonymised facts the figures count stay."""
+    public_url: str = "http://127.0.0.1:8000"
+    """The public address of the gateway (the PWA and the API behind it): the links printed documents carry (a
+    poster's QR code opens `PUBLIC_URL/file?grid=…`), Open311 discovery, the AsyncAPI document. https in
+    production."""
+    document_issuer: str = "人大常委会代表工委"
+    """Who printed documents come from (their running head and signature): e.g. 韶山市人大常委会代表工委."""
     grid_url: str = "http://127.0.0.1:8101"
     """The grid service, for the services that ask it something directly (case intake resolves points)."""
 
@@ -76,6 +82,8 @@ class Settings(BaseSettings):
             raise ValueError("production needs TOKEN_PUBLIC_KEY_FILE outside the development var/ folder")
         if self.nats_tls_ca_file is None:
             raise ValueError("production needs NATS_TLS_CA_FILE: the bus is reached over TLS only")
+        if not self.public_url.startswith("https://"):
+            raise ValueError("production needs PUBLIC_URL, the gateway's https:// address (documents link to it)")
 
     @property
     def is_production(self) -> bool:

@@ -60,6 +60,8 @@ export default {
   'file.1.kind': 'This is a',
   'file.1.category': 'It is about',
   'file.1.missing': 'Please choose what it is and what it is about.',
+  'file.fromPoster': 'The place is already chosen:',
+  'file.fromPosterChange': 'Not here?',
   'file.2.title': 'What happened?',
   'file.2.label': 'Tell us what happened',
   'file.2.hint': 'What, where, and since when.',
@@ -219,6 +221,7 @@ export default {
   'where.outside': 'Your location is outside the city’s grid. Please choose below.',
   'where.orChoose': 'Or choose it yourself:',
   'where.myPoint': 'Where I am (the group is found when it is sent)',
+  'where.fromPoster': 'The group on the poster',
 
   'place.yours.village': 'Your village:',
   'place.yours.group': 'Your group:',
@@ -317,6 +320,9 @@ export default {
   'book.status.session_cancelled': 'This reception day was cancelled',
 
   'board.title': 'Village board',
+  'project.title': 'Livelihood micro-project',
+  'project.notFound': 'This project was not found, or it is not public yet.',
+  'project.toBoard': 'The village board',
   'board.lead': 'How the village’s cases are handled, and how its livelihood projects are going.',
   'board.figures': 'How cases are handled',
   'board.cases': 'Cases',

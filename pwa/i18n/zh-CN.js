@@ -60,6 +60,8 @@ export default {
   'file.1.kind': '这件事是',
   'file.1.category': '和什么有关',
   'file.1.missing': '请选一个事项类型，再选和什么有关。',
+  'file.fromPoster': '反映的地点已经选好：',
+  'file.fromPosterChange': '不是这里？',
   'file.2.title': '发生了什么？',
   'file.2.label': '请说说发生了什么',
   'file.2.hint': '写清楚什么事、在哪里、从什么时候开始。',
@@ -219,6 +221,7 @@ export default {
   'where.outside': '您的位置不在本市的网格里。请在下面选择。',
   'where.orChoose': '或者自己选：',
   'where.myPoint': '我所在的位置（发送时自动找到村小组）',
+  'where.fromPoster': '海报上的村小组',
 
   'place.yours.village': '您的村：',
   'place.yours.group': '您的村小组：',
@@ -317,6 +320,9 @@ export default {
   'book.status.session_cancelled': '这次接待取消了',
 
   'board.title': '村务公开',
+  'project.title': '民生微实事项目',
+  'project.notFound': '没有找到这个项目，或者它还没有公示。',
+  'project.toBoard': '看本村的村务公开',
   'board.lead': '本村反映的问题办得怎么样，民生微实事做到哪一步了。',
   'board.figures': '办理情况',
   'board.cases': '反映的事项',

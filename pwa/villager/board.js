@@ -1,8 +1,9 @@
 // The village board (村务公开): how the village's cases are answered (figures and the public cases, never a name,
-// a phone number or what was written) and the village's livelihood micro-projects (民生微实事) with their money.
+// a phone number or what was written) and the village's livelihood micro-projects (民生微实事) with their money;
+// and one project's public page (/project/<id>), which the QR code of its printed notice (公示) opens.
 import { t } from '../i18n.js';
-import { formatTime, h, label, notice, screen } from '../ui.js';
-import { request } from '../api.js';
+import { formatTime, h, label, link, notice, screen } from '../ui.js';
+import { ApiError, request } from '../api.js';
 import { placeSection } from './place.js';
 
 const SOLVED = new Set(['resolved', 'closed']); // a reopened case's old resolution is not news
@@ -73,4 +74,23 @@ async function villageBoard(place) {
 
 export function boardScreen(app) {
   return screen(t('board.title'), h('p', { class: 'lead' }, t('board.lead')), placeSection(app, 'village', villageBoard));
+}
+
+/** One public project: what the board shows of it, from the link on its printed notice. */
+export async function projectScreen(app, id) {
+  const back = link('/board', { class: 'btn ghost wide', id: 'to-board' }, t('project.toBoard'));
+  let answer;
+  try {
+    answer = await request('GET', `/api/micro-funding/public/projects/${encodeURIComponent(id)}`);
+  } catch (failure) {
+    const text = failure instanceof ApiError && failure.status === 404 ? t('project.notFound') : t('place.offline');
+    return screen(t('project.title'), notice('error', h('p', {}, text)), back);
+  }
+  const project = answer.data;
+  const list = h('ul', { class: 'items', id: 'project' }, projectItem(project));
+  for (const bar of list.querySelectorAll('.progress .fill')) bar.style.width = `${bar.dataset.percent}%`;
+  return screen(t('project.title'),
+    answer.cachedAt ? notice('offline', t('track.cached', { time: formatTime(answer.cachedAt) })) : null,
+    h('p', { class: 'meta' }, (project.village_names || []).join('、')),
+    list, back);
 }

@@ -106,6 +106,20 @@ export async function resolvePoint(lat, lon) {
   return found;
 }
 
+/** A group's place, {township, village, group} each {id, name}, from the grid's id alone (a poster's link):
+ * the atlas on the phone when it knows the group, else the grid API; rejects for a grid that is not a group. */
+export async function groupPlace(id) {
+  const group = await gridOf(id);
+  if (group.level !== 'group') throw new ApiError(404, { detail: 'not a group' });
+  const village = await gridOf(group.parentId);
+  const township = await gridOf(village.parentId);
+  return {
+    township: { id: township.id, name: township.name },
+    village: { id: village.id, name: village.name },
+    group: { id: group.id, name: group.name },
+  };
+}
+
 /** "Use my location": fills `place` with the group found (online) or keeps the point (offline), then onPlace(). */
 export function locateButton(place, onPlace) {
   const status = h('div', { class: 'locate-status', role: 'status', 'aria-live': 'polite' });

@@ -4,13 +4,15 @@ projections): SUBSCRIPTIONS maps each event it consumes, by stream, to its handl
 CASE: routing and every step of a case keep each deputy's inbox current; accepting, referring, resolving and
 mediating go on the record of duty. STATION: reception duty held, visitors received with an issue (and the
 suggestions they became). FUNDING: micro-projects proposed and completed. GRID: the tree, to count
-statistics by township and village.
+statistics by township and village, and the assignments (the duty report's grids).
 """
 
 from services.deputy import projections
 from services.deputy.domain.duty import PROJECT_STEPS
 from shared.messaging.catalogue import (
     CASE_TRANSITIONS,
+    AssignmentEnded,
+    AssignmentStarted,
     CaseAssignedV2,
     CaseSubmittedV2,
     DisputeMediated,
@@ -38,5 +40,7 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
         GridCreated.event_type: projections.on_grid_event,
         GridChanged.event_type: projections.on_grid_event,
         GridRetired.event_type: projections.on_grid_event,
+        AssignmentStarted.event_type: projections.on_assignment_started,
+        AssignmentEnded.event_type: projections.on_assignment_ended,
     },
 }

@@ -72,6 +72,20 @@ class KnownGrid(KnownGridColumns, Base):
     village_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
+class KnownAssignment(Base):
+    """Projection of grid.assignment.* events: the grids a deputy answers for, and since when (the duty report's
+    grids, and which deputies a township's file gathers)."""
+
+    __tablename__ = "known_assignments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deputy_id: Mapped[str] = mapped_column(String(36), index=True)
+    grid_id: Mapped[str] = mapped_column(String(36), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    basis: Mapped[str] = mapped_column(String(24))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+
+
 class DutyRecord(Base):
     """One entry of a deputy's record of duty (履职档案): from another service's event, or the deputy's own.
 

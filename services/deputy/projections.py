@@ -3,8 +3,9 @@
 CASE: routing and every step of a case keep each deputy's inbox current; accepting, referring, resolving and
 mediating go on the record of duty (summed up by category, never with the tracking code). STATION: reception
 duty held, visitors received with an issue (and the suggestions they became; what was said is a private note).
-FUNDING: micro-projects proposed and completed. GRID: the tree, to count statistics by township and village. An
-event older than what a copy holds is dropped.
+FUNDING: micro-projects proposed and completed. GRID: the tree, to count statistics by township and village, and
+the assignments (the grids a deputy answers for, on the duty report). An event older than what a copy holds is
+dropped.
 """
 
 from datetime import datetime
@@ -16,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.deputy.domain.duty import actors, from_project_step, from_transition, transition_roles
 from services.deputy.domain.tree import Place, place_in_tree
 from services.deputy.logic.record import record_once
-from services.deputy.models import InboxCase, KnownGrid
+from services.deputy.models import InboxCase, KnownAssignment, KnownGrid
 from shared.db import upsert_newer
 from shared.messaging.catalogue import (
+    AssignmentEnded,
+    AssignmentStarted,
     CaseAssignedV2,
     CaseSubmittedV2,
     CaseTransitioned,
@@ -223,3 +226,32 @@ async def on_grid_event(
     await project_grid(session, KnownGrid.__table__, payload, **place)
     if payload.level != "group":
         await _replace_children(session, payload.grid_id)
+
+
+# --- the assignments ------------------------------------------------------------------------------------
+
+
+async def on_assignment_started(session: AsyncSession, _: ServiceRuntime, payload: AssignmentStarted) -> None:
+    """A deputy answers for a grid from a day (an end that arrived first is kept)."""
+    assignment = await session.get(KnownAssignment, payload.assignment_id)
+    if assignment is None:
+        assignment = KnownAssignment(id=payload.assignment_id, ends_on=None)
+        session.add(assignment)
+    assignment.deputy_id, assignment.grid_id = payload.deputy_id, payload.grid_id
+    assignment.role, assignment.basis, assignment.starts_on = payload.role, payload.basis, payload.starts_on
+
+
+async def on_assignment_ended(session: AsyncSession, _: ServiceRuntime, payload: AssignmentEnded) -> None:
+    """The assignment ended on a day; one never seen started is kept with that day until its start arrives."""
+    assignment = await session.get(KnownAssignment, payload.assignment_id)
+    if assignment is None:
+        assignment = KnownAssignment(
+            id=payload.assignment_id,
+            deputy_id=payload.deputy_id,
+            grid_id=payload.grid_id,
+            role="member",
+            basis="",
+            starts_on=payload.ends_on,
+        )
+        session.add(assignment)
+    assignment.ends_on = payload.ends_on

@@ -4,6 +4,8 @@ phone and identity numbers masked in what officials wrote), and what is kept abo
 
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -15,6 +17,7 @@ from services.micro_funding.domain.ledger import MAX_PROBLEMS, EntryKind, audit
 from services.micro_funding.models import (
     BudgetLine,
     FundPool,
+    KnownCase,
     KnownGrid,
     LedgerEntry,
     Milestone,
@@ -392,3 +395,47 @@ async def personal_data(session: AsyncSession, account_id: str) -> FundingPerson
 
 def _fields(model: type[BaseModel], row: object) -> dict[str, Any]:
     return {name: getattr(row, name) for name in model.model_fields if hasattr(row, name)}
+
+
+# ---------------------------------------------------------------- the printed public notice
+
+
+@dataclass
+class NoticeData:
+    """What a project's public notice (公示) prints: its public face, the budget's lines and the milestones, the
+    cases it answers (kind, category, place and status only), and when the notice began."""
+
+    project: PublicProject
+    lines: list[BudgetLine]
+    milestones: list[Milestone]
+    cases: list[tuple[KnownCase, str]]
+    """Each cited case with its grid's name."""
+    notice_days: int | None
+    notice_started_at: datetime | None
+
+
+async def notice_data(session: AsyncSession, project_id: str) -> NoticeData:
+    """The notice of a public project; 404 for a project not (yet, or no longer) public."""
+    shown = await public_project(session, project_id)
+    project = await session.get(Project, project_id)
+    assert project is not None  # public_project found it
+    lines = select(BudgetLine).where(BudgetLine.project_id == project_id).order_by(BudgetLine.position)
+    milestones = select(Milestone).where(Milestone.project_id == project_id).order_by(Milestone.position)
+    cases = (
+        select(KnownCase, KnownGrid.name)
+        .join(ProjectCase, ProjectCase.case_id == KnownCase.id)
+        .join(KnownGrid, KnownGrid.id == KnownCase.grid_id, isouter=True)
+        .where(ProjectCase.project_id == project_id)
+        .order_by(KnownCase.at, KnownCase.id)
+    )
+    started = select(func.max(ProjectStep.at)).where(
+        ProjectStep.project_id == project_id, ProjectStep.to_status == "in_notice"
+    )
+    return NoticeData(
+        project=shown,
+        lines=list((await session.execute(lines)).scalars()),
+        milestones=list((await session.execute(milestones)).scalars()),
+        cases=[(case, name or "") for case, name in (await session.execute(cases)).all()],
+        notice_days=project.notice_days,
+        notice_started_at=(await session.execute(started)).scalar_one_or_none(),
+    )

@@ -22,6 +22,7 @@ BENCHMARKS = (
     "pwa_bench",
     "nats_sync_bench",
     "notification_bench",
+    "documents_bench",
 )
 RESULTS = PROJECT_ROOT / "bench" / "results"
 

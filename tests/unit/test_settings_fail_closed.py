@@ -22,6 +22,7 @@ PRODUCTION = {
     "nats_user": "grid",
     "nats_password": "a-password",
     "nats_tls_ca_file": Path("/etc/nats-ca/ca.crt"),
+    "public_url": "https://deputies.example.gov.cn",
 }
 
 
@@ -46,6 +47,7 @@ def test_the_two_exact_values_are_taken(monkeypatch):
         ({"database_url": ""}, "PostgreSQL"),
         ({"token_public_key_file": DEV_PUBLIC_KEY}, "TOKEN_PUBLIC_KEY_FILE"),
         ({"nats_tls_ca_file": None}, "NATS_TLS_CA_FILE"),
+        ({"public_url": "http://127.0.0.1:8000"}, "PUBLIC_URL"),
     ],
 )
 def test_production_refuses_development_parts(change, refusal):
@@ -58,7 +60,6 @@ def test_production_gateway_refuses_the_log_code_sender_and_the_development_key(
         **PRODUCTION,
         "token_private_key_file": Path("/keys/private/token-signing.pem"),
         "encryption_keys_file": Path("/keys/encryption/keys.json"),
-        "public_url": "https://deputies.example.gov.cn",
     }
     with pytest.raises(ValidationError, match="OTP_SENDER"):
         GatewaySettings(**gateway)

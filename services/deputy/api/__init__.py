@@ -4,10 +4,21 @@ access), call logic and shape the answer through views."""
 
 from fastapi import APIRouter
 
-from services.deputy.api import audit, deputies, exports, figures, imports, inbox, pairs, record, suggestions
+from services.deputy.api import (
+    audit,
+    deputies,
+    documents,
+    exports,
+    figures,
+    imports,
+    inbox,
+    pairs,
+    record,
+    suggestions,
+)
 
 router = APIRouter()
-for section in (deputies, imports, inbox, record, pairs, figures, exports, suggestions, audit):
+for section in (deputies, imports, inbox, record, pairs, figures, exports, documents, suggestions, audit):
     router.include_router(section.router)
 
 __all__ = ["router"]

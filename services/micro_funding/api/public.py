@@ -1,15 +1,18 @@
 """The public page: a village's micro-projects from their public notice on, with no personal data (no account,
-no cited case; phone and identity numbers in what officials wrote masked)."""
+no cited case; phone and identity numbers in what officials wrote masked); and a project's printed public notice
+(公示) for the village board."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from services.micro_funding import views
+from services.micro_funding.documents import notice_pdf, project_link
 from services.micro_funding.schemas import ProgressRead, ProjectStatus, PublicProject
+from shared.documents import pdf_response, pdf_responses, render
 from shared.pagination import Page, PageDep
 from shared.problems import responses
-from shared.service import SessionDep
+from shared.service import RuntimeDep, SessionDep
 from shared.types import EntityId
 
 router = APIRouter(tags=["funding"])
@@ -51,3 +54,20 @@ async def public_project(project_id: EntityId, session: SessionDep) -> PublicPro
 async def public_progress(project_id: EntityId, session: SessionDep, page: PageDep) -> Page[ProgressRead]:
     await views.public_project(session, project_id)
     return await views.public_progress(session, project_id, page)
+
+
+@router.get(
+    "/public/projects/{project_id}/notice.pdf",
+    operation_id="public-project-notice-pdf",
+    response_class=Response,
+    responses=pdf_responses(404, 422),
+    summary="A public project's notice (公示) for the village board, as an A4 PDF with a QR code to its page",
+)
+async def public_project_notice(project_id: EntityId, session: SessionDep, runtime: RuntimeDep) -> Response:
+    """Anyone: what it prints is what the public page shows, with the cited cases' kind, category, place and
+    progress (never who asked or what they wrote)."""
+    data = await views.notice_data(session, project_id)
+    settings, now = runtime.settings, runtime.clock.now()
+    link = project_link(settings.public_url, project_id)
+    content = await render(lambda: notice_pdf(data, link=link, issuer=settings.document_issuer, printed_at=now))
+    return pdf_response(content, f"民生微实事项目公示-{data.project.title[:40]}.pdf", public=True)

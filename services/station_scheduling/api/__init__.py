@@ -1,7 +1,8 @@
 """Routes only: parse, authorise, call the use cases in logic, shape the answer with views.
 
 stations (and their statistics) · calendars (iCalendar feeds) · sessions · bookings · records · rotas ·
-exports (spreadsheets) · personal (the caller's own data).
+exports (spreadsheets) · documents (a session's notice, the groups' QR posters) · personal (the caller's own
+data).
 """
 
 from fastapi import APIRouter
@@ -10,6 +11,7 @@ from services.station_scheduling.api import (
     audit,
     bookings,
     calendars,
+    documents,
     exports,
     personal,
     records,
@@ -26,6 +28,7 @@ routers: list[APIRouter] = [
     records.router,
     rotas.router,
     exports.router,
+    documents.router,
     audit.router,
     personal.router,
 ]
