@@ -97,6 +97,18 @@ class ImportRun:
     def cell(self, row: int, column: str, error: CellError) -> None:
         self.fault(row, column, error.key, error.message(self.language))
 
+    def reader(self, row: int, values: dict[str, Any]) -> Callable[[str, Callable[[Any], Any]], Any]:
+        """`read(key, reader)`: the cell `key` of this row through `reader`, or None with its fault noted."""
+
+        def read(key: str, reader: Callable[[Any], Any]) -> Any:
+            try:
+                return reader(values.get(key))
+            except CellError as error:
+                self.cell(row, key, error)
+                return None
+
+        return read
+
     def said(self, row: int | None, column: str | None, key: str, catalogue: Catalogue = ROW, /, **params: Any) -> None:
         self.fault(row, column, key, say(catalogue, key, self.language, **params))
 

@@ -158,12 +158,7 @@ class DeputyRow:
 
 
 def _read(run: ImportRun, row_number: int, values: dict[str, Any]) -> DeputyRow | None:
-    def cell(key: str, reader: Any) -> Any:
-        try:
-            return reader(values.get(key))
-        except CellError as error:
-            run.cell(row_number, key, error)
-            return None
+    cell = run.reader(row_number, values)
 
     deputy_code = cell("code", lambda v: code(v, required=True))
     fields = {

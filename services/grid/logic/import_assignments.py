@@ -23,7 +23,7 @@ from shared.auth import Principal
 from shared.errors import Unprocessable
 from shared.imports import ImportReport, ImportRun, Outcome, first_seen
 from shared.service import ServiceRuntime
-from shared.sheet_cells import CellError, Column, Sheet, choice, choices, code, day, text
+from shared.sheet_cells import Column, Sheet, choice, choices, code, day, text
 
 ROLE_LABELS = {"member": ("成员", "网格员", "代表", "组员"), "grid_head": ("网格长", "组长", "head", "grid head")}
 BASIS_LABELS = {"electoral_district": ("原选区", "选区", "electoral district"), "proximity": ("就近", "nearby")}
@@ -168,12 +168,7 @@ class AssignmentRow:
 
 
 def _read(run: ImportRun, row_number: int, values: dict[str, Any]) -> AssignmentRow | None:
-    def cell(key: str, reader: Any) -> Any:
-        try:
-            return reader(values.get(key))
-        except CellError as error:
-            run.cell(row_number, key, error)
-            return None
+    cell = run.reader(row_number, values)
 
     read = {
         "deputy_code": cell("deputy_code", lambda v: code(v, required=True)),

@@ -206,12 +206,7 @@ class GridRow:
 
 
 def _read(run: ImportRun, row_number: int, values: dict[str, Any]) -> GridRow | None:
-    def cell(key: str, reader: Any) -> Any:
-        try:
-            return reader(values.get(key))
-        except CellError as error:
-            run.cell(row_number, key, error)
-            return None
+    cell = run.reader(row_number, values)
 
     level_shown = SHEET.column("level").choices
     grid_code = cell("code", lambda v: code(v, required=True))
