@@ -95,6 +95,7 @@ const ROUTES = [
   [/^\/signin$/, lazyScreen(VILLAGER.signin, 'signin.title', 'signInScreen')],
   [/^\/book$/, lazyScreen(VILLAGER.book, 'book.title', 'bookingScreen')],
   [/^\/board$/, lazyScreen(VILLAGER.board, 'board.title', 'boardScreen')],
+  [/^\/projects\/([\w-]+)$/, lazyScreen(VILLAGER.board, 'project.title', 'projectScreen')],
   [/^\/deputies$/, lazyScreen(VILLAGER.deputies, 'deputies.title', 'deputiesScreen')],
   [/^\/notifications$/, lazyScreen(VILLAGER.notices, 'notices.title', 'notificationsScreen')],
   // deputies, station staff and the NPC office: officials.js (and pwa/work/) routes on within their paths

@@ -8,7 +8,7 @@
  */
 importScripts('/queue.js');
 
-const VERSION = '2026-12-03.2';
+const VERSION = '2026-12-03.3';
 const SHELL_CACHE = `ddg-shell-${VERSION}`;
 const API_CACHE = 'ddg-api-v1';
 const SHELL = [
@@ -18,7 +18,7 @@ const SHELL = [
   '/villager/photos.js', '/villager/place.js', '/villager/cases.js', '/villager/signin.js', '/villager/booking.js',
   '/villager/board.js', '/villager/deputies.js', '/villager/similar.js', '/villager/notices.js',
 ];
-const APP_ROUTES = /^\/(?:$|file\/|sent\/|track(?:\/|$)|(?:deputy|staff|office)(?:\/|$)|cases$|signin$|book$|board$|deputies$|notifications$)/;
+const APP_ROUTES = /^\/(?:$|file\/|sent\/|track(?:\/|$)|(?:deputy|staff|office)(?:\/|$)|cases$|signin$|book$|board$|projects/|deputies$|notifications$)/;
 const STATIC_FILE = /\.(?:js|css|png|svg|webmanifest|ico)$/;
 const API_PATIENCE_MS = 8000; // with a saved copy at hand, a slower network answer is not worth the wait
 

@@ -159,6 +159,9 @@ export default {
   'act.mediation_performance': 'How the agreement is carried out was recorded.',
   'act.judicial_confirmation': 'Judicial confirmation was applied for.',
   'step.reason': 'Note: {reason}',
+  'step.project': 'Taken into a livelihood micro-project: {title}',
+  'step.projectStage': 'Project stage: {stage}',
+  'step.projectLink': 'See the project’s public page',
 
   'time.note': 'Times are China Standard Time (UTC+8)',
 
@@ -351,6 +354,9 @@ export default {
   'project.published': 'Published',
   'project.rejected': 'Not approved',
   'project.withdrawn': 'Withdrawn',
+  'project.title': 'Livelihood micro-project',
+  'project.notFound': 'This project was not found: it may not be on public notice yet.',
+  'project.offline': 'The project cannot be shown now: please try again when online.',
 
   'deputies.title': 'My deputies',
   'deputies.lead': 'These people’s deputies serve your village group.',

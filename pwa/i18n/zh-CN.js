@@ -159,6 +159,9 @@ export default {
   'act.mediation_performance': '记录了调解协议的履行情况。',
   'act.judicial_confirmation': '已申请司法确认。',
   'step.reason': '说明：{reason}',
+  'step.project': '纳入民生微实事：{title}',
+  'step.projectStage': '项目进展：{stage}',
+  'step.projectLink': '看这个项目的公开信息',
 
   'time.note': '时间均为北京时间',
 
@@ -351,6 +354,9 @@ export default {
   'project.published': '已公开',
   'project.rejected': '未通过',
   'project.withdrawn': '已撤回',
+  'project.title': '民生微实事',
+  'project.notFound': '没有找到这个项目，它可能还没有公示。',
+  'project.offline': '现在查不到这个项目，请联网后再试。',
 
   'deputies.title': '我的代表',
   'deputies.lead': '这些人大代表联系您所在的村小组。',

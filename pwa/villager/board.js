@@ -1,7 +1,7 @@
 // The village board (村务公开): how the village's cases are answered (figures and the public cases, never a name,
 // a phone number or what was written) and the village's livelihood micro-projects (民生微实事) with their money.
 import { t } from '../i18n.js';
-import { formatTime, h, label, notice, screen } from '../ui.js';
+import { formatTime, h, label, link, notice, screen } from '../ui.js';
 import { request } from '../api.js';
 import { placeSection } from './place.js';
 
@@ -73,4 +73,20 @@ async function villageBoard(place) {
 
 export function boardScreen(app) {
   return screen(t('board.title'), h('p', { class: 'lead' }, t('board.lead')), placeSection(app, 'village', villageBoard));
+}
+
+/** One micro-project's public page (/projects/<id>): what the villagers whose cases it answers are linked to. */
+export async function projectScreen(app, id) {
+  let body;
+  try {
+    const { data, cachedAt } = await request('GET', `/api/micro-funding/public/projects/${encodeURIComponent(id)}`);
+    const item = projectItem(data);
+    for (const bar of item.querySelectorAll('.progress .fill')) bar.style.width = `${bar.dataset.percent}%`;
+    body = [cachedAt ? notice('offline', t('track.cached', { time: formatTime(cachedAt) })) : null,
+      h('ul', { class: 'items', id: 'project-page' }, item)];
+  } catch (failure) {
+    body = notice(failure.status === 404 || failure.status === 422 ? 'error' : 'offline',
+      t(failure.status === 404 || failure.status === 422 ? 'project.notFound' : 'project.offline'));
+  }
+  return screen(t('project.title'), body, link('/board', { class: 'btn ghost wide' }, t('board.title')));
 }

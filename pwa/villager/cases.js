@@ -14,6 +14,7 @@ const SYSTEM_STEPS = new Set(['submitted', 'assigned']); // their reasons are ma
  * person's own words ("Reopened by the villager: not solved: 还是没有水"). A sentence alone says no more than the
  * step's own label; in Chinese only the person's words are shown. */
 function reasonText(step) {
+  if (step.project) return null; // its title is the step's own line
   if (SYSTEM_STEPS.has(step.to_status) || step.to_status === 'resolved') return null; // resolved: shown above
   if (lang === 'en') return step.reason && step.reason.includes(': ') ? step.reason : null;
   return step.note || null; // the person's own words; the service's sentence around them is English
@@ -21,6 +22,7 @@ function reasonText(step) {
 
 /** What happened at a step: its new status in plain words, or for a step that keeps the status, what was done. */
 function stepText(step) {
+  if (step.project) return t('step.project', { title: step.project.title });
   const done = step.from_status === step.to_status && t(`act.${step.action}`);
   return done && !done.startsWith('act.') ? done : label('step', step.to_status);
 }
@@ -194,6 +196,12 @@ function photoGallery(found) {
   return [h('h2', {}, t('track.photos')), h('ul', { class: 'photos case-photos' }, items), big];
 }
 
+/** A micro-project step's stage, and its public page once it is on public notice. */
+function projectLine(project) {
+  return h('p', { class: 'meta' }, t('step.projectStage', { stage: label('project', project.stage) }),
+    project.public_path ? [' · ', link(project.public_path, {}, t('step.projectLink'))] : null);
+}
+
 function caseCard(found, cachedAt) {
   const names = placeNames(found.grid_id);
   const open = SYSTEM_STEPS.has(found.status);
@@ -219,6 +227,7 @@ function caseCard(found, cachedAt) {
     h('ol', { class: 'timeline' }, found.timeline.map((step) => h('li', {},
       h('time', { datetime: step.at }, formatTime(step.at)),
       h('p', {}, stepText(step)),
+      step.project ? projectLine(step.project) : null,
       reasonText(step) ? h('p', { class: 'meta' }, t('step.reason', { reason: reasonText(step) })) : null))),
     h('p', { class: 'meta' }, t('time.note')));
 }

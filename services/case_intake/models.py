@@ -107,6 +107,10 @@ class CaseTransition(Base):
     note: Mapped[str | None] = mapped_column(String(1000))
     """The person's own words in `reason` (a note, a resolution, a comment), apart from the service's sentence."""
     at: Mapped[datetime]
+    project_id: Mapped[str | None] = mapped_column(String(36))
+    """A micro-project step (action `project`): the project the case was taken into."""
+    project_stage: Mapped[str | None] = mapped_column(String(16))
+    """That project's stage at this step (micro-funding's project status: submitted, in_notice, funded, …)."""
 
 
 class CaseSupporter(Base):

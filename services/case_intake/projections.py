@@ -1,5 +1,6 @@
 """Case intake's copies of other services' facts: the grid tree and who answers for each grid (the routing table)
-from the grid service, and the issues a station reception raised that need a case.
+from the grid service, the issues a station reception raised that need a case, and the micro-projects that took
+villagers' cases in (their stages go on the cases' timelines).
 
 The gateway's identity.person.erased.v1 erases a villager here too (logic.personal_data).
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.logic.filing import open_station_issue
 from services.case_intake.logic.personal_data import erase_person
+from services.case_intake.logic.projects import on_project_step as put_project_step
 from services.case_intake.logic.routing import route_waiting_cases
 from services.case_intake.models import KnownGrid, RoutingEntry
 from services.case_intake.runtime import CaseRuntime
@@ -21,6 +23,7 @@ from shared.messaging.catalogue import (
     GridCreated,
     GridRetired,
     PersonErased,
+    ProjectStepped,
     StationIssueRaised,
 )
 from shared.projections import project_grid
@@ -67,3 +70,8 @@ async def on_person_erased(session: AsyncSession, runtime: CaseRuntime, payload:
     """A villager asked the office to erase them (PIPL): what is kept under their account or phone number goes,
     the anonymised cases stay counted (logic.personal_data)."""
     await erase_person(session, runtime, payload)
+
+
+async def on_project_step(session: AsyncSession, _: CaseRuntime, payload: ProjectStepped) -> None:
+    """A micro-project citing villagers' cases moved on: each cited case's timeline says so (logic.projects)."""
+    await put_project_step(session, payload)

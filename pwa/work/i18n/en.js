@@ -75,6 +75,7 @@ export default {
   'deputy.step.submit': 'Filed',
   'deputy.step.route': 'Sent to the grid’s deputies',
   'deputy.step.dispatch': 'Dispatched',
+  'deputy.step.project': 'Taken into a micro-project',
   'deputy.step.accept': 'Accepted',
   'deputy.step.start': 'Work started',
   'deputy.step.refer': 'Referred',

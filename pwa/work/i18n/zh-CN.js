@@ -75,6 +75,7 @@ export default {
   'deputy.step.submit': '提交',
   'deputy.step.route': '分派给网格代表',
   'deputy.step.dispatch': '重新分派',
+  'deputy.step.project': '纳入民生微实事',
   'deputy.step.accept': '受理',
   'deputy.step.start': '开始办理',
   'deputy.step.refer': '转有关部门',

@@ -43,6 +43,17 @@ class CaseCreate(BaseModel):
         return self
 
 
+class ProjectLink(BaseModel):
+    """The livelihood micro-project (民生微实事) a step says the case was taken into."""
+
+    id: str
+    title: str
+    stage: str = Field(description="The project's stage at this step: micro-funding's project status")
+    public_path: str | None = Field(
+        None, description="The PWA's public page of the project, from its public notice on; null before"
+    )
+
+
 class TransitionRead(BaseModel):
     """One step of the timeline; `actor_role` says who (villager, deputy, office, agency, system).
 
@@ -67,6 +78,9 @@ class TransitionRead(BaseModel):
         "the case and the office, for steps by a deputy, the office or an agency; null for everyone else",
     )
     actor_name: str | None = Field(None, description="That account's display name, if it has one; the same readers")
+    project: ProjectLink | None = Field(
+        None, description="For a step with the action `project`: the micro-project the case was taken into"
+    )
 
 
 class PhotoUploaded(BaseModel):

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import INTERNAL, OPEN, Actor, CaseStatus, Who, require
 from services.case_intake.domain.out_of_scope import where_to_go
+from services.case_intake.domain.projects import public_path
 from services.case_intake.logic.access import STAFF_ROLES, deputy_grids
 from services.case_intake.logic.cases import assignees, supporter_count
 from services.case_intake.logic.filing import ON_BEHALF, Filed
@@ -20,6 +21,7 @@ from services.case_intake.schemas import (
     CasePhoto,
     CaseRead,
     ContactRead,
+    ProjectLink,
     SimilarCase,
     SortOrder,
     TransitionRead,
@@ -38,8 +40,17 @@ OFFICIAL_ROLES = frozenset({"deputy", "office", "agency"})
 def step_read(step: CaseTransition, *, accounts: bool = False) -> TransitionRead:
     """One step; `accounts`: the official account that took it (for the deputies handling it and the office)."""
     shown = accounts and step.actor_role in OFFICIAL_ROLES
+    project = None
+    if step.project_id is not None:
+        stage = step.project_stage or ""
+        path = public_path(step.project_id, stage)
+        project = ProjectLink(id=step.project_id, title=step.note or "", stage=stage, public_path=path)
     return TransitionRead.model_validate(step).model_copy(
-        update={"actor_account": step.actor if shown else None, "actor_name": step.actor_name if shown else None}
+        update={
+            "actor_account": step.actor if shown else None,
+            "actor_name": step.actor_name if shown else None,
+            "project": project,
+        }
     )
 
 
