@@ -12,6 +12,7 @@ from shared.messaging.catalogue import (
     GridCreated,
     GridRetired,
     PersonErased,
+    StationIssueHandedOver,
     StationIssueRaised,
 )
 from shared.messaging.inbox import Handler
@@ -26,5 +27,6 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
     },
     "STATION": {StationIssueRaised.event_type: projections.on_station_issue_raised},
     "FUNDING": {step.event_type: projections.on_project_step for step in SHOWN_STEPS},
+    "RECEPTION": {StationIssueHandedOver.event_type: projections.on_station_issue_handed_over},
     "IDENTITY": {PersonErased.event_type: projections.on_person_erased},
 }

@@ -113,6 +113,19 @@ class CaseTransition(Base):
     """That project's stage at this step (micro-funding's project status: submitted, in_notice, funded, …)."""
 
 
+class StationHandover(Base):
+    """What was raised (当面提), discussed (当面议) and answered (当面答) at the station reception a case was opened
+    from (reception.issue.handed.v1): for the deputies handling the case and the office, never the public."""
+
+    __tablename__ = "station_handovers"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36))
+    raised: Mapped[str] = mapped_column(Text)
+    discussed: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]
+
+
 class CaseSupporter(Base):
     """A villager who said "me too" (signed in or not), or the filer of a duplicate merged into this case."""
 

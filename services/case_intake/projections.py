@@ -10,7 +10,7 @@ overwrites a newer one. A new assignment routes the cases that were waiting for 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake.logic.filing import open_station_issue
+from services.case_intake.logic.filing import open_station_issue, take_station_handover
 from services.case_intake.logic.personal_data import erase_person
 from services.case_intake.logic.projects import on_project_step as put_project_step
 from services.case_intake.logic.routing import route_waiting_cases
@@ -24,6 +24,7 @@ from shared.messaging.catalogue import (
     GridRetired,
     PersonErased,
     ProjectStepped,
+    StationIssueHandedOver,
     StationIssueRaised,
 )
 from shared.projections import project_grid
@@ -64,6 +65,12 @@ async def on_assignment_ended(session: AsyncSession, _: CaseRuntime, payload: As
 async def on_station_issue_raised(session: AsyncSession, runtime: CaseRuntime, payload: StationIssueRaised) -> None:
     """An issue raised at a station reception that needs follow-up becomes a case under the id the station gave."""
     await open_station_issue(session, runtime, payload)
+
+
+async def on_station_issue_handed_over(session: AsyncSession, _: CaseRuntime, payload: StationIssueHandedOver) -> None:
+    """What was said at that reception, for the case's handlers only, and the villager who booked it as its filer
+    (private stream RECEPTION: shared.messaging.catalogue.reception)."""
+    await take_station_handover(session, payload)
 
 
 async def on_person_erased(session: AsyncSession, runtime: CaseRuntime, payload: PersonErased) -> None:

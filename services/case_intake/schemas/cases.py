@@ -108,6 +108,18 @@ class PhotosBody(BaseModel):
     photo_ids: Annotated[PhotoIds, Field(min_length=1)]
 
 
+class ReceptionRead(BaseModel):
+    """What was said at the station reception a case was opened from (当面提、当面议、当面答): read by the deputies
+    handling the case and the office only; the case's description is the masked public summary."""
+
+    model_config = ConfigDict(from_attributes=True)
+    record_id: str
+    raised: str
+    discussed: str
+    answer: str
+    at: datetime
+
+
 class CaseRead(BaseModel):
     """A case as its filer and those handling it see it; the contact phone is never returned in full."""
 
@@ -137,6 +149,11 @@ class CaseRead(BaseModel):
     merged_into_id: str | None
     photos: list[CasePhoto]
     timeline: list[TransitionRead]
+    reception: ReceptionRead | None = Field(
+        None,
+        description="For a case raised at a station reception: what was raised, discussed and answered there; "
+        "for the deputies handling it and the office only, null for everyone else",
+    )
 
 
 class CaseCreated(CaseRead):

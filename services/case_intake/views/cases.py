@@ -14,7 +14,15 @@ from services.case_intake.domain.projects import public_path
 from services.case_intake.logic.access import STAFF_ROLES, deputy_grids
 from services.case_intake.logic.cases import assignees, supporter_count
 from services.case_intake.logic.filing import ON_BEHALF, Filed
-from services.case_intake.models import Case, CaseAssignee, CaseSupporter, CaseTransition, Category, Referral
+from services.case_intake.models import (
+    Case,
+    CaseAssignee,
+    CaseSupporter,
+    CaseTransition,
+    Category,
+    Referral,
+    StationHandover,
+)
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import (
     CaseCreated,
@@ -22,6 +30,7 @@ from services.case_intake.schemas import (
     CaseRead,
     ContactRead,
     ProjectLink,
+    ReceptionRead,
     SimilarCase,
     SortOrder,
     TransitionRead,
@@ -76,8 +85,10 @@ async def read_model(
 ) -> CaseRead:
     """The case; `contact_visible` for its handlers, filer and the office; `by_code` for anyone with the code;
     `internal` (its internal notes) for officials (see `logic.access.sees_internal`)."""
+    handover = await session.get(StationHandover, case.id) if internal and not by_code else None
     return shape(
         case,
+        reception=ReceptionRead.model_validate(handover) if handover is not None else None,
         assigned=await assignees(session, case.id),
         supporters=await supporter_count(session, case.id),
         steps=await timeline(session, case.id, internal=internal and not by_code),
@@ -96,8 +107,10 @@ def shape(
     pictures: list[CasePhoto],
     contact_visible: bool = False,
     by_code: bool = False,
+    reception: ReceptionRead | None = None,
 ) -> CaseRead:
     return CaseRead(
+        reception=reception,
         id=case.id,
         tracking_code=case.tracking_code,
         kind=case.kind,
