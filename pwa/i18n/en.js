@@ -158,6 +158,8 @@ export default {
   'act.mediation_session': 'A mediation session was held.',
   'act.mediation_performance': 'How the agreement is carried out was recorded.',
   'act.judicial_confirmation': 'Judicial confirmation was applied for.',
+  'act.judicial_confirmed': 'The court confirmed the mediation agreement: it can be enforced if not carried out.',
+  'act.judicial_refused': 'The court did not confirm the mediation agreement.',
   'step.reason': 'Note: {reason}',
   'step.project': 'Taken into a livelihood micro-project: {title}',
   'step.projectStage': 'Project stage: {stage}',

@@ -158,6 +158,8 @@ export default {
   'act.mediation_session': '进行了一次调解。',
   'act.mediation_performance': '记录了调解协议的履行情况。',
   'act.judicial_confirmation': '已申请司法确认。',
+  'act.judicial_confirmed': '法院裁定确认了调解协议：协议有效，对方不履行可以申请强制执行。',
+  'act.judicial_refused': '法院裁定不予确认调解协议。',
   'step.reason': '说明：{reason}',
   'step.project': '纳入民生微实事：{title}',
   'step.projectStage': '项目进展：{stage}',

@@ -179,6 +179,11 @@ class MediationSession(Base):
     performed: Mapped[bool | None]
     performance_note: Mapped[str | None] = mapped_column(String(1000))
     confirmation_applied_on: Mapped[date | None] = mapped_column(Date)
+    confirmation_ruling: Mapped[str | None] = mapped_column(String(16))
+    """The court's ruling on the application: confirmed (the agreement is enforceable) or not_confirmed."""
+    confirmation_ruled_on: Mapped[date | None] = mapped_column(Date)
+    confirmation_document_number: Mapped[str | None] = mapped_column(String(80))
+    """The ruling's document number (文书号), e.g. (2026)湘0382民特123号."""
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
 

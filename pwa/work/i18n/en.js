@@ -84,6 +84,8 @@ export default {
   'deputy.step.mediation_session': 'Mediation session',
   'deputy.step.mediation_performance': 'Agreement carried out?',
   'deputy.step.judicial_confirmation': 'Judicial confirmation asked',
+  'deputy.step.judicial_confirmed': 'Court confirmed the agreement',
+  'deputy.step.judicial_refused': 'Court did not confirm the agreement',
   'deputy.step.resolve': 'Resolved',
   'deputy.step.confirm': 'Confirmed and rated',
   'deputy.step.auto_close': 'Closed automatically',

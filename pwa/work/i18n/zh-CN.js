@@ -84,6 +84,8 @@ export default {
   'deputy.step.mediation_session': '调解一次',
   'deputy.step.mediation_performance': '协议履行情况',
   'deputy.step.judicial_confirmation': '申请司法确认',
+  'deputy.step.judicial_confirmed': '法院裁定确认',
+  'deputy.step.judicial_refused': '法院裁定不予确认',
   'deputy.step.resolve': '办结',
   'deputy.step.confirm': '群众确认并评价',
   'deputy.step.auto_close': '到期自动结案',

@@ -52,11 +52,13 @@ from services.case_intake.schemas.handling import (
     Agreement,
     AnswerBody,
     ConfirmationBody,
+    JudicialRuling,
     MediationCreate,
     MediationRead,
     Party,
     PerformanceBody,
     ReferralRead,
+    RulingBody,
     SendBackBody,
 )
 from services.case_intake.schemas.personal_data import (
@@ -131,6 +133,8 @@ __all__ = [
     "MediationCreate",
     "PerformanceBody",
     "ConfirmationBody",
+    "JudicialRuling",
+    "RulingBody",
     "MediationRead",
     "CategoryRead",
     "CategoryCreate",
