@@ -18,7 +18,7 @@ const SHELL = [
   '/villager/photos.js', '/villager/place.js', '/villager/cases.js', '/villager/signin.js', '/villager/booking.js',
   '/villager/board.js', '/villager/deputies.js', '/villager/similar.js', '/villager/notices.js',
 ];
-const APP_ROUTES = /^\/(?:$|file\/|sent\/|track(?:\/|$)|(?:deputy|staff|office)(?:\/|$)|cases$|signin$|book$|board$|projects/|deputies$|notifications$)/;
+const APP_ROUTES = /^\/(?:$|file\/|sent\/|track(?:\/|$)|(?:deputy|staff|office)(?:\/|$)|cases$|signin$|book$|board$|projects\/|deputies$|notifications$)/;
 const STATIC_FILE = /\.(?:js|css|png|svg|webmanifest|ico)$/;
 const API_PATIENCE_MS = 8000; // with a saved copy at hand, a slower network answer is not worth the wait
 

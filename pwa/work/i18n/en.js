@@ -19,6 +19,8 @@ export default {
   'work.noScreensHint': 'This is not a deputy, station staff or NPC office account.',
   'work.signOutWaiting': '{n} actions are not sent yet. After signing out they are sent only when the same account signs in again. Sign out?',
   'work.required': 'Please fill in everything that is required.',
+  'work.checkAbove': 'Please correct what is marked above first.',
+  'deputy.visit.summaryMissing': 'Please say in one line what you did.',
   'work.saving': 'Saving…',
   'work.outbox': 'Waiting to send',
   'work.waiting': 'Waiting to send',

@@ -19,6 +19,8 @@ export default {
   'work.noScreensHint': '这个账号不是代表、联络站工作人员或人大工委的账号。',
   'work.signOutWaiting': '还有 {n} 项没有发送。退出后，要用同一个账号再登录才能发送。确定退出吗？',
   'work.required': '请把必填的内容填完整。',
+  'work.checkAbove': '请先改正上面标出的地方。',
+  'deputy.visit.summaryMissing': '请用一句话写下做了什么。',
   'work.saving': '正在保存…',
   'work.outbox': '等待发送的操作',
   'work.waiting': '等待发送',
