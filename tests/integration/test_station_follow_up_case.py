@@ -59,6 +59,8 @@ async def test_the_handler_reads_the_reception_and_the_booked_villager_lists_the
 
         filer_view = (await intake.client.get(f"/cases/{case['id']}", headers=owner)).json()
         assert filer_view["reception"] is None
+        (mine,) = (await intake.client.get("/me/data", headers=owner)).json()["cases"]  # kept under their account
+        assert mine["reception"]["answer"] == body["answer"]
         tracked = (await intake.client.get(f"/cases/track/{case['tracking_code']}")).json()
         assert tracked["reception"] is None and "代表与水利局" not in str(tracked)
         other = keys.headers(Role.villager, subject="villager-b")
