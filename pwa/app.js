@@ -199,8 +199,9 @@ async function home() {
   return screen(t('home.title'),
     h('p', { class: 'lead' }, t('home.lead')),
     attention.length ? attentionList(attention) : null, // what needs the villager comes first
-    link('/file/1', { class: 'big primary', id: 'start-file' }, h('span', { class: 'emoji', 'aria-hidden': 'true' }, '📝'),
-      h('span', { class: 'big-text' }, h('strong', {}, t('home.file')), h('small', {}, t('home.fileHint')))),
+    startedDraft() ? draftChoice()
+      : link('/file/1', { class: 'big primary', id: 'start-file' }, h('span', { class: 'emoji', 'aria-hidden': 'true' }, '📝'),
+        h('span', { class: 'big-text' }, h('strong', {}, t('home.file')), h('small', {}, t('home.fileHint')))),
     waiting.length ? waitingList(waiting) : null,
     h('nav', { class: 'home-tiles', 'aria-label': t('home.more') },
       ...HOME_TILES.map(([href, emoji, key, id]) => tile(href, emoji, key, id)),
@@ -208,6 +209,38 @@ async function home() {
     sent.length ? sentList(sent) : null,
     pushSwitch(() => render(true)),
     h('p', { class: 'deputy-link' }, link('/deputy', { class: 'btn ghost' }, t('home.deputy'))));
+}
+
+/** Has a report been begun and left unsent? (Its kind, words or photos: not the place alone, which is kept.) */
+const startedDraft = () => Boolean(draft.kind || draft.category || (draft.description || '').trim() || (draft.photos || []).length);
+
+/** The step a left draft continues at: the first one still missing something, else the review. */
+function draftStep() {
+  if (!(draft.kind && draft.category)) return '/file/1';
+  if (!(draft.description || '').trim()) return '/file/2';
+  if (!(draft.place && (draft.place.group || draft.place.point))) return '/file/3';
+  return '/file/4';
+}
+
+/** A report begun and left: continue it, or start a new one (the old one and its photos are dropped). */
+function draftChoice() {
+  const what = [draft.kind && draft.category ? kindLine(draft.kind, draft.category) : null,
+    (draft.description || '').trim() ? shorten(draft.description, 40) : null].filter(Boolean).join(' · ');
+  return h('section', { class: 'notice waiting draft-choice', id: 'draft-choice', 'aria-labelledby': 'draft-title' },
+    h('h2', { id: 'draft-title' }, t('draft.title')),
+    what ? h('p', { class: 'meta' }, what) : null,
+    (draft.photos || []).length ? h('p', { class: 'meta' }, t('queue.photos', { n: draft.photos.length })) : null,
+    actions(
+      h('button', { type: 'button', class: 'btn primary', id: 'continue-draft', onclick: () => go(draftStep()) }, t('draft.continue')),
+      h('button', {
+        type: 'button', class: 'btn secondary', id: 'new-draft', onclick: () => {
+          const photos = (draft.photos || []).map((photo) => photo.id);
+          draft = {};
+          saveDraft();
+          Q.dropBlobs(photos).catch(() => {});
+          go('/file/1');
+        },
+      }, t('draft.new'))));
 }
 
 function problemText(record) {

@@ -10,6 +10,8 @@ const Q = self.ddgQueue;
 const API = '/api/station-scheduling';
 const SEND_WAIT_MS = 8000;
 let flash = null; // a message for the next drawing of the screen (after booking or cancelling)
+let mine = new Map(); // session id -> my open booking there (confirmed or waitlisted), as last read
+const OPEN = ['confirmed', 'waitlisted'];
 
 const clock = (iso) => new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false,
@@ -58,6 +60,13 @@ async function book(app, session, station, topic, error, button) {
     target: { sessionId: session.id }, subject: account.subject, meta: { when: `${when(session)} ${station.name}` },
   });
   const result = await Promise.race([Q.sendNow(command.id), new Promise((resolve) => setTimeout(resolve, SEND_WAIT_MS))]);
+  if (result && result.state === 'attention' && result.record.status === 409) {
+    // Booked already, or the session no longer takes bookings: nothing the villager can fix by sending again,
+    // so it is not left among the things that need their attention; the screen says what is so.
+    await Q.discard(command.id);
+    await refused(app, session);
+    return;
+  }
   if (result && result.state === 'attention') {
     const problem = result.record.problem || {};
     error.textContent = `${t(`problem.${result.record.status}`)} ${problem.detail || ''}`.trim();
@@ -73,6 +82,51 @@ async function book(app, session, station, topic, error, button) {
     flash = notice('waiting', h('p', { id: 'booking-result' }, t('book.waitingToSend')));
   }
   app.refresh();
+}
+
+/** A booking refused as one already made, or at a session closed to bookings: say which, then redraw. */
+async function refused(app, session) {
+  await readMine();
+  flash = notice('waiting', h('p', { id: 'booking-result' },
+    mine.has(session.id) ? t('book.already', { when: when(session) }) : t('book.closed')));
+  app.refresh();
+}
+
+/** "Cancel my booking": asks first, then cancels online (a cancellation is not queued). */
+function cancelButton(app, booking, words = 'book.cancel') {
+  return h('button', {
+    type: 'button', class: 'btn ghost', onclick: async (event) => {
+      if (!window.confirm(t('book.cancelSure'))) return;
+      event.target.disabled = true;
+      try {
+        await request('POST', `${API}/bookings/${booking.id}/cancel`, { auth: true });
+        flash = notice('ok', h('p', {}, t('book.cancelled')));
+      } catch (failure) {
+        flash = notice('error', h('p', {}, failure instanceof OfflineError ? t('book.cancelOffline') : failure.message));
+      }
+      app.refresh();
+    },
+  }, t(words));
+}
+
+/** My open bookings by session, read again; an empty map when they cannot be read. */
+async function readMine() {
+  try {
+    const { data } = await request('GET', `${API}/bookings/mine?limit=50`, { auth: true });
+    mine = new Map(data.items.filter((booking) => OPEN.includes(booking.status)).map((booking) => [booking.session_id, booking]));
+    return data.items;
+  } catch (failure) {
+    mine = new Map();
+    return null;
+  }
+}
+
+/** Bookings the queue sent while the screen was closed and the server refused as made already: not left as
+ * something to act on. */
+async function dropRefusedBookings() {
+  for (const record of await Q.attention()) {
+    if (record.op === 'booking.create' && record.status === 409) await Q.discard(record.id);
+  }
 }
 
 function sessionItem(app, session, station, signedIn) {
@@ -93,13 +147,15 @@ function sessionItem(app, session, station, signedIn) {
     }, t('book.book'))
     : link('/signin?next=/book', { class: 'btn secondary wide' }, t('book.signinToBook'));
   const deputies = session.deputies.map((deputy) => deputy.name).join('、');
+  const booked = signedIn && mine.get(session.id);
   return h('li', { class: 'item session', 'data-session-id': session.id },
     h('strong', {}, when(session)),
     h('p', {}, session.topic),
     h('p', { class: 'meta' }, t('book.where', { place: venue(session, station) })),
     deputies ? h('p', { class: 'meta' }, t('book.deputies', { names: deputies })) : null,
     h('p', { class: 'places' }, places(session)),
-    open, form);
+    ...(booked ? [h('p', { class: 'badge booked-here' }, t('book.bookedHere', { status: bookingStatus(booked) })), cancelButton(app, booked, 'book.cancelMine')]
+      : [open, form]));
 }
 
 async function stationBlock(app, station, signedIn) {
@@ -123,29 +179,13 @@ function bookingStatus(booking) {
 }
 
 async function myBookings(app) {
-  let answer;
-  try {
-    answer = await request('GET', `${API}/bookings/mine?limit=20`, { auth: true });
-  } catch (failure) {
-    return notice('offline', t('book.mineOffline'));
-  }
-  const open = answer.data.items.filter((booking) => ['confirmed', 'waitlisted', 'session_cancelled'].includes(booking.status));
+  const all = await readMine();
+  if (all === null) return notice('offline', t('book.mineOffline'));
+  const open = all.filter((booking) => [...OPEN, 'session_cancelled'].includes(booking.status));
   if (!open.length) return null;
   const items = await Promise.all(open.map(async (booking) => {
     const session = await request('GET', `${API}/sessions/${booking.session_id}`).then(({ data }) => data, () => null);
-    const cancel = ['confirmed', 'waitlisted'].includes(booking.status) ? h('button', {
-      type: 'button', class: 'btn ghost', onclick: async (event) => {
-        if (!window.confirm(t('book.cancelSure'))) return;
-        event.target.disabled = true;
-        try {
-          await request('POST', `${API}/bookings/${booking.id}/cancel`, { auth: true });
-          flash = notice('ok', h('p', {}, t('book.cancelled')));
-        } catch (failure) {
-          flash = notice('error', h('p', {}, failure instanceof OfflineError ? t('book.cancelOffline') : failure.message));
-        }
-        app.refresh();
-      },
-    }, t('book.cancel')) : null;
+    const cancel = OPEN.includes(booking.status) ? cancelButton(app, booking) : null;
     return h('li', { class: 'item booking', 'data-booking-id': booking.id },
       h('strong', {}, session ? when(session) : ''),
       h('p', {}, booking.topic),
@@ -160,6 +200,8 @@ async function myBookings(app) {
 export async function bookingScreen(app) {
   const session = await Q.freshSession();
   const signedIn = Q.sessionUsable(session) && (session.roles || []).includes('villager');
+  if (signedIn) await dropRefusedBookings();
+  else mine = new Map();
   const message = flash;
   flash = null;
   return screen(t('book.title'),

@@ -3,7 +3,7 @@
 // go through the offline queue: anonymously with the filer key the filing answer gave, else as the signed-in filer.
 import { lang, t } from '../i18n.js';
 import { formatDeadline, formatTime, h, label, link, notice, screen, shorten } from '../ui.js';
-import { OfflineError, placeNames, request } from '../api.js';
+import { OfflineError, placeNames, request, warmAtlas } from '../api.js';
 
 const Q = self.ddgQueue;
 // SS- and 12 characters of Crockford's base32 in groups of four (SS-7KQ3-M9XD-2PWA), or the first form SS-2611-48213
@@ -14,6 +14,7 @@ const SYSTEM_STEPS = new Set(['submitted', 'assigned']); // their reasons are ma
  * person's own words ("Reopened by the villager: not solved: 还是没有水"). A sentence alone says no more than the
  * step's own label; in Chinese only the person's words are shown. */
 function reasonText(step) {
+  if (step.project) return null; // its title is the step's own line
   if (SYSTEM_STEPS.has(step.to_status) || step.to_status === 'resolved') return null; // resolved: shown above
   if (lang === 'en') return step.reason && step.reason.includes(': ') ? step.reason : null;
   return step.note || null; // the person's own words; the service's sentence around them is English
@@ -21,6 +22,7 @@ function reasonText(step) {
 
 /** What happened at a step: its new status in plain words, or for a step that keeps the status, what was done. */
 function stepText(step) {
+  if (step.project) return t('step.project', { title: step.project.title });
   const done = step.from_status === step.to_status && t(`act.${step.action}`);
   return done && !done.startsWith('act.') ? done : label('step', step.to_status);
 }
@@ -43,15 +45,44 @@ async function accountCases() {
   }
 }
 
-/** The status of a case filed from this phone, read by its code; shown when it comes. */
-function statusBadge(code, known) {
-  const badge = h('span', { class: 'badge' }, known ? label('state', known) : '…');
-  if (!known) {
-    request('GET', `/api/case-intake/cases/track/${code}`)
-      .then(({ data }) => { badge.textContent = label('state', data.status); })
-      .catch(() => { badge.textContent = t('cases.statusUnknown'); badge.classList.add('muted'); });
+/** The last step of a case in the villager's words, and when. */
+const lastStepText = (timeline) => {
+  const steps = timeline || [];
+  const last = steps[steps.length - 1];
+  return last ? t('cases.lastStep', { step: stepText(last), time: formatTime(last.at) }) : '';
+};
+
+/** One of my cases: what it is about (the category's name and the first words), where, and the last step, so that
+ * two cases do not look alike; a case filed from this phone without an account is read by its code (its
+ * status and last step filled in when they come). */
+function caseItem(app, item) {
+  const badge = h('span', { class: 'badge' }, item.status ? label('state', item.status) : '…');
+  const words = h('p', { class: 'case-words' }, item.words ? `“${shorten(item.words, 40)}”` : '');
+  const names = placeNames(item.gridId);
+  const where = h('p', { class: 'meta case-place' }, names.length ? t('track.where', { names: names.join(' / ') }) : '');
+  const last = h('p', { class: 'meta case-last' }, item.timeline ? lastStepText(item.timeline) : '');
+  if (!names.length && item.gridId) { // the grid tree is not on this phone yet: name the place once it is
+    warmAtlas().then(() => {
+      const placed = placeNames(item.gridId);
+      if (placed.length && !where.textContent) where.textContent = t('track.where', { names: placed.join(' / ') });
+    }).catch(() => {});
   }
-  return badge;
+  if (!item.timeline) {
+    request('GET', `/api/case-intake/cases/track/${item.code}`)
+      .then(({ data }) => {
+        badge.textContent = label('state', data.status);
+        last.textContent = lastStepText(data.timeline);
+        if (!item.words) words.textContent = `“${shorten(data.description, 40)}”`;
+        const placed = placeNames(data.grid_id);
+        if (!names.length && placed.length) where.textContent = t('track.where', { names: placed.join(' / ') });
+      })
+      .catch(() => { if (!item.status) { badge.textContent = t('cases.statusUnknown'); badge.classList.add('muted'); } });
+  }
+  return h('li', { class: 'item' },
+    h('div', { class: 'case-head' }, h('strong', {}, app.kindLine(item.kind, item.category)), badge),
+    words, where, last,
+    h('p', { class: 'meta' }, link(`/track/${item.code}`, { class: 'code-link' }, item.code), ' · ',
+      t('cases.filedAt', { time: formatTime(item.at) })));
 }
 
 /** The cases this phone said "me too" to (no tracking code comes back: the village board shows them). */
@@ -70,13 +101,16 @@ export async function myCasesScreen(app) {
   const [sent, waiting, done, account] = await Promise.all([Q.sent(), Q.commands(), Q.done(), accountCases()]);
   const cases = new Map();
   for (const item of account.items) {
-    const { kind, category, status } = item;
-    cases.set(item.tracking_code, { code: item.tracking_code, kind, category, status, at: item.submitted_at });
+    const { kind, category, status, timeline } = item;
+    cases.set(item.tracking_code, {
+      code: item.tracking_code, kind, category, status, at: item.submitted_at, words: item.description, gridId: item.grid_id, timeline,
+    });
   }
   for (const item of sent) {
     const known = cases.get(item.trackingCode);
+    if (known) continue; // the account's copy says more (its timeline)
     const { kind, category } = item;
-    cases.set(item.trackingCode, { code: item.trackingCode, kind, category, status: known && known.status, at: item.sentAt });
+    cases.set(item.trackingCode, { code: item.trackingCode, kind, category, at: item.sentAt, words: item.summary, gridId: item.gridId });
   }
   const list = [...cases.values()].sort((a, b) => (a.at < b.at ? 1 : -1));
   const filings = waiting.filter((item) => item.op === 'case.submit');
@@ -90,11 +124,7 @@ export async function myCasesScreen(app) {
         h('p', {}, shorten(item.body.description, 60)),
         h('p', { class: 'meta' }, t('queue.savedAt', { time: formatTime(item.createdAt) })))))) : null,
     list.length
-      ? h('ul', { class: 'items my-cases' }, list.map((item) => h('li', { class: 'item' },
-        h('div', { class: 'case-head' },
-          link(`/track/${item.code}`, { class: 'code-link' }, item.code), statusBadge(item.code, item.status)),
-        h('p', {}, app.kindLine(item.kind, item.category)),
-        h('p', { class: 'meta' }, t('cases.filedAt', { time: formatTime(item.at) })))))
+      ? h('ul', { class: 'items my-cases' }, list.map((item) => caseItem(app, item)))
       : h('p', { class: 'lead' }, t('cases.empty')),
     supportedList(done),
     link('/file/1', { class: 'btn primary wide' }, t('home.file')),
@@ -194,6 +224,12 @@ function photoGallery(found) {
   return [h('h2', {}, t('track.photos')), h('ul', { class: 'photos case-photos' }, items), big];
 }
 
+/** A micro-project step's stage, and its public page once it is on public notice. */
+function projectLine(project) {
+  return h('p', { class: 'meta' }, t('step.projectStage', { stage: label('project', project.stage) }),
+    project.public_path ? [' · ', link(project.public_path, { class: 'link-target' }, t('step.projectLink'))] : null);
+}
+
 function caseCard(found, cachedAt) {
   const names = placeNames(found.grid_id);
   const open = SYSTEM_STEPS.has(found.status);
@@ -219,6 +255,7 @@ function caseCard(found, cachedAt) {
     h('ol', { class: 'timeline' }, found.timeline.map((step) => h('li', {},
       h('time', { datetime: step.at }, formatTime(step.at)),
       h('p', {}, stepText(step)),
+      step.project ? projectLine(step.project) : null,
       reasonText(step) ? h('p', { class: 'meta' }, t('step.reason', { reason: reasonText(step) })) : null))),
     h('p', { class: 'meta' }, t('time.note')));
 }

@@ -10,8 +10,10 @@ const ROLE_ORDER = { grid_head: 0, member: 1 };
 
 function deputyCard(assignment, deputy) {
   return h('li', { class: 'item deputy-card', 'data-deputy-id': deputy.id },
-    h('div', { class: 'case-head' }, h('strong', { class: 'deputy-name' }, deputy.name),
-      h('span', { class: 'badge' }, label('deputies.role', assignment.role))),
+    // The role is a fact, not an action: plain text, never styled like a button (the public profile has no
+    // contact to call; the ways to reach a deputy are the buttons below the list: report, or book a reception).
+    h('strong', { class: 'deputy-name' }, deputy.name),
+    h('p', { class: 'meta deputy-role' }, t('deputies.roleLine', { role: label('deputies.role', assignment.role) })),
     h('p', {}, label('deputies.level', deputy.level)),
     deputy.district ? h('p', { class: 'meta' }, t('deputies.district', { district: deputy.district })) : null,
     deputy.organisation ? h('p', { class: 'meta' }, deputy.organisation) : null,

@@ -187,15 +187,23 @@ export function placeSection(app, depth, content) {
       (failure) => body.replaceChildren(notice('error', failure instanceof OfflineError ? t('place.offline') : failure.message)));
   }
 
+  /** The pickers; with a place chosen before, "keep <place>" goes back to it unchanged. */
   function choose() {
-    const place = { ...app.place() };
-    const picker = placePicker(place, {
+    const before = { ...app.place() };
+    const picker = placePicker({ ...before }, {
       depth,
       onChange: (chosen, byUser) => {
         if (byUser && chosen[depth]) { app.setPlace(chosen); showFor(chosen); }
       },
     });
-    head.replaceChildren(h('p', { class: 'lead' }, t(`place.choose.${depth}`)), picker.element);
+    const back = before[depth] ? h('button', {
+      type: 'button', class: 'btn ghost', id: 'keep-place', onclick: () => {
+        showFor(before);
+        const again = head.querySelector('#change-place');
+        if (again) again.focus();
+      },
+    }, t('place.keep', { name: placeName(before, depth) })) : null;
+    head.replaceChildren(h('p', { class: 'lead' }, t(`place.choose.${depth}`)), picker.element, back);
     body.replaceChildren();
   }
 

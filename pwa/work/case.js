@@ -48,6 +48,7 @@ export async function caseScreen(ctx, id) {
     contact(item),
     referrals.length ? referralList(referrals, organisations) : null,
     mediations.length ? mediationList(mediations) : null,
+    item.reception ? receptionRecord(item.reception) : null,
     timeline(item));
 }
 
@@ -143,6 +144,16 @@ function mediationList(items) {
       h('p', {}, t(`deputy.outcome.${item.outcome}`)),
       h('p', { class: 'meta' }, item.parties.map((party) => `${party.role}：${party.name}`).join('；')),
       h('p', { class: 'pre' }, item.record)))));
+}
+
+/** What was raised, discussed and answered at the station reception the case came from: for its handlers. */
+function receptionRecord(said) {
+  const part = (key, text) => (text ? [h('dt', {}, t(key)), h('dd', { class: 'pre' }, text)] : []);
+  return h('section', { 'aria-labelledby': 'reception-title', id: 'case-reception' },
+    h('h2', { id: 'reception-title' }, t('deputy.reception')),
+    h('dl', {}, part('deputy.reception.raised', said.raised), part('deputy.reception.discussed', said.discussed),
+      part('deputy.reception.answer', said.answer)),
+    h('p', { class: 'meta' }, t('deputy.reception.private')));
 }
 
 function timeline(item) {

@@ -82,6 +82,32 @@ export function select(id, options, value, props = {}) {
 
 export const formError = () => h('p', { class: 'field-error', role: 'alert' });
 
+/** Say what is wrong where it is: the message under the field (tied to it for screen readers), the field
+ * marked invalid, focused and scrolled to the middle of the screen, so that a long form does not hide its
+ * error below the fold. The mark goes when the field is changed. */
+export function showFieldError(control, message) {
+  const box = control.closest('.field') || control.parentElement;
+  const id = `${control.id}-error`;
+  let note = box.querySelector(`#${CSS.escape(id)}`);
+  if (!note) {
+    note = h('p', { class: 'field-error', id, role: 'alert' });
+    control.after(note);
+  }
+  note.textContent = message;
+  const described = (control.getAttribute('aria-describedby') || '').split(' ').filter((one) => one && one !== id);
+  control.setAttribute('aria-describedby', [...described, id].join(' '));
+  control.setAttribute('aria-invalid', 'true');
+  const clear = () => {
+    note.remove();
+    control.removeAttribute('aria-invalid');
+    control.setAttribute('aria-describedby', described.join(' '));
+    if (!described.length) control.removeAttribute('aria-describedby');
+  };
+  control.addEventListener('input', clear, { once: true });
+  control.focus({ preventScroll: true });
+  control.scrollIntoView({ block: 'center' });
+}
+
 /** A form whose submit checks, then sends `body()`; `check()` returns an error text or ''. */
 export function actionForm(name, controls, check, body, send, label = t(`deputy.act.${name}.submit`)) {
   const error = formError();

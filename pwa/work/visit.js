@@ -6,7 +6,7 @@
 import { formatTime, h, link, notice } from '../ui.js';
 import { request } from '../api.js';
 import { photoField } from '../villager/photos.js';
-import { cachedNotice, failed, field, formError, input, page, select, textarea } from './common.js';
+import { cachedNotice, failed, field, formError, input, page, select, showFieldError, textarea } from './common.js';
 import { outcomeNotice, pending, pendingSection, post } from './outbox.js';
 import { chinaClock, chinaDay, chinaMoment, t } from './text.js';
 
@@ -59,8 +59,13 @@ function visitForm(ctx, about) {
   async function submit(event) {
     event.preventDefault();
     const when = chinaMoment(day.value, time.value || '00:00');
-    if (!summary.value.trim()) { error.textContent = t('work.required'); summary.focus(); return; }
-    if (!day.value || new Date(when) > new Date(Date.now() + 3600000)) { error.textContent = t('deputy.visit.future'); return; }
+    error.textContent = '';
+    if (!summary.value.trim()) { error.textContent = t('work.checkAbove'); showFieldError(summary, t('deputy.visit.summaryMissing')); return; }
+    if (!day.value || new Date(when) > new Date(Date.now() + 3600000)) {
+      error.textContent = t('work.checkAbove');
+      showFieldError(day, t('deputy.visit.future'));
+      return;
+    }
     button.disabled = true;
     const photos = (draft.photos || []).map((photo) => photo.id);
     const body = {

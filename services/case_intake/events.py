@@ -1,8 +1,10 @@
 """Case intake publishes case.* events (see logic), keeps its grid tree and routing table from grid events,
-opens a case for each issue raised at a station reception that needs follow-up, and erases a villager when the
+opens a case for each issue raised at a station reception that needs follow-up, tells the filer when a
+micro-project takes their case in (FUNDING), and erases a villager when the
 gateway says so (projections)."""
 
 from services.case_intake import projections
+from services.case_intake.domain.projects import SHOWN_STEPS
 from shared.messaging.catalogue import (
     AssignmentEnded,
     AssignmentStarted,
@@ -10,6 +12,7 @@ from shared.messaging.catalogue import (
     GridCreated,
     GridRetired,
     PersonErased,
+    StationIssueHandedOver,
     StationIssueRaised,
 )
 from shared.messaging.inbox import Handler
@@ -23,5 +26,7 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
         AssignmentEnded.event_type: projections.on_assignment_ended,
     },
     "STATION": {StationIssueRaised.event_type: projections.on_station_issue_raised},
+    "FUNDING": {step.event_type: projections.on_project_step for step in SHOWN_STEPS},
+    "RECEPTION": {StationIssueHandedOver.event_type: projections.on_station_issue_handed_over},
     "IDENTITY": {PersonErased.event_type: projections.on_person_erased},
 }

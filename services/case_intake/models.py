@@ -107,6 +107,23 @@ class CaseTransition(Base):
     note: Mapped[str | None] = mapped_column(String(1000))
     """The person's own words in `reason` (a note, a resolution, a comment), apart from the service's sentence."""
     at: Mapped[datetime]
+    project_id: Mapped[str | None] = mapped_column(String(36))
+    """A micro-project step (action `project`): the project the case was taken into."""
+    project_stage: Mapped[str | None] = mapped_column(String(16))
+    """That project's stage at this step (micro-funding's project status: submitted, in_notice, funded, …)."""
+
+
+class StationHandover(Base):
+    """What was raised (当面提), discussed (当面议) and answered (当面答) at the station reception a case was opened
+    from (reception.issue.handed.v1): for the deputies handling the case and the office, never the public."""
+
+    __tablename__ = "station_handovers"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36))
+    raised: Mapped[str] = mapped_column(Text)
+    discussed: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]
 
 
 class CaseSupporter(Base):
@@ -162,6 +179,11 @@ class MediationSession(Base):
     performed: Mapped[bool | None]
     performance_note: Mapped[str | None] = mapped_column(String(1000))
     confirmation_applied_on: Mapped[date | None] = mapped_column(Date)
+    confirmation_ruling: Mapped[str | None] = mapped_column(String(16))
+    """The court's ruling on the application: confirmed (the agreement is enforceable) or not_confirmed."""
+    confirmation_ruled_on: Mapped[date | None] = mapped_column(Date)
+    confirmation_document_number: Mapped[str | None] = mapped_column(String(80))
+    """The ruling's document number (文书号), e.g. (2026)湘0382民特123号."""
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
 

@@ -1,5 +1,6 @@
 """Case intake's copies of other services' facts: the grid tree and who answers for each grid (the routing table)
-from the grid service, and the issues a station reception raised that need a case.
+from the grid service, the issues a station reception raised that need a case, and the micro-projects that took
+villagers' cases in (their stages go on the cases' timelines).
 
 The gateway's identity.person.erased.v1 erases a villager here too (logic.personal_data).
 
@@ -9,8 +10,9 @@ overwrites a newer one. A new assignment routes the cases that were waiting for 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake.logic.filing import open_station_issue
+from services.case_intake.logic.filing import open_station_issue, take_station_handover
 from services.case_intake.logic.personal_data import erase_person
+from services.case_intake.logic.projects import on_project_step as put_project_step
 from services.case_intake.logic.routing import route_waiting_cases
 from services.case_intake.models import KnownGrid, RoutingEntry
 from services.case_intake.runtime import CaseRuntime
@@ -21,6 +23,8 @@ from shared.messaging.catalogue import (
     GridCreated,
     GridRetired,
     PersonErased,
+    ProjectStepped,
+    StationIssueHandedOver,
     StationIssueRaised,
 )
 from shared.projections import project_grid
@@ -63,7 +67,18 @@ async def on_station_issue_raised(session: AsyncSession, runtime: CaseRuntime, p
     await open_station_issue(session, runtime, payload)
 
 
+async def on_station_issue_handed_over(session: AsyncSession, _: CaseRuntime, payload: StationIssueHandedOver) -> None:
+    """What was said at that reception, for the case's handlers only, and the villager who booked it as its filer
+    (private stream RECEPTION: shared.messaging.catalogue.reception)."""
+    await take_station_handover(session, payload)
+
+
 async def on_person_erased(session: AsyncSession, runtime: CaseRuntime, payload: PersonErased) -> None:
     """A villager asked the office to erase them (PIPL): what is kept under their account or phone number goes,
     the anonymised cases stay counted (logic.personal_data)."""
     await erase_person(session, runtime, payload)
+
+
+async def on_project_step(session: AsyncSession, _: CaseRuntime, payload: ProjectStepped) -> None:
+    """A micro-project citing villagers' cases moved on: each cited case's timeline says so (logic.projects)."""
+    await put_project_step(session, payload)

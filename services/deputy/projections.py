@@ -23,6 +23,7 @@ from shared.messaging.catalogue import (
     AssignmentEnded,
     AssignmentStarted,
     CaseAssignedV2,
+    CaseDispatched,
     CaseSubmittedV2,
     CaseTransitioned,
     DisputeMediated,
@@ -71,8 +72,42 @@ async def on_case_routed(session: AsyncSession, _: ServiceRuntime, payload: Case
     await _upsert_inbox(session, payload.assigned_deputy_ids, payload.case_id, payload.submitted_at, values, {})
 
 
+async def _leave_inboxes(session: AsyncSession, payload: CaseTransitioned) -> None:
+    """A case routed away leaves the inbox of the deputies it left (unless a later step got there first)."""
+    if payload.deputy_ids:
+        await session.execute(
+            delete(InboxCase).where(
+                InboxCase.case_id == payload.case_id,
+                InboxCase.deputy_id.not_in(payload.deputy_ids),
+                or_(InboxCase.updated_at.is_(None), InboxCase.updated_at <= payload.at),
+            )
+        )
+
+
+async def _dispatched(session: AsyncSession, payload: CaseDispatched) -> None:
+    """The office sent the case on: it leaves the inbox of the deputies it left (a returned case no longer waits
+    there, to be refused when opened), and those it kept wait to accept it again by the new deadline. A deputy it
+    newly reached gets the row from case.case.assigned.v2, which carries when the case was filed."""
+    await _leave_inboxes(session, payload)
+    values = {"status": payload.to_status, "grid_id": payload.grid_id, "updated_at": payload.at}
+    if payload.due_at is not None:
+        values["accept_due_at"] = payload.due_at
+    await session.execute(
+        update(InboxCase)
+        .where(
+            InboxCase.case_id == payload.case_id,
+            InboxCase.deputy_id.in_(payload.deputy_ids),
+            or_(InboxCase.updated_at.is_(None), InboxCase.updated_at <= payload.at),
+        )
+        .values(**values)
+    )
+
+
 async def _update_inbox(session: AsyncSession, payload: CaseTransitioned) -> None:
     """Keep each routed deputy's inbox status current; a case routed away leaves the inbox of those it left."""
+    if isinstance(payload, CaseDispatched):
+        await _dispatched(session, payload)
+        return
     values = {"status": payload.to_status, "grid_id": payload.grid_id, "category": payload.category}
     defaults = {
         "tracking_code": payload.tracking_code,
@@ -82,14 +117,7 @@ async def _update_inbox(session: AsyncSession, payload: CaseTransitioned) -> Non
         "accept_due_at": payload.due_at or payload.at,
     }
     await _upsert_inbox(session, payload.deputy_ids, payload.case_id, payload.at, values, defaults)
-    if payload.deputy_ids:
-        await session.execute(
-            delete(InboxCase).where(
-                InboxCase.case_id == payload.case_id,
-                InboxCase.deputy_id.not_in(payload.deputy_ids),
-                or_(InboxCase.updated_at.is_(None), InboxCase.updated_at <= payload.at),
-            )
-        )
+    await _leave_inboxes(session, payload)
 
 
 # --- the record of duty ---------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ PUBLISHERS: dict[str, str] = {
     "FUNDING": "micro_funding",
     "IDENTITY": "gateway",
     "CONTACT": "case_intake",
+    "RECEPTION": "station_scheduling",
 }
 """Stream -> the one service that publishes into it (its subjects: `STREAMS[stream] + ".>"`)."""
 

@@ -120,9 +120,9 @@ def schedule_session(api: httpx.Client, place: dict, capacity: int, days: int) -
     return {**answer.json(), "station": station}
 
 
-def publish_micro_project(api: httpx.Client, place: dict) -> dict:
-    """A deputy of the group proposes a project citing a case of the group; staff screen it, the office
-    deliberates and opens the public notice: from then on it is on the village board."""
+def publish_micro_project(api: httpx.Client, place: dict, case: dict | None = None) -> dict:
+    """A deputy of the group proposes a project citing a case of the group (`case`, else one filed here); staff
+    screen it, the office deliberates and opens the public notice: from then on it is on the village board."""
     funding = "/api/micro-funding"
 
     def auth(who: str) -> dict:
@@ -135,7 +135,8 @@ def publish_micro_project(api: httpx.Client, place: dict) -> dict:
 
     deputy = place["deputies"][0]["code"]
     filed = {"kind": "request", "category": "water", "description": "全组的水管太旧了", "grid_id": place["group"]["id"]}
-    case = api.post("/api/case-intake/cases", json=filed, headers={"Idempotency-Key": f"e2e-{uuid.uuid4()}"}).json()
+    if case is None:
+        case = api.post("/api/case-intake/cases", json=filed, headers={"Idempotency-Key": f"e2e-{uuid.uuid4()}"}).json()
     draft = {
         "pool_id": api.get(f"{funding}/fund-pools").json()["items"][0]["id"],
         "kind": "works",

@@ -1,5 +1,5 @@
 """People's mediation (人民调解) of a dispute: its sessions, and the follow-up of an agreement (performance and
-judicial confirmation)."""
+judicial confirmation, and the court's ruling on it)."""
 
 from collections.abc import Awaitable, Callable
 
@@ -13,7 +13,7 @@ from services.case_intake.logic import mediation
 from services.case_intake.logic.access import who
 from services.case_intake.logic.cases import get_case
 from services.case_intake.models import Case, MediationSession
-from services.case_intake.schemas import ConfirmationBody, MediationCreate, MediationRead, PerformanceBody
+from services.case_intake.schemas import ConfirmationBody, MediationCreate, MediationRead, PerformanceBody, RulingBody
 from services.case_intake.views import mediation as views
 from shared.auth import CurrentPrincipal, Principal
 from shared.pagination import Page, PageDep
@@ -117,5 +117,28 @@ async def record_confirmation(
 
     async def do(case: Case, found: MediationSession, standing: Who) -> MediationSession:
         return await mediation.record_confirmation(session, runtime, case, found, standing, body)
+
+    return await _follow_up(session, principal, case_id, mediation_id, do)
+
+
+@router.post(
+    "/cases/{case_id}/mediations/{mediation_id}/ruling",
+    operation_id="mediation-ruling",
+    response_model=MediationRead,
+    responses=ACTION_ERRORS,
+)
+async def record_ruling(
+    case_id: EntityId,
+    mediation_id: EntityId,
+    body: RulingBody,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+) -> MediationRead:
+    """The court's ruling on the judicial confirmation (司法确认裁定): confirmed or not, the day, the document number;
+    once, after the application. It goes on the dispute's timeline."""
+
+    async def do(case: Case, found: MediationSession, standing: Who) -> MediationSession:
+        return await mediation.record_ruling(session, runtime, case, found, standing, body)
 
     return await _follow_up(session, principal, case_id, mediation_id, do)

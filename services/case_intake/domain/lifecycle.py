@@ -18,6 +18,7 @@ from shared.messaging.catalogue import (
     CLOSED_CASE_STATUSES,
     CaseAccepted,
     CaseClosed,
+    CaseDispatched,
     CaseEscalated,
     CaseMediationStarted,
     CaseMerged,
@@ -94,7 +95,9 @@ def _handlers_and_staff(*states: CaseStatus) -> dict[Actor, frozenset[CaseStatus
 
 TRANSITIONS: dict[str, Rule] = {
     "route": Rule(S.assigned, {Actor.system: frozenset({S.submitted})}, None, "routed"),
-    "dispatch": Rule(S.assigned, {Actor.staff: frozenset({S.submitted, S.returned, S.escalated})}, None, "dispatched"),
+    "dispatch": Rule(
+        S.assigned, {Actor.staff: frozenset({S.submitted, S.returned, S.escalated})}, CaseDispatched, "dispatched"
+    ),
     "accept": Rule(S.accepted, _handlers_and_staff(S.assigned, S.reopened, S.escalated), CaseAccepted, "accepted"),
     "start": Rule(S.in_progress, _handlers_and_staff(S.accepted, S.reopened, S.escalated), CaseStarted, "started"),
     "refer": Rule(

@@ -16,12 +16,13 @@ from services.case_intake.logic.cases import due_times, now_of
 from services.case_intake.logic.reference import usable_category
 from services.case_intake.logic.routing import ROUTED, assign, emit_routed, route
 from services.case_intake.logic.timeline import record
-from services.case_intake.models import Case, CaseTransition, Category, KnownGrid, RoutingEntry
+from services.case_intake.models import Case, CaseTransition, Category, KnownGrid, RoutingEntry, StationHandover
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import CaseCreate, CaseKind, Channel
 from shared.auth import Principal, Role
 from shared.errors import Forbidden, ServiceUnavailable, Unprocessable
-from shared.messaging.catalogue import CaseContactGiven, StationIssueRaised
+from shared.messaging.catalogue import CaseContactGiven, StationIssueHandedOver, StationIssueRaised
+from shared.privacy import redact
 
 CHANNEL_WORDS = {
     Channel.pwa: "Filed in the app",
@@ -219,3 +220,18 @@ async def open_station_issue(session: AsyncSession, runtime: CaseRuntime, payloa
     route_words = STATION_ROUTES.get(payload.route, payload.route)
     reason = f"{CHANNEL_WORDS[Channel.station]}; to be followed up {route_words}"
     await open_case(session, runtime, payload.case_id, fields, deputies, station, reason)
+
+
+async def take_station_handover(session: AsyncSession, payload: StationIssueHandedOver) -> None:
+    """The words said at the reception a follow-up case came from, kept for its handlers; a villager who booked
+    the reception becomes the case's filer (their GET /cases lists it, they confirm and rate it). The case is
+    opened by station.issue.raised.v1, on another stream: until it is, the event is retried."""
+    case = await session.get(Case, payload.case_id)
+    if case is None or case.channel != Channel.station:
+        raise Unprocessable("The case of this reception record is not opened yet.")
+    if await session.get(StationHandover, case.id) is not None:
+        return
+    words = {"raised": redact(payload.raised), "discussed": redact(payload.discussed), "answer": redact(payload.answer)}
+    session.add(StationHandover(case_id=case.id, record_id=payload.record_id, at=payload.at, **words))
+    if payload.owner and case.submitted_by is None:
+        case.submitted_by = payload.owner

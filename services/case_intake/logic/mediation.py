@@ -7,11 +7,20 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import Actor, Who, require, standing_for_note
+from services.case_intake.domain.wording import with_note
 from services.case_intake.logic.cases import now_of
 from services.case_intake.logic.timeline import note
 from services.case_intake.models import Case, MediationSession
 from services.case_intake.runtime import CaseRuntime
-from services.case_intake.schemas import ConfirmationBody, MediationCreate, MediationOutcome, PerformanceBody
+from services.case_intake.schemas import (
+    ConfirmationBody,
+    JudicialRuling,
+    MediationCreate,
+    MediationOutcome,
+    PerformanceBody,
+    RulingBody,
+)
+from shared.clock import today as civil_today
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import DisputeMediated
 
@@ -123,4 +132,37 @@ async def record_confirmation(
     mediation.confirmation_applied_on = data.applied_on
     words = f"The parties applied to the court for judicial confirmation (司法确认) on {data.applied_on}"
     await note(session, case, "judicial_confirmation", who, actor, words, now_of(runtime))
+    return mediation
+
+
+RULING_WORDS = {
+    JudicialRuling.confirmed: "The court confirmed the mediation agreement (司法确认) on {day}: it can be enforced",
+    JudicialRuling.not_confirmed: "The court did not confirm the mediation agreement (司法确认) on {day}",
+}
+RULING_ACTIONS = {JudicialRuling.confirmed: "judicial_confirmed", JudicialRuling.not_confirmed: "judicial_refused"}
+
+
+async def record_ruling(
+    session: AsyncSession,
+    runtime: CaseRuntime,
+    case: Case,
+    mediation: MediationSession,
+    who: Who,
+    data: RulingBody,
+) -> MediationSession:
+    """The court's ruling on the application (confirmed or not, the day, its document number), once: it goes on
+    the dispute's timeline, where the parties read whether the agreement can be enforced."""
+    actor = mediator(who)
+    if mediation.confirmation_applied_on is None:
+        raise Conflict("No judicial confirmation was applied for on this agreement.")
+    if mediation.confirmation_ruling is not None:
+        raise Conflict("The court's ruling on this agreement is recorded already.")
+    if not mediation.confirmation_applied_on <= data.ruled_on <= civil_today(runtime):
+        raise Unprocessable("The ruling is given after the application, and not in the future.", field="ruled_on")
+    mediation.confirmation_ruling = data.ruling.value
+    mediation.confirmation_ruled_on = data.ruled_on
+    mediation.confirmation_document_number = data.document_number
+    words = with_note(RULING_WORDS[data.ruling].format(day=data.ruled_on), data.document_number)
+    action = RULING_ACTIONS[data.ruling]
+    await note(session, case, action, who, actor, words, now_of(runtime), said=data.document_number)
     return mediation

@@ -54,6 +54,7 @@ from services.case_intake.models import (
     MediationSession,
     Photo,
     Referral,
+    StationHandover,
     audit_log,
 )
 from services.case_intake.runtime import CaseRuntime
@@ -90,6 +91,7 @@ async def erase_person(session: AsyncSession, runtime: CaseRuntime, payload: Per
     counts["events"] = await _placeholder_in_legacy_events(session, runtime, ids)
     counts["steps"] = await _their_steps(session, account, ids, phones, names)
     counts["handling"] = await _scrub_handling(session, ids, phones, names)
+    counts["receptions"] = await _forget_receptions(session, ids)
     for case in cases:
         _forget_filer(case, phones, names)
     counts["photos"] = await forget_photos(session, ids, account)
@@ -136,6 +138,18 @@ def _forget_filer(case: Case, phones: tuple[str, ...], names: frozenset[str]) ->
         case.public_reason = scrub(case.public_reason, names, phones)
     if case.resolution:
         case.resolution = scrub(case.resolution, names, phones)
+
+
+async def _forget_receptions(session: AsyncSession, ids: set[str]) -> int:
+    """What was said at the reception their cases came from: their words, and the deputies' answers to them."""
+    if not ids:
+        return 0
+    statement = (
+        update(StationHandover)
+        .where(StationHandover.case_id.in_(ids))
+        .values(raised=ERASED_WORDS, discussed="", answer="")
+    )
+    return (await session.execute(statement)).rowcount or 0  # type: ignore[attr-defined]
 
 
 async def forget_photos(session: AsyncSession, case_ids: set[str], uploader: str | None = None) -> int:

@@ -71,7 +71,7 @@ async def assign(
         await session.execute(delete(CaseAssignee).where(CaseAssignee.case_id == case.id))
     session.add_all([CaseAssignee(case_id=case.id, deputy_id=deputy_id) for deputy_id in deputies])
     await start_clocks(session, runtime, case, now)
-    return await move(session, runtime, case, action, who, reason, now, said=said)
+    return await move(session, runtime, case, action, who, reason, now, said=said, due_at=case.accept_due_at)
 
 
 async def emit_routed(

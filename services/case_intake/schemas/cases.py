@@ -43,6 +43,17 @@ class CaseCreate(BaseModel):
         return self
 
 
+class ProjectLink(BaseModel):
+    """The livelihood micro-project (民生微实事) a step says the case was taken into."""
+
+    id: str
+    title: str
+    stage: str = Field(description="The project's stage at this step: micro-funding's project status")
+    public_path: str | None = Field(
+        None, description="The PWA's public page of the project, from its public notice on; null before"
+    )
+
+
 class TransitionRead(BaseModel):
     """One step of the timeline; `actor_role` says who (villager, deputy, office, agency, system).
 
@@ -67,6 +78,9 @@ class TransitionRead(BaseModel):
         "the case and the office, for steps by a deputy, the office or an agency; null for everyone else",
     )
     actor_name: str | None = Field(None, description="That account's display name, if it has one; the same readers")
+    project: ProjectLink | None = Field(
+        None, description="For a step with the action `project`: the micro-project the case was taken into"
+    )
 
 
 class PhotoUploaded(BaseModel):
@@ -92,6 +106,18 @@ class CasePhoto(BaseModel):
 class PhotosBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     photo_ids: Annotated[PhotoIds, Field(min_length=1)]
+
+
+class ReceptionRead(BaseModel):
+    """What was said at the station reception a case was opened from (当面提、当面议、当面答): read by the deputies
+    handling the case and the office only; the case's description is the masked public summary."""
+
+    model_config = ConfigDict(from_attributes=True)
+    record_id: str
+    raised: str
+    discussed: str
+    answer: str
+    at: datetime
 
 
 class CaseRead(BaseModel):
@@ -123,6 +149,11 @@ class CaseRead(BaseModel):
     merged_into_id: str | None
     photos: list[CasePhoto]
     timeline: list[TransitionRead]
+    reception: ReceptionRead | None = Field(
+        None,
+        description="For a case raised at a station reception: what was raised, discussed and answered there; "
+        "for the deputies handling it and the office only, null for everyone else",
+    )
 
 
 class CaseCreated(CaseRead):

@@ -1,6 +1,7 @@
 """Referrals to the four parties (四方联动) and people's mediation (人民调解): what is sent, answered, recorded."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
@@ -77,6 +78,22 @@ class ConfirmationBody(BaseModel):
     applied_on: CivilDate
 
 
+class JudicialRuling(StrEnum):
+    confirmed = "confirmed"
+    not_confirmed = "not_confirmed"
+
+
+class RulingBody(BaseModel):
+    """The court's ruling on the application for judicial confirmation (司法确认裁定)."""
+
+    model_config = ConfigDict(extra="forbid")
+    ruling: JudicialRuling = Field(description="confirmed: the agreement is enforceable; not_confirmed: it is not")
+    ruled_on: CivilDate
+    document_number: text(80, 1) = Field(  # type: ignore[valid-type]
+        description="The ruling's document number (文书号), e.g. (2026)湘0382民特123号"
+    )
+
+
 class MediationRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str
@@ -93,3 +110,6 @@ class MediationRead(BaseModel):
     performance_note: str | None
     confirmation_due_on: date | None = Field(None, description="Judicial confirmation (司法确认) is asked by then")
     confirmation_applied_on: date | None
+    confirmation_ruling: JudicialRuling | None = None
+    confirmation_ruled_on: date | None = None
+    confirmation_document_number: str | None = None

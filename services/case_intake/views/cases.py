@@ -10,16 +10,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import INTERNAL, OPEN, Actor, CaseStatus, Who, require
 from services.case_intake.domain.out_of_scope import where_to_go
+from services.case_intake.domain.projects import public_path
 from services.case_intake.logic.access import STAFF_ROLES, deputy_grids
 from services.case_intake.logic.cases import assignees, supporter_count
 from services.case_intake.logic.filing import ON_BEHALF, Filed
-from services.case_intake.models import Case, CaseAssignee, CaseSupporter, CaseTransition, Category, Referral
+from services.case_intake.models import (
+    Case,
+    CaseAssignee,
+    CaseSupporter,
+    CaseTransition,
+    Category,
+    Referral,
+    StationHandover,
+)
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import (
     CaseCreated,
     CasePhoto,
     CaseRead,
     ContactRead,
+    ProjectLink,
+    ReceptionRead,
     SimilarCase,
     SortOrder,
     TransitionRead,
@@ -38,8 +49,17 @@ OFFICIAL_ROLES = frozenset({"deputy", "office", "agency"})
 def step_read(step: CaseTransition, *, accounts: bool = False) -> TransitionRead:
     """One step; `accounts`: the official account that took it (for the deputies handling it and the office)."""
     shown = accounts and step.actor_role in OFFICIAL_ROLES
+    project = None
+    if step.project_id is not None:
+        stage = step.project_stage or ""
+        path = public_path(step.project_id, stage)
+        project = ProjectLink(id=step.project_id, title=step.note or "", stage=stage, public_path=path)
     return TransitionRead.model_validate(step).model_copy(
-        update={"actor_account": step.actor if shown else None, "actor_name": step.actor_name if shown else None}
+        update={
+            "actor_account": step.actor if shown else None,
+            "actor_name": step.actor_name if shown else None,
+            "project": project,
+        }
     )
 
 
@@ -65,8 +85,10 @@ async def read_model(
 ) -> CaseRead:
     """The case; `contact_visible` for its handlers, filer and the office; `by_code` for anyone with the code;
     `internal` (its internal notes) for officials (see `logic.access.sees_internal`)."""
+    handover = await session.get(StationHandover, case.id) if internal and not by_code else None
     return shape(
         case,
+        reception=ReceptionRead.model_validate(handover) if handover is not None else None,
         assigned=await assignees(session, case.id),
         supporters=await supporter_count(session, case.id),
         steps=await timeline(session, case.id, internal=internal and not by_code),
@@ -85,8 +107,10 @@ def shape(
     pictures: list[CasePhoto],
     contact_visible: bool = False,
     by_code: bool = False,
+    reception: ReceptionRead | None = None,
 ) -> CaseRead:
     return CaseRead(
+        reception=reception,
         id=case.id,
         tracking_code=case.tracking_code,
         kind=case.kind,

@@ -6,7 +6,15 @@ nothing of anybody else's is in it that the caller may not read in the app alrea
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake.models import Case, CaseSupporter, CaseTransition, MediationSession, Photo, Referral
+from services.case_intake.models import (
+    Case,
+    CaseSupporter,
+    CaseTransition,
+    MediationSession,
+    Photo,
+    Referral,
+    StationHandover,
+)
 from services.case_intake.schemas import (
     ContactRead,
     MyCase,
@@ -17,6 +25,7 @@ from services.case_intake.schemas import (
     MyReferral,
     MyStep,
     MySupport,
+    ReceptionRead,
 )
 from services.case_intake.views.cases import read_model
 from shared.auth import Principal
@@ -45,7 +54,10 @@ async def my_data(session: AsyncSession, principal: Principal) -> MyData:
 async def _my_case(session: AsyncSession, case: Case) -> MyCase:
     read = await read_model(session, case, contact_visible=True)
     contact = ContactRead(phone=case.contact_phone, name=case.contact_name, preference=case.contact_preference)
-    return MyCase(**read.model_dump(), contact=contact, rating_comment=case.rating_comment, closed_at=case.closed_at)
+    handover = await session.get(StationHandover, case.id)  # what they said (and were told) at the reception
+    reception = ReceptionRead.model_validate(handover).model_dump() if handover is not None else None
+    fields = {**read.model_dump(), "reception": reception}
+    return MyCase(**fields, contact=contact, rating_comment=case.rating_comment, closed_at=case.closed_at)
 
 
 async def _photos(session: AsyncSession, subject: str, case_ids: list[str]) -> list[MyPhoto]:

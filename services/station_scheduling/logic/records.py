@@ -1,7 +1,8 @@
 """Reception records (当面提、当面议、当面答): answered on the spot, or followed up through a linked case.
 
 A follow-up gets a case id here and `station.issue.raised.v1` carries it; case intake opens the case under
-that id (channel `station`), and the case events that name it bring its progress back to the record.
+that id (channel `station`), and the case events that name it bring its progress back to the record. The words
+said and the booking's account go to case intake alone, on the private `reception.issue.handed.v1`.
 """
 
 import uuid
@@ -15,7 +16,7 @@ from services.station_scheduling.schemas import Outcome, RecordCreate
 from shared import audit
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
-from shared.messaging.catalogue import StationIssueRaised
+from shared.messaging.catalogue import StationIssueHandedOver, StationIssueRaised
 from shared.privacy import phone_forms, redact, scrub
 from shared.service import ServiceRuntime
 
@@ -74,6 +75,7 @@ async def create_record(
     await db.flush()
     if follow_up:
         await runtime.emit(db, await _issue_raised(db, record), subject=record.case_id)
+        await runtime.emit(db, _handed_over(record, booking), subject=record.case_id)
     detail = {"session_id": reception.id, "outcome": record.outcome, "case_id": record.case_id}
     await audit.record(db, by, "station.record.add", "record", record.id, **detail)
     return record
@@ -93,6 +95,22 @@ async def _issue_raised(db: AsyncSession, record: ReceptionRecord) -> StationIss
         summary=record.summary,
         deputy_ids=await duty_ids(db, record.session_id),
         raised_at=record.recorded_at,
+    )
+
+
+def _handed_over(record: ReceptionRecord, booking: Booking) -> StationIssueHandedOver:
+    """What the deputies following the case up need and the public must not read: the words, and the account
+    that booked (the villager then finds the case among their own). On the private RECEPTION stream, for case
+    intake alone (shared.messaging.catalogue.reception)."""
+    assert record.case_id is not None
+    return StationIssueHandedOver(
+        record_id=record.id,
+        case_id=record.case_id,
+        raised=record.raised,
+        discussed=record.discussed,
+        answer=record.answer,
+        owner=booking.owner,
+        at=record.recorded_at,
     )
 
 

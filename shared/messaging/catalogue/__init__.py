@@ -13,6 +13,7 @@ from shared.messaging.catalogue.case import (
     CaseAssigned,
     CaseAssignedV2,
     CaseClosed,
+    CaseDispatched,
     CaseEscalated,
     CaseMediationStarted,
     CaseMerged,
@@ -85,6 +86,7 @@ from shared.messaging.catalogue.grid import (
     GridRetired,
 )
 from shared.messaging.catalogue.identity import PersonErased
+from shared.messaging.catalogue.reception import StationIssueHandedOver
 from shared.messaging.catalogue.station import (
     STATION_EVENTS,
     BookingMade,
@@ -123,6 +125,7 @@ CATALOGUE: dict[str, type[EventPayload]] = {
         *STATION_EVENTS,
         PersonErased,
         CaseContactGiven,
+        StationIssueHandedOver,
     )
 }
 
@@ -134,10 +137,11 @@ STREAMS: dict[str, str] = {
     "FUNDING": "funding",
     "IDENTITY": "identity",
     "CONTACT": "contact",
+    "RECEPTION": "reception",
 }
 """JetStream stream name -> subject prefix of the one service that publishes into it."""
 
-EPHEMERAL_STREAMS = frozenset({"IDENTITY", "CONTACT"})
+EPHEMERAL_STREAMS = frozenset({"IDENTITY", "CONTACT", "RECEPTION"})
 """Streams that keep a message only until every consumer acknowledged it (JetStream's interest retention): what
 they carry (a phone number: to erase, to send SMS to) must not stay on the bus. The others keep their messages
 (limits)."""
@@ -179,6 +183,7 @@ __all__ = [
     "CaseNoted",
     "CaseReferred",
     "CaseRejected",
+    "CaseDispatched",
     "CaseReminded",
     "CaseReopened",
     "CaseResolved",
@@ -242,6 +247,7 @@ __all__ = [
     "SessionCancelled",
     "SessionHeld",
     "SessionScheduled",
+    "StationIssueHandedOver",
     "StationIssueRaised",
     "VisitLogged",
     "envelope",

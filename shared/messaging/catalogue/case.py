@@ -153,6 +153,14 @@ class CaseRejected(CaseTransitioned):
     event_type = "case.case.rejected.v1"
 
 
+class CaseDispatched(CaseTransitioned):
+    """The office sent a returned, escalated or unrouted case on: `deputy_ids` are the deputies it has now (those
+    it left are no longer routed to it), `due_at` their deadline to accept. case.case.assigned.v2 follows, for the
+    deputies it reached; this step is what tells every copy that the case left the others, by its time."""
+
+    event_type = "case.case.dispatched.v1"
+
+
 class DisputeMediated(EventPayload):
     """A mediation session of a dispute was held (人民调解), with or without an agreement."""
 
@@ -244,4 +252,5 @@ CASE_TRANSITIONS: tuple[type[CaseTransitioned], ...] = (
     CaseMerged,
     CaseWithdrawn,
     CaseRejected,
+    CaseDispatched,
 )
