@@ -1,6 +1,6 @@
 """Case intake publishes case.* events (see logic), keeps its grid tree and routing table from grid events,
 opens a case for each issue raised at a station reception that needs follow-up, and erases a villager when the
-gateway says so (projections)."""
+gateway says so, and shows on a case's timeline the deputies' suggestions that cite it (projections)."""
 
 from services.case_intake import projections
 from shared.messaging.catalogue import (
@@ -11,6 +11,9 @@ from shared.messaging.catalogue import (
     GridRetired,
     PersonErased,
     StationIssueRaised,
+    SuggestionAccepted,
+    SuggestionAnswered,
+    SuggestionCompleted,
 )
 from shared.messaging.inbox import Handler
 
@@ -23,5 +26,10 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
         AssignmentEnded.event_type: projections.on_assignment_ended,
     },
     "STATION": {StationIssueRaised.event_type: projections.on_station_issue_raised},
+    "DEPUTY": {
+        SuggestionAccepted.event_type: projections.on_suggestion_accepted,
+        SuggestionAnswered.event_type: projections.on_suggestion_answered,
+        SuggestionCompleted.event_type: projections.on_suggestion_completed,
+    },
     "IDENTITY": {PersonErased.event_type: projections.on_person_erased},
 }

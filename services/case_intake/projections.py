@@ -1,6 +1,8 @@
 """Case intake's copies of other services' facts: the grid tree and who answers for each grid (the routing table)
 from the grid service, and the issues a station reception raised that need a case.
 
+A deputy's suggestion that cites cases goes on their timelines (logic.suggestions).
+
 The gateway's identity.person.erased.v1 erases a villager here too (logic.personal_data).
 
 The grid tree is projected by version (shared.projections.project_grid): a stale or redelivered grid event never
@@ -9,6 +11,7 @@ overwrites a newer one. A new assignment routes the cases that were waiting for 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.case_intake.logic import suggestions
 from services.case_intake.logic.filing import open_station_issue
 from services.case_intake.logic.personal_data import erase_person
 from services.case_intake.logic.routing import route_waiting_cases
@@ -22,6 +25,9 @@ from shared.messaging.catalogue import (
     GridRetired,
     PersonErased,
     StationIssueRaised,
+    SuggestionAccepted,
+    SuggestionAnswered,
+    SuggestionCompleted,
 )
 from shared.projections import project_grid
 
@@ -67,3 +73,16 @@ async def on_person_erased(session: AsyncSession, runtime: CaseRuntime, payload:
     """A villager asked the office to erase them (PIPL): what is kept under their account or phone number goes,
     the anonymised cases stay counted (logic.personal_data)."""
     await erase_person(session, runtime, payload)
+
+
+async def on_suggestion_accepted(session: AsyncSession, _: CaseRuntime, payload: SuggestionAccepted) -> None:
+    """The office accepted a deputy's suggestion: the cases it cites show it on their timelines."""
+    await suggestions.on_accepted(session, payload)
+
+
+async def on_suggestion_answered(session: AsyncSession, _: CaseRuntime, payload: SuggestionAnswered) -> None:
+    await suggestions.on_answered(session, payload)
+
+
+async def on_suggestion_completed(session: AsyncSession, _: CaseRuntime, payload: SuggestionCompleted) -> None:
+    await suggestions.on_completed(session, payload)
