@@ -1,5 +1,6 @@
 """A deputy's suggestion with its answers on paper (建议及答复), for the file: the particulars, the problem and
-the proposal, each round's answer with its class, measures, contact and rating, and how it ended. Built from the
+the proposal, each round's answer with its class, measures, contact and rating, how it ended and the
+micro-projects that carry it out. Built from the
 read model (views.suggestions) as its insiders read it; the page frame, the font and the tables from
 shared.documents. The villagers' cases it cites are not printed: the file names them by the public summaries
 the screen shows to insiders only."""
@@ -93,6 +94,13 @@ def suggestion_pdf(suggestion: SuggestionRead, *, issuer: str, printed_at: datet
     if suggestion.done_report:
         document.section("落实情况")
         document.paragraph(redact(suggestion.done_report))
+    if suggestion.projects:
+        document.section("据此实施的民生微实事")
+        rows = [
+            [item.title, china_day(item.proposed_at), china_day(item.completed_at) if item.completed_at else "实施中"]
+            for item in suggestion.projects
+        ]
+        document.grid_table(["项目", "提出", "完成"], rows, [5, 1.6, 1.6])
     if suggestion.reason:
         document.note(f"办理说明：{redact(suggestion.reason)}")
     document.ln(4)

@@ -63,6 +63,7 @@ from shared.messaging.catalogue.funding import (
     LedgerReleased,
     ProjectApproved,
     ProjectCompleted,
+    ProjectCompletedV2,
     ProjectDeliberated,
     ProjectDrafted,
     ProjectEvaluated,
@@ -75,6 +76,7 @@ from shared.messaging.catalogue.funding import (
     ProjectStarted,
     ProjectStepped,
     ProjectSubmitted,
+    ProjectSubmittedV2,
     ProjectWithdrawn,
 )
 from shared.messaging.catalogue.grid import (
@@ -208,6 +210,7 @@ __all__ = [
     "LedgerReleased",
     "ProjectApproved",
     "ProjectCompleted",
+    "ProjectCompletedV2",
     "ProjectDeliberated",
     "ProjectDrafted",
     "ProjectEvaluated",
@@ -220,6 +223,7 @@ __all__ = [
     "ProjectStarted",
     "ProjectStepped",
     "ProjectSubmitted",
+    "ProjectSubmittedV2",
     "PersonErased",
     "ProjectWithdrawn",
     "ReferralAnswered",
