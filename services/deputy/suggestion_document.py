@@ -1,9 +1,8 @@
 """A deputy's suggestion with its answers on paper (建议及答复), for the file: the particulars, the problem and
 the proposal, each round's answer with its class, measures, contact and rating, how it ended and the
-micro-projects that carry it out. Built from the
-read model (views.suggestions) as its insiders read it; the page frame, the font and the tables from
-shared.documents. The villagers' cases it cites are not printed: the file names them by the public summaries
-the screen shows to insiders only."""
+micro-projects that carry it out. Built from the read model (views.suggestions) as its insiders read it; the page
+frame, the font and the tables from shared.documents. The villagers' cases it cites and the co-organisations'
+opinions are not printed, and numbers in the texts are masked: the file is kept and passed on."""
 
 from datetime import datetime
 
