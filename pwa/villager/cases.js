@@ -14,6 +14,7 @@ const SYSTEM_STEPS = new Set(['submitted', 'assigned']); // their reasons are ma
  * person's own words ("Reopened by the villager: not solved: 还是没有水"). A sentence alone says no more than the
  * step's own label; in Chinese only the person's words are shown. */
 function reasonText(step) {
+  if (step.action.startsWith('suggestion_')) return step.reason; // a deputy's suggestion citing it: its title
   if (SYSTEM_STEPS.has(step.to_status) || step.to_status === 'resolved') return null; // resolved: shown above
   if (lang === 'en') return step.reason && step.reason.includes(': ') ? step.reason : null;
   return step.note || null; // the person's own words; the service's sentence around them is English
