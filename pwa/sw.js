@@ -8,7 +8,7 @@
  */
 importScripts('/queue.js');
 
-const VERSION = '2026-12-03.6';
+const VERSION = '2026-12-03.7';
 const SHELL_CACHE = `ddg-shell-${VERSION}`;
 const API_CACHE = 'ddg-api-v1';
 const SHELL = [

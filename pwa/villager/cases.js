@@ -15,6 +15,7 @@ const SYSTEM_STEPS = new Set(['submitted', 'assigned']); // their reasons are ma
  * step's own label; in Chinese only the person's words are shown. */
 function reasonText(step) {
   if (step.project) return null; // its title is the step's own line
+  if (step.action.startsWith('suggestion_')) return step.reason; // a deputy's suggestion citing it: its title
   if (SYSTEM_STEPS.has(step.to_status) || step.to_status === 'resolved') return null; // resolved: shown above
   if (lang === 'en') return step.reason && step.reason.includes(': ') ? step.reason : null;
   return step.note || null; // the person's own words; the service's sentence around them is English

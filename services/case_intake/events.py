@@ -1,7 +1,7 @@
 """Case intake publishes case.* events (see logic), keeps its grid tree and routing table from grid events,
 opens a case for each issue raised at a station reception that needs follow-up, tells the filer when a
-micro-project takes their case in (FUNDING), and erases a villager when the
-gateway says so (projections)."""
+micro-project takes their case in (FUNDING), shows on a case's timeline the deputies' suggestions that cite it
+(DEPUTY), and erases a villager when the gateway says so (projections)."""
 
 from services.case_intake import projections
 from services.case_intake.domain.projects import SHOWN_STEPS
@@ -14,6 +14,9 @@ from shared.messaging.catalogue import (
     PersonErased,
     StationIssueHandedOver,
     StationIssueRaised,
+    SuggestionAccepted,
+    SuggestionAnswered,
+    SuggestionCompleted,
 )
 from shared.messaging.inbox import Handler
 
@@ -28,5 +31,10 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
     "STATION": {StationIssueRaised.event_type: projections.on_station_issue_raised},
     "FUNDING": {step.event_type: projections.on_project_step for step in SHOWN_STEPS},
     "RECEPTION": {StationIssueHandedOver.event_type: projections.on_station_issue_handed_over},
+    "DEPUTY": {
+        SuggestionAccepted.event_type: projections.on_suggestion_accepted,
+        SuggestionAnswered.event_type: projections.on_suggestion_answered,
+        SuggestionCompleted.event_type: projections.on_suggestion_completed,
+    },
     "IDENTITY": {PersonErased.event_type: projections.on_person_erased},
 }

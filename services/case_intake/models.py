@@ -106,6 +106,8 @@ class CaseTransition(Base):
     reason: Mapped[str] = mapped_column(String(500))
     note: Mapped[str | None] = mapped_column(String(1000))
     """The person's own words in `reason` (a note, a resolution, a comment), apart from the service's sentence."""
+    link: Mapped[str | None] = mapped_column(String(200))
+    """Where the step points to, if anywhere: a public deputy's suggestion that cites the case."""
     at: Mapped[datetime]
     project_id: Mapped[str | None] = mapped_column(String(36))
     """A micro-project step (action `project`): the project the case was taken into."""
@@ -269,3 +271,12 @@ class RoutingEntry(Base):
     deputy_id: Mapped[str] = mapped_column(String(36), index=True)
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class CaseSuggestion(Base):
+    """A case a deputy's suggestion cites (deputy.suggestion.accepted.v1): where its answer and completion are also
+    written. Only the ids: the suggestion lives in the deputy service."""
+
+    __tablename__ = "case_suggestions"
+    suggestion_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True, index=True)

@@ -2,6 +2,8 @@
 from the grid service, the issues a station reception raised that need a case, and the micro-projects that took
 villagers' cases in (their stages go on the cases' timelines).
 
+A deputy's suggestion that cites cases goes on their timelines (logic.suggestions).
+
 The gateway's identity.person.erased.v1 erases a villager here too (logic.personal_data).
 
 The grid tree is projected by version (shared.projections.project_grid): a stale or redelivered grid event never
@@ -10,6 +12,7 @@ overwrites a newer one. A new assignment routes the cases that were waiting for 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.case_intake.logic import suggestions
 from services.case_intake.logic.filing import open_station_issue, take_station_handover
 from services.case_intake.logic.personal_data import erase_person
 from services.case_intake.logic.projects import on_project_step as put_project_step
@@ -26,6 +29,9 @@ from shared.messaging.catalogue import (
     ProjectStepped,
     StationIssueHandedOver,
     StationIssueRaised,
+    SuggestionAccepted,
+    SuggestionAnswered,
+    SuggestionCompleted,
 )
 from shared.projections import project_grid
 
@@ -82,3 +88,16 @@ async def on_person_erased(session: AsyncSession, runtime: CaseRuntime, payload:
 async def on_project_step(session: AsyncSession, _: CaseRuntime, payload: ProjectStepped) -> None:
     """A micro-project citing villagers' cases moved on: each cited case's timeline says so (logic.projects)."""
     await put_project_step(session, payload)
+
+
+async def on_suggestion_accepted(session: AsyncSession, _: CaseRuntime, payload: SuggestionAccepted) -> None:
+    """The office accepted a deputy's suggestion: the cases it cites show it on their timelines."""
+    await suggestions.on_accepted(session, payload)
+
+
+async def on_suggestion_answered(session: AsyncSession, _: CaseRuntime, payload: SuggestionAnswered) -> None:
+    await suggestions.on_answered(session, payload)
+
+
+async def on_suggestion_completed(session: AsyncSession, _: CaseRuntime, payload: SuggestionCompleted) -> None:
+    await suggestions.on_completed(session, payload)

@@ -200,6 +200,20 @@ class SuggestionSigner(Base):
     signed_at: Mapped[datetime | None]
 
 
+class SuggestionProject(Base):
+    """A micro-project (民生微实事, micro_funding) whose proposal cites a suggestion, from funding.project.
+    submitted.v2 and completed.v2: its title, how far it went and when it was completed. Kept only when one of
+    the project's deputies is on the suggestion."""
+
+    __tablename__ = "suggestion_projects"
+    project_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    suggestion_id: Mapped[str] = mapped_column(String(36), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    proposed_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
 class SuggestionEvidence(Base):
     """What a suggestion rests on: a case from the lead deputy's inbox or an entry of their record of duty (a
     reception record, a visit), with the public summary alone (a category, a redacted summary)."""

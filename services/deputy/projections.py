@@ -3,8 +3,9 @@
 CASE: routing and every step of a case keep each deputy's inbox current; accepting, referring, resolving and
 mediating go on the record of duty (summed up by category, never with the tracking code). STATION: reception
 duty held, visitors received with an issue (and the suggestions they became; what was said is a private note).
-FUNDING: micro-projects proposed and completed. GRID: the tree, to count statistics by township and village, and
-the assignments (the grids a deputy answers for, on the duty report). An event older than what a copy holds is
+FUNDING: micro-projects proposed and completed (and, when one cites a suggestion, on the suggestion). GRID: the
+tree, to count statistics by township and village, and the assignments (the grids a deputy answers for, on the
+duty report). An event older than what a copy holds is
 dropped.
 """
 
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.deputy.domain.duty import actors, from_project_step, from_transition, transition_roles
 from services.deputy.domain.tree import Place, place_in_tree
 from services.deputy.logic.record import record_once
+from services.deputy.logic.suggestion_projects import project_stepped
 from services.deputy.models import InboxCase, KnownAssignment, KnownGrid
 from shared.db import upsert_newer
 from shared.messaging.catalogue import (
@@ -222,6 +224,7 @@ async def on_project_step(session: AsyncSession, _: ServiceRuntime, payload: Pro
             five_one=five_one,
             summary=payload.title[:200],
         )
+    await project_stepped(session, payload)
 
 
 # --- the grid tree --------------------------------------------------------------------------------------

@@ -89,6 +89,9 @@ class Project(Base):
     progress_percent: Mapped[int] = mapped_column(Integer, default=0)
     rating_count: Mapped[int] = mapped_column(Integer, default=0)
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    suggestion_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    """The deputies' suggestion (代表建议, in the deputy service) the project carries out, if the proposal cites one;
+    funding.project.submitted.v2 and completed.v2 carry it, so that the suggestion shows the project."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)

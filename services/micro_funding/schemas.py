@@ -191,6 +191,9 @@ class ProjectDraft(BaseModel):
     case_ids: Annotated[distinct(EntityId, 50), Field(min_length=1)]
     budget_lines: list[BudgetLineIn] = Field(min_length=1, max_length=50)
     milestones: list[MilestoneIn] = Field(default_factory=list, max_length=20)
+    suggestion_id: EntityId | None = Field(
+        None, description="The deputies' suggestion (GET /api/deputy/suggestions/{id}) the project carries out, if any"
+    )
 
 
 class BudgetLineRead(BaseModel):
@@ -254,6 +257,7 @@ class ProjectRead(ProjectSummary):
     budget_lines: list[BudgetLineRead]
     milestones: list[MilestoneRead]
     money: ProjectMoney
+    suggestion_id: str | None = Field(None, description="The deputies' suggestion it carries out, if it cites one")
     created_at: datetime
 
 

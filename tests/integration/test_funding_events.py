@@ -14,7 +14,7 @@ from tests.integration.city import build_city, case_body
 from tests.integration.test_funding_support import START
 from tests.support import eventually, start_service
 
-COMPLETED = "funding.project.completed.v1"
+COMPLETED = "funding.project.completed.v2"
 
 
 async def _known(funding, model, key: str) -> bool:

@@ -103,12 +103,14 @@ async def test_a_project_goes_from_draft_to_published_and_the_books_balance(fund
     ]
 
     types = [event["type"] for event in await staged_events(f)]
-    for stage in ("drafted", "submitted", "screened", "deliberated", "noticed", "approved", "started", "completed"):
+    for stage in ("drafted", "screened", "deliberated", "noticed", "approved", "started"):
         assert f"funding.project.{stage}.v1" in types
+    for stage in ("submitted", "completed"):  # v2: with the suggestion it carries out, if any
+        assert f"funding.project.{stage}.v2" in types and f"funding.project.{stage}.v1" not in types
     for kind in ("appropriated", "allocated", "disbursed", "released"):
         assert f"funding.ledger.{kind}.v1" in types
     assert {"funding.project.evaluated.v1", "funding.project.published.v1", "funding.pool.created.v1"} <= set(types)
-    completed = next(e for e in await staged_events(f) if e["type"] == "funding.project.completed.v1")
+    completed = next(e for e in await staged_events(f) if e["type"] == "funding.project.completed.v2")
     assert completed["case_ids"] == [f.case_id] and completed["deputy_ids"] == [f.deputy_id]
 
 

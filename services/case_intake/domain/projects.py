@@ -4,19 +4,23 @@ project steps, in what words, and from when the project's public page may be lin
 from shared.messaging.catalogue import (
     ProjectApproved,
     ProjectCompleted,
+    ProjectCompletedV2,
     ProjectNoticed,
     ProjectRejected,
     ProjectStarted,
     ProjectSubmitted,
+    ProjectSubmittedV2,
     ProjectWithdrawn,
 )
 
 SHOWN_STEPS = (
     ProjectSubmitted,
+    ProjectSubmittedV2,  # v2 names the suggestion it answers; micro_funding publishes v2 only
     ProjectNoticed,
     ProjectApproved,
     ProjectStarted,
     ProjectCompleted,
+    ProjectCompletedV2,
     ProjectRejected,
     ProjectWithdrawn,
 )

@@ -22,3 +22,21 @@ def summary(description: str) -> str:
 def sentence_of(reason: str) -> str:
     """A step's own sentence, without the person's words `with_note` put after ": " (what events carry)."""
     return reason.split(": ", 1)[0]
+
+
+ANSWER_CLASSES = {"solved": "解决或采纳", "planned": "列入计划", "cannot_now": "暂不能解决", "reference": "留作参考"}
+"""A deputy's suggestion's answer classes (deputy.suggestion.answered.v1), as the villager's timeline says them."""
+CITED_UNPUBLISHED = "本案被一位人大代表的建议引用"
+"""All a villager's timeline says of a suggestion the office marked not for publication."""
+
+
+def cited(title: str) -> str:
+    return f"写入代表建议：{title}"
+
+
+def suggestion_answered(title: str, answer_class: str) -> str:
+    return f"代表建议已答复（{ANSWER_CLASSES.get(answer_class, answer_class)}）：{title}"
+
+
+def suggestion_completed(title: str) -> str:
+    return f"代表建议办理完毕：{title}"

@@ -36,6 +36,7 @@ async def record(
     at: datetime,
     said: str | None = None,
     detail: dict[str, object] | None = None,
+    link: str | None = None,
 ) -> CaseTransition:
     """Write a step; `reason` is its plain sentence (see wording.with_note), `said` the person's own words in it;
     an official's step goes to the audit log too, with `detail` (ids only)."""
@@ -53,6 +54,7 @@ async def record(
         actor_deputy_id=who.deputy_id if actor is Actor.handler else None,
         reason=reason[:REASON_LENGTH],
         note=redact(said)[:NOTE_LENGTH] if said else None,
+        link=link,
         at=at,
     )
     session.add(step)
@@ -72,8 +74,10 @@ async def note(
     reason: str,
     at: datetime,
     said: str | None = None,
+    link: str | None = None,
 ) -> None:
-    """A step on the timeline that does not change the status (a "me too", an answer, a chase, a note)."""
+    """A step on the timeline that does not change the status (a "me too", an answer, a chase, a note, a deputy's
+    suggestion citing it, with `link` to its public page)."""
     await record(
         session,
         case,
@@ -85,6 +89,7 @@ async def note(
         reason=reason,
         at=at,
         said=said,
+        link=link,
     )
 
 

@@ -71,6 +71,9 @@ class TransitionRead(BaseModel):
     actor_deputy_id: str | None
     reason: str
     note: str | None = Field(None, description="What the person wrote (phone numbers masked); null if nothing")
+    link: str | None = Field(
+        None, description="Where the step points: the public page of a deputy's suggestion citing the case; or null"
+    )
     at: datetime
     actor_account: str | None = Field(
         None,

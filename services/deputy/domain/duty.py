@@ -15,8 +15,10 @@ from shared.messaging.catalogue import (
     CaseResolved,
     CaseTransitioned,
     ProjectCompleted,
+    ProjectCompletedV2,
     ProjectStepped,
     ProjectSubmitted,
+    ProjectSubmittedV2,
 )
 from shared.privacy import redact
 
@@ -50,8 +52,9 @@ ENTRY_FIVE_ONE = {
 """The five one a deputy's own entry evidences (a household visit evidences 'household')."""
 VISITS = {"field_visit", "inspection", "research", "household_visit"}
 """Entries published as a deputy visit logged (without notes)."""
-PROJECT_STEPS = (ProjectSubmitted, ProjectCompleted)
-"""The micro-project steps that go on the record: proposed (submitted) and completed (accepted, 验收)."""
+PROJECT_STEPS = (ProjectSubmitted, ProjectCompleted, ProjectSubmittedV2, ProjectCompletedV2)
+"""The micro-project steps that go on the record: proposed (submitted) and completed (accepted, 验收); v2 also
+names the suggestion the project carries out (v1 is still read while its messages are on the stream)."""
 
 Counted = tuple[str, str | None, str | None]
 """(kind of record, the statistic it counts towards, the five one it evidences)."""

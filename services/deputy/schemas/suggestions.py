@@ -172,6 +172,17 @@ class SuggestionOpinionRead(BaseModel):
     at: datetime
 
 
+class SuggestionProjectRead(BaseModel):
+    """A micro-project (民生微实事) carrying the suggestion out: its proposal cites it (micro_funding)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    project_id: str
+    title: str
+    status: str = Field(description="How far it went when last heard of: submitted, then completed")
+    proposed_at: datetime
+    completed_at: datetime | None
+
+
 class SuggestionSummary(BaseModel):
     """What the public list shows of a suggestion: title, deputies, organisations, class, rating and dates."""
 
@@ -209,6 +220,9 @@ class SuggestionRead(SuggestionSummary):
     evidence: list[SuggestionEvidenceRead]
     answers: list[SuggestionAnswerRead]
     opinions: list[SuggestionOpinionRead]
+    projects: list[SuggestionProjectRead] = Field(
+        default_factory=list, description="The micro-projects whose proposals cite it, and their completion"
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -21,6 +21,7 @@ from services.deputy.models import (
     SuggestionAnswer,
     SuggestionEvidence,
     SuggestionOpinion,
+    SuggestionProject,
     SuggestionSigner,
 )
 from services.deputy.schemas.suggestions import BoardRow, SuggestionBoard, SuggestionRead, SuggestionSummary
@@ -106,6 +107,7 @@ async def suggestion_read(
     answers = await _rows(session, SuggestionAnswer, suggestion.id, SuggestionAnswer.round)
     evidence = await _rows(session, SuggestionEvidence, suggestion.id, SuggestionEvidence.occurred_at)
     opinions = await _rows(session, SuggestionOpinion, suggestion.id, SuggestionOpinion.round, SuggestionOpinion.at)
+    projects = await _rows(session, SuggestionProject, suggestion.id, SuggestionProject.proposed_at)
     return SuggestionRead.model_validate(
         {
             **_summary(suggestion, await _deputies(session, signers), answers, now),
@@ -121,6 +123,7 @@ async def suggestion_read(
             "evidence": evidence if inside else [],
             "answers": [_answer_read(row) for row in answers],
             "opinions": opinions if inside else [],
+            "projects": [p for p in projects if inside or p.completed_at is not None],  # the public: once done
             "created_at": suggestion.created_at,
             "updated_at": suggestion.updated_at,
         }

@@ -34,14 +34,14 @@ from shared.service import ServiceRuntime
 
 STEP_EVENTS: dict[str, type[events.ProjectStepped]] = {
     "draft": events.ProjectDrafted,
-    "submit": events.ProjectSubmitted,
+    "submit": events.ProjectSubmittedV2,
     "screen": events.ProjectScreened,
     "deliberate": events.ProjectDeliberated,
     "notice": events.ProjectNoticed,
     "return": events.ProjectReturned,
     "approve": events.ProjectApproved,
     "start": events.ProjectStarted,
-    "accept": events.ProjectCompleted,
+    "accept": events.ProjectCompletedV2,
     "evaluate": events.ProjectEvaluated,
     "publish": events.ProjectPublished,
     "reject": events.ProjectRejected,
@@ -167,6 +167,7 @@ def _draft_fields(data: ProjectDraft, total: int) -> dict[str, object]:
         "beneficiaries": data.beneficiaries,
         "beneficiary_count": data.beneficiary_count,
         "budget_fen": total,
+        "suggestion_id": data.suggestion_id,
     }
 
 
@@ -275,7 +276,9 @@ async def _record(
             at=now,
         )
     )
-    payload = STEP_EVENTS[action](
+    event_class = STEP_EVENTS[action]
+    cited = {"suggestion_id": project.suggestion_id} if "suggestion_id" in event_class.model_fields else {}
+    payload = event_class(
         project_id=project.id,
         pool_id=project.pool_id,
         kind=project.kind,
@@ -286,6 +289,7 @@ async def _record(
         to_status=project.status,
         at=now,
         note=note,
+        **cited,
         **await project_facts(session, project.id),
     )
     await runtime.emit(session, payload, subject=project.id)

@@ -64,6 +64,7 @@ from shared.messaging.catalogue.funding import (
     LedgerReleased,
     ProjectApproved,
     ProjectCompleted,
+    ProjectCompletedV2,
     ProjectDeliberated,
     ProjectDrafted,
     ProjectEvaluated,
@@ -76,6 +77,7 @@ from shared.messaging.catalogue.funding import (
     ProjectStarted,
     ProjectStepped,
     ProjectSubmitted,
+    ProjectSubmittedV2,
     ProjectWithdrawn,
 )
 from shared.messaging.catalogue.grid import (
@@ -213,6 +215,7 @@ __all__ = [
     "LedgerReleased",
     "ProjectApproved",
     "ProjectCompleted",
+    "ProjectCompletedV2",
     "ProjectDeliberated",
     "ProjectDrafted",
     "ProjectEvaluated",
@@ -225,6 +228,7 @@ __all__ = [
     "ProjectStarted",
     "ProjectStepped",
     "ProjectSubmitted",
+    "ProjectSubmittedV2",
     "PersonErased",
     "ProjectWithdrawn",
     "ReferralAnswered",

@@ -84,6 +84,23 @@ class ProjectCompleted(ProjectStepped):
     event_type = "funding.project.completed.v1"
 
 
+class ProjectSubmittedV2(ProjectSubmitted):
+    """A deputy submitted a proposal; `suggestion_id` is the deputies' suggestion (代表建议) it carries out, if it
+    cites one. Replaces funding.project.submitted.v1 (whose payload forbids the new field): micro_funding
+    publishes only v2; consumers read both while v1 messages are still on the stream."""
+
+    event_type = "funding.project.submitted.v2"
+    suggestion_id: str | None = None
+
+
+class ProjectCompletedV2(ProjectCompleted):
+    """Accepted (验收), as funding.project.completed.v1, with the deputies' suggestion it carried out, if any
+    (`suggestion_id`): the deputy service shows the completion on the suggestion."""
+
+    event_type = "funding.project.completed.v2"
+    suggestion_id: str | None = None
+
+
 class ProjectEvaluated(ProjectStepped):
     event_type = "funding.project.evaluated.v1"
 
@@ -148,6 +165,7 @@ FUNDING_EVENTS: tuple[type[EventPayload], ...] = (
     FundPoolCreated,
     ProjectDrafted,
     ProjectSubmitted,
+    ProjectSubmittedV2,
     ProjectScreened,
     ProjectDeliberated,
     ProjectNoticed,
@@ -155,6 +173,7 @@ FUNDING_EVENTS: tuple[type[EventPayload], ...] = (
     ProjectApproved,
     ProjectStarted,
     ProjectCompleted,
+    ProjectCompletedV2,
     ProjectEvaluated,
     ProjectPublished,
     ProjectRejected,
