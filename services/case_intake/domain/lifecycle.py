@@ -160,11 +160,16 @@ def plan(action: str, status: str, actors: Iterable[Actor]) -> tuple[CaseStatus,
     rule = TRANSITIONS[action]
     standing = [actor for actor in rule.by if actor in set(actors)]
     if not standing:
-        raise Forbidden(f"You may not {VERB_OF[action]} this case.")
+        raise Forbidden("You may not {action} this case.", params={"action": VERB_OF[action]})
     for actor in standing:
         if status in rule.by[actor]:
             return rule.to, actor
-    raise Conflict(f"A case that is {status} cannot be {rule.verb}.", current_status=status, action=action)
+    raise Conflict(
+        "A case that is {status} cannot be {verb}.",
+        params={"status": status, "verb": rule.verb},
+        current_status=status,
+        action=action,
+    )
 
 
 # --- who is asking ------------------------------------------------------------------------------------------
@@ -191,7 +196,7 @@ ANONYMOUS_FILER = Who("anonymous-filer", frozenset({Actor.filer}))
 
 def require(who: Who, *actors: Actor, doing: str) -> None:
     if not who.actors.intersection(actors):
-        raise Forbidden(f"You may not {doing}.")
+        raise Forbidden("You may not {doing}.", params={"doing": doing})
 
 
 def standing_for_note(who: Who, *preferred: Actor) -> Actor:

@@ -41,7 +41,9 @@ async def record_session(
     if case.kind != "dispute":
         raise Conflict("Only a dispute is mediated.", current_status=case.status)
     if case.status not in ("mediating", "escalated"):
-        raise Conflict(f"The case is {case.status}; start mediation first.", current_status=case.status)
+        raise Conflict(
+            "The case is {status}; start mediation first.", params={"status": case.status}, current_status=case.status
+        )
     _check_outcome(data)
     now = now_of(runtime)
     agreement = data.agreement.model_dump(mode="json") if data.agreement else None
@@ -77,7 +79,7 @@ async def record_session(
 async def get_session(session: AsyncSession, case: Case, mediation_id: str) -> MediationSession:
     mediation = await session.get(MediationSession, mediation_id)
     if mediation is None or mediation.case_id != case.id:
-        raise NotFound(f"No mediation session {mediation_id} in this case.")
+        raise NotFound("No mediation session {mediation_id} in this case.", params={"mediation_id": mediation_id})
     return mediation
 
 

@@ -66,7 +66,9 @@ def prepare(data: bytes) -> Prepared:
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as opened:
             if opened.width * opened.height > MAX_PIXELS:
-                raise NotAnImage(f"The image has more than {MAX_PIXELS // 1_000_000} million pixels.")
+                raise NotAnImage(
+                    "The image has more than {value} million pixels.", params={"value": MAX_PIXELS // 1_000_000}
+                )
             opened.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.Resampling.LANCZOS)  # a square: turning keeps it
             upright = ImageOps.exif_transpose(opened).convert("RGBA")
     except NotAnImage:
@@ -115,9 +117,13 @@ async def check_attachable(session: AsyncSession, photo_ids: Sequence[str], uplo
     for photo_id in photo_ids:
         row = found.get(photo_id)
         if row is None or row.uploaded_by not in (None, uploader):
-            raise Unprocessable(f"No photo {photo_id} of yours: upload it with POST /photos.", field="photo_ids")
+            raise Unprocessable(
+                "No photo {photo_id} of yours: upload it with POST /photos.",
+                params={"photo_id": photo_id},
+                field="photo_ids",
+            )
         if row.case_id is not None:
-            raise Conflict(f"The photo {photo_id} belongs to another case already.")
+            raise Conflict("The photo {photo_id} belongs to another case already.", params={"photo_id": photo_id})
 
 
 async def attach(session: AsyncSession, case: Case, photo_ids: Sequence[str], now: datetime) -> None:
@@ -131,7 +137,7 @@ async def attach(session: AsyncSession, case: Case, photo_ids: Sequence[str], no
             .values(case_id=case.id, attached_at=now, position=first + offset)
         )
         if claimed.rowcount != 1:
-            raise Conflict(f"The photo {photo_id} belongs to another case already.")
+            raise Conflict("The photo {photo_id} belongs to another case already.", params={"photo_id": photo_id})
 
 
 async def forget_unattached(session: AsyncSession, before: datetime) -> int:
@@ -173,7 +179,11 @@ async def add_photos(session: AsyncSession, runtime: CaseRuntime, case: Case, wh
     """Deputies handling the case or staff add photos (a field visit's evidence); a note on the timeline."""
     require(who, Actor.handler, Actor.staff, doing="add photos to this case")
     if case.status not in OPEN | {CaseStatus.resolved}:
-        raise Conflict(f"Photos are not added to a case that is {case.status}.", current_status=case.status)
+        raise Conflict(
+            "Photos are not added to a case that is {status}.",
+            params={"status": case.status},
+            current_status=case.status,
+        )
     photo_ids = data.photo_ids
     await check_attachable(session, photo_ids, who.subject)
     now = now_of(runtime)

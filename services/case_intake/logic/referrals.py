@@ -62,7 +62,7 @@ async def get_referral(session: AsyncSession, referral_id: str, *, for_update: b
     query = select(Referral).where(Referral.id == referral_id)
     referral = (await session.execute(query.with_for_update() if for_update else query)).scalar_one_or_none()
     if referral is None:
-        raise NotFound(f"No referral {referral_id}.")
+        raise NotFound("No referral {referral_id}.", params={"referral_id": referral_id})
     return referral
 
 
@@ -86,7 +86,7 @@ async def answer(
     if not is_officer_of(principal, referral):
         raise Forbidden("Only an officer of the organisation it was referred to answers it.")
     if referral.status != "open":
-        raise Conflict(f"This referral is {referral.status}; only an open one is answered.")
+        raise Conflict("This referral is {status}; only an open one is answered.", params={"status": referral.status})
     case = await get_case(session, referral.case_id, for_update=True)
     now = now_of(runtime)
     referral.answer, referral.answered_by, referral.answered_at, referral.status = (
@@ -111,7 +111,10 @@ async def answer(
 
 def _answered(referral: Referral) -> None:
     if referral.status != "answered":
-        raise Conflict(f"This referral is {referral.status}; only an answered one is accepted or sent back.")
+        raise Conflict(
+            "This referral is {status}; only an answered one is accepted or sent back.",
+            params={"status": referral.status},
+        )
 
 
 async def accept_answer(
@@ -134,7 +137,9 @@ async def send_back(
     """The deputy finds the answer wanting: the referral is open again, with a new due date and a reason."""
     require(who, Actor.handler, Actor.staff, doing="send this answer back")
     if case.status not in ("referred", "escalated"):
-        raise Conflict(f"The case is {case.status}; an answer is sent back while it is referred.")
+        raise Conflict(
+            "The case is {status}; an answer is sent back while it is referred.", params={"status": case.status}
+        )
     _answered(referral)
     now = now_of(runtime)
     referral.due_at = await _due(session, runtime, data.due_on, now)

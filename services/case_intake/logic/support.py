@@ -82,7 +82,12 @@ async def merge(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Wh
     if target.id == case.id:
         raise Unprocessable("A case cannot be merged into itself.", field="into_case_id")
     if target.status not in OPEN | {CaseStatus.resolved}:
-        raise Conflict(f"The case to merge into is {target.status}.", current_status=target.status, action="merge")
+        raise Conflict(
+            "The case to merge into is {status}.",
+            params={"status": target.status},
+            current_status=target.status,
+            action="merge",
+        )
     now = now_of(runtime)
     joined = await _move_supporters(session, case, target, now)
     case.merged_into_id, case.due_kind = target.id, None
@@ -151,6 +156,7 @@ async def _within_anonymous_limit(session: AsyncSession, runtime: CaseRuntime, c
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
         wait = max(1, math.ceil((oldest + ANONYMOUS_WINDOW - now).total_seconds()))
         raise TooManySupports(
-            f"This case had {limit} supports without an account in the last hour; sign in, or try again later.",
+            "This case had {limit} supports without an account in the last hour; sign in, or try again later.",
+            params={"limit": limit},
             retry_after=wait,
         )

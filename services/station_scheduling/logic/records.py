@@ -99,5 +99,5 @@ async def _issue_raised(db: AsyncSession, record: ReceptionRecord) -> StationIss
 async def get_record(db: AsyncSession, record_id: str) -> ReceptionRecord:
     record = await db.get(ReceptionRecord, record_id)
     if record is None:
-        raise NotFound(f"No reception record {record_id}.")
+        raise NotFound("No reception record {record_id}.", params={"record_id": record_id})
     return record
