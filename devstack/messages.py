@@ -12,6 +12,7 @@ while one lacks its Chinese. What counts as a message:
   (`window.hit(client, "Too many …")`), a `LedgerRefused`'s message;
 - words marked with `shared.i18n.N_("…")`: said later, elsewhere (timeline sentences, reasons returned and
   raised by the caller, category names);
+- the names of the codes (statuses) messages carry as values, `<kind>:<code>` (`codes()`);
 - pydantic's own templates of the field errors the services' inputs can give (`PYDANTIC_ERRORS`).
 """
 
@@ -88,6 +89,25 @@ PYDANTIC_ERRORS = (
     "bytes_type",
 )
 """The field errors pydantic can give for the kinds of input the services take; others stay in English."""
+
+
+def codes() -> dict[str, tuple[str, ...]]:
+    """The codes said by their names in messages (`shared.i18n.code(kind, value)`): each kind's values."""
+    from services.case_intake.domain.lifecycle import TRANSITIONS, CaseStatus
+    from services.micro_funding.domain.objections import RULED
+    from services.micro_funding.schemas import ProjectStatus
+    from services.station_scheduling.schemas import BookingStatus, SessionStatus
+
+    return {
+        "case": tuple(CaseStatus),
+        "do": tuple(TRANSITIONS),  # "You may not {action} this case."
+        "done": tuple(TRANSITIONS),  # "A case that is {status} cannot be {verb}."
+        "referral": ("open", "answered", "accepted"),
+        "project": tuple(ProjectStatus),
+        "objection": ("pending", *RULED.values()),
+        "session": tuple(SessionStatus),
+        "booking": tuple(BookingStatus),
+    }
 
 
 def _files() -> Iterator[Path]:
@@ -170,8 +190,11 @@ def found() -> dict[str, set[str]]:
                 isinstance(target, ast.Name) and target.id == "_TITLES" for target in node.targets
             ):
                 for element in ast.walk(node.value):
-                    if not _is_slug(element):
-                        add(_literal(element), path)
+                    if isinstance(element, ast.Tuple) and len(element.elts) == 2:
+                        add(_literal(element.elts[1]), path)  # (slug, title): the title
+    for kind, values in codes().items():
+        for value in values:
+            add(f"{kind}:{value}", ROOT / "shared" / "i18n.py")
     for kind in PYDANTIC_ERRORS:
         try:
             add(PydanticKnownError(kind).message_template, Path(ROOT / "shared" / "problems.py"))  # type: ignore[arg-type]
@@ -198,12 +221,6 @@ def _constants(tree: ast.Module) -> dict[str, str]:
     return constants
 
 
-def _is_slug(node: ast.AST) -> bool:
-    """A status's slug in `_TITLES` ("not-found") is a code, not words."""
-    value = _literal(node)
-    return value is not None and value == value.lower() and " " not in value and "-" in value
-
-
 def update() -> tuple[int, int]:
     """Add new ids to the Chinese catalogue, drop gone ones; (added, dropped)."""
     path = i18n.catalogue_path("zh")
@@ -213,7 +230,13 @@ def update() -> tuple[int, int]:
     else:
         old = Catalog(locale="zh_CN")
     messages = found()
-    new = Catalog(locale="zh_CN", project="deputies-in-the-grid", fuzzy=False)
+    new = Catalog(
+        locale="zh_CN",
+        project="deputies-in-the-grid",
+        fuzzy=False,
+        creation_date=old.creation_date,  # an unchanged catalogue is written unchanged
+        revision_date=old.revision_date,
+    )
     for message_id in sorted(messages):
         before = old.get(message_id)
         flags = {"python-brace-format"} if "{" in message_id else set()

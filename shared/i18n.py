@@ -55,6 +55,25 @@ def language(accept_language: str | None) -> Language:
     return "en" if best.get("en", -1.0) > best.get("zh", -1.0) else "zh"
 
 
+class Code(str):
+    """A code shown to people by its name (a status, a category): equal to the code itself (English and logs show
+    the code, as before), with the message id of its name (`<kind>:<code>`, e.g. `session:cancelled`), so that
+    one code read in two services ("accepted": a case 已受理, a project 已验收) has its own name in each."""
+
+    message_id: str
+
+    def __new__(cls, kind: str, value: str, english: str | None = None) -> "Code":
+        made = super().__new__(cls, english or value)
+        made.message_id = f"{kind}:{value}"
+        return made
+
+
+def code(kind: str, value: str, english: str | None = None) -> Code:
+    """`value` (a status) as a value of a message, said by its name in the catalogue (`<kind>:<value>`); in
+    English as `english` (the code itself when not given)."""
+    return Code(kind, str(value), english)
+
+
 def catalogue_path(lang: Language) -> Path:
     return LOCALE_DIR / CATALOGUES[lang] / "LC_MESSAGES" / f"{DOMAIN}.po"
 
@@ -89,14 +108,18 @@ def _format(template: str, params: Mapping[str, Any] | None) -> str:
 def translate(message: str, params: Mapping[str, Any] | None = None, lang: Language | None = None) -> str:
     """`message` (an English template) in `lang` (the request's language when not given), its values filled in.
 
-    Values that are themselves message ids (a status, a category's code) are translated too when the catalogue
-    has them, so "The session is {status}." reads whole in Chinese."""
+    Values that are themselves message ids (a phrase marked with `N_`) or `Code`s (a status) are translated too,
+    so "The session is {status}." reads whole in Chinese."""
     lang = lang or language_var.get()
     words = catalogue(lang)
-    values = {
-        key: words.get(value, value) if isinstance(value, str) else value for key, value in (params or {}).items()
-    }
+    values = {key: _value(value, words) for key, value in (params or {}).items()}
     return _format(words.get(message, message), values)
+
+
+def _value(value: Any, words: Mapping[str, str]) -> Any:
+    if isinstance(value, Code):
+        return words.get(value.message_id, str(value))
+    return words.get(value, value) if isinstance(value, str) else value
 
 
 def english(message: str, params: Mapping[str, Any] | None = None) -> str:

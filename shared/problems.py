@@ -216,7 +216,7 @@ def install(app: FastAPI) -> None:
             headers["Allow"] = _allowed_methods(request)
         if error.status_code == 400 and detail == "There was an error parsing the body":
             lang = _language(request)
-            words = i18n.translate("The body is not valid JSON", lang=lang)
+            words = i18n.translate(i18n.N_("The body is not valid JSON"), lang=lang)
             body_error = {"loc": ["body"], "msg": words, "type": "json_invalid"}
             return problem_response(422, "The body is not valid JSON.", lang=lang, errors=[body_error])
         return problem_response(error.status_code, detail, headers=headers, lang=_language(request))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from shared import i18n
 from shared.errors import Conflict, Forbidden
 
 if TYPE_CHECKING:
@@ -160,13 +161,13 @@ def plan(action: str, status: str, actors: Iterable[Actor]) -> tuple[CaseStatus,
     rule = TRANSITIONS[action]
     standing = [actor for actor in rule.by if actor in set(actors)]
     if not standing:
-        raise Forbidden("You may not {action} this case.", params={"action": VERB_OF[action]})
+        raise Forbidden("You may not {action} this case.", params={"action": i18n.code("do", action, VERB_OF[action])})
     for actor in standing:
         if status in rule.by[actor]:
             return rule.to, actor
     raise Conflict(
         "A case that is {status} cannot be {verb}.",
-        params={"status": status, "verb": rule.verb},
+        params={"status": i18n.code("case", status), "verb": i18n.code("done", action, rule.verb)},
         current_status=status,
         action=action,
     )

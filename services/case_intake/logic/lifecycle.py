@@ -26,6 +26,7 @@ from services.case_intake.schemas import (
     WithdrawBody,
 )
 from shared.errors import Conflict, Forbidden, Unprocessable
+from shared.i18n import N_
 from shared.privacy import redact
 
 VISIT_WORDS = {VisitMethod.phone: "by phone", VisitMethod.in_person: "in person"}
@@ -122,7 +123,7 @@ async def return_visit(
 ) -> None:
     """回访: staff ask a villager who cannot use the app (by phone or in person) and record the answer for them:
     solved, closing the case with the villager's rating, or not solved, reopening it."""
-    require(who, Actor.staff, doing="record a return visit")
+    require(who, Actor.staff, doing=N_("record a return visit"))
     if case.status != CaseStatus.resolved:
         raise Conflict("A return visit is made on a resolved case.", current_status=case.status, action="return_visit")
     staff = Who(who.subject, frozenset({Actor.staff}), principal=who.principal)
@@ -172,7 +173,7 @@ async def reject(session: AsyncSession, runtime: CaseRuntime, case: Case, who: W
 
 async def extend(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Who, data: ExtendBody) -> None:
     """The one extension of the resolve deadline, asked before it passes."""
-    require(who, Actor.handler, Actor.staff, doing="extend this case's deadline")
+    require(who, Actor.handler, Actor.staff, doing=N_("extend this case's deadline"))
     now = now_of(runtime)
     if case.due_kind != "resolve" or case.resolve_due_at is None or now >= case.resolve_due_at:
         raise Conflict("Only a running resolve deadline that has not passed is extended.", current_status=case.status)

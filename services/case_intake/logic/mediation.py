@@ -12,7 +12,9 @@ from services.case_intake.logic.timeline import note
 from services.case_intake.models import Case, MediationSession
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import ConfirmationBody, MediationCreate, MediationOutcome, PerformanceBody
+from shared import i18n
 from shared.errors import Conflict, NotFound, Unprocessable
+from shared.i18n import N_
 from shared.messaging.catalogue import DisputeMediated
 
 CONFIRMATION_DAYS = 30
@@ -25,7 +27,7 @@ OUTCOME_WORDS = {
 
 def mediator(who: Who) -> Actor:
     """Only the deputies handling the dispute and the office keep (and read) its mediation file."""
-    require(who, Actor.handler, Actor.staff, doing="keep this dispute's mediation file")
+    require(who, Actor.handler, Actor.staff, doing=N_("keep this dispute's mediation file"))
     return standing_for_note(who, Actor.handler, Actor.staff)
 
 
@@ -42,7 +44,9 @@ async def record_session(
         raise Conflict("Only a dispute is mediated.", current_status=case.status)
     if case.status not in ("mediating", "escalated"):
         raise Conflict(
-            "The case is {status}; start mediation first.", params={"status": case.status}, current_status=case.status
+            "The case is {status}; start mediation first.",
+            params={"status": i18n.code("case", case.status)},
+            current_status=case.status,
         )
     _check_outcome(data)
     now = now_of(runtime)

@@ -25,8 +25,10 @@ from services.case_intake.logic.timeline import note
 from services.case_intake.models import Case, Photo
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import PhotosBody
+from shared import i18n
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, ProblemError, Unprocessable
+from shared.i18n import N_
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -177,11 +179,11 @@ def hidden() -> NotFound:
 
 async def add_photos(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Who, data: PhotosBody) -> None:
     """Deputies handling the case or staff add photos (a field visit's evidence); a note on the timeline."""
-    require(who, Actor.handler, Actor.staff, doing="add photos to this case")
+    require(who, Actor.handler, Actor.staff, doing=N_("add photos to this case"))
     if case.status not in OPEN | {CaseStatus.resolved}:
         raise Conflict(
             "Photos are not added to a case that is {status}.",
-            params={"status": case.status},
+            params={"status": i18n.code("case", case.status)},
             current_status=case.status,
         )
     photo_ids = data.photo_ids

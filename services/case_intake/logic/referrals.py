@@ -16,8 +16,10 @@ from services.case_intake.logic.timeline import check, move, note
 from services.case_intake.models import Case, Referral
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import AnswerBody, NoteBody, ReferBody, SendBackBody
+from shared import i18n
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.i18n import N_
 from shared.messaging.catalogue import ReferralAnswered, ReferralReturned
 from shared.privacy import redact
 from shared.types import CivilDate
@@ -86,7 +88,10 @@ async def answer(
     if not is_officer_of(principal, referral):
         raise Forbidden("Only an officer of the organisation it was referred to answers it.")
     if referral.status != "open":
-        raise Conflict("This referral is {status}; only an open one is answered.", params={"status": referral.status})
+        raise Conflict(
+            "This referral is {status}; only an open one is answered.",
+            params={"status": i18n.code("referral", referral.status)},
+        )
     case = await get_case(session, referral.case_id, for_update=True)
     now = now_of(runtime)
     referral.answer, referral.answered_by, referral.answered_at, referral.status = (
@@ -113,7 +118,7 @@ def _answered(referral: Referral) -> None:
     if referral.status != "answered":
         raise Conflict(
             "This referral is {status}; only an answered one is accepted or sent back.",
-            params={"status": referral.status},
+            params={"status": i18n.code("referral", referral.status)},
         )
 
 
@@ -135,10 +140,11 @@ async def send_back(
     session: AsyncSession, runtime: CaseRuntime, referral: Referral, case: Case, who: Who, data: SendBackBody
 ) -> None:
     """The deputy finds the answer wanting: the referral is open again, with a new due date and a reason."""
-    require(who, Actor.handler, Actor.staff, doing="send this answer back")
+    require(who, Actor.handler, Actor.staff, doing=N_("send this answer back"))
     if case.status not in ("referred", "escalated"):
         raise Conflict(
-            "The case is {status}; an answer is sent back while it is referred.", params={"status": case.status}
+            "The case is {status}; an answer is sent back while it is referred.",
+            params={"status": i18n.code("case", case.status)},
         )
     _answered(referral)
     now = now_of(runtime)

@@ -22,6 +22,7 @@ from services.case_intake.logic.timeline import check, move, note
 from services.case_intake.models import Case, CaseSupporter
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import MergeBody
+from shared import i18n
 from shared.auth import Principal
 from shared.errors import Conflict, ProblemError, Unprocessable
 from shared.messaging.catalogue import CaseSupported
@@ -84,7 +85,7 @@ async def merge(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Wh
     if target.status not in OPEN | {CaseStatus.resolved}:
         raise Conflict(
             "The case to merge into is {status}.",
-            params={"status": target.status},
+            params={"status": i18n.code("case", target.status)},
             current_status=target.status,
             action="merge",
         )

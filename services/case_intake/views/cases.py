@@ -27,6 +27,7 @@ from services.case_intake.schemas import (
 from services.case_intake.views import statistics
 from services.case_intake.views.photos import case_photos
 from shared.auth import Principal, Role
+from shared.i18n import N_
 from shared.pagination import PageParams, paginate
 from shared.privacy import mask_name, mask_phone, redact
 from shared.types import LatLon
@@ -141,7 +142,7 @@ async def created_model(session: AsyncSession, filed: Filed, filer_key: str | No
 
 def contact(case: Case, who: Who) -> ContactRead:
     """The villager's contact, for those who must call them back: the deputies handling it and the office."""
-    require(who, Actor.handler, Actor.staff, doing="see the villager's contact")
+    require(who, Actor.handler, Actor.staff, doing=N_("see the villager's contact"))
     return ContactRead(phone=case.contact_phone, name=case.contact_name, preference=case.contact_preference)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from shared import i18n
 from shared.errors import Conflict, Forbidden
 
 DEPUTY, STATION_STAFF, NPC_OFFICE, VILLAGER = "deputy", "station_staff", "npc_office", "villager"
@@ -143,7 +144,7 @@ def check_source(action: str, status: str) -> str:
     if status not in step.sources:
         raise Conflict(
             "The step '{action}' needs a project in {sources}; this one is {status}.",
-            params={"action": action, "sources": " or ".join(step.sources), "status": status},
+            params={"action": action, "sources": " or ".join(step.sources), "status": i18n.code("project", status)},
         )
     return step.target
 
@@ -157,7 +158,8 @@ def check_objection_open(status: str, notice_ends_at: datetime | None, now: date
     """Objections are taken while the project is in its public notice, until the notice ends."""
     if status != "in_notice" or notice_ends_at is None:
         raise Conflict(
-            "Objections are taken during the public notice; this project is {status}.", params={"status": status}
+            "Objections are taken during the public notice; this project is {status}.",
+            params={"status": i18n.code("project", status)},
         )
     if now >= notice_ends_at:
         raise Conflict("The public notice of this project has ended.")

@@ -14,7 +14,7 @@ from services.micro_funding.logic.ledger import current_books, lock_pool, post_e
 from services.micro_funding.logic.projects import get_project, project_facts, refuse_proposer, take_step
 from services.micro_funding.models import LedgerEntry, Milestone, ProgressReport, Project, Rating
 from services.micro_funding.schemas import DisbursementCreate, ProgressCreate, RatingCreate, ReleaseCreate
-from shared import audit
+from shared import audit, i18n
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Unprocessable
 from shared.messaging import catalogue as events
@@ -30,7 +30,7 @@ async def report_progress(
     if project.status not in stages.REPORTABLE:
         raise Conflict(
             "Progress is reported on funded projects in progress; this one is {status}.",
-            params={"status": project.status},
+            params={"status": i18n.code("project", project.status)},
         )
     if await session.scalar(
         select(ProgressReport.id).where(ProgressReport.project_id == project.id, ProgressReport.month == data.month)
@@ -96,7 +96,7 @@ async def _money_project(
     if project.status not in allowed:
         raise Conflict(
             "Money moves on funded projects only in {allowed}; this one is {status}.",
-            params={"allowed": ", ".join(allowed), "status": project.status},
+            params={"allowed": ", ".join(allowed), "status": i18n.code("project", project.status)},
         )
     return project
 
@@ -145,7 +145,8 @@ async def rate(
     refuse_proposer("evaluate", principal, project)
     if project.status not in stages.RATEABLE:
         raise Conflict(
-            "Delivered projects are rated after acceptance; this one is {status}.", params={"status": project.status}
+            "Delivered projects are rated after acceptance; this one is {status}.",
+            params={"status": i18n.code("project", project.status)},
         )
     rater = principal.subject[:64]
     if await session.scalar(select(Rating.id).where(Rating.project_id == project.id, Rating.rater == rater)):

@@ -21,7 +21,7 @@ from services.micro_funding.logic.projects import get_project, refuse_proposer, 
 from services.micro_funding.models import Objection, Project
 from services.micro_funding.policy import ObjectionLimits
 from services.micro_funding.schemas import ObjectionCreate, ObjectionRuling, ObjectionRulings
-from shared import audit
+from shared import audit, i18n
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests
 from shared.service import ServiceRuntime
@@ -160,7 +160,9 @@ async def rule_objection(
             params={"objection_id": objection_id, "project_id": project_id},
         )
     if objection.status != "pending":
-        raise Conflict("This objection was already {status}.", params={"status": objection.status})
+        raise Conflict(
+            "This objection was already {status}.", params={"status": i18n.code("objection", objection.status)}
+        )
     now = runtime.clock.now()
     await _rule(session, objection, data, principal, now)
     if data.upheld:
@@ -192,7 +194,8 @@ async def rule_objections(
         due = [found[key] for key in data.objection_ids if ruling_needed(found[key].status, data.upheld)]
     except ValueError as status:
         raise Conflict(
-            "An objection in the list was already {status}; nothing was ruled.", params={"status": status}
+            "An objection in the list was already {status}; nothing was ruled.",
+            params={"status": i18n.code("objection", status)},
         ) from None
     now = runtime.clock.now()
     for objection in due:

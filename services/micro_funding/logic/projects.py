@@ -26,7 +26,7 @@ from services.micro_funding.models import (
     ProjectStep,
 )
 from services.micro_funding.schemas import ProjectDraft
-from shared import audit
+from shared import audit, i18n
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.messaging import catalogue as events
@@ -213,7 +213,10 @@ async def update_draft(
     if not stages.is_owner(principal, project.deputy_id):
         raise Forbidden("Only the deputy who proposed this project may edit it.")
     if project.status != "draft":
-        raise Conflict("Only a draft can be edited; this project is {status}.", params={"status": project.status})
+        raise Conflict(
+            "Only a draft can be edited; this project is {status}.",
+            params={"status": i18n.code("project", project.status)},
+        )
     cited = set(
         (await session.execute(select(ProjectCase.case_id).where(ProjectCase.project_id == project.id))).scalars()
     )

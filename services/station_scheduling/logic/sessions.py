@@ -22,7 +22,7 @@ from services.station_scheduling.models import (
     Station,
 )
 from services.station_scheduling.schemas import AgencyStaffIn, SessionCreate, SessionMode
-from shared import audit
+from shared import audit, i18n
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import SessionCancelled, SessionHeld, SessionScheduled
@@ -169,7 +169,8 @@ async def cancel(
     reception = await get_reception(db, session_id, lock=True)
     if reception.status != "scheduled":
         raise Conflict(
-            "The session is {status}; only a scheduled session can be cancelled.", params={"status": reception.status}
+            "The session is {status}; only a scheduled session can be cancelled.",
+            params={"status": i18n.code("session", reception.status)},
         )
     moment = runtime.clock.now()
     reception.status, reception.cancel_reason, reception.cancelled_at = "cancelled", reason, moment
@@ -198,7 +199,7 @@ async def mark_held(db: AsyncSession, runtime: ServiceRuntime, session_id: str, 
     reception = await get_reception(db, session_id, lock=True)
     moment = runtime.clock.now()
     if reception.status != "scheduled":
-        raise Conflict("The session is {status}.", params={"status": reception.status})
+        raise Conflict("The session is {status}.", params={"status": i18n.code("session", reception.status)})
     if moment < reception.starts_at:
         raise Conflict("The session has not started yet.")
     reception.status, reception.held_at = "held", moment
@@ -220,7 +221,7 @@ async def join_agency_staff(
 ) -> ReceptionSession:
     reception = await get_reception(db, session_id, lock=True)
     if reception.status != "scheduled":
-        raise Conflict("The session is {status}.", params={"status": reception.status})
+        raise Conflict("The session is {status}.", params={"status": i18n.code("session", reception.status)})
     db.add(_agency(reception.id, staff, runtime.clock.now()))
     await db.flush()
     detail = {"organisation": staff.organisation}
