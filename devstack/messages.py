@@ -10,6 +10,7 @@ while one lacks its Chinese. What counts as a message:
   error's `msg`);
 - a module constant named as such a first argument (`raise NotFound(UNKNOWN_CODE)`), a rate limit's detail
   (`window.hit(client, "Too many …")`), a `LedgerRefused`'s message;
+- timeline sentences (`say("…", **values)`, services/case_intake/domain/wording.py);
 - words marked with `shared.i18n.N_("…")`: said later, elsewhere (timeline sentences, reasons returned and
   raised by the caller, category names);
 - the names of the codes (statuses) messages carry as values, `<kind>:<code>` (`codes()`);
@@ -176,7 +177,7 @@ def found() -> dict[str, set[str]]:
             elif isinstance(node, ast.Call):
                 name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
                 arguments = node.args
-                if (name in problems or name in MESSAGE_EXCEPTIONS or name == "N_") and arguments:
+                if (name in problems or name in MESSAGE_EXCEPTIONS or name in ("N_", "say")) and arguments:
                     add(said(arguments[0]), path)
                 elif name in CALLS and len(arguments) > 1:
                     add(said(arguments[1]), path)

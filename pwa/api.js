@@ -1,4 +1,6 @@
 // Reads through the gateway, the signed-in session, and the grid "atlas" that lets villagers pick a place offline.
+import { lang } from './i18n.js';
+
 const Q = self.ddgQueue;
 
 export class ApiError extends Error {
@@ -13,7 +15,8 @@ export class OfflineError extends Error {}
 
 /** JSON in, JSON out; rejects with OfflineError (no network, timeout) or ApiError (problem+json). */
 export async function request(method, url, { body, auth = false, timeout = 20000, headers: extra = {} } = {}) {
-  const headers = { Accept: 'application/json', ...extra };
+  // The server's words (errors, timeline sentences) in the screen's language, not the browser's.
+  const headers = { Accept: 'application/json', 'Accept-Language': lang === 'en' ? 'en' : 'zh-CN', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (auth) {
     const session = await Q.freshSession();

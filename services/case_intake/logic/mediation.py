@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import Actor, Who, require, standing_for_note
+from services.case_intake.domain.wording import say
 from services.case_intake.logic.cases import now_of
 from services.case_intake.logic.timeline import note
 from services.case_intake.models import Case, MediationSession
@@ -19,9 +20,9 @@ from shared.messaging.catalogue import DisputeMediated
 
 CONFIRMATION_DAYS = 30
 OUTCOME_WORDS = {
-    MediationOutcome.agreement: "an agreement was reached",
-    MediationOutcome.no_agreement: "no agreement was reached",
-    MediationOutcome.adjourned: "it will continue another day",
+    MediationOutcome.agreement: N_("an agreement was reached"),
+    MediationOutcome.no_agreement: N_("no agreement was reached"),
+    MediationOutcome.adjourned: N_("it will continue another day"),
 }
 
 
@@ -66,7 +67,9 @@ async def record_session(
         created_at=now,
     )
     session.add(mediation)
-    words = f"A mediation session was held on {data.held_on}: {OUTCOME_WORDS[data.outcome]}"
+    words = say(
+        "A mediation session was held on {day}: {outcome}", day=str(data.held_on), outcome=OUTCOME_WORDS[data.outcome]
+    )
     await note(session, case, "mediation_session", who, actor, words, now)
     reached = data.agreement is not None and data.agreement.signed_by_all
     payload = DisputeMediated(
@@ -106,7 +109,7 @@ async def record_performance(
     _agreement_date(mediation)
     now = now_of(runtime)
     mediation.performed, mediation.performance_note = data.performed, data.note or None
-    words = "The agreement was carried out" if data.performed else "The agreement is not carried out yet"
+    words = say("The agreement was carried out") if data.performed else say("The agreement is not carried out yet")
     await note(session, case, "mediation_performance", who, actor, words, now)
     return mediation
 
@@ -127,6 +130,8 @@ async def record_confirmation(
     if not agreed_on <= data.applied_on <= agreed_on + timedelta(days=CONFIRMATION_DAYS):
         raise Unprocessable("Judicial confirmation is applied for within 30 days of the agreement.", field="applied_on")
     mediation.confirmation_applied_on = data.applied_on
-    words = f"The parties applied to the court for judicial confirmation (司法确认) on {data.applied_on}"
+    words = say(
+        "The parties applied to the court for judicial confirmation (司法确认) on {day}", day=str(data.applied_on)
+    )
     await note(session, case, "judicial_confirmation", who, actor, words, now_of(runtime))
     return mediation

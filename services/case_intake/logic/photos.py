@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import OPEN, Actor, CaseStatus, Who, require, standing_for_note
 from services.case_intake.domain.tracking import key_matches, normalise_code
+from services.case_intake.domain.wording import say
 from services.case_intake.logic.access import may_read
 from services.case_intake.logic.cases import get_case, now_of
 from services.case_intake.logic.timeline import note
@@ -191,8 +192,8 @@ async def add_photos(session: AsyncSession, runtime: CaseRuntime, case: Case, wh
     now = now_of(runtime)
     await attach(session, case, photo_ids, now)
     actor = standing_for_note(who, Actor.handler, Actor.staff)
-    count = f"{len(photo_ids)} photo{'s' if len(photo_ids) > 1 else ''}"
-    words = f"{count} added by {'a deputy' if actor is Actor.handler else 'the office'}"
+    by = N_("a deputy") if actor is Actor.handler else N_("the office")
+    words = say("{count} photo(s) added by {by}", count=len(photo_ids), by=by)
     await note(session, case, "photos", who, actor, words, now)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import Actor, Who, require, standing_for_note
-from services.case_intake.domain.wording import with_note
+from services.case_intake.domain.wording import say, with_note
 from services.case_intake.logic.access import who as standing_of
 from services.case_intake.logic.cases import assignees, calendar, get_case, now_of
 from services.case_intake.logic.organisations import referable
@@ -55,7 +55,8 @@ async def refer(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Wh
         created_at=now,
     )
     session.add(referral)
-    words = f"Referred to {data.organisation} for an answer by {await _due_words(session, runtime, due_at)}"
+    due = await _due_words(session, runtime, due_at)
+    words = say("Referred to {organisation} for an answer by {due}", organisation=data.organisation, due=due)
     await move(session, runtime, case, "refer", who, words, now, organisation=data.organisation, due_at=due_at)
     return referral
 
@@ -101,7 +102,15 @@ async def answer(
         "answered",
     )
     officer = Who(principal.subject, frozenset({Actor.officer}), principal=principal)
-    await note(session, case, "referral_answered", officer, Actor.officer, f"{referral.organisation} answered", now)
+    await note(
+        session,
+        case,
+        "referral_answered",
+        officer,
+        Actor.officer,
+        say("{organisation} answered", organisation=referral.organisation),
+        now,
+    )
     payload = ReferralAnswered(
         referral_id=referral.id,
         case_id=case.id,
@@ -130,7 +139,9 @@ async def accept_answer(
     _answered(referral)
     now = now_of(runtime)
     referral.status, referral.decision_note = "accepted", redact(data.note) or None
-    words = with_note(f"The answer of {referral.organisation} was accepted", referral.decision_note)
+    words = with_note(
+        say("The answer of {organisation} was accepted", organisation=referral.organisation), referral.decision_note
+    )
     await move(
         session, runtime, case, "accept_reply", who, words, now, said=data.note, organisation=referral.organisation
     )
@@ -151,7 +162,9 @@ async def send_back(
     referral.due_at = await _due(session, runtime, data.due_on, now)
     referral.status, referral.rounds, referral.decision_note = "open", referral.rounds + 1, redact(data.reason)
     due = await _due_words(session, runtime, referral.due_at)
-    sentence = f"The answer of {referral.organisation} was sent back, to come by {due}"
+    sentence = say(
+        "The answer of {organisation} was sent back, to come by {due}", organisation=referral.organisation, due=due
+    )
     words = with_note(sentence, referral.decision_note)
     actor = standing_for_note(who, Actor.handler, Actor.staff)
     await note(session, case, "referral_returned", who, actor, words, now, said=data.reason)

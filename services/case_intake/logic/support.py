@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import OPEN, Actor, CaseStatus, Who, standing_for_note
 from services.case_intake.domain.tracking import hash_key
-from services.case_intake.domain.wording import with_note
+from services.case_intake.domain.wording import say, with_note
 from services.case_intake.logic.access import authorize_support, supports
 from services.case_intake.logic.cases import close_referrals, get_case, now_of, supporter_count
 from services.case_intake.logic.timeline import check, move, note
@@ -93,7 +93,7 @@ async def merge(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Wh
     joined = await _move_supporters(session, case, target, now)
     case.merged_into_id, case.due_kind = target.id, None
     await close_referrals(session, case)
-    words = with_note("Merged into another case about the same matter; supporters moved there", data.note)
+    words = with_note(say("Merged into another case about the same matter; supporters moved there"), data.note)
     await move(session, runtime, case, "merge", who, words, now, said=data.note, into_case_id=target.id)
     actor = standing_for_note(who, Actor.staff)
     await note(
@@ -102,7 +102,7 @@ async def merge(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Wh
         "merge_in",
         who,
         actor,
-        f"A case about the same matter joined this one; {joined} supporters came with it",
+        say("A case about the same matter joined this one; {joined} supporters came with it", joined=joined),
         now,
     )
     await session.flush()

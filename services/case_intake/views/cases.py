@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import INTERNAL, OPEN, Actor, CaseStatus, Who, require
 from services.case_intake.domain.out_of_scope import where_to_go
+from services.case_intake.domain.wording import spoken
 from services.case_intake.logic.access import STAFF_ROLES, deputy_grids
 from services.case_intake.logic.cases import assignees, supporter_count
 from services.case_intake.logic.filing import ON_BEHALF, Filed
@@ -40,7 +41,11 @@ def step_read(step: CaseTransition, *, accounts: bool = False) -> TransitionRead
     """One step; `accounts`: the official account that took it (for the deputies handling it and the office)."""
     shown = accounts and step.actor_role in OFFICIAL_ROLES
     return TransitionRead.model_validate(step).model_copy(
-        update={"actor_account": step.actor if shown else None, "actor_name": step.actor_name if shown else None}
+        update={
+            "actor_account": step.actor if shown else None,
+            "actor_name": step.actor_name if shown else None,
+            "reason": spoken(step.reason, step.sentence, step.sentence_params),
+        }
     )
 
 
