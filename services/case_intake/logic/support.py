@@ -68,7 +68,14 @@ async def support(
     session.add(CaseSupporter(id=str(uuid.uuid4()), case_id=case.id, supporter=supporter, filer=False, at=now))
     villager = Who(subject or "anonymous", frozenset({Actor.filer}))
     await note(
-        session, case, "support", villager, Actor.filer, with_note('Another villager said "me too"', words), now, words
+        session,
+        case,
+        "support",
+        villager,
+        Actor.filer,
+        with_note(say('Another villager said "me too"'), words),
+        now,
+        words,
     )
     await session.flush()
     count = await supporter_count(session, case.id)
