@@ -110,7 +110,7 @@ export async function loadCategories() {
 }
 
 export function categoryName(code) {
-  const known = categories.get(code);
+  const known = categories.get(code); // the same names the villager's screens keep (api.js warmNames)
   return known ? (lang === 'en' ? known.label_en : known.label_zh) : label('category', code);
 }
 
