@@ -96,7 +96,7 @@ def codes() -> dict[str, tuple[str, ...]]:
     """The codes said by their names in messages (`shared.i18n.code(kind, value)`): each kind's values."""
     from services.case_intake.domain.lifecycle import TRANSITIONS, CaseStatus
     from services.micro_funding.domain.objections import RULED
-    from services.micro_funding.schemas import ProjectStatus
+    from services.micro_funding.schemas import ProjectKind, ProjectStatus
     from services.station_scheduling.schemas import BookingStatus, SessionStatus
 
     return {
@@ -105,6 +105,7 @@ def codes() -> dict[str, tuple[str, ...]]:
         "done": tuple(TRANSITIONS),  # "A case that is {status} cannot be {verb}."
         "referral": ("open", "answered", "accepted"),
         "project": tuple(ProjectStatus),
+        "project_kind": tuple(ProjectKind),
         "objection": ("pending", *RULED.values()),
         "session": tuple(SessionStatus),
         "booking": tuple(BookingStatus),

@@ -1,6 +1,7 @@
 """A fund pool's caps: one per kind of project (service, goods, works), none above the pool's total."""
 
 from services.micro_funding.domain.money import format_fen
+from shared import i18n
 from shared.errors import Unprocessable
 
 KINDS = ("service", "goods", "works")
@@ -20,5 +21,9 @@ def check_budget(total_fen: int, kind: str, cap_fen: int) -> None:
     if total_fen > cap_fen:
         raise Unprocessable(
             "The budget {total_fen} exceeds the {kind} cap {cap_fen}.",
-            params={"total_fen": format_fen(total_fen), "kind": kind, "cap_fen": format_fen(cap_fen)},
+            params={
+                "total_fen": format_fen(total_fen),
+                "kind": i18n.code("project_kind", kind),
+                "cap_fen": format_fen(cap_fen),
+            },
         )
