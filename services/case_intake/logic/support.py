@@ -34,8 +34,8 @@ ANONYMOUS_WINDOW = timedelta(hours=1)
 class TooManySupports(ProblemError):
     status, slug, title = 429, "too-many-requests", "Too many requests"
 
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str, retry_after: int, params: dict[str, object] | None = None) -> None:
+        super().__init__(detail, params=params)
         self.retry_after = retry_after
 
 

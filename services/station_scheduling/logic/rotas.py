@@ -94,7 +94,7 @@ async def _schedule_day(
             linked=rotation.linked,
         )
     except ProblemError as refusal:
-        return refusal.detail or refusal.title
+        return str(refusal)  # the English words with their values (a stored reason)
     rotation.took(deputies)
     return None
 
