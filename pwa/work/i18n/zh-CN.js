@@ -19,6 +19,11 @@ export default {
   'work.noScreensHint': '这个账号不是代表、联络站工作人员或人大工委的账号。',
   'work.signOutWaiting': '还有 {n} 项没有发送。退出后，要用同一个账号再登录才能发送。确定退出吗？',
   'work.required': '请把必填的内容填完整。',
+  // the kinds by their formal names (villagers read village words with these small beneath)
+  'kind.request': '求助诉求',
+  'kind.dispute': '矛盾纠纷',
+  'kind.suggestion': '意见建议',
+  'kind.opinion': '社情民意',
   'work.saving': '正在保存…',
   'work.outbox': '等待发送的操作',
   'work.waiting': '等待发送',
