@@ -5,11 +5,12 @@ from pydantic import model_validator
 
 from gateway.identity.senders import SIGNIN_KIND, code_text_problem
 from shared.config import PROJECT_ROOT, SERVICE_PATHS, VAR_DIR, Settings
+from shared.i18n import N_
 from shared.sms.settings import SmsSettings
 
 RATE_LIMITED_POSTS = {
-    ("case-intake", "/cases"): ("filing", "Too many cases filed from this address; please wait."),
-    ("case-intake", "/photos"): ("photos", "Too many photos sent from this address; please wait."),
+    ("case-intake", "/cases"): ("filing", N_("Too many cases filed from this address; please wait.")),
+    ("case-intake", "/photos"): ("photos", N_("Too many photos sent from this address; please wait.")),
 }
 """POSTs the gateway limits per client address (429): (segment, path) -> (the limit in Limits, the detail)."""
 

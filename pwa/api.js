@@ -1,4 +1,6 @@
 // Reads through the gateway, the signed-in session, and the grid "atlas" that lets villagers pick a place offline.
+import { keepNames, lang } from './i18n.js';
+
 const Q = self.ddgQueue;
 
 export class ApiError extends Error {
@@ -13,7 +15,8 @@ export class OfflineError extends Error {}
 
 /** JSON in, JSON out; rejects with OfflineError (no network, timeout) or ApiError (problem+json). */
 export async function request(method, url, { body, auth = false, timeout = 20000, headers: extra = {} } = {}) {
-  const headers = { Accept: 'application/json', ...extra };
+  // The server's words (errors, timeline sentences) in the screen's language, not the browser's.
+  const headers = { Accept: 'application/json', 'Accept-Language': lang === 'en' ? 'en' : 'zh-CN', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (auth) {
     const session = await Q.freshSession();
@@ -167,4 +170,12 @@ export function placeNames(groupId) {
   const names = [];
   for (let item = byId.get(groupId); item; item = item[3] ? byId.get(item[3]) : null) names.unshift(item[1]);
   return names;
+}
+
+/** The categories' names as case intake gives them (GET /categories): one name per category for villagers and
+ * officials, kept for offline screens (the catalogues carry the same names for a phone never online). */
+export async function warmNames() {
+  const { data, cachedAt } = await request('GET', '/api/case-intake/categories?limit=200&include_inactive=true');
+  if (cachedAt) return;
+  keepNames('category', Object.fromEntries(data.items.map((item) => [item.code, { 'zh-CN': item.label_zh, en: item.label_en }])));
 }

@@ -3,7 +3,7 @@
 import './queue.js';
 import { loadLanguage, otherLanguage, storedLanguage, t } from './i18n.js';
 import { findRoute, formatTime, h, label, link, notice, screen, shorten, stepper } from './ui.js';
-import { OfflineError, filingSubject, warmAtlas } from './api.js';
+import { OfflineError, filingSubject, warmAtlas, warmNames } from './api.js';
 import { offerCard, pushSwitch } from './push.js';
 
 const Q = self.ddgQueue;
@@ -375,8 +375,8 @@ function tiles(name, icons) {
       onchange: () => { draft[name] = value; saveDraft(); },
     }),
     h('span', { class: 'emoji', 'aria-hidden': 'true' }, icons[value]),
-    h('span', { class: 'tile-text' }, h('strong', {}, t(`${name}.${value}`)),
-      name === 'kind' ? h('small', {}, t(`kind.${value}.hint`)) : null))));
+    h('span', { class: 'tile-text' }, h('strong', {}, label(name, value)),
+      name === 'kind' ? h('small', { class: 'formal' }, t(`kind.${value}.hint`)) : null))));
 }
 
 function stepKind() {
@@ -613,3 +613,4 @@ await render();
 Q.replay({ force: true });
 Q.collectBlobs((draft.photos || []).map((photo) => photo.id)).catch(() => {}); // photos of drafts given up
 setTimeout(() => warmAtlas().catch(() => {}), 1500);
+setTimeout(() => warmNames().catch(() => {}), 2000);

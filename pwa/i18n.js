@@ -24,5 +24,19 @@ export function fill(text, params) {
   return params ? text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole)) : text;
 }
 
+const NAMES = 'ddg.names';
+let named = {};
+try { named = JSON.parse(localStorage.getItem(NAMES) || '{}') || {}; } catch (error) { /* private mode */ }
+
+/** Keep the names the server gives codes (`names`: code -> {'zh-CN': …, en: …}; the categories of GET
+ * /categories), so that a villager and a deputy read one name for a category, offline too. */
+export function keepNames(prefix, names) {
+  named = { ...named, [prefix]: names };
+  try { localStorage.setItem(NAMES, JSON.stringify(named)); } catch (error) { /* private mode */ }
+}
+
+/** The server's name of `value` in the current language, when it gave one. */
+export const serverName = (prefix, value) => (named[prefix] && named[prefix][value] && named[prefix][value][lang]) || null;
+
 /** The text for `key`, with {name} placeholders filled from `params`. */
 export const t = (key, params) => fill(catalogue[key] ?? key, params);

@@ -1,5 +1,5 @@
 // Small DOM helpers shared by the screens: no innerHTML, user text always goes in as text.
-import { lang, t } from './i18n.js';
+import { lang, serverName, t } from './i18n.js';
 
 /** h('p', {class: 'x', onclick: fn}, 'text', child, [more]) -> an element. */
 export function h(tag, props, ...children) {
@@ -70,8 +70,11 @@ export function notice(kind, ...content) {
   return h('div', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : null }, ...content);
 }
 
-/** A label from the catalogue, or the raw value when the catalogue has none (a status added later). */
+/** The server's name of a code (a category), else a label from the catalogue, else the raw value (a status
+ * added later). */
 export function label(prefix, value) {
+  const given = serverName(prefix, value);
+  if (given) return given;
   const text = t(`${prefix}.${value}`);
   return text === `${prefix}.${value}` ? value : text;
 }

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import audit
+from shared import audit, i18n
 from shared.auth import Principal
 from shared.errors import ProblemError, Unprocessable
 from shared.sheet_cells import CellError, Sheet
@@ -116,10 +116,11 @@ class ImportRun:
         """A use case's refusal, in the service's words for its rule (else the use case's own sentence)."""
         rule = error.rule or "rule"
         column, words = self.words.get(rule, (None, None))
+        why = i18n.translate(error.detail or error.title, error.params, "en" if self.language == "en" else "zh")
         if words:
-            message = words[self.language].format_map({**error.extra, "why": error.detail})
+            message = words[self.language].format_map({**error.extra, **error.params, "why": why})
         else:
-            message = say(ROW, "rule", self.language, why=error.detail or error.title)
+            message = say(ROW, "rule", self.language, why=why)
         self.fault(row, column, rule, message)
 
     def rule(self, row: int | None, rule: str, **params: Any) -> None:

@@ -3,6 +3,10 @@
 A database that cannot be written just now (read-only, full, unreachable, locked) is a temporary failure like
 any other: 503 with Retry-After, so that any client sends the same request again under the same
 Idempotency-Key. The request's transaction was rolled back, so nothing was changed.
+
+`title`, `detail` and each field error's `msg` are said in the caller's language (Accept-Language: Chinese by
+default, or English) from the catalogues of `shared.i18n`; `type` (and each field error's `type`) stays the same
+in every language: clients decide on those, people read the words.
 """
 
 import logging
@@ -14,10 +18,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from pydantic_core import PydanticKnownError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared import i18n
 from shared.errors import ProblemError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -67,12 +73,20 @@ def problem_response(
     slug: str | None = None,
     title: str | None = None,
     headers: dict[str, str] | None = None,
+    params: dict[str, Any] | None = None,
+    lang: i18n.Language | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    """A problem answer; `title` and `detail` are English message ids (with `params`), said in `lang` (the
+    request's language when not given)."""
     default_slug, default_title = _TITLES.get(status, ("error", "Error"))
-    body = {"type": TYPE_BASE + (slug or default_slug), "title": title or default_title, "status": status}
+    body = {
+        "type": TYPE_BASE + (slug or default_slug),
+        "title": i18n.translate(title or default_title, lang=lang),
+        "status": status,
+    }
     if detail:
-        body["detail"] = detail
+        body["detail"] = i18n.translate(detail, params, lang)
     body.update({key: value for key, value in extra.items() if value is not None})
     headers = {**({"Retry-After": "1"} if status in (429, 503) else {}), **(headers or {})}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
@@ -82,15 +96,38 @@ MESSAGE_CHARACTERS = 300
 """A field error's message may quote the input (a discriminator's tag): it is cut, never sent back whole."""
 
 
-def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+def _field_errors(error: RequestValidationError, lang: i18n.Language) -> list[dict[str, Any]]:
     return [
         {
             "loc": [str(part) if not isinstance(part, int) else part for part in item["loc"]],
-            "msg": _cut(item["msg"]),
+            "msg": _cut(field_message(item, lang)),
             "type": item["type"],
         }
         for item in error.errors()
     ]
+
+
+VALUE_ERROR_PREFIX = "Value error, "
+
+
+def field_message(item: dict[str, Any], lang: i18n.Language) -> str:
+    """A field error's words in `lang`: pydantic's own message template (its id) with the error's context, or
+    the sentence a validator of ours raised (`ValueError("must carry a time zone offset")`)."""
+    context = dict(item.get("ctx") or {})
+    if item["type"] in ("value_error", "assertion_error") and "error" in context:
+        said = str(context["error"])
+        return i18n.translate(said, lang=lang) if i18n.has_translation(said) or lang == "en" else item["msg"]
+    try:
+        template = PydanticKnownError(item["type"], context or None).message_template
+    except (KeyError, TypeError, ValueError):
+        return i18n.translate(item["msg"], lang=lang)
+    if lang == "en" or not i18n.has_translation(template, lang):
+        return item["msg"]  # pydantic's English, its values filled in by pydantic
+    return i18n.translate(template, {key: _plain(value) for key, value in context.items()}, lang)
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, str | int | float) else str(value)
 
 
 def _cut(message: str) -> str:
@@ -154,14 +191,22 @@ def install(app: FastAPI) -> None:
     """Turn every error the app can raise into problem+json, and say so in its OpenAPI."""
 
     @app.exception_handler(ProblemError)
-    async def _domain(_: Request, error: ProblemError) -> JSONResponse:
+    async def _domain(request: Request, error: ProblemError) -> JSONResponse:
         return problem_response(
-            error.status, error.detail, slug=error.slug, title=error.title, headers=error.headers, **error.extra
+            error.status,
+            error.detail,
+            slug=error.slug,
+            title=error.title,
+            headers=error.headers,
+            params=error.params,
+            lang=_language(request),
+            **error.extra,
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
-        return problem_response(422, "One or more fields are not valid.", errors=_field_errors(error))
+    async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
+        lang = _language(request)
+        return problem_response(422, "One or more fields are not valid.", lang=lang, errors=_field_errors(error, lang))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -170,9 +215,11 @@ def install(app: FastAPI) -> None:
         if error.status_code == 405:
             headers["Allow"] = _allowed_methods(request)
         if error.status_code == 400 and detail == "There was an error parsing the body":
-            body_error = {"loc": ["body"], "msg": "The body is not valid JSON", "type": "json_invalid"}
-            return problem_response(422, "The body is not valid JSON.", errors=[body_error])
-        return problem_response(error.status_code, detail, headers=headers)
+            lang = _language(request)
+            words = i18n.translate(i18n.N_("The body is not valid JSON"), lang=lang)
+            body_error = {"loc": ["body"], "msg": words, "type": "json_invalid"}
+            return problem_response(422, "The body is not valid JSON.", lang=lang, errors=[body_error])
+        return problem_response(error.status_code, detail, headers=headers, lang=_language(request))
 
     async def _database(_: Request, error: Exception) -> JSONResponse:
         if not database_unavailable(error):
@@ -183,10 +230,16 @@ def install(app: FastAPI) -> None:
         app.add_exception_handler(kind, _database)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
         if database_unavailable(error):  # raised outside the routes (a middleware)
             return unavailable_response(error)
-        return problem_response(500, "Something went wrong on our side; nothing was changed.")
+        return problem_response(500, "Something went wrong on our side; nothing was changed.", lang=_language(request))
+
+
+def _language(request: Request) -> i18n.Language:
+    """The request's language, read from its header (the 500 handler runs outside the middleware that sets
+    `shared.i18n.language_var`)."""
+    return i18n.language(request.headers.get("accept-language"))
 
 
 def _allowed_methods(request: Request) -> str:

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared import logs, problems
+from shared import i18n, logs, problems
 from shared.auth import TokenVerifier
 from shared.clock import Clock
 from shared.config import Settings
@@ -205,7 +205,8 @@ def client_address(scope: Scope, trusted: tuple[Network, ...]) -> str:
 
 class RequestContextMiddleware:
     """Gives every request an id (kept from X-Request-ID when sent), echoes it, and logs the outcome; keeps the
-    client's address (`client_address`) for the audit log while the request runs."""
+    client's address (`client_address`) for the audit log and its language (`shared.i18n.language_var`, from
+    Accept-Language) for the words of its answer while the request runs."""
 
     def __init__(self, app: ASGIApp, trusted_proxies: tuple[Network, ...] = ()) -> None:
         self.app = app
@@ -219,6 +220,8 @@ class RequestContextMiddleware:
         request_id = sent_id if sent_id.isprintable() and sent_id else logs.new_request_id()
         token = logs.request_id_var.set(request_id)
         client_token = logs.client_var.set(client_address(scope, self.trusted_proxies))
+        accept_language = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+        language_token = i18n.language_var.set(i18n.language(accept_language))
         started = time.perf_counter()
         status = 500
 
@@ -244,6 +247,7 @@ class RequestContextMiddleware:
                 )
             logs.request_id_var.reset(token)
             logs.client_var.reset(client_token)
+            i18n.language_var.reset(language_token)
 
 
 def _health_router() -> APIRouter:

@@ -39,7 +39,9 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import i18n
 from shared.clock import CHINA
+from shared.i18n import Language
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv"
@@ -49,7 +51,6 @@ CHUNK_BYTES = 64 * 1024
 BATCH_ROWS = 500
 """How many rows a service reads from its database at a time for an export."""
 
-Language = Literal["zh", "en"]
 Kind = Literal["text", "int", "money", "datetime", "date", "bool", "percent"]
 
 
@@ -103,27 +104,8 @@ class Column:
 
 # --- the caller's language -----------------------------------------------------------------------------------
 
-_LANGUAGE_RANGE = re.compile(r"^\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]{1,5}))?\s*$")
-
-
-def language(accept_language: str | None) -> Language:
-    """English when Accept-Language rates English above Chinese (or names English and not Chinese); else Chinese.
-
-    Chinese is the office's language and the default: an absent, empty or unreadable header gives Chinese."""
-    best: dict[str, float] = {}
-    for position, part in enumerate((accept_language or "").split(",")[:20]):
-        match = _LANGUAGE_RANGE.match(part)
-        if not match:
-            continue
-        try:
-            weight = float(match.group(2)) if match.group(2) else 1.0
-        except ValueError:
-            continue
-        primary = match.group(1).lower()
-        if primary in ("zh", "en") and weight > 0:
-            # an earlier range wins a tie: subtract a little for the position
-            best[primary] = max(best.get(primary, -1.0), weight - position * 1e-6)
-    return "en" if best.get("en", -1.0) > best.get("zh", -1.0) else "zh"
+language = i18n.language
+"""Chinese unless Accept-Language prefers English (the one parser, in shared.i18n)."""
 
 
 def words(language: Language, zh: str, en: str) -> str:

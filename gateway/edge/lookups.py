@@ -8,12 +8,13 @@ import logging
 import re
 
 from gateway.edge.ratelimit import SlidingWindow
+from shared.i18n import N_
 
 log = logging.getLogger(__name__)
 
 PHOTO = re.compile(r"photos/[^/]+(/thumbnail)?/?")
-TOO_MANY = "Too many look-ups by tracking code from this address; please wait."
-TOO_MANY_MISSES = "Too many tracking codes that name no case were tried from this address; please wait."
+TOO_MANY = N_("Too many look-ups by tracking code from this address; please wait.")
+TOO_MANY_MISSES = N_("Too many tracking codes that name no case were tried from this address; please wait.")
 
 
 def is_lookup(segment: str, rest: str, query: bytes) -> bool:

@@ -24,6 +24,7 @@ from gateway.edge.clients import client_address
 from gateway.edge.ratelimit import SlidingWindow, TooManyRequests
 from gateway.edge.upstreams import Hop, Unavailable
 from gateway.settings import RATE_LIMITED_POSTS, SERVICE_PATHS
+from shared.i18n import N_
 from shared.logs import request_id_var
 from shared.problems import problem_response
 
@@ -51,9 +52,9 @@ NOT_RETURNED = HOP_BY_HOP | {b"x-request-id", b"server", b"date"}
 BUFFER_BYTES = 256 * 1024
 OWN_BODY_BYTES = 1024 * 1024
 CHUNK_BYTES = 64 * 1024
-UNAVAILABLE = (503, "The service is not answering; please try again shortly.")
-TOO_SLOW = (504, "The service took too long to answer.", "timeout")
-BROKEN = (502, "The service gave a broken answer.", "bad-gateway")
+UNAVAILABLE = (503, N_("The service is not answering; please try again shortly."))
+TOO_SLOW = (504, N_("The service took too long to answer."), "timeout")
+BROKEN = (502, N_("The service gave a broken answer."), "bad-gateway")
 ONLY_THEIRS = ("Accept", "Content-Type")
 """Headers aiohttp would make up (`*/*`, application/octet-stream): a forwarded request carries the client's."""
 
@@ -87,7 +88,14 @@ class ServiceProxy:
         """Forward the request; `client` is the client's address as the gateway decided it (edge.clients)."""
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
-            await _problem(scope, receive, send, 413, f"The body may be at most {self.max_body_bytes} bytes.")
+            await _problem(
+                scope,
+                receive,
+                send,
+                413,
+                "The body may be at most {limit} bytes.",
+                params={"limit": self.max_body_bytes},
+            )
             return
         chunked = declared is None and any(key == b"transfer-encoding" for key, _ in scope["headers"])
         if chunked or (declared or 0) > BUFFER_BYTES:
@@ -96,7 +104,14 @@ class ServiceProxy:
         try:
             body = await self._read_body(receive)
         except BodyTooLarge:
-            await _problem(scope, receive, send, 413, f"The body may be at most {self.max_body_bytes} bytes.")
+            await _problem(
+                scope,
+                receive,
+                send,
+                413,
+                "The body may be at most {limit} bytes.",
+                params={"limit": self.max_body_bytes},
+            )
             return
         except ClientGone:
             return
@@ -197,7 +212,7 @@ def _failure(error: Exception) -> tuple:
         causes.append(cause)
         cause = cause.__cause__
     if any(isinstance(cause, BodyTooLarge) for cause in causes):
-        return (413, "The body is larger than the gateway accepts.")
+        return (413, N_("The body is larger than the gateway accepts."))
     if any(isinstance(cause, ClientGone) for cause in causes):
         return ()
     if isinstance(error, Unavailable):
@@ -259,9 +274,15 @@ def _forwarded_headers(scope: Scope, client: str) -> list[tuple[str, str]]:
 
 
 async def _problem(
-    scope: Scope, receive: Receive, send: Send, status: int, detail: str, slug: str | None = None
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    detail: str,
+    slug: str | None = None,
+    params: dict[str, object] | None = None,
 ) -> None:
-    await problem_response(status, detail, slug=slug)(scope, receive, send)
+    await problem_response(status, detail, slug=slug, params=params)(scope, receive, send)
 
 
 class ProxyDispatch:
@@ -320,7 +341,9 @@ class ProxyDispatch:
             return
         declared = _content_length(scope)
         if declared is not None and declared > OWN_BODY_BYTES:
-            await _problem(scope, receive, send, 413, f"The body may be at most {OWN_BODY_BYTES} bytes.")
+            await _problem(
+                scope, receive, send, 413, "The body may be at most {limit} bytes.", params={"limit": OWN_BODY_BYTES}
+            )
             return
         size, started = 0, False
 
@@ -341,11 +364,18 @@ class ProxyDispatch:
             await self.app(scope, counting_receive, noting_send)
         except BodyTooLarge:
             if not started:
-                await _problem(scope, receive, send, 413, f"The body may be at most {OWN_BODY_BYTES} bytes.")
+                await _problem(
+                    scope,
+                    receive,
+                    send,
+                    413,
+                    "The body may be at most {limit} bytes.",
+                    params={"limit": OWN_BODY_BYTES},
+                )
 
 
 def too_many(error: TooManyRequests):  # type: ignore[no-untyped-def]
-    response = problem_response(429, error.detail, retry_after=error.retry_after)
+    response = problem_response(429, error.detail, params=error.params, retry_after=error.retry_after)
     response.headers["Retry-After"] = str(error.retry_after)
     return response
 

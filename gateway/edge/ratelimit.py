@@ -10,13 +10,14 @@ from datetime import datetime, timedelta
 
 from shared.clock import Clock
 from shared.errors import ProblemError
+from shared.i18n import N_
 
 
 class TooManyRequests(ProblemError):
     status, slug, title = 429, "too-many-requests", "Too many requests"
 
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail, retry_after=max(1, retry_after))
+    def __init__(self, detail: str, retry_after: int, params: dict[str, object] | None = None) -> None:
+        super().__init__(detail, params=params, retry_after=max(1, retry_after))
         self.retry_after = max(1, retry_after)
 
 
@@ -52,13 +53,13 @@ class SlidingWindow:
             return 0
         return int((hits[0] + self.window - now).total_seconds()) + 1
 
-    def hit(self, key: str, detail: str = "Too many requests; please wait a moment.") -> None:
+    def hit(self, key: str, detail: str = N_("Too many requests; please wait a moment.")) -> None:
         """Count one hit, or raise 429 with Retry-After when the key is over its limit."""
         if wait := self.retry_after(key):
             raise TooManyRequests(detail, wait)
         self._hits[key].append(self.clock.now())
 
-    def check(self, key: str, detail: str = "Too many requests; please wait a moment.") -> None:
+    def check(self, key: str, detail: str = N_("Too many requests; please wait a moment.")) -> None:
         """Raise 429 when the key is over its limit, without counting a hit (count failures with `hit`)."""
         if wait := self.retry_after(key):
             raise TooManyRequests(detail, wait)

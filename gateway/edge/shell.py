@@ -28,7 +28,7 @@ def _allowed(request: Request) -> list[str]:
 
 async def unknown(path: str, request: Request) -> Response:
     if methods := _allowed(request):
-        answer = problem_response(405, f"{request.method} is not allowed here.")
+        answer = problem_response(405, "{method} is not allowed here.", params={"method": request.method})
         answer.headers["Allow"] = ", ".join(methods)
         return answer
     return problem_response(404, "There is no such API path.")

@@ -164,8 +164,9 @@ def _check_roles(roles: set[Role], deputy_id: str | None, organisation: str | No
     for first, second in EXCLUSIVE_ROLES:
         if {first, second} <= roles:
             raise Unprocessable(
-                f"One account may not hold both the {first.value} and the {second.value} role (separation of "
-                "duties): make two accounts."
+                "One account may not hold both the {first} and the {second} role (separation of duties): "
+                "make two accounts.",
+                params={"first": first.value, "second": second.value},
             )
     if Role.deputy in roles and not deputy_id:
         raise Unprocessable("A deputy's account must name the deputy (deputy_id).")
@@ -176,7 +177,7 @@ def _check_roles(roles: set[Role], deputy_id: str | None, organisation: str | No
 async def get_account(session: AsyncSession, account_id: str) -> Account:
     account = await session.get(Account, account_id)
     if account is None:
-        raise NotFound(f"No account {account_id}.")
+        raise NotFound("No account {account_id}.", params={"account_id": account_id})
     return account
 
 
@@ -195,7 +196,7 @@ async def create_official(session: AsyncSession, data: AccountCreate, now: datet
     try:
         await session.flush()
     except IntegrityError as error:
-        raise Conflict(f"The user name {data.username!r} is taken.") from error
+        raise Conflict("The user name {username} is taken.", params={"username": repr(data.username)}) from error
     return account
 
 
@@ -331,7 +332,7 @@ async def api_key_of(session: AsyncSession, raw: str) -> ApiKey | None:
 async def get_api_key(session: AsyncSession, key_id: str) -> ApiKey:
     key = await session.get(ApiKey, key_id)
     if key is None:
-        raise NotFound(f"No API key {key_id}.")
+        raise NotFound("No API key {key_id}.", params={"key_id": key_id})
     return key
 
 

@@ -106,7 +106,9 @@ async def issue(
     )
     if wait:
         await session.rollback()
-        raise TooManyRequests(f"A code was sent recently; you can ask for another in {wait} s.", wait)
+        raise TooManyRequests(
+            "A code was sent recently; you can ask for another in {wait} s.", wait, params={"wait": wait}
+        )
     await session.execute(
         update(OneTimeCode).where(OneTimeCode.phone == phone, OneTimeCode.spent_at.is_(None)).values(spent_at=now)
     )
@@ -151,6 +153,7 @@ async def check(session: AsyncSession, *, phone: str, code: str, now: datetime, 
         if left <= 0:
             row.spent_at = now
         await session.commit()
-        detail = "The code is wrong." + (f" {left} tries left." if left > 0 else " Please ask for a new code.")
-        raise CodeRejected(detail, attempts_left=max(left, 0))
+        if left > 0:
+            raise CodeRejected("The code is wrong. {left} tries left.", params={"left": left}, attempts_left=left)
+        raise CodeRejected("The code is wrong. Please ask for a new code.", attempts_left=0)
     row.spent_at = now

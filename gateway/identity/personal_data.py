@@ -180,12 +180,16 @@ async def my_data(request: Request, session: SessionDep, gateway: GatewayDep, pr
         try:
             async with hop.call(segment, "GET", "/me/data", headers=authorization) as answer:
                 if answer.status != 200:
-                    raise ServiceUnavailable(f"{segment} could not list your data now; try again later.")
+                    raise ServiceUnavailable(
+                        "{segment} could not list your data now; try again later.", params={"segment": segment}
+                    )
                 export[segment] = await answer.json()
         except ServiceUnavailable:
             raise
         except Exception as error:
-            raise ServiceUnavailable(f"{segment} could not list your data now; try again later.") from error
+            raise ServiceUnavailable(
+                "{segment} could not list your data now; try again later.", params={"segment": segment}
+            ) from error
     day = gateway.clock.now().strftime("%Y%m%d")
     return Response(
         json.dumps(export, ensure_ascii=False, indent=2),

@@ -28,6 +28,7 @@ from gateway.schemas import (
 from gateway.settings import GatewaySettings
 from shared.auth import CurrentPrincipal
 from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable
+from shared.i18n import N_
 from shared.privacy import mask_phone
 from shared.problems import responses
 
@@ -92,11 +93,13 @@ async def login(body: PasswordLogin, session: SessionDep, gateway: GatewayDep, c
     account, or for one account) → 429 for that address; many for one account from anywhere only make its
     answers slower, so that strangers cannot lock an official out."""
     limits = gateway.limits
-    limits.signin.hit(client, "Too many sign-in attempts from this address; please wait.")
+    limits.signin.hit(client, N_("Too many sign-in attempts from this address; please wait."))
     account_key = body.username.lower()
     here = f"{account_key}\n{client}"
-    limits.password_failures.check(client, "Too many failed sign-ins from this address; please wait.")
-    limits.account_failures_here.check(here, "Too many failed sign-ins for this user from this address; please wait.")
+    limits.password_failures.check(client, N_("Too many failed sign-ins from this address; please wait."))
+    limits.account_failures_here.check(
+        here, N_("Too many failed sign-ins for this user from this address; please wait.")
+    )
     if wait := slowdown(gateway.settings, limits.account_failures.count(account_key)):
         await asyncio.sleep(wait)
     try:
@@ -138,7 +141,7 @@ def slowdown(settings: GatewaySettings, failures: int) -> float:
 )
 async def request_code(body: CodeRequest, session: SessionDep, gateway: GatewayDep, client: ClientDep) -> CodeSent:
     """Send a villager a 6-digit sign-in code by text message (valid 5 minutes, at most one a minute)."""
-    gateway.limits.signin.hit(client, "Too many sign-in attempts from this address; please wait.")
+    gateway.limits.signin.hit(client, N_("Too many sign-in attempts from this address; please wait."))
     policy, now = code_policy(gateway), gateway.clock.now()
     key = otp.code_key(gateway.private_key)
     code, row = await otp.issue(session, phone=body.phone, client=client, now=now, key=key, policy=policy)
@@ -159,7 +162,7 @@ async def request_code(body: CodeRequest, session: SessionDep, gateway: GatewayD
 )
 async def verify_code(body: CodeVerify, session: SessionDep, gateway: GatewayDep, client: ClientDep) -> TokenRead:
     """A villager signs in with the code; the first sign-in of a number makes its account."""
-    gateway.limits.signin.hit(client, "Too many sign-in attempts from this address; please wait.")
+    gateway.limits.signin.hit(client, N_("Too many sign-in attempts from this address; please wait."))
     now = gateway.clock.now()
     key = otp.code_key(gateway.private_key)
     await otp.check(session, phone=body.phone, code=body.code, now=now, key=key, policy=code_policy(gateway))

@@ -96,7 +96,7 @@ async def disable_webhook(
     """Stop a webhook: no new deliveries, the waiting ones are cancelled."""
     hook = await session.get(Webhook, webhook_id)
     if hook is None:
-        raise NotFound(f"No webhook {webhook_id}.")
+        raise NotFound("No webhook {webhook_id}.", params={"webhook_id": webhook_id})
     if hook.disabled_at is None:
         now = gateway.clock.now()
         hook.disabled_at = now

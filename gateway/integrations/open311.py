@@ -33,6 +33,7 @@ from gateway.integrations import open311_format as fmt311
 from gateway.integrations import open311_spec as spec
 from gateway.integrations.open311_format import Open311Error
 from gateway.models import ApiKey
+from shared.i18n import N_
 from shared.logs import REQUEST_ID_HEADER, request_id_var
 
 PREFIX = "/open311/v2"
@@ -190,7 +191,7 @@ def _answer(route):  # type: ignore[no-untyped-def]
                 response.headers["Retry-After"] = RETRY_AFTER_SECONDS
             return response
         except TooManyRequests as error:
-            response = fmt311.render_error(fmt, Open311Error(429, error.detail or "Too many requests."))
+            response = fmt311.render_error(fmt, Open311Error(429, error.detail or N_("Too many requests.")))
             response.headers["Retry-After"] = str(error.retry_after)
             return response
 
@@ -245,7 +246,7 @@ async def create_request(request: Request, fmt: str) -> Response:
     gateway = intake.gateway
     form = await _form(request)
     key = await _api_key(gateway, form)
-    gateway.limits.filing.hit(client_address(request.scope, gateway.trusted_proxies), "Too many requests.")
+    gateway.limits.filing.hit(client_address(request.scope, gateway.trusted_proxies), N_("Too many requests."))
     kind, category = fmt311.parse_service_code(form.get("service_code", ""), await intake.catalogue())
     body: dict[str, Any] = {
         "kind": kind,

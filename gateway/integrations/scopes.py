@@ -16,7 +16,11 @@ def checked_types(types: list[str]) -> str:
     """The stored form of a key's event types, or 422 naming the ones integrators cannot have."""
     unknown = sorted(set(types) - {*EVENT_TYPES, ALL})
     if unknown:
-        raise Unprocessable(f"Not event types integrators may have: {', '.join(unknown)}.", allowed=list(EVENT_TYPES))
+        raise Unprocessable(
+            "Not event types integrators may have: {unknown}.",
+            params={"unknown": ", ".join(unknown)},
+            allowed=list(EVENT_TYPES),
+        )
     return ALL if ALL in types else ",".join(sorted(set(types)))
 
 

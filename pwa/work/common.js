@@ -137,11 +137,14 @@ export async function loadCategories() {
 }
 
 export function categoryName(code) {
-  const known = categories.get(code);
+  const known = categories.get(code); // the same names the villager's screens keep (api.js warmNames)
   return known ? (lang === 'en' ? known.label_en : known.label_zh) : label('category', code);
 }
 
-export const kindLine = (item) => `${label('kind', item.kind)} · ${categoryName(item.category)}`;
+/** A kind by its formal name (求助诉求 …), which villagers read small beneath their own words. */
+export const kindName = (kind) => t(`kind.${kind}`);
+
+export const kindLine = (item) => `${kindName(item.kind)} · ${categoryName(item.category)}`;
 
 let organisations = null;
 

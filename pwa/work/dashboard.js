@@ -2,11 +2,11 @@
 // response, resolution and satisfaction rates, the overdue and the median time to resolve, all from one request
 // to the case service's statistics — the deputies' five ones, the stations' receptions and the deputies' duty
 // figures, each an inline SVG bar chart; and the spreadsheets behind them (Excel or CSV, pwa/work/exports.js).
-import { h, label, notice } from '../ui.js';
+import { h, notice } from '../ui.js';
 import { request } from '../api.js';
 import { bars } from './charts.js';
 import { exportCard } from './exports.js';
-import { page, readAll, stateName } from './common.js';
+import { kindName, page, readAll, stateName } from './common.js';
 import { chinaDay, percent, t } from './text.js';
 
 const STATES = ['assigned', 'accepted', 'in_progress', 'referred', 'mediating', 'escalated', 'reopened', 'returned', 'submitted',
@@ -72,7 +72,7 @@ function caseCharts(stats) {
       : t('office.dash.ratesNote', { rated: stats.rated, hours: Math.max(1, Math.ceil(hours)) })),
     bars(t('office.dash.byState'), STATES.map((state) => ({ label: stateName(state), value: stats.by_status[state] }))
       .filter((row) => row.value), { id: 'chart-states' }),
-    bars(t('office.dash.byKind'), KINDS.map((kind) => ({ label: label('kind', kind), value: stats.by_kind[kind] })), { id: 'chart-kinds', tone: 'blue' }),
+    bars(t('office.dash.byKind'), KINDS.map((kind) => ({ label: kindName(kind), value: stats.by_kind[kind] })), { id: 'chart-kinds', tone: 'blue' }),
     townshipCharts(stats.by_township),
   ];
 }

@@ -1,10 +1,10 @@
 // The reception desk (接待台) of a liaison station on a reception day: choose the session, register the
 // visitors who walk in, and record what each raised, what was discussed and what was answered (当面提、当面议、
 // 当面答) — answered on the spot, or followed up, which opens a linked case by itself.
-import { formatTime, h, label, link, notice } from '../ui.js';
+import { formatTime, h, link, notice } from '../ui.js';
 import { request } from '../api.js';
 import { placePicker } from '../villager/place.js';
-import { cachedNotice, categoryName, failed, field, formError, input, page, select, stateName, textarea } from './common.js';
+import { cachedNotice, categoryName, failed, field, formError, input, kindName, page, select, stateName, textarea } from './common.js';
 import { outcomeNotice, pending, pendingSection, post } from './outbox.js';
 import { chinaDay, t } from './text.js';
 
@@ -105,7 +105,7 @@ function recordForm(bookings, save) {
     ...visitors.map((item) => [item.id, `${item.visitor_name_masked || t(`staff.desk.kind.${item.kind}`)} · ${item.topic}`])]);
   const place = {};
   const picker = placePicker(place);
-  const kind = select('r-kind', KINDS.map((value) => [value, label('kind', value)]), 'request');
+  const kind = select('r-kind', KINDS.map((value) => [value, kindName(value)]), 'request');
   const category = select('r-category', CATEGORIES.map((value) => [value, categoryName(value)]), 'other');
   const raised = textarea('r-raised', { maxlength: '4000' });
   const discussed = textarea('r-discussed', { maxlength: '4000', rows: '3' });
@@ -142,7 +142,7 @@ function recordList(items) {
   return h('section', { 'aria-labelledby': 'records-title' }, h('h2', { id: 'records-title' }, t('staff.desk.records', { n: items.length })),
     items.length ? h('ul', { class: 'items', id: 'record-list' }, items.map((item) => h('li', { class: 'item' },
       h('strong', {}, item.summary),
-      h('p', { class: 'meta' }, `${label('kind', item.kind)} · ${categoryName(item.category)} · `,
+      h('p', { class: 'meta' }, `${kindName(item.kind)} · ${categoryName(item.category)} · `,
         item.outcome === 'answered' ? t('staff.desk.answered') : t('staff.desk.followUp')),
       item.case_tracking_code ? h('p', { class: 'meta' }, t('staff.desk.case', { code: item.case_tracking_code, state: stateName(item.case_status) })) : null)))
       : h('p', { class: 'meta' }, t('staff.desk.noRecords')));

@@ -3,7 +3,7 @@
 import { formatTime, h } from '../ui.js';
 import { request } from '../api.js';
 import { meter } from './charts.js';
-import { cachedNotice, failed, page } from './common.js';
+import { cachedNotice, categoryName, failed, page } from './common.js';
 import { exportRow } from './exports.js';
 import { chinaDay, t } from './text.js';
 
@@ -38,7 +38,7 @@ function fiveOnes(found) {
     h('ul', { class: 'five-list' }, found.items.map((item) => h('li', { class: item.done ? 'done' : 'todo' },
       h('span', { class: 'mark', 'aria-hidden': 'true' }, item.done ? '✓' : '○'),
       h('span', {}, h('strong', {}, t(`deputy.five.${item.item}`)),
-        h('small', {}, item.done ? t('deputy.duty.evidence', { n: item.evidence.length, what: item.evidence[0].summary })
+        h('small', {}, item.done ? t('deputy.duty.evidence', { n: item.evidence.length, what: categoryName(item.evidence[0].summary) })
           : t(`deputy.duty.how.${item.item}`)))))));
 }
 

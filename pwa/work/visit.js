@@ -6,7 +6,7 @@
 import { formatTime, h, link, notice } from '../ui.js';
 import { request } from '../api.js';
 import { photoField } from '../villager/photos.js';
-import { cachedNotice, failed, field, formError, input, page, select, showFieldError, textarea } from './common.js';
+import { cachedNotice, categoryName, failed, field, formError, input, page, select, showFieldError, textarea } from './common.js';
 import { outcomeNotice, pending, pendingSection, post } from './outbox.js';
 import { chinaClock, chinaDay, chinaMoment, t } from './text.js';
 
@@ -140,7 +140,7 @@ function gpsField(draft, save) {
 
 function entry(item) {
   return h('li', { class: 'item' },
-    h('strong', {}, t(`deputy.entry.${item.kind}`), ' · ', item.summary),
+    h('strong', {}, t(`deputy.entry.${item.kind}`), ' · ', categoryName(item.summary)), // a case's record names its category's code
     h('p', { class: 'meta' }, formatTime(item.occurred_at), item.place ? ` · ${item.place}` : ''),
     item.location ? h('p', { class: 'meta' }, t('deputy.visit.gpsPoint', { lat: item.location.lat.toFixed(5), lon: item.location.lon.toFixed(5) })) : null,
     item.photos && item.photos.length ? h('p', { class: 'meta' }, t('deputy.visit.photos', { n: item.photos.length })) : null,

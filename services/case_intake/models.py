@@ -104,6 +104,11 @@ class CaseTransition(Base):
     actor_role: Mapped[str] = mapped_column(String(16), server_default="system", default="system")
     actor_deputy_id: Mapped[str | None] = mapped_column(String(36))
     reason: Mapped[str] = mapped_column(String(500))
+    """The step in English: the service's sentence, then the person's words after ": " (what events carry)."""
+    sentence: Mapped[str | None] = mapped_column(String(300))
+    """The sentence's message id (an English template, shared.i18n), said in the reader's language per request."""
+    sentence_params: Mapped[dict | None] = mapped_column(JSON)
+    """The sentence's values (codes and numbers, never a person's words)."""
     note: Mapped[str | None] = mapped_column(String(1000))
     """The person's own words in `reason` (a note, a resolution, a comment), apart from the service's sentence."""
     link: Mapped[str | None] = mapped_column(String(200))

@@ -335,7 +335,7 @@ async def public_village_page(
     """The projects of one village from their public notice on; 404 when the village is not known here."""
     village = await session.get(KnownGrid, village_id)
     if village is None or village.level != "village":
-        raise NotFound(f"No village {village_id}.")
+        raise NotFound("No village {village_id}.", params={"village_id": village_id})
     in_village = select(ProjectGrid.project_id).where(ProjectGrid.village_id == village_id)
     query = (
         select(Project)
@@ -358,7 +358,7 @@ async def public_progress(session: AsyncSession, project_id: str, params: PagePa
 async def public_project(session: AsyncSession, project_id: str) -> PublicProject:
     project = await session.get(Project, project_id)
     if project is None or project.status not in stages.PUBLIC:
-        raise NotFound(f"No public project {project_id}.")
+        raise NotFound("No public project {project_id}.", params={"project_id": project_id})
     return (await public_views(session, [project]))[0]
 
 

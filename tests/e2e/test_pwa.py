@@ -140,7 +140,7 @@ def test_a_villager_files_in_four_screens_and_the_deputy_of_the_group_sees_it(ne
     page.click("text=查看办理进度")
     expect(page.locator("#case-status")).to_have_text("已交给代表")
     expect(page.locator(".timeline li")).to_have_count(2)
-    expect(page.locator(".timeline")).to_contain_text("已交给您所在网格的人大代表")
+    expect(page.locator(".timeline")).to_contain_text("已交给负责您这个村（小区）的人大代表")
     look(page, shots, "7-track-timeline")
 
     deputy = new_page()

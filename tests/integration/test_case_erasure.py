@@ -214,10 +214,10 @@ async def test_an_erased_villager_leaves_no_number_name_photo_or_point_and_their
     steps = {step["action"]: step for step in case["timeline"]}
     assert list(steps) == ["submit", "route", "accept", "resolve", "confirm"]
     assert (steps["confirm"]["reason"], steps["confirm"]["note"]) == (
-        "The villager confirmed it was solved and rated it: satisfied",  # without their comment
+        "群众确认问题解决了，评价：满意",  # without their comment
         None,
     )
-    assert steps["resolve"]["reason"] == "Resolved: 已联系某某，水管修好了"  # the deputy's words, no name
+    assert steps["resolve"]["reason"] == "已办好（办结）：已联系某某，水管修好了"  # the deputy's words, no name
     contact = (await client.get(f"/cases/{own['id']}/contact", headers=city.deputy_headers)).json()
     assert contact == {"phone": None, "name": None, "preference": "none"}
     filer = {"X-Filer-Key": for_them["filer_key"]}  # the caller's key no longer opens the case

@@ -85,7 +85,7 @@ async def test_every_reader_gets_the_cases_their_list_shows_masked_as_on_screen(
     own = office[cases["own"]["tracking_code"]]
     assert (own[CONTACT], own[PHONE_AT]) == (mask_name(NAME), mask_phone(PHONE)) == ("王**", "138****5678")
     assert own[DESCRIPTION] == "'" + INJECTION
-    assert (own[KIND], own[CATEGORY], own[STATUS]) == ("求助诉求", "供水与水费", "待受理")
+    assert (own[KIND], own[CATEGORY], own[STATUS]) == ("求助诉求", "用水和水费", "待受理")
     assert (own[TOWNSHIP], own[GROUP]) == ("韶山乡", "第1组")
     deputy = {row[CODE]: row for row in await exported(town, town.deputy())}
     assert cases["elsewhere"]["tracking_code"] not in deputy and deputy[cases["own"]["tracking_code"]][PHONE_AT]

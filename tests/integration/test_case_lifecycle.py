@@ -206,7 +206,7 @@ async def test_an_anonymous_filer_follows_confirms_and_is_the_only_one_who_can(t
     reopened = await town.client.post(f"{path}/reopen", json={"reason": "又坏了"}, headers={"X-Filer-Key": key})
     assert reopened.status_code == 200 and reopened.json()["status"] == "reopened"
     followed = (await town.client.get(path)).json()
-    assert followed["timeline"][-1]["reason"] == "Reopened by the villager: not solved: 又坏了"
+    assert followed["timeline"][-1]["reason"] == "群众说没有解决，重新办理：又坏了"  # Chinese by default
     withdrawn = await town.client.post(f"{path}/withdraw", json={}, headers={"X-Filer-Key": key})
     assert withdrawn.json()["status"] == "withdrawn"
 
@@ -304,7 +304,7 @@ async def test_an_issue_raised_at_a_station_becomes_one_case_under_the_stations_
     case = await eventually(opened)
     assert case["channel"] == "station" and case["status"] == "assigned"
     assert case["category"] == "other"  # water is not a dispute type
-    assert case["timeline"][0]["reason"].startswith("Raised at a reception session")
+    assert case["timeline"][0]["reason"].startswith("在联络站接待时提出")
 
     async def both_seen():
         async with town.case_intake.runtime.maker() as session:

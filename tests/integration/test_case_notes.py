@@ -31,7 +31,7 @@ async def test_a_deputy_and_the_office_note_a_case_and_only_officials_read_the_n
     assert (step["action"], step["from_status"], step["to_status"]) == ("note", "accepted", "accepted")
     assert (step["actor_role"], step["actor_deputy_id"]) == ("deputy", town.deputy_id)
     assert step["note"] == "打了电话***********，村民下午在家"
-    assert step["reason"] == "Note by a deputy: 打了电话***********，村民下午在家"
+    assert step["reason"] == "代表写了备注：打了电话***********，村民下午在家"
     assert (await _note(town, case["id"], town.office(), "已督促尽快上门")).status_code == 201
 
     for reader in (town.office(), town.staff(), town.deputy()):
@@ -86,7 +86,7 @@ async def test_each_step_keeps_the_persons_own_words_apart_from_the_sentence(tow
     resolved = await town.act(case["id"], "resolve", town.deputy(), {"resolution": "换了水表"})
     steps = {step["action"]: step for step in resolved["timeline"]}
     assert steps["accept"]["note"] == "明天去看，电话 *************"
-    assert steps["accept"]["reason"] == "Accepted by a deputy, who will handle it: 明天去看，电话 *************"
+    assert steps["accept"]["reason"] == "代表已接手，由他来办（已受理）：明天去看，电话 *************"
     assert steps["start"]["note"] is None and steps["route"]["note"] is None
     assert steps["resolve"]["note"] == "换了水表"
     reopened = await town.act(case["id"], "reopen", town.villager(), {"reason": "还是没有水"})

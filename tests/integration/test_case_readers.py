@@ -98,7 +98,7 @@ async def test_a_private_case_or_a_dispute_cannot_be_supported_by_a_stranger_who
             assert refused.status_code == missing.status_code == 404, (who, refused.text)
             shape = {key: value for key, value in refused.json().items() if key != "detail"}
             assert shape == {key: value for key, value in missing.json().items() if key != "detail"}
-            assert refused.json()["detail"] == f"No case {case['id']}."
+            assert refused.json()["detail"] == f"没有这件诉求（{case['id']}）。"
     for case in (private, dispute):
         seen = (await town.client.get(f"/cases/{case['id']}", headers=town.office())).json()
         assert seen["supporters"] == 0 and [step["action"] for step in seen["timeline"]] == ["submit", "route"]

@@ -41,7 +41,7 @@ async def test_a_phone_filers_case_is_due_at_once_and_a_visit_by_phone_closes_it
     assert closed["status"] == "closed" and closed["rating"] == "basically_satisfied"
     step = closed["timeline"][-1]
     assert step["actor_role"] == "office" and step["action"] == "confirm"
-    assert step["reason"].startswith("Return visit (回访) by phone by the office") and "水通了" in step["reason"]
+    assert step["reason"].startswith("人大办电话回访") and "水通了" in step["reason"]
     assert (await town.outbox("case.case.closed.v1"))[-1]["data"]["rating"] == "basically_satisfied"
     assert await due(town) == []
 
@@ -55,7 +55,7 @@ async def test_an_app_filers_resolution_is_due_after_the_policy_days_and_a_visit
     body = {"outcome": "reopened", "comment": "还是没水", "method": "in_person"}
     reopened = await town.act(case["id"], "return-visit", town.office(), body)
     assert reopened["status"] == "reopened" and reopened["rating"] is None
-    assert reopened["timeline"][-1]["reason"].startswith("Return visit (回访) in person by the office")
+    assert reopened["timeline"][-1]["reason"].startswith("人大办上门回访")
     assert await due(town) == []
 
 

@@ -125,7 +125,7 @@ async def test_an_upheld_objection_sends_the_project_back_to_draft(funding):
     late = await f.client.post(f"/projects/{pid}/objections", json={"text": "太晚了"}, headers=f.headers(Role.villager))
     assert late.status_code == 409
     answer = await f.client.post(f"/projects/{pid}/approval", json={}, headers=f.office)
-    assert answer.status_code == 409 and "objection" in answer.json()["detail"]
+    assert answer.status_code == 409 and "异议" in answer.json()["detail"]
     ruling = {"upheld": False, "note": "理由不成立"}
     await step(f, pid, f"objections/{dismissed['id']}/ruling", ruling, f.office)
     ruling = {"upheld": True, "note": "请重新选址"}
@@ -229,7 +229,7 @@ async def test_proposals_must_cite_known_cases_and_keep_within_the_cap(funding):
         assert answer.status_code == 422 and answer.json()["errors"][0]["loc"][1] in twice, answer.text
     over_cap = draft_body(f, pool["id"], budget="200000.01")
     answer = await f.client.post("/projects", json=over_cap, headers=f.deputy)
-    assert answer.status_code == 422 and "cap" in answer.json()["detail"]
+    assert answer.status_code == 422 and "上限" in answer.json()["detail"]
     no_pool = draft_body(f, new_id())
     assert (await f.client.post("/projects", json=no_pool, headers=f.deputy)).status_code == 404
     withdrawn_case = new_id()
@@ -252,7 +252,7 @@ async def test_proposals_must_cite_known_cases_and_keep_within_the_cap(funding):
     )
     dead = draft_body(f, pool["id"], case_ids=[withdrawn_case])
     answer = await f.client.post("/projects", json=dead, headers=f.deputy)
-    assert answer.status_code == 422 and "withdrawn" in answer.json()["detail"]
+    assert answer.status_code == 422 and "已撤回" in answer.json()["detail"]
     assert (await f.client.post("/projects", json=draft_body(f, pool["id"]), headers=f.staff)).status_code == 403
 
 

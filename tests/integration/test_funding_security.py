@@ -43,7 +43,7 @@ async def object_to(f, project_id: str, headers: dict[str, str]) -> int:  # type
 
 def refused_as_proposer(answer) -> None:  # type: ignore[no-untyped-def]
     assert answer.status_code == 403, answer.text
-    assert "Separation of duties" in answer.json()["detail"] and "proposed" in answer.json()["detail"]
+    assert "不相容岗位分离" in answer.json()["detail"] and "本账号" in answer.json()["detail"]
 
 
 # ---------------------------------------------------------------- separation of duties
@@ -124,11 +124,11 @@ async def test_objections_are_made_under_a_real_name_and_one_account_cannot_floo
     assert {answer.status_code for answer in flood} == {401}
     for role in (Role.deputy, Role.station_staff, Role.npc_office, Role.finance, Role.agency_officer):
         answer = await f.client.post(f"/projects/{pid}/objections", json=body, headers=f.headers(role))
-        assert answer.status_code == 403 and "real name" in answer.json()["detail"], answer.text
+        assert answer.status_code == 403 and "实名" in answer.json()["detail"], answer.text
     villager = f.headers(Role.villager, subject="villager-13900000001")
     answers = [await f.client.post(f"/projects/{pid}/objections", json=body, headers=villager) for _ in range(30)]
     assert [answer.status_code for answer in answers] == [201] + [409] * 29
-    assert "pending" in answers[1].json()["detail"]
+    assert "等待处理" in answers[1].json()["detail"]
     async with f.service.runtime.maker() as session:
         rows = (await session.execute(select(Objection).where(Objection.project_id == pid))).scalars().all()
     assert [(row.objector, row.status) for row in rows] == [("villager-13900000001", "pending")]

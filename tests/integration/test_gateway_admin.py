@@ -87,7 +87,7 @@ async def test_no_account_holds_the_deputy_and_the_finance_role_at_once(office):
     app, http, headers, _ = office
     both = {"username": "dep-fin", "password": "initial-password-1", "name": "某人", "deputy_id": DEPUTY_ID}
     refused = await http.post("/api/admin/accounts", json={**both, "roles": ["deputy", "finance"]}, headers=headers)
-    assert refused.status_code == 422 and "separation of duties" in refused.json()["detail"]
+    assert refused.status_code == 422 and "不相容岗位分离" in refused.json()["detail"]
     deputy_id = await add_official(app, "dep2", Role.deputy, deputy_id=DEPUTY_ID)
     finance_id = await add_official(app, "fin2", Role.finance)
     for account_id in (deputy_id, finance_id):
@@ -96,7 +96,7 @@ async def test_no_account_holds_the_deputy_and_the_finance_role_at_once(office):
             json={"roles": ["finance", "deputy"], "deputy_id": DEPUTY_ID},
             headers=headers,
         )
-        assert changed.status_code == 422 and "separation of duties" in changed.json()["detail"]
+        assert changed.status_code == 422 and "不相容岗位分离" in changed.json()["detail"]
     assert (await login(http, "dep2")).json()["roles"] == ["deputy"]  # nothing changed
     assert (await login(http, "fin2")).json()["roles"] == ["finance"]
 

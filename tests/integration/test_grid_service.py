@@ -206,13 +206,13 @@ async def test_a_grid_with_open_cases_or_active_children_cannot_be_retired(world
     township, village, groups = await world.tree()
     retire = {"retired_on": "2026-03-01", "reason": "撤并"}
     busy = await world.client.post(f"/grids/{village['id']}/retire", json=retire, headers=world.office)
-    assert busy.status_code == 409 and "child" in busy.json()["detail"]
+    assert busy.status_code == 409 and "下面还有" in busy.json()["detail"]
 
     case_id = str(uuid.uuid4())
     await world.publish(case_submitted(case_id, groups[0]["id"]))
     await eventually(lambda: world.open_cases(groups[0]["id"]))
     answer = await world.client.post(f"/grids/{groups[0]['id']}/retire", json=retire, headers=world.office)
-    assert answer.status_code == 409 and "1 open cases" in answer.json()["detail"]
+    assert answer.status_code == 409 and "还有 1 件没办完的诉求" in answer.json()["detail"]
     await world.publish(case_closed(case_id, groups[0]["id"]))
 
     async def retired():
@@ -285,9 +285,9 @@ async def test_a_township_grid_head_must_sit_on_the_chairpersons_council(world):
         return {"grid_id": township["id"], "deputy_id": deputy_id, "role": "grid_head", "starts_on": "2026-01-01"}
 
     refused = await world.client.post("/assignments", json=head(member_id), headers=world.office)
-    assert refused.status_code == 422 and "council" in refused.json()["detail"]
+    assert refused.status_code == 422 and "主席团成员" in refused.json()["detail"]
     stranger = await world.client.post("/assignments", json=head(str(uuid.uuid4())), headers=world.office)
-    assert stranger.status_code == 422 and "not known" in stranger.json()["detail"]
+    assert stranger.status_code == 422 and "这里还查不到这位代表" in stranger.json()["detail"]
     accepted = await world.client.post("/assignments", json=head(council_id), headers=world.office)
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["role"] == "grid_head"

@@ -88,7 +88,7 @@ async def test_a_full_session_refuses_when_the_villager_wants_no_waitlist(world)
     session = await world.created("/sessions", session_body(world, capacity=1))
     await _book(world, session["id"], "a")
     answer = await _book(world, session["id"], "b", waitlist=False)
-    assert answer.status_code == 409 and answer.json()["detail"] == "The session is full."
+    assert answer.status_code == 409 and answer.json()["detail"] == "这场接待已经约满了。"
 
 
 async def test_walk_ins_take_places_and_their_names_stay_private(world):

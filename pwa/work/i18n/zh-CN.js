@@ -21,6 +21,11 @@ export default {
   'work.required': '请把必填的内容填完整。',
   'work.checkAbove': '请先改正上面标出的地方。',
   'deputy.visit.summaryMissing': '请用一句话写下做了什么。',
+  // the kinds by their formal names (villagers read village words with these small beneath)
+  'kind.request': '求助诉求',
+  'kind.dispute': '矛盾纠纷',
+  'kind.suggestion': '意见建议',
+  'kind.opinion': '社情民意',
   'work.saving': '正在保存…',
   'work.outbox': '等待发送的操作',
   'work.waiting': '等待发送',

@@ -171,7 +171,7 @@ async def support_case(
     try:
         return await once(key=key, scope=scope, body=body, create=create, status_code=201)
     except support.TooManySupports as error:
-        return problem_response(429, error.detail, headers={"Retry-After": str(error.retry_after)})
+        return problem_response(429, error.detail, params=error.params, headers={"Retry-After": str(error.retry_after)})
 
 
 @router.get(

@@ -77,7 +77,9 @@ async def _uploaded_file(request: Request) -> bytes:
     try:
         form = await parser.parse()
     except MultiPartException as error:
-        raise Unprocessable(f"The multipart body is not valid: {error.message}", field="file") from error
+        raise Unprocessable(
+            "The multipart body is not valid: {message}", params={"message": error.message}, field="file"
+        ) from error
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):

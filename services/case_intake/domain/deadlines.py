@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from services.case_intake.domain.workdays import WorkCalendar
+from shared.i18n import N_
 
-WORDS = {"accept": "accept", "resolve": "resolve"}
+WORDS = {"accept": N_("accept"), "resolve": N_("resolve")}
 """The verb of each deadline kind, in a chase's sentence."""
 
 

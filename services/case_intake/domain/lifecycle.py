@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from shared import i18n
 from shared.errors import Conflict, Forbidden
 
 if TYPE_CHECKING:
@@ -163,11 +164,16 @@ def plan(action: str, status: str, actors: Iterable[Actor]) -> tuple[CaseStatus,
     rule = TRANSITIONS[action]
     standing = [actor for actor in rule.by if actor in set(actors)]
     if not standing:
-        raise Forbidden(f"You may not {VERB_OF[action]} this case.")
+        raise Forbidden("You may not {action} this case.", params={"action": i18n.code("do", action, VERB_OF[action])})
     for actor in standing:
         if status in rule.by[actor]:
             return rule.to, actor
-    raise Conflict(f"A case that is {status} cannot be {rule.verb}.", current_status=status, action=action)
+    raise Conflict(
+        "A case that is {status} cannot be {verb}.",
+        params={"status": i18n.code("case", status), "verb": i18n.code("done", action, rule.verb)},
+        current_status=status,
+        action=action,
+    )
 
 
 # --- who is asking ------------------------------------------------------------------------------------------
@@ -194,7 +200,7 @@ ANONYMOUS_FILER = Who("anonymous-filer", frozenset({Actor.filer}))
 
 def require(who: Who, *actors: Actor, doing: str) -> None:
     if not who.actors.intersection(actors):
-        raise Forbidden(f"You may not {doing}.")
+        raise Forbidden("You may not {doing}.", params={"doing": doing})
 
 
 def standing_for_note(who: Who, *preferred: Actor) -> Actor:

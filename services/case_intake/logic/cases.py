@@ -20,7 +20,7 @@ def _locked(query: Select[tuple[Case]]) -> Select[tuple[Case]]:
 
 def no_case(case_id: str) -> NotFound:
     """The one answer for a case that does not exist (and for one a stranger is not to know about)."""
-    return NotFound(f"No case {case_id}.")
+    return NotFound("No case {case_id}.", params={"case_id": case_id})
 
 
 async def get_case(session: AsyncSession, case_id: str, *, for_update: bool = False) -> Case:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.deadlines import WORDS, lateness, stages
 from services.case_intake.domain.lifecycle import ESCALATABLE, SYSTEM, Actor
+from services.case_intake.domain.wording import say
 from services.case_intake.domain.workdays import WorkCalendar
 from services.case_intake.logic.cases import assignees, calendar, get_case
 from services.case_intake.logic.escalation import escalate_case, escalate_unrouted
@@ -122,7 +123,7 @@ async def _give(
         await _remind(session, runtime, case, kind, due_at, "reminder", now)
     elif stage == "chase":
         await _remind(session, runtime, case, kind, due_at, "chase", now)
-        words = f"Overdue: the deputies were reminded to {WORDS[kind]} it (催办)"
+        words = say("Overdue: the deputies were reminded to {doing} it (催办)", doing=WORDS[kind])
         await note(session, case, "chase", SYSTEM, Actor.system, words, now)
     else:
         level = 1 if stage == "escalate_head" else 2
@@ -178,7 +179,9 @@ async def _referral_deadlines(session: AsyncSession, runtime: CaseRuntime, now: 
         deadline = f"referral:{referral.id}"
         session.add(DeadlineNotice(case_id=case.id, deadline=deadline, due_at=referral.due_at, stage="chase", at=now))
         await _remind(session, runtime, case, "referral", referral.due_at, "chase", now, referral.organisation)
-        words = f"Overdue: {referral.organisation} was reminded that its answer is late (催办)"
+        words = say(
+            "Overdue: {organisation} was reminded that its answer is late (催办)", organisation=referral.organisation
+        )
         await note(session, case, "chase", SYSTEM, Actor.system, words, now)
     return len(referrals)
 

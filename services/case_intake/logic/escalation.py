@@ -4,7 +4,7 @@ it, then to the NPC office; a case no deputy answers for goes to the NPC office 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import SYSTEM, Who
-from services.case_intake.domain.wording import with_note
+from services.case_intake.domain.wording import say, with_note
 from services.case_intake.logic.cases import assignees, now_of
 from services.case_intake.logic.routing import township_heads
 from services.case_intake.logic.timeline import check, move
@@ -35,12 +35,12 @@ async def escalate_case(session: AsyncSession, runtime: CaseRuntime, case: Case,
         session.add_all([CaseAssignee(case_id=case.id, deputy_id=head) for head in heads])
         await session.flush()
         words = (
-            "Escalated to the township grid head (督办)"
+            say("Escalated to the township grid head (督办)")
             if heads or await _has_head(session, case)
-            else ("Escalated (督办): the township has no grid head yet, the NPC office is told")
+            else say("Escalated (督办): the township has no grid head yet, the NPC office is told")
         )
     else:
-        words = "Escalated to the NPC office, which now supervises it (督办)"
+        words = say("Escalated to the NPC office, which now supervises it (督办)")
     await move(session, runtime, case, "escalate", who, with_note(words, reason), now, said=reason)
 
 
@@ -48,7 +48,7 @@ async def escalate_unrouted(session: AsyncSession, runtime: CaseRuntime, case: C
     """A case that reached no deputy by its accept deadline (no one answers for its grid, its village or its
     township) goes to the NPC office, which dispatches it: it never waits unseen."""
     case.escalation_level = 2
-    words = "No deputy answers for this grid, its village or its township yet: sent to the NPC office (督办)"
+    words = say("No deputy answers for this grid, its village or its township yet: sent to the NPC office (督办)")
     await move(session, runtime, case, "escalate", SYSTEM, words, now_of(runtime))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import SYSTEM, Actor, CaseStatus, Who
 from services.case_intake.domain.tracking import hash_key, new_filer_key, new_tracking_code
+from services.case_intake.domain.wording import say
 from services.case_intake.logic import photos
 from services.case_intake.logic.access import STAFF_ROLES, is_integrator
 from services.case_intake.logic.cases import due_times, now_of
@@ -21,21 +22,22 @@ from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import CaseCreate, CaseKind, Channel
 from shared.auth import Principal, Role
 from shared.errors import Forbidden, ServiceUnavailable, Unprocessable
+from shared.i18n import N_
 from shared.messaging.catalogue import CaseContactGiven, StationIssueHandedOver, StationIssueRaised
 from shared.privacy import redact
 
 CHANNEL_WORDS = {
-    Channel.pwa: "Filed in the app",
-    Channel.phone: "Filed by station staff from a phone call",
-    Channel.walk_in: "Filed by station staff for a villager who came in",
-    Channel.field_visit: "Filed by a deputy on a field visit",
-    Channel.station: "Raised at a reception session of a liaison station",
-    Channel.open311: "Filed through a partner system (Open311)",
+    Channel.pwa: N_("Filed in the app"),
+    Channel.phone: N_("Filed by station staff from a phone call"),
+    Channel.walk_in: N_("Filed by station staff for a villager who came in"),
+    Channel.field_visit: N_("Filed by a deputy on a field visit"),
+    Channel.station: N_("Raised at a reception session of a liaison station"),
+    Channel.open311: N_("Filed through a partner system (Open311)"),
 }
 STATION_ROUTES = {
-    "township": "by the township",
-    "city_organs": "by the city's organs",
-    "suggestion": "as a deputy's suggestion",
+    "township": N_("by the township"),
+    "city_organs": N_("by the city's organs"),
+    "suggestion": N_("as a deputy's suggestion"),
 }
 ON_BEHALF = {Channel.phone, Channel.walk_in, Channel.station, Channel.field_visit}
 CHOOSE_GROUP = "Choose a village group or residential compound (the lowest level of the grid)."
@@ -129,7 +131,9 @@ async def submit_case(
         "submitted_by": owner,
         "filer_key_hash": hash_key(filer_key) if filer_key else None,
     }
-    filed = await open_case(session, runtime, str(uuid.uuid4()), fields, deputies, filer, CHANNEL_WORDS[data.channel])
+    filed = await open_case(
+        session, runtime, str(uuid.uuid4()), fields, deputies, filer, say(CHANNEL_WORDS[data.channel])
+    )
     if not data.photo_ids:
         return filed, filer_key
     await photos.attach(session, filed.case, data.photo_ids, filed.case.submitted_at)
@@ -218,7 +222,7 @@ async def open_station_issue(session: AsyncSession, runtime: CaseRuntime, payloa
     }
     station = Who("station", frozenset({Actor.staff}))
     route_words = STATION_ROUTES.get(payload.route, payload.route)
-    reason = f"{CHANNEL_WORDS[Channel.station]}; to be followed up {route_words}"
+    reason = say("Raised at a reception session of a liaison station; to be followed up {route}", route=route_words)
     await open_case(session, runtime, payload.case_id, fields, deputies, station, reason)
 
 

@@ -7,8 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import SYSTEM, Actor, CaseStatus, Who, require, standing_for_note
 from services.case_intake.domain.out_of_scope import where_to_go
-from services.case_intake.domain.personal_data import RETURN_VISIT
-from services.case_intake.domain.wording import with_note
+from services.case_intake.domain.wording import Sentence, say, with_note
 from services.case_intake.logic.cases import calendar, close_referrals, now_of, start_clocks
 from services.case_intake.logic.timeline import check, move, note
 from services.case_intake.models import Case
@@ -26,10 +25,15 @@ from services.case_intake.schemas import (
     WithdrawBody,
 )
 from shared.errors import Conflict, Forbidden, Unprocessable
+from shared.i18n import N_
 from shared.privacy import redact
 
-VISIT_WORDS = {VisitMethod.phone: "by phone", VisitMethod.in_person: "in person"}
-RATING_WORDS = {"satisfied": "satisfied", "basically_satisfied": "basically satisfied", "unsatisfied": "unsatisfied"}
+VISIT_WORDS = {VisitMethod.phone: N_("by phone"), VisitMethod.in_person: N_("in person")}
+RATING_WORDS = {
+    "satisfied": N_("satisfied"),
+    "basically_satisfied": N_("basically satisfied"),
+    "unsatisfied": N_("unsatisfied"),
+}
 
 
 async def accept(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Who, data: NoteBody) -> None:
@@ -40,7 +44,7 @@ async def accept(session: AsyncSession, runtime: CaseRuntime, case: Case, who: W
     if case.resolve_due_at is None:
         await start_clocks(session, runtime, case, now)
         case.due_kind = "resolve"
-    words = "Accepted by a deputy, who will handle it" if actor is Actor.handler else "Accepted by the office"
+    words = say("Accepted by a deputy, who will handle it") if actor is Actor.handler else say("Accepted by the office")
     await move(session, runtime, case, "accept", who, with_note(words, data.note), now, said=data.note)
 
 
@@ -49,7 +53,9 @@ async def start(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Wh
     now = now_of(runtime)
     case.accepted_at = case.accepted_at or now
     case.due_kind = "resolve"
-    await move(session, runtime, case, "start", who, with_note("Work on it started", data.note), now, said=data.note)
+    await move(
+        session, runtime, case, "start", who, with_note(say("Work on it started"), data.note), now, said=data.note
+    )
 
 
 async def mediate(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Who, data: NoteBody) -> None:
@@ -59,7 +65,7 @@ async def mediate(session: AsyncSession, runtime: CaseRuntime, case: Case, who: 
     now = now_of(runtime)
     case.accepted_at = case.accepted_at or now
     case.due_kind = "resolve"
-    words = with_note("Mediation between the parties began", data.note)
+    words = with_note(say("Mediation between the parties began"), data.note)
     await move(session, runtime, case, "mediate", who, words, now, said=data.note)
 
 
@@ -70,7 +76,7 @@ async def resolve(session: AsyncSession, runtime: CaseRuntime, case: Case, who: 
     case.resolved_at, case.closed_at, case.due_kind = now, None, None
     case.accepted_at = case.accepted_at or now
     await close_referrals(session, case)
-    words = with_note("Resolved", case.resolution)
+    words = with_note(say("Resolved"), case.resolution)
     await move(session, runtime, case, "resolve", who, words, now, said=data.resolution)
 
 
@@ -80,9 +86,9 @@ async def confirm(session: AsyncSession, runtime: CaseRuntime, case: Case, who: 
         raise Forbidden("Only station staff record a return visit.")
     rating = RATING_WORDS[data.rating]
     if data.return_visit or actor is Actor.staff:
-        words = f"On a return visit (回访) the villager said it was solved and rated it: {rating}"
+        words = say("On a return visit (回访) the villager said it was solved and rated it: {rating}", rating=rating)
     else:
-        words = f"The villager confirmed it was solved and rated it: {rating}"
+        words = say("The villager confirmed it was solved and rated it: {rating}", rating=rating)
     await _close_rated(session, runtime, case, who, data.rating, data.comment, words)
 
 
@@ -98,13 +104,17 @@ async def _close_rated(
 async def auto_close(session: AsyncSession, runtime: CaseRuntime, case: Case, days: int) -> None:
     now = now_of(runtime)
     case.closed_at = now
-    reason = f"Closed: no answer from the villager within {days} days of the resolution"
+    reason = say("Closed: no answer from the villager within {days} days of the resolution", days=days)
     await move(session, runtime, case, "auto_close", SYSTEM, reason, now)
 
 
 async def reopen(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Who, data: ReasonBody) -> None:
     actor = check(case, "reopen", who)
-    words = "Reopened by the villager: not solved" if actor is Actor.filer else "Reopened by the office to be redone"
+    words = (
+        say("Reopened by the villager: not solved")
+        if actor is Actor.filer
+        else say("Reopened by the office to be redone")
+    )
     await _reopen(session, runtime, case, who, with_note(words, data.reason), data.reason)
 
 
@@ -122,17 +132,27 @@ async def return_visit(
 ) -> None:
     """回访: staff ask a villager who cannot use the app (by phone or in person) and record the answer for them:
     solved, closing the case with the villager's rating, or not solved, reopening it."""
-    require(who, Actor.staff, doing="record a return visit")
+    require(who, Actor.staff, doing=N_("record a return visit"))
     if case.status != CaseStatus.resolved:
         raise Conflict("A return visit is made on a resolved case.", current_status=case.status, action="return_visit")
     staff = Who(who.subject, frozenset({Actor.staff}), principal=who.principal)
-    visit = f"{RETURN_VISIT} {VISIT_WORDS[data.method]} by the office"
+    how = VISIT_WORDS[data.method]
     if data.outcome is VisitOutcome.confirmed:
         assert data.rating is not None
-        words = f"{visit}: the villager said it was solved and rated it: {RATING_WORDS[data.rating]}"
+        words = say(
+            "Return visit (回访) {how} by the office: the villager said it was solved and rated it: {rating}",
+            how=how,
+            rating=RATING_WORDS[data.rating],
+        )
         await _close_rated(session, runtime, case, staff, data.rating, data.comment, words)
     else:
-        words = with_note(f"{visit}: the villager said it is not solved, so it was reopened", data.comment)
+        words = with_note(
+            say(
+                "Return visit (回访) {how} by the office: the villager said it is not solved, so it was reopened",
+                how=how,
+            ),
+            data.comment,
+        )
         await _reopen(session, runtime, case, staff, words, data.comment)
 
 
@@ -145,7 +165,7 @@ async def return_case(session: AsyncSession, runtime: CaseRuntime, case: Case, w
     if now >= limit:
         raise Conflict("The time to return this case has passed; ask the office to dispatch it again.")
     case.public_reason, case.due_kind = redact(data.reason), None
-    words = with_note("Returned to the office as not for these deputies; it will be sent on", case.public_reason)
+    words = with_note(say("Returned to the office as not for these deputies; it will be sent on"), case.public_reason)
     await move(session, runtime, case, "return", who, words, now, said=case.public_reason)
 
 
@@ -154,7 +174,11 @@ async def withdraw(session: AsyncSession, runtime: CaseRuntime, case: Case, who:
     now = now_of(runtime)
     case.public_reason, case.due_kind = redact(data.reason) or None, None
     await close_referrals(session, case)
-    words = "Withdrawn by the villager" if actor is Actor.filer else "Withdrawn by the office at the villager's request"
+    words = (
+        say("Withdrawn by the villager")
+        if actor is Actor.filer
+        else say("Withdrawn by the office at the villager's request")
+    )
     reason = with_note(words, case.public_reason)
     await move(session, runtime, case, "withdraw", who, reason, now, said=case.public_reason)
 
@@ -164,15 +188,15 @@ async def reject(session: AsyncSession, runtime: CaseRuntime, case: Case, who: W
     now = now_of(runtime)
     case.public_reason, case.out_of_scope, case.due_kind = redact(data.reason), data.out_of_scope, None
     await close_referrals(session, case)
-    words = with_note("Not taken up", case.public_reason)
+    words = with_note(say("Not taken up"), case.public_reason)
     if data.out_of_scope:
-        words = f"{words}. {where_to_go(data.out_of_scope)}"
+        words = Sentence(f"{words}. {where_to_go(data.out_of_scope)}", words.template, words.params)
     await move(session, runtime, case, "reject", who, words, now, said=case.public_reason)
 
 
 async def extend(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Who, data: ExtendBody) -> None:
     """The one extension of the resolve deadline, asked before it passes."""
-    require(who, Actor.handler, Actor.staff, doing="extend this case's deadline")
+    require(who, Actor.handler, Actor.staff, doing=N_("extend this case's deadline"))
     now = now_of(runtime)
     if case.due_kind != "resolve" or case.resolve_due_at is None or now >= case.resolve_due_at:
         raise Conflict("Only a running resolve deadline that has not passed is extended.", current_status=case.status)
@@ -182,6 +206,6 @@ async def extend(session: AsyncSession, runtime: CaseRuntime, case: Case, who: W
         raise Unprocessable("The extension is longer than the policy allows.", field="working_days")
     days = await calendar(session, runtime)
     case.resolve_due_at, case.extended = days.after_deadline(case.resolve_due_at, data.working_days), True
-    words = f"Deadline extended by {data.working_days} working days"
+    words = say("Deadline extended by {days} working days", days=data.working_days)
     actor = standing_for_note(who, Actor.handler, Actor.staff)
     await note(session, case, "extend", who, actor, with_note(words, data.reason), now, said=data.reason)

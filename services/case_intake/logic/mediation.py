@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import Actor, Who, require, standing_for_note
-from services.case_intake.domain.wording import with_note
+from services.case_intake.domain.wording import say, with_note
 from services.case_intake.logic.cases import now_of
 from services.case_intake.logic.timeline import note
 from services.case_intake.models import Case, MediationSession
@@ -20,21 +20,23 @@ from services.case_intake.schemas import (
     PerformanceBody,
     RulingBody,
 )
+from shared import i18n
 from shared.clock import today as civil_today
 from shared.errors import Conflict, NotFound, Unprocessable
+from shared.i18n import N_
 from shared.messaging.catalogue import DisputeMediated
 
 CONFIRMATION_DAYS = 30
 OUTCOME_WORDS = {
-    MediationOutcome.agreement: "an agreement was reached",
-    MediationOutcome.no_agreement: "no agreement was reached",
-    MediationOutcome.adjourned: "it will continue another day",
+    MediationOutcome.agreement: N_("an agreement was reached"),
+    MediationOutcome.no_agreement: N_("no agreement was reached"),
+    MediationOutcome.adjourned: N_("it will continue another day"),
 }
 
 
 def mediator(who: Who) -> Actor:
     """Only the deputies handling the dispute and the office keep (and read) its mediation file."""
-    require(who, Actor.handler, Actor.staff, doing="keep this dispute's mediation file")
+    require(who, Actor.handler, Actor.staff, doing=N_("keep this dispute's mediation file"))
     return standing_for_note(who, Actor.handler, Actor.staff)
 
 
@@ -50,7 +52,11 @@ async def record_session(
     if case.kind != "dispute":
         raise Conflict("Only a dispute is mediated.", current_status=case.status)
     if case.status not in ("mediating", "escalated"):
-        raise Conflict(f"The case is {case.status}; start mediation first.", current_status=case.status)
+        raise Conflict(
+            "The case is {status}; start mediation first.",
+            params={"status": i18n.code("case", case.status)},
+            current_status=case.status,
+        )
     _check_outcome(data)
     now = now_of(runtime)
     agreement = data.agreement.model_dump(mode="json") if data.agreement else None
@@ -69,7 +75,9 @@ async def record_session(
         created_at=now,
     )
     session.add(mediation)
-    words = f"A mediation session was held on {data.held_on}: {OUTCOME_WORDS[data.outcome]}"
+    words = say(
+        "A mediation session was held on {day}: {outcome}", day=str(data.held_on), outcome=OUTCOME_WORDS[data.outcome]
+    )
     await note(session, case, "mediation_session", who, actor, words, now)
     reached = data.agreement is not None and data.agreement.signed_by_all
     payload = DisputeMediated(
@@ -86,7 +94,7 @@ async def record_session(
 async def get_session(session: AsyncSession, case: Case, mediation_id: str) -> MediationSession:
     mediation = await session.get(MediationSession, mediation_id)
     if mediation is None or mediation.case_id != case.id:
-        raise NotFound(f"No mediation session {mediation_id} in this case.")
+        raise NotFound("No mediation session {mediation_id} in this case.", params={"mediation_id": mediation_id})
     return mediation
 
 
@@ -109,7 +117,7 @@ async def record_performance(
     _agreement_date(mediation)
     now = now_of(runtime)
     mediation.performed, mediation.performance_note = data.performed, data.note or None
-    words = "The agreement was carried out" if data.performed else "The agreement is not carried out yet"
+    words = say("The agreement was carried out") if data.performed else say("The agreement is not carried out yet")
     await note(session, case, "mediation_performance", who, actor, words, now)
     return mediation
 
@@ -130,7 +138,9 @@ async def record_confirmation(
     if not agreed_on <= data.applied_on <= agreed_on + timedelta(days=CONFIRMATION_DAYS):
         raise Unprocessable("Judicial confirmation is applied for within 30 days of the agreement.", field="applied_on")
     mediation.confirmation_applied_on = data.applied_on
-    words = f"The parties applied to the court for judicial confirmation (司法确认) on {data.applied_on}"
+    words = say(
+        "The parties applied to the court for judicial confirmation (司法确认) on {day}", day=str(data.applied_on)
+    )
     await note(session, case, "judicial_confirmation", who, actor, words, now_of(runtime))
     return mediation
 

@@ -3,23 +3,25 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import Actor, Who, require, standing_for_note
-from services.case_intake.domain.wording import with_note
+from services.case_intake.domain.wording import say, with_note
 from services.case_intake.logic.cases import assignees, now_of
 from services.case_intake.logic.timeline import note
 from services.case_intake.models import Case
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import CaseNoteCreate
+from shared.i18n import N_
 from shared.messaging.catalogue import CaseNoted
 
 
 async def add_note(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Who, data: CaseNoteCreate) -> None:
     """An internal note by a deputy handling the case or the office: on the timeline, the status as it is, seen
     by officials only. Its event carries ids only, so that the words stay in this service."""
-    require(who, Actor.handler, Actor.staff, doing="write a note on this case")
+    require(who, Actor.handler, Actor.staff, doing=N_("write a note on this case"))
     actor = standing_for_note(who, Actor.handler, Actor.staff)
     now = now_of(runtime)
-    author = "a deputy" if actor is Actor.handler else "the office"
-    await note(session, case, "note", who, actor, with_note(f"Note by {author}", data.note), now, data.note)
+    author = N_("a deputy") if actor is Actor.handler else N_("the office")
+    words = with_note(say("Note by {author}", author=author), data.note)
+    await note(session, case, "note", who, actor, words, now, data.note)
     payload = CaseNoted(
         case_id=case.id,
         tracking_code=case.tracking_code,

@@ -15,7 +15,7 @@ from shared.errors import NotFound, Unprocessable
 async def get_organisation(session: AsyncSession, code: str) -> Organisation:
     organisation = await session.get(Organisation, code)
     if organisation is None:
-        raise NotFound(f"No organisation {code}.")
+        raise NotFound("No organisation {code}.", params={"code": code})
     return organisation
 
 
@@ -23,9 +23,13 @@ async def referable(session: AsyncSession, code: str, kind: OrganisationKind | N
     """The organisation a referral names: known, active, and of the kind the referral says (if it says one)."""
     organisation = await session.get(Organisation, code)
     if organisation is None or not organisation.active:
-        raise Unprocessable(f"Unknown organisation {code}: choose one from /organisations.", field="organisation")
+        raise Unprocessable(
+            "Unknown organisation {code}: choose one from /organisations.", params={"code": code}, field="organisation"
+        )
     if kind is not None and kind != organisation.kind:
-        raise Unprocessable(f"{code} is not a {kind} organisation.", field="organisation_kind")
+        raise Unprocessable(
+            "{code} is not a {kind} organisation.", params={"code": code, "kind": kind}, field="organisation_kind"
+        )
     return organisation
 
 

@@ -19,14 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import OPEN, Actor, CaseStatus, Who, require, standing_for_note
 from services.case_intake.domain.tracking import key_matches, normalise_code
+from services.case_intake.domain.wording import say
 from services.case_intake.logic.access import may_read
 from services.case_intake.logic.cases import get_case, now_of
 from services.case_intake.logic.timeline import note
 from services.case_intake.models import Case, Photo
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import PhotosBody
+from shared import i18n
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, ProblemError, Unprocessable
+from shared.i18n import N_
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -66,7 +69,9 @@ def prepare(data: bytes) -> Prepared:
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as opened:
             if opened.width * opened.height > MAX_PIXELS:
-                raise NotAnImage(f"The image has more than {MAX_PIXELS // 1_000_000} million pixels.")
+                raise NotAnImage(
+                    "The image has more than {value} million pixels.", params={"value": MAX_PIXELS // 1_000_000}
+                )
             opened.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.Resampling.LANCZOS)  # a square: turning keeps it
             upright = ImageOps.exif_transpose(opened).convert("RGBA")
     except NotAnImage:
@@ -115,9 +120,13 @@ async def check_attachable(session: AsyncSession, photo_ids: Sequence[str], uplo
     for photo_id in photo_ids:
         row = found.get(photo_id)
         if row is None or row.uploaded_by not in (None, uploader):
-            raise Unprocessable(f"No photo {photo_id} of yours: upload it with POST /photos.", field="photo_ids")
+            raise Unprocessable(
+                "No photo {photo_id} of yours: upload it with POST /photos.",
+                params={"photo_id": photo_id},
+                field="photo_ids",
+            )
         if row.case_id is not None:
-            raise Conflict(f"The photo {photo_id} belongs to another case already.")
+            raise Conflict("The photo {photo_id} belongs to another case already.", params={"photo_id": photo_id})
 
 
 async def attach(session: AsyncSession, case: Case, photo_ids: Sequence[str], now: datetime) -> None:
@@ -131,7 +140,7 @@ async def attach(session: AsyncSession, case: Case, photo_ids: Sequence[str], no
             .values(case_id=case.id, attached_at=now, position=first + offset)
         )
         if claimed.rowcount != 1:
-            raise Conflict(f"The photo {photo_id} belongs to another case already.")
+            raise Conflict("The photo {photo_id} belongs to another case already.", params={"photo_id": photo_id})
 
 
 async def forget_unattached(session: AsyncSession, before: datetime) -> int:
@@ -171,16 +180,20 @@ def hidden() -> NotFound:
 
 async def add_photos(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Who, data: PhotosBody) -> None:
     """Deputies handling the case or staff add photos (a field visit's evidence); a note on the timeline."""
-    require(who, Actor.handler, Actor.staff, doing="add photos to this case")
+    require(who, Actor.handler, Actor.staff, doing=N_("add photos to this case"))
     if case.status not in OPEN | {CaseStatus.resolved}:
-        raise Conflict(f"Photos are not added to a case that is {case.status}.", current_status=case.status)
+        raise Conflict(
+            "Photos are not added to a case that is {status}.",
+            params={"status": i18n.code("case", case.status)},
+            current_status=case.status,
+        )
     photo_ids = data.photo_ids
     await check_attachable(session, photo_ids, who.subject)
     now = now_of(runtime)
     await attach(session, case, photo_ids, now)
     actor = standing_for_note(who, Actor.handler, Actor.staff)
-    count = f"{len(photo_ids)} photo{'s' if len(photo_ids) > 1 else ''}"
-    words = f"{count} added by {'a deputy' if actor is Actor.handler else 'the office'}"
+    by = N_("a deputy") if actor is Actor.handler else N_("the office")
+    words = say("{count} photo(s) added by {by}", count=len(photo_ids), by=by)
     await note(session, case, "photos", who, actor, words, now)
 
 

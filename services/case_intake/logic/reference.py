@@ -21,7 +21,7 @@ Coded = TypeVar("Coded", Category, Organisation)
 async def get_category(session: AsyncSession, code: str) -> Category:
     category = await session.get(Category, code)
     if category is None:
-        raise NotFound(f"No category {code}.")
+        raise NotFound("No category {code}.", params={"code": code})
     return category
 
 
@@ -29,21 +29,25 @@ async def usable_category(cache: ReferenceCache, session: AsyncSession, code: st
     """The category a new case names: it must exist, be active and admit the case's kind."""
     category = await cache.category(session, code)
     if category is None or not category.active:
-        raise Unprocessable(f"Unknown category {code}: choose one from /categories.", field="category")
+        raise Unprocessable(
+            "Unknown category {code}: choose one from /categories.", params={"code": code}, field="category"
+        )
     if kind not in category.kinds:
-        raise Unprocessable(f"The category {code} is not for a {kind}.", field="category")
+        raise Unprocessable(
+            "The category {code} is not for a {kind}.", params={"code": code, "kind": kind}, field="category"
+        )
     return category
 
 
 async def add_coded(session: AsyncSession, row: Coded, noun: str) -> Coded:
     """Add a reference row keyed by its code (a category, an organisation); 409 when the code is taken."""
     if await session.get(type(row), row.code) is not None:
-        raise Conflict(f"The {noun} {row.code} exists already.")
+        raise Conflict("The {noun} {code} exists already.", params={"noun": noun, "code": row.code})
     session.add(row)
     try:
         await session.flush()
     except IntegrityError as error:
-        raise Conflict(f"The {noun} {row.code} exists already.") from error
+        raise Conflict("The {noun} {code} exists already.", params={"noun": noun, "code": row.code}) from error
     return row
 
 
@@ -85,7 +89,7 @@ async def set_holiday(session: AsyncSession, day: date, data: HolidaySet, by: Pr
 async def delete_holiday(session: AsyncSession, day: date, by: Principal) -> None:
     holiday = await session.get(Holiday, day)
     if holiday is None:
-        raise NotFound(f"{day} is not in the holiday calendar.")
+        raise NotFound("{day} is not in the holiday calendar.", params={"day": day})
     await session.delete(holiday)
     await session.flush()
     await audit.record(session, by, "holiday.delete", "holiday", day.isoformat())

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import Actor, Who, require, standing_for_note
-from services.case_intake.domain.wording import with_note
+from services.case_intake.domain.wording import say, with_note
 from services.case_intake.logic.access import who as standing_of
 from services.case_intake.logic.cases import assignees, calendar, get_case, now_of
 from services.case_intake.logic.organisations import referable
@@ -16,8 +16,10 @@ from services.case_intake.logic.timeline import check, move, note
 from services.case_intake.models import Case, Referral
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import AnswerBody, NoteBody, ReferBody, SendBackBody
+from shared import i18n
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.i18n import N_
 from shared.messaging.catalogue import ReferralAnswered, ReferralReturned
 from shared.privacy import redact
 from shared.types import CivilDate
@@ -53,7 +55,8 @@ async def refer(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Wh
         created_at=now,
     )
     session.add(referral)
-    words = f"Referred to {data.organisation} for an answer by {await _due_words(session, runtime, due_at)}"
+    due = await _due_words(session, runtime, due_at)
+    words = say("Referred to {organisation} for an answer by {due}", organisation=data.organisation, due=due)
     await move(session, runtime, case, "refer", who, words, now, organisation=data.organisation, due_at=due_at)
     return referral
 
@@ -62,7 +65,7 @@ async def get_referral(session: AsyncSession, referral_id: str, *, for_update: b
     query = select(Referral).where(Referral.id == referral_id)
     referral = (await session.execute(query.with_for_update() if for_update else query)).scalar_one_or_none()
     if referral is None:
-        raise NotFound(f"No referral {referral_id}.")
+        raise NotFound("No referral {referral_id}.", params={"referral_id": referral_id})
     return referral
 
 
@@ -86,7 +89,10 @@ async def answer(
     if not is_officer_of(principal, referral):
         raise Forbidden("Only an officer of the organisation it was referred to answers it.")
     if referral.status != "open":
-        raise Conflict(f"This referral is {referral.status}; only an open one is answered.")
+        raise Conflict(
+            "This referral is {status}; only an open one is answered.",
+            params={"status": i18n.code("referral", referral.status)},
+        )
     case = await get_case(session, referral.case_id, for_update=True)
     now = now_of(runtime)
     referral.answer, referral.answered_by, referral.answered_at, referral.status = (
@@ -96,7 +102,15 @@ async def answer(
         "answered",
     )
     officer = Who(principal.subject, frozenset({Actor.officer}), principal=principal)
-    await note(session, case, "referral_answered", officer, Actor.officer, f"{referral.organisation} answered", now)
+    await note(
+        session,
+        case,
+        "referral_answered",
+        officer,
+        Actor.officer,
+        say("{organisation} answered", organisation=referral.organisation),
+        now,
+    )
     payload = ReferralAnswered(
         referral_id=referral.id,
         case_id=case.id,
@@ -111,7 +125,10 @@ async def answer(
 
 def _answered(referral: Referral) -> None:
     if referral.status != "answered":
-        raise Conflict(f"This referral is {referral.status}; only an answered one is accepted or sent back.")
+        raise Conflict(
+            "This referral is {status}; only an answered one is accepted or sent back.",
+            params={"status": i18n.code("referral", referral.status)},
+        )
 
 
 async def accept_answer(
@@ -122,7 +139,9 @@ async def accept_answer(
     _answered(referral)
     now = now_of(runtime)
     referral.status, referral.decision_note = "accepted", redact(data.note) or None
-    words = with_note(f"The answer of {referral.organisation} was accepted", referral.decision_note)
+    words = with_note(
+        say("The answer of {organisation} was accepted", organisation=referral.organisation), referral.decision_note
+    )
     await move(
         session, runtime, case, "accept_reply", who, words, now, said=data.note, organisation=referral.organisation
     )
@@ -132,15 +151,20 @@ async def send_back(
     session: AsyncSession, runtime: CaseRuntime, referral: Referral, case: Case, who: Who, data: SendBackBody
 ) -> None:
     """The deputy finds the answer wanting: the referral is open again, with a new due date and a reason."""
-    require(who, Actor.handler, Actor.staff, doing="send this answer back")
+    require(who, Actor.handler, Actor.staff, doing=N_("send this answer back"))
     if case.status not in ("referred", "escalated"):
-        raise Conflict(f"The case is {case.status}; an answer is sent back while it is referred.")
+        raise Conflict(
+            "The case is {status}; an answer is sent back while it is referred.",
+            params={"status": i18n.code("case", case.status)},
+        )
     _answered(referral)
     now = now_of(runtime)
     referral.due_at = await _due(session, runtime, data.due_on, now)
     referral.status, referral.rounds, referral.decision_note = "open", referral.rounds + 1, redact(data.reason)
     due = await _due_words(session, runtime, referral.due_at)
-    sentence = f"The answer of {referral.organisation} was sent back, to come by {due}"
+    sentence = say(
+        "The answer of {organisation} was sent back, to come by {due}", organisation=referral.organisation, due=due
+    )
     words = with_note(sentence, referral.decision_note)
     actor = standing_for_note(who, Actor.handler, Actor.staff)
     await note(session, case, "referral_returned", who, actor, words, now, said=data.reason)

@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import SYSTEM, CaseStatus, Who
-from services.case_intake.domain.wording import summary, with_note
+from services.case_intake.domain.wording import say, summary, with_note
 from services.case_intake.logic.cases import now_of, start_clocks
 from services.case_intake.logic.timeline import check, move
 from services.case_intake.models import Case, CaseAssignee, CaseTransition, KnownGrid, RoutingEntry
@@ -16,7 +16,7 @@ from services.case_intake.schemas import DispatchBody
 from shared.errors import Unprocessable
 from shared.messaging.catalogue import CaseAssigned, CaseAssignedV2, CaseSubmitted, CaseSubmittedV2, EventPayload
 
-ROUTED = "Sent to the deputies of the grid"
+ROUTED = say("Sent to the deputies of the grid")
 
 
 async def route(session: AsyncSession, grid_id: str | None) -> list[str]:
@@ -125,6 +125,6 @@ async def dispatch(session: AsyncSession, runtime: CaseRuntime, case: Case, who:
     if not deputies:
         raise Unprocessable("No deputy answers for this grid yet: name the deputies.", field="deputy_ids")
     now = now_of(runtime)
-    reason = with_note("Sent by the office to the deputies who answer for it", data.note)
+    reason = with_note(say("Sent by the office to the deputies who answer for it"), data.note)
     await assign(session, runtime, case, deputies, "dispatch", who, reason, now, said=data.note)
     await emit_routed(session, runtime, case, deputies)

@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import OPEN, Actor, CaseStatus, Who, standing_for_note
 from services.case_intake.domain.tracking import hash_key
-from services.case_intake.domain.wording import with_note
+from services.case_intake.domain.wording import say, with_note
 from services.case_intake.logic.access import authorize_support, supports
 from services.case_intake.logic.cases import close_referrals, get_case, now_of, supporter_count
 from services.case_intake.logic.timeline import check, move, note
 from services.case_intake.models import Case, CaseSupporter
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import MergeBody
+from shared import i18n
 from shared.auth import Principal
 from shared.errors import Conflict, ProblemError, Unprocessable
 from shared.messaging.catalogue import CaseSupported
@@ -33,8 +34,8 @@ ANONYMOUS_WINDOW = timedelta(hours=1)
 class TooManySupports(ProblemError):
     status, slug, title = 429, "too-many-requests", "Too many requests"
 
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str, retry_after: int, params: dict[str, object] | None = None) -> None:
+        super().__init__(detail, params=params)
         self.retry_after = retry_after
 
 
@@ -67,7 +68,14 @@ async def support(
     session.add(CaseSupporter(id=str(uuid.uuid4()), case_id=case.id, supporter=supporter, filer=False, at=now))
     villager = Who(subject or "anonymous", frozenset({Actor.filer}))
     await note(
-        session, case, "support", villager, Actor.filer, with_note('Another villager said "me too"', words), now, words
+        session,
+        case,
+        "support",
+        villager,
+        Actor.filer,
+        with_note(say('Another villager said "me too"'), words),
+        now,
+        words,
     )
     await session.flush()
     count = await supporter_count(session, case.id)
@@ -82,12 +90,17 @@ async def merge(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Wh
     if target.id == case.id:
         raise Unprocessable("A case cannot be merged into itself.", field="into_case_id")
     if target.status not in OPEN | {CaseStatus.resolved}:
-        raise Conflict(f"The case to merge into is {target.status}.", current_status=target.status, action="merge")
+        raise Conflict(
+            "The case to merge into is {status}.",
+            params={"status": i18n.code("case", target.status)},
+            current_status=target.status,
+            action="merge",
+        )
     now = now_of(runtime)
     joined = await _move_supporters(session, case, target, now)
     case.merged_into_id, case.due_kind = target.id, None
     await close_referrals(session, case)
-    words = with_note("Merged into another case about the same matter; supporters moved there", data.note)
+    words = with_note(say("Merged into another case about the same matter; supporters moved there"), data.note)
     await move(session, runtime, case, "merge", who, words, now, said=data.note, into_case_id=target.id)
     actor = standing_for_note(who, Actor.staff)
     await note(
@@ -96,7 +109,7 @@ async def merge(session: AsyncSession, runtime: CaseRuntime, case: Case, who: Wh
         "merge_in",
         who,
         actor,
-        f"A case about the same matter joined this one; {joined} supporters came with it",
+        say("A case about the same matter joined this one; {joined} supporters came with it", joined=joined),
         now,
     )
     await session.flush()
@@ -151,6 +164,7 @@ async def _within_anonymous_limit(session: AsyncSession, runtime: CaseRuntime, c
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
         wait = max(1, math.ceil((oldest + ANONYMOUS_WINDOW - now).total_seconds()))
         raise TooManySupports(
-            f"This case had {limit} supports without an account in the last hour; sign in, or try again later.",
+            "This case had {limit} supports without an account in the last hour; sign in, or try again later.",
+            params={"limit": limit},
             retry_after=wait,
         )

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.case_intake.domain.lifecycle import PUBLIC_ROLE, TRANSITIONS, Actor, Who, plan
-from services.case_intake.domain.wording import NOTE_LENGTH, REASON_LENGTH, sentence_of
+from services.case_intake.domain.wording import NOTE_LENGTH, REASON_LENGTH, sentence_of, template_of
 from services.case_intake.logic.cases import assignees
 from services.case_intake.models import Case, CaseTransition
 from services.case_intake.runtime import CaseRuntime
@@ -38,9 +38,11 @@ async def record(
     detail: dict[str, object] | None = None,
     link: str | None = None,
 ) -> CaseTransition:
-    """Write a step; `reason` is its plain sentence (see wording.with_note), `said` the person's own words in it;
-    an official's step goes to the audit log too, with `detail` (ids only)."""
+    """Write a step; `reason` is its plain sentence (see wording.say and with_note: the message id and values are
+    kept beside the English, to be said in the reader's language), `said` the person's own words in it; an
+    official's step goes to the audit log too, with `detail` (ids only)."""
     account = who.principal if actor in OFFICIAL else None
+    sentence, sentence_params = template_of(reason)
     step = CaseTransition(
         id=str(uuid.uuid4()),
         case_id=case.id,
@@ -53,6 +55,8 @@ async def record(
         actor_role=PUBLIC_ROLE[actor],
         actor_deputy_id=who.deputy_id if actor is Actor.handler else None,
         reason=reason[:REASON_LENGTH],
+        sentence=sentence[:300],
+        sentence_params=sentence_params or None,
         note=redact(said)[:NOTE_LENGTH] if said else None,
         link=link,
         at=at,

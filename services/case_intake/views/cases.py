@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.case_intake.domain.lifecycle import INTERNAL, OPEN, Actor, CaseStatus, Who, require
 from services.case_intake.domain.out_of_scope import where_to_go
 from services.case_intake.domain.projects import public_path
+from services.case_intake.domain.wording import spoken
 from services.case_intake.logic.access import STAFF_ROLES, deputy_grids
 from services.case_intake.logic.cases import assignees, supporter_count
 from services.case_intake.logic.filing import ON_BEHALF, Filed
@@ -38,6 +39,7 @@ from services.case_intake.schemas import (
 from services.case_intake.views import statistics
 from services.case_intake.views.photos import case_photos
 from shared.auth import Principal, Role
+from shared.i18n import N_
 from shared.pagination import PageParams, paginate
 from shared.privacy import mask_name, mask_phone, redact
 from shared.types import LatLon
@@ -59,6 +61,7 @@ def step_read(step: CaseTransition, *, accounts: bool = False) -> TransitionRead
             "actor_account": step.actor if shown else None,
             "actor_name": step.actor_name if shown else None,
             "project": project,
+            "reason": spoken(step.reason, step.sentence, step.sentence_params),
         }
     )
 
@@ -165,7 +168,7 @@ async def created_model(session: AsyncSession, filed: Filed, filer_key: str | No
 
 def contact(case: Case, who: Who) -> ContactRead:
     """The villager's contact, for those who must call them back: the deputies handling it and the office."""
-    require(who, Actor.handler, Actor.staff, doing="see the villager's contact")
+    require(who, Actor.handler, Actor.staff, doing=N_("see the villager's contact"))
     return ContactRead(phone=case.contact_phone, name=case.contact_name, preference=case.contact_preference)
 
 

@@ -139,7 +139,7 @@ async def subtree(session: AsyncSession, grid_id: str) -> dict[str, str]:
     """The grid and every grid below it: id -> name."""
     root = await session.get(KnownGrid, grid_id)
     if root is None:
-        raise NotFound(f"No grid {grid_id}.")
+        raise NotFound("No grid {grid_id}.", params={"grid_id": grid_id})
     names, frontier = {root.id: root.name}, {root.id}
     while frontier:
         rows = (

@@ -21,7 +21,7 @@ from shared.service import ServiceRuntime
 async def get_deputy(session: AsyncSession, deputy_id: str) -> Deputy:
     deputy = await session.get(Deputy, deputy_id)
     if deputy is None:
-        raise NotFound(f"No deputy {deputy_id}.")
+        raise NotFound("No deputy {deputy_id}.", params={"deputy_id": deputy_id})
     return deputy
 
 
@@ -36,7 +36,7 @@ async def require_known_grid(session: AsyncSession, grid_id: str | None) -> None
     """A grid a request names must be one this service has heard of (its grid.grid.created event arrives
     within milliseconds of its creation); an id that names nothing is refused, not stored."""
     if grid_id is not None and await session.get(KnownGrid, grid_id) is None:
-        raise Unprocessable(f"No grid {grid_id} is known here.", rule="deputy.unknown_grid")
+        raise Unprocessable("No grid {grid_id} is known here.", params={"grid_id": grid_id}, rule="deputy.unknown_grid")
 
 
 def _updated_event(deputy: Deputy, changed: list[str]) -> DeputyUpdated:
@@ -69,7 +69,7 @@ async def register_deputy(
     The demo city is loaded before any grid event flows, from the same reference data: its home grids are
     not checked against the projection. `by`: the office account that registers (audited), none for the demo."""
     if (await session.execute(select(Deputy.id).where(Deputy.code == data.code))).first():
-        raise Conflict(f"A deputy with code {data.code} is registered.", rule="deputy.code_taken")
+        raise Conflict("A deputy with code {code} is registered.", params={"code": data.code}, rule="deputy.code_taken")
     if not is_demo:
         await require_known_grid(session, data.home_grid_id)
     location = data.home_location
@@ -104,7 +104,7 @@ def _apply(deputy: Deputy, data: DeputyUpdate) -> None:
     fields = data.model_fields_set
     for field in REQUIRED:
         if field in fields and getattr(data, field) is None:
-            raise Unprocessable(f"{field} cannot be cleared.", rule="deputy.required")
+            raise Unprocessable("{field} cannot be cleared.", params={"field": field}, rule="deputy.required")
     for field in set(EDITABLE) & fields:
         setattr(deputy, field, getattr(data, field))
     if "home_location" in fields:

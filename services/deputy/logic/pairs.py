@@ -19,7 +19,7 @@ from shared.service import ServiceRuntime
 async def get_pair(session: AsyncSession, pair_id: str) -> SupportPair:
     pair = await session.get(SupportPair, pair_id)
     if pair is None:
-        raise NotFound(f"No support pair {pair_id}.")
+        raise NotFound("No support pair {pair_id}.", params={"pair_id": pair_id})
     return pair
 
 

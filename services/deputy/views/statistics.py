@@ -23,7 +23,7 @@ async def _scope(session: AsyncSession, grid_id: str | None) -> tuple[str, Any, 
         return "city", KnownGrid.township_id, None
     grid = await session.get(KnownGrid, grid_id)
     if grid is None:
-        raise NotFound(f"No grid {grid_id} is known here.")
+        raise NotFound("No grid {grid_id} is known here.", params={"grid_id": grid_id})
     if grid.level == "township":
         return "township", KnownGrid.village_id, KnownGrid.township_id == grid.id
     if grid.level == "village":

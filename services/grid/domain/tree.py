@@ -28,7 +28,11 @@ def check_parent(level: str, parent_level: str | None, parent_active: bool = Tru
     """A township has no parent, a village a township, a group a village; and the parent must be active."""
     expected = PARENT_LEVEL[level]
     if parent_level != expected:
-        raise Unprocessable(f"A {level} grid must have a {expected or 'no'} parent.", rule="grid.parent_level")
+        raise Unprocessable(
+            "A {level} grid must have a {value} parent.",
+            params={"level": level, "value": expected or "no"},
+            rule="grid.parent_level",
+        )
     if not parent_active:
         raise Unprocessable("The parent grid is retired.", rule="grid.parent_retired")
 
@@ -38,7 +42,11 @@ def check_kind(level: str, kind: str | None, name: str) -> str:
     if kind is None:
         return names.default_kind(level, name)
     if kind not in names.KINDS[level]:
-        raise Unprocessable(f"A {level} grid is one of: {', '.join(names.KINDS[level])}.", rule="grid.kind")
+        raise Unprocessable(
+            "A {level} grid is one of: {value}.",
+            params={"level": level, "value": ", ".join(names.KINDS[level])},
+            rule="grid.kind",
+        )
     return kind
 
 

@@ -22,9 +22,14 @@ async def _check_assignment(session: AsyncSession, grid: Grid, data: AssignmentC
     if deputy is not None and deputy.status != "active":
         raise Conflict("The deputy is retired.", rule="assignment.deputy_retired")
     if data.role == "grid_head" and grid.level == "township" and not (deputy and deputy.council_member):
-        known = "" if deputy else " (this deputy is not known here yet)"
+        if deputy is None:
+            raise Unprocessable(
+                "A township's grid head must be a member of the chairpersons' council "
+                "(this deputy is not known here yet).",
+                rule="assignment.council",
+            )
         raise Unprocessable(
-            f"A township's grid head must be a member of the chairpersons' council{known}.", rule="assignment.council"
+            "A township's grid head must be a member of the chairpersons' council.", rule="assignment.council"
         )
     if data.role == "grid_head" and await active_assignments(
         session, Assignment.grid_id == grid.id, Assignment.role == "grid_head"

@@ -12,7 +12,7 @@ from shared.errors import Conflict, NotFound
 async def get_grid(session: AsyncSession, grid_id: str) -> Grid:
     grid = await session.get(Grid, grid_id)
     if grid is None:
-        raise NotFound(f"No grid {grid_id}.", rule="grid.not_found")
+        raise NotFound("No grid {grid_id}.", params={"grid_id": grid_id}, rule="grid.not_found")
     return grid
 
 
@@ -26,7 +26,7 @@ async def active_grid(session: AsyncSession, grid_id: str) -> Grid:
 async def get_assignment(session: AsyncSession, assignment_id: str) -> Assignment:
     assignment = await session.get(Assignment, assignment_id)
     if assignment is None:
-        raise NotFound(f"No assignment {assignment_id}.")
+        raise NotFound("No assignment {assignment_id}.", params={"assignment_id": assignment_id})
     return assignment
 
 

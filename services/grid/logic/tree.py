@@ -41,7 +41,7 @@ def _geometry(boundary: Boundary) -> Any:
     try:
         return geo.boundary_geometry(boundary.model_dump())
     except geo.BoundaryError as error:
-        raise Unprocessable(f"The boundary is {error}.", rule="grid.boundary") from error
+        raise Unprocessable("The boundary is {error}.", params={"error": error}, rule="grid.boundary") from error
 
 
 def _place(grid: Grid, fields: set[str], boundary: Boundary | None, centre: LatLon | None) -> None:
@@ -99,7 +99,7 @@ async def create_grid(
     """Create a grid; `by` the official who does it (audited), none for the demo city's loader."""
     await _check_parent(session, data.level, data.parent_id)
     if (await session.execute(select(Grid.id).where(Grid.code == data.code))).first():
-        raise Conflict(f"A grid with code {data.code} exists.", rule="grid.code_taken")
+        raise Conflict("A grid with code {code} exists.", params={"code": data.code}, rule="grid.code_taken")
     grid = Grid(
         id=grid_id or str(uuid.uuid4()),
         code=data.code,
@@ -194,9 +194,9 @@ def _changed_event(grid: Grid, changed: list[str]) -> GridChanged:
 async def _check_may_retire(session: AsyncSession, grid: Grid) -> None:
     children = select(func.count()).select_from(Grid).where(Grid.parent_id == grid.id, Grid.status == "active")
     if count := (await session.execute(children)).scalar_one():
-        raise Conflict(f"The grid has {count} active child grids: move or retire them first.")
+        raise Conflict("The grid has {count} active child grids: move or retire them first.", params={"count": count})
     if count := await open_case_count(session, grid.id):
-        raise Conflict(f"The grid has {count} open cases: they must be closed first.")
+        raise Conflict("The grid has {count} open cases: they must be closed first.", params={"count": count})
 
 
 async def retire_grid(

@@ -31,7 +31,12 @@ class EntryKind(StrEnum):
 
 
 class LedgerRefused(ValueError):
-    """An entry that would overdraw an account or is malformed; nothing is written."""
+    """An entry that would overdraw an account or is malformed; nothing is written. `message` is an English
+    message id (its values in `params`), said in the caller's language by the 409 it becomes."""
+
+    def __init__(self, message: str, **params: int) -> None:
+        super().__init__(message.format_map(params))
+        self.message, self.params = message, params
 
 
 @dataclass(frozen=True)
@@ -67,11 +72,15 @@ class Books:
         if (entry.kind == EntryKind.appropriation) != (entry.project_id is None):
             raise LedgerRefused("Only an appropriation is booked without a project.")
         if entry.kind == EntryKind.allocation and entry.amount > self.available:
-            raise LedgerRefused(f"The pool has {self.available} fen left; {entry.amount} fen were asked.")
+            raise LedgerRefused(
+                "The pool has {left} fen left; {amount} fen were asked.", left=self.available, amount=entry.amount
+            )
         spends = entry.kind in (EntryKind.disbursement, EntryKind.release)
         if spends and entry.amount > self.balance(entry.project_id or ""):
             raise LedgerRefused(
-                f"The project has {self.balance(entry.project_id or '')} fen left; {entry.amount} fen were asked."
+                "The project has {left} fen left; {amount} fen were asked.",
+                left=self.balance(entry.project_id or ""),
+                amount=entry.amount,
             )
 
     def post(self, entry: Entry) -> None:

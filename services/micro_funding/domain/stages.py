@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from shared import i18n
 from shared.errors import Conflict, Forbidden
 
 DEPUTY, STATION_STAFF, NPC_OFFICE, VILLAGER = "deputy", "station_staff", "npc_office", "villager"
@@ -114,8 +115,9 @@ def check_not_proposer(action: str, principal: Caller, *, deputy_id: str, owner:
     """403 when the project's proposer would check, fund or judge it (separation of duties)."""
     if action in CHECKS and is_proposer(principal, deputy_id, owner):
         raise Forbidden(
-            f"Separation of duties: this account proposed the project (for deputy {deputy_id}), "
-            f"so another official must {CHECKS[action]} it."
+            "Separation of duties: this account proposed the project (for deputy {deputy_id}), "
+            "so another official must {action} it.",
+            params={"deputy_id": deputy_id, "action": CHECKS[action]},
         )
 
 
@@ -140,7 +142,10 @@ def check_source(action: str, status: str) -> str:
     """The stage `action` leads to from `status`, or 409 when the project is not in a stage it starts from."""
     step = STEPS[action]
     if status not in step.sources:
-        raise Conflict(f"The step '{action}' needs a project in {' or '.join(step.sources)}; this one is {status}.")
+        raise Conflict(
+            "The step '{action}' needs a project in {sources}; this one is {status}.",
+            params={"action": action, "sources": " or ".join(step.sources), "status": i18n.code("project", status)},
+        )
     return step.target
 
 
@@ -152,7 +157,10 @@ def vote_passes(votes_for: int, votes_against: int) -> bool:
 def check_objection_open(status: str, notice_ends_at: datetime | None, now: datetime) -> None:
     """Objections are taken while the project is in its public notice, until the notice ends."""
     if status != "in_notice" or notice_ends_at is None:
-        raise Conflict(f"Objections are taken during the public notice; this project is {status}.")
+        raise Conflict(
+            "Objections are taken during the public notice; this project is {status}.",
+            params={"status": i18n.code("project", status)},
+        )
     if now >= notice_ends_at:
         raise Conflict("The public notice of this project has ended.")
 
@@ -160,4 +168,4 @@ def check_objection_open(status: str, notice_ends_at: datetime | None, now: date
 def check_notice_over(notice_ends_at: datetime | None, now: datetime) -> None:
     """A project is approved only once its public notice has run its course."""
     if notice_ends_at is not None and now < notice_ends_at:
-        raise Conflict(f"The public notice runs until {notice_ends_at.isoformat()}.")
+        raise Conflict("The public notice runs until {value}.", params={"value": notice_ends_at.isoformat()})

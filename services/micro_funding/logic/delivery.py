@@ -14,7 +14,7 @@ from services.micro_funding.logic.ledger import current_books, lock_pool, post_e
 from services.micro_funding.logic.projects import get_project, project_facts, refuse_proposer, take_step
 from services.micro_funding.models import LedgerEntry, Milestone, ProgressReport, Project, Rating
 from services.micro_funding.schemas import DisbursementCreate, ProgressCreate, RatingCreate, ReleaseCreate
-from shared import audit
+from shared import audit, i18n
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Unprocessable
 from shared.messaging import catalogue as events
@@ -28,11 +28,14 @@ async def report_progress(
     project = await get_project(session, project_id, lock=True)
     role = stages.authorise("start", principal, deputy_id=project.deputy_id, status=project.status)
     if project.status not in stages.REPORTABLE:
-        raise Conflict(f"Progress is reported on funded projects in progress; this one is {project.status}.")
+        raise Conflict(
+            "Progress is reported on funded projects in progress; this one is {status}.",
+            params={"status": i18n.code("project", project.status)},
+        )
     if await session.scalar(
         select(ProgressReport.id).where(ProgressReport.project_id == project.id, ProgressReport.month == data.month)
     ):
-        raise Conflict(f"Progress for {data.month} was already reported.")
+        raise Conflict("Progress for {month} was already reported.", params={"month": data.month})
     await _complete_milestones(session, project.id, data.completed_milestone_ids, runtime.clock.now())
     if project.status == "funded":
         await take_step(session, runtime, principal, project, "start", f"first report: {data.month}")
@@ -91,7 +94,10 @@ async def _money_project(
     await lock_pool(session, pool_id)
     project = await get_project(session, project_id, lock=True)
     if project.status not in allowed:
-        raise Conflict(f"Money moves on funded projects only in {', '.join(allowed)}; this one is {project.status}.")
+        raise Conflict(
+            "Money moves on funded projects only in {allowed}; this one is {status}.",
+            params={"allowed": ", ".join(allowed), "status": i18n.code("project", project.status)},
+        )
     return project
 
 
@@ -138,7 +144,10 @@ async def rate(
     project = await get_project(session, project_id, lock=True)
     refuse_proposer("evaluate", principal, project)
     if project.status not in stages.RATEABLE:
-        raise Conflict(f"Delivered projects are rated after acceptance; this one is {project.status}.")
+        raise Conflict(
+            "Delivered projects are rated after acceptance; this one is {status}.",
+            params={"status": i18n.code("project", project.status)},
+        )
     rater = principal.subject[:64]
     if await session.scalar(select(Rating.id).where(Rating.project_id == project.id, Rating.rater == rater)):
         raise Conflict("You already rated this project.")

@@ -36,7 +36,7 @@ async def lock_pool(session: AsyncSession, pool_id: str) -> FundPool:
     query = select(FundPool).where(FundPool.id == pool_id).with_for_update()
     pool = (await session.execute(query.execution_options(populate_existing=True))).scalar_one_or_none()
     if pool is None:
-        raise NotFound(f"No fund pool {pool_id}.")
+        raise NotFound("No fund pool {pool_id}.", params={"pool_id": pool_id})
     return pool
 
 
@@ -75,7 +75,7 @@ async def post_entry(
     try:
         books.post(entry)
     except LedgerRefused as error:
-        raise Conflict(str(error)) from error
+        raise Conflict(error.message, params=error.params) from error
     row = LedgerEntry(
         id=str(uuid.uuid4()),
         pool_id=pool_id,

@@ -21,7 +21,7 @@ from services.micro_funding.logic.projects import get_project, refuse_proposer, 
 from services.micro_funding.models import Objection, Project
 from services.micro_funding.policy import ObjectionLimits
 from services.micro_funding.schemas import ObjectionCreate, ObjectionRuling, ObjectionRulings
-from shared import audit
+from shared import audit, i18n
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests
 from shared.service import ServiceRuntime
@@ -50,13 +50,15 @@ async def _check_limits(
     oldest = await _within_limit(session, Objection.objector, objector, now - ACCOUNT_WINDOW, per_account)
     if oldest is not None:
         raise TooManyRequests(
-            f"An account may raise {per_account} objections in 24 hours.",
+            "An account may raise {per_account} objections in 24 hours.",
+            params={"per_account": per_account},
             retry_after=seconds_until_free(oldest, ACCOUNT_WINDOW, now),
         )
     oldest = await _within_limit(session, Objection.address, address, now - ADDRESS_WINDOW, per_address)
     if oldest is not None:
         raise TooManyRequests(
-            f"At most {per_address} objections an hour are taken from one address.",
+            "At most {per_address} objections an hour are taken from one address.",
+            params={"per_address": per_address},
             retry_after=seconds_until_free(oldest, ADDRESS_WINDOW, now),
         )
 
@@ -153,9 +155,14 @@ async def rule_objection(
     project = await _ruled_project(session, principal, project_id)
     objection = await session.get(Objection, objection_id)
     if objection is None or objection.project_id != project.id:
-        raise NotFound(f"No objection {objection_id} to project {project_id}.")
+        raise NotFound(
+            "No objection {objection_id} to project {project_id}.",
+            params={"objection_id": objection_id, "project_id": project_id},
+        )
     if objection.status != "pending":
-        raise Conflict(f"This objection was already {objection.status}.")
+        raise Conflict(
+            "This objection was already {status}.", params={"status": i18n.code("objection", objection.status)}
+        )
     now = runtime.clock.now()
     await _rule(session, objection, data, principal, now)
     if data.upheld:
@@ -179,11 +186,17 @@ async def rule_objections(
     found = {objection.id: objection for objection in rows.scalars()}
     missing = [objection_id for objection_id in data.objection_ids if objection_id not in found]
     if missing:
-        raise NotFound(f"No objection {', '.join(missing)} to project {project_id}.")
+        raise NotFound(
+            "No objection {missing} to project {project_id}.",
+            params={"missing": ", ".join(missing), "project_id": project_id},
+        )
     try:
         due = [found[key] for key in data.objection_ids if ruling_needed(found[key].status, data.upheld)]
     except ValueError as status:
-        raise Conflict(f"An objection in the list was already {status}; nothing was ruled.") from None
+        raise Conflict(
+            "An objection in the list was already {status}; nothing was ruled.",
+            params={"status": i18n.code("objection", status)},
+        ) from None
     now = runtime.clock.now()
     for objection in due:
         await _rule(session, objection, data, principal, now)

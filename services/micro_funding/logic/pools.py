@@ -30,7 +30,7 @@ def cap_of(pool: FundPool, kind: str) -> int:
 async def get_pool(session: AsyncSession, pool_id: str) -> FundPool:
     pool = await session.get(FundPool, pool_id)
     if pool is None:
-        raise NotFound(f"No fund pool {pool_id}.")
+        raise NotFound("No fund pool {pool_id}.", params={"pool_id": pool_id})
     return pool
 
 
@@ -55,7 +55,7 @@ async def create_pool(
     the official who creates it (audited), none for the demo."""
     check_caps(data.total, {"service_cap": data.service_cap, "goods_cap": data.goods_cap, "works_cap": data.works_cap})
     if await find_pool(session, data.year, data.name):
-        raise Conflict(f"A fund pool named {data.name} exists for {data.year}.")
+        raise Conflict("A fund pool named {name} exists for {year}.", params={"name": data.name, "year": data.year})
     pool = FundPool(
         id=pool_id or str(uuid.uuid4()),
         year=data.year,
@@ -71,7 +71,9 @@ async def create_pool(
     try:
         await session.flush()
     except IntegrityError as error:  # a concurrent create of the same year and name won
-        raise Conflict(f"A fund pool named {data.name} exists for {data.year}.") from error
+        raise Conflict(
+            "A fund pool named {name} exists for {year}.", params={"name": data.name, "year": data.year}
+        ) from error
     await runtime.emit(session, _pool_created(pool), subject=pool.id)
     await post_entry(session, runtime, pool.id, Entry(EntryKind.appropriation, data.total), actor=actor)
     if by is not None:

@@ -26,7 +26,7 @@ from services.micro_funding.models import (
     ProjectStep,
 )
 from services.micro_funding.schemas import ProjectDraft
-from shared import audit
+from shared import audit, i18n
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.messaging import catalogue as events
@@ -59,7 +59,7 @@ async def get_project(session: AsyncSession, project_id: str, *, lock: bool = Fa
         query = query.with_for_update().execution_options(populate_existing=True)
     project = (await session.execute(query)).scalar_one_or_none()
     if project is None:
-        raise NotFound(f"No project {project_id}.")
+        raise NotFound("No project {project_id}.", params={"project_id": project_id})
     return project
 
 
@@ -108,7 +108,9 @@ async def _villages_of(session: AsyncSession, grid_ids: list[str]) -> dict[str, 
     bad = [grid_id for grid_id in grid_ids if grid_id not in grids or grids[grid_id].status != "active"]
     bad += [grid_id for grid_id, grid in grids.items() if grid.level not in CITABLE_GRID_LEVELS]
     if bad:
-        raise Unprocessable(f"These are not known active village or group grids: {', '.join(sorted(set(bad)))}.")
+        raise Unprocessable(
+            "These are not known active village or group grids: {value}.", params={"value": ", ".join(sorted(set(bad)))}
+        )
     return {grid_id: village_of(grid_id, grid.level, grid.parent_id) for grid_id, grid in grids.items()}
 
 
@@ -124,10 +126,13 @@ async def _check_cases(session: AsyncSession, case_ids: list[str], deputy_id: st
         if case_id not in rows or not (case_id in cited or routed_to(rows[case_id].deputy_ids, deputy_id))
     )
     if unknown:
-        raise Unprocessable(f"These cases are not known here (yet), or not routed to you: {', '.join(unknown)}.")
+        raise Unprocessable(
+            "These cases are not known here (yet), or not routed to you: {unknown}.",
+            params={"unknown": ", ".join(unknown)},
+        )
     dead = sorted(case_id for case_id, row in rows.items() if row.status in DEAD_CASE_STATUSES)
     if dead:
-        raise Unprocessable(f"These cases were withdrawn, rejected or merged: {', '.join(dead)}.")
+        raise Unprocessable("These cases were withdrawn, rejected or merged: {dead}.", params={"dead": ", ".join(dead)})
 
 
 async def _check_draft(
@@ -209,7 +214,10 @@ async def update_draft(
     if not stages.is_owner(principal, project.deputy_id):
         raise Forbidden("Only the deputy who proposed this project may edit it.")
     if project.status != "draft":
-        raise Conflict(f"Only a draft can be edited; this project is {project.status}.")
+        raise Conflict(
+            "Only a draft can be edited; this project is {status}.",
+            params={"status": i18n.code("project", project.status)},
+        )
     cited = set(
         (await session.execute(select(ProjectCase.case_id).where(ProjectCase.project_id == project.id))).scalars()
     )

@@ -7,6 +7,8 @@ http is accepted only for a loopback address named in the list itself (local tes
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
+from shared.i18n import N_
+
 PUBLIC_PUSH_SERVICES = (
     "fcm.googleapis.com",  # Chrome, Edge on Android, most Chromium browsers
     "updates.push.services.mozilla.com",  # Firefox
@@ -42,14 +44,14 @@ def endpoint_problem(endpoint: str, allowed: tuple[str, ...]) -> str | None:
         parts = urlsplit(endpoint)
         port = parts.port
     except ValueError:
-        return "The endpoint is not a URL."
+        return N_("The endpoint is not a URL.")
     host = (parts.hostname or "").lower().rstrip(".")
     if not host or parts.username is not None or parts.password is not None or parts.fragment:
-        return "The endpoint must be a plain https URL of a push service."
+        return N_("The endpoint must be a plain https URL of a push service.")
     if not _host_allowed(host, allowed):
-        return "The endpoint's host is not a push service this system sends to."
+        return N_("The endpoint's host is not a push service this system sends to.")
     if parts.scheme == "https":
         return None
     if parts.scheme == "http" and _is_loopback(host) and port is not None:
         return None  # only when the loopback host itself is in the list (local tests)
-    return "The endpoint must be an https URL."
+    return N_("The endpoint must be an https URL.")

@@ -21,6 +21,7 @@ from services.notification.models import Account, Follow, PushSubscription
 from services.notification.schemas import SubscriptionCreate
 from shared.auth import Principal, Role
 from shared.errors import NotFound, Unprocessable
+from shared.i18n import N_, translate
 
 OFFICIALS = (Role.deputy, Role.station_staff, Role.npc_office, Role.agency_officer)
 
@@ -30,15 +31,15 @@ def _keys_problem(p256dh: str, auth: str) -> str | None:
         point, secret = b64url_decode(p256dh), b64url_decode(auth)
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
     except ValueError:
-        return "keys.p256dh must be a P-256 public key (65 bytes, base64url)."
+        return N_("keys.p256dh must be a P-256 public key (65 bytes, base64url).")
     if len(point) != 65 or len(secret) != 16:
-        return "keys.p256dh must be 65 bytes and keys.auth 16 bytes (base64url)."
+        return N_("keys.p256dh must be 65 bytes and keys.auth 16 bytes (base64url).")
     return None
 
 
 def _check_keys(p256dh: str, auth: str) -> None:
     if problem := _keys_problem(p256dh, auth):
-        field = {"loc": ["body", "subscription", "keys"], "msg": problem, "type": "value_error"}
+        field = {"loc": ["body", "subscription", "keys"], "msg": translate(problem), "type": "value_error"}
         raise Unprocessable(problem, errors=[field])
 
 
@@ -88,7 +89,7 @@ async def register(
     subscription = body.subscription
     problem = endpoint_problem(subscription.endpoint, runtime.policy.allowed_hosts)
     if problem:
-        field = {"loc": ["body", "subscription", "endpoint"], "msg": problem, "type": "value_error"}
+        field = {"loc": ["body", "subscription", "endpoint"], "msg": translate(problem), "type": "value_error"}
         raise Unprocessable(problem, errors=[field])
     _check_keys(subscription.keys.p256dh, subscription.keys.auth)
     now = runtime.clock.now()

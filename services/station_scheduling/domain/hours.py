@@ -49,7 +49,7 @@ def check_notice(
         return []
     if not short_notice_reason:
         raise Unprocessable(
-            f"Sessions are announced at least {station.notice_days} days ahead; "
-            "give short_notice_reason to announce one later."
+            "Sessions are announced at least {notice_days} days ahead; give short_notice_reason to announce one later.",
+            params={"notice_days": station.notice_days},
         )
     return [f"short notice: {short_notice_reason}"]

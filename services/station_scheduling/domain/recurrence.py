@@ -27,10 +27,12 @@ def _parts(rule: str) -> dict[str, str]:
         raise Unprocessable("A rota repeats DAILY, WEEKLY, MONTHLY or YEARLY (FREQ=...).")
     refused = sorted(REFUSED_PARTS.intersection(parts))
     if refused:
-        raise Unprocessable(f"Leave out {', '.join(refused)}: the rota gives the dates and the time of day.")
+        raise Unprocessable(
+            "Leave out {refused}: the rota gives the dates and the time of day.", params={"refused": ", ".join(refused)}
+        )
     interval = parts.get("INTERVAL", "1")
     if not interval.isdigit() or not 1 <= int(interval) <= MAX_INTERVAL:
-        raise Unprocessable(f"INTERVAL must be between 1 and {MAX_INTERVAL}.")
+        raise Unprocessable("INTERVAL must be between 1 and {max_interval}.", params={"max_interval": MAX_INTERVAL})
     return parts
 
 
@@ -46,7 +48,9 @@ def reception_days(rule: str, starts_on: date, ends_on: date) -> list[date]:
             raise ValueError("one RRULE only")
         moments = list(itertools.islice(parsed.replace(until=until), MAX_DAYS + 1))
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
-        raise Unprocessable(f"Not a valid recurrence rule: {error}.") from error
+        raise Unprocessable("Not a valid recurrence rule: {error}.", params={"error": error}) from error
     if len(moments) > MAX_DAYS:
-        raise Unprocessable(f"A rota makes at most {MAX_DAYS} sessions; shorten the period or the rule.")
+        raise Unprocessable(
+            "A rota makes at most {max_days} sessions; shorten the period or the rule.", params={"max_days": MAX_DAYS}
+        )
     return sorted({moment.date().replace(year=moment.year - shift) for moment in moments})

@@ -13,7 +13,7 @@ from services.station_scheduling.domain.bookings import ACTIVE_BOOKINGS, PLACE_T
 from services.station_scheduling.logic.sessions import get_reception
 from services.station_scheduling.models import Booking, ReceptionSession
 from services.station_scheduling.schemas import BookingCreate, WalkInCreate
-from shared import audit
+from shared import audit, i18n
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound
 from shared.messaging.catalogue import BookingMade
@@ -88,7 +88,7 @@ async def walk_in(
 async def get_booking(db: AsyncSession, booking_id: str) -> Booking:
     booking = await db.get(Booking, booking_id)
     if booking is None:
-        raise NotFound(f"No booking {booking_id}.")
+        raise NotFound("No booking {booking_id}.", params={"booking_id": booking_id})
     return booking
 
 
@@ -98,7 +98,7 @@ async def cancel_booking(db: AsyncSession, runtime: ServiceRuntime, booking: Boo
     reception = await get_reception(db, booking.session_id, lock=True)
     await db.refresh(booking)
     if booking.status not in ACTIVE_BOOKINGS:
-        raise Conflict(f"The booking is {booking.status}.")
+        raise Conflict("The booking is {status}.", params={"status": i18n.code("booking", booking.status)})
     moment = runtime.clock.now()
     freed = booking.status == "confirmed"
     booking.status, booking.changed_at = "cancelled", moment
@@ -125,5 +125,8 @@ async def _promote(db: AsyncSession, runtime: ServiceRuntime, reception: Recepti
 
 async def mark_attended(db: AsyncSession, booking: Booking, runtime: ServiceRuntime) -> None:
     if booking.status not in PLACE_TAKEN:
-        raise Conflict(f"The booking is {booking.status}; only a confirmed visitor is received.")
+        raise Conflict(
+            "The booking is {status}; only a confirmed visitor is received.",
+            params={"status": i18n.code("booking", booking.status)},
+        )
     booking.status, booking.changed_at = "attended", runtime.clock.now()

@@ -12,7 +12,7 @@ from shared.errors import NotFound
 async def get_deputy(db: AsyncSession, deputy_id: str) -> KnownDeputy:
     deputy = await db.get(KnownDeputy, deputy_id)
     if deputy is None:
-        raise NotFound(f"No deputy {deputy_id}.")
+        raise NotFound("No deputy {deputy_id}.", params={"deputy_id": deputy_id})
     return deputy
 
 

@@ -117,5 +117,5 @@ def _handed_over(record: ReceptionRecord, booking: Booking) -> StationIssueHande
 async def get_record(db: AsyncSession, record_id: str) -> ReceptionRecord:
     record = await db.get(ReceptionRecord, record_id)
     if record is None:
-        raise NotFound(f"No reception record {record_id}.")
+        raise NotFound("No reception record {record_id}.", params={"record_id": record_id})
     return record

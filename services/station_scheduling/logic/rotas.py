@@ -35,7 +35,10 @@ async def create_rota(db: AsyncSession, runtime: ServiceRuntime, data: RotaCreat
         raise Unprocessable("The rule gives no reception day between starts_on and ends_on.")
     pool = list(dict.fromkeys(data.deputy_ids)) or await station_pool(db, station)
     if len(pool) < data.deputies_per_session:
-        raise Unprocessable(f"The rotation needs at least {data.deputies_per_session} deputies; it has {len(pool)}.")
+        raise Unprocessable(
+            "The rotation needs at least {deputies_per_session} deputies; it has {pool}.",
+            params={"deputies_per_session": data.deputies_per_session, "pool": len(pool)},
+        )
     await lock_deputies(db, pool)
     rota = Rota(
         id=str(uuid.uuid4()),
@@ -91,7 +94,7 @@ async def _schedule_day(
             linked=rotation.linked,
         )
     except ProblemError as refusal:
-        return refusal.detail or refusal.title
+        return str(refusal)  # the English words with their values (a stored reason)
     rotation.took(deputies)
     return None
 
@@ -99,5 +102,5 @@ async def _schedule_day(
 async def get_rota(db: AsyncSession, rota_id: str) -> Rota:
     rota = await db.get(Rota, rota_id)
     if rota is None:
-        raise NotFound(f"No rota {rota_id}.")
+        raise NotFound("No rota {rota_id}.", params={"rota_id": rota_id})
     return rota

@@ -22,7 +22,7 @@ from services.station_scheduling.models import (
     Station,
 )
 from services.station_scheduling.schemas import AgencyStaffIn, SessionCreate, SessionMode
-from shared import audit
+from shared import audit, i18n
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.messaging.catalogue import SessionCancelled, SessionHeld, SessionScheduled
@@ -43,7 +43,7 @@ async def get_reception(db: AsyncSession, session_id: str, *, lock: bool = False
         query = query.with_for_update().execution_options(populate_existing=True)
     reception = (await db.execute(query)).scalar_one_or_none()
     if reception is None:
-        raise NotFound(f"No reception session {session_id}.")
+        raise NotFound("No reception session {session_id}.", params={"session_id": session_id})
     return reception
 
 
@@ -59,10 +59,10 @@ async def lock_deputies(db: AsyncSession, deputy_ids: list[str]) -> dict[str, Kn
     deputies = {deputy.id: deputy for deputy in (await db.execute(query)).scalars()}
     unknown = [deputy_id for deputy_id in deputy_ids if deputy_id not in deputies]
     if unknown:
-        raise Unprocessable(f"Unknown deputy: {', '.join(unknown)}.")
+        raise Unprocessable("Unknown deputy: {unknown}.", params={"unknown": ", ".join(unknown)})
     retired = [deputy.code for deputy in deputies.values() if deputy.status != "active"]
     if retired:
-        raise Unprocessable(f"Not in office: {', '.join(retired)}.")
+        raise Unprocessable("Not in office: {retired}.", params={"retired": ", ".join(retired)})
     return deputies
 
 
@@ -88,13 +88,14 @@ async def _check(db: AsyncSession, runtime: ServiceRuntime, station: Station, da
         windows = await opening_windows(db, station.id)
         if windows and not within_hours(windows, data.starts_at, data.ends_at):
             raise Unprocessable(
-                f"{local_label(data.starts_at)} is outside the opening hours ({station.opening_hours})."
+                "{starts_at} is outside the opening hours ({opening_hours}).",
+                params={"starts_at": local_label(data.starts_at), "opening_hours": station.opening_hours},
             )
     deputies = await lock_deputies(db, data.deputy_ids)
     busy = await busy_deputies(db, data.deputy_ids, data.starts_at, data.ends_at)
     if busy:
         names = ", ".join(sorted(deputies[deputy_id].code for deputy_id in busy))
-        raise Conflict(f"On duty elsewhere at that time: {names}.")
+        raise Conflict("On duty elsewhere at that time: {names}.", params={"names": names})
     return warnings
 
 
@@ -167,7 +168,10 @@ async def cancel(
     """Cancel a scheduled session; everyone booked gets a notice on their booking, and the event names them."""
     reception = await get_reception(db, session_id, lock=True)
     if reception.status != "scheduled":
-        raise Conflict(f"The session is {reception.status}; only a scheduled session can be cancelled.")
+        raise Conflict(
+            "The session is {status}; only a scheduled session can be cancelled.",
+            params={"status": i18n.code("session", reception.status)},
+        )
     moment = runtime.clock.now()
     reception.status, reception.cancel_reason, reception.cancelled_at = "cancelled", reason, moment
     query = select(Booking).where(Booking.session_id == session_id, Booking.status.in_(ACTIVE_BOOKINGS))
@@ -195,7 +199,7 @@ async def mark_held(db: AsyncSession, runtime: ServiceRuntime, session_id: str, 
     reception = await get_reception(db, session_id, lock=True)
     moment = runtime.clock.now()
     if reception.status != "scheduled":
-        raise Conflict(f"The session is {reception.status}.")
+        raise Conflict("The session is {status}.", params={"status": i18n.code("session", reception.status)})
     if moment < reception.starts_at:
         raise Conflict("The session has not started yet.")
     reception.status, reception.held_at = "held", moment
@@ -217,7 +221,7 @@ async def join_agency_staff(
 ) -> ReceptionSession:
     reception = await get_reception(db, session_id, lock=True)
     if reception.status != "scheduled":
-        raise Conflict(f"The session is {reception.status}.")
+        raise Conflict("The session is {status}.", params={"status": i18n.code("session", reception.status)})
     db.add(_agency(reception.id, staff, runtime.clock.now()))
     await db.flush()
     detail = {"organisation": staff.organisation}

@@ -17,7 +17,7 @@ from shared.service import ServiceRuntime
 async def get_station(db: AsyncSession, station_id: str) -> Station:
     station = await db.get(Station, station_id)
     if station is None:
-        raise NotFound(f"No station {station_id}.")
+        raise NotFound("No station {station_id}.", params={"station_id": station_id})
     return station
 
 
@@ -34,9 +34,9 @@ async def _check_shape(db: AsyncSession, data: StationCreate) -> None:
     if data.tier == StationTier.main and data.township_grid_id:
         raise Unprocessable("The main station belongs to no township.")
     if data.tier != StationTier.main and not data.township_grid_id:
-        raise Unprocessable(f"A {data.tier} station needs its township grid.")
+        raise Unprocessable("A {tier} station needs its township grid.", params={"tier": data.tier})
     if await _exists(db, Station.code == data.code):
-        raise Conflict(f"A station with code {data.code} exists.")
+        raise Conflict("A station with code {code} exists.", params={"code": data.code})
     if data.tier == StationTier.main and await _exists(db, Station.tier == StationTier.main):
         raise Conflict("There is already a main station.")
     if data.tier == StationTier.township and await _exists(
@@ -50,10 +50,12 @@ async def _check_grids(db: AsyncSession, data: StationCreate) -> None:
     if data.township_grid_id:
         township = await db.get(KnownGrid, data.township_grid_id)
         if township is None or township.level != "township":
-            raise Unprocessable(f"No township grid {data.township_grid_id} is known here.")
+            raise Unprocessable(
+                "No township grid {township_grid_id} is known here.", params={"township_grid_id": data.township_grid_id}
+            )
     for grid_id in set(data.served_grid_ids):
         if await db.get(KnownGrid, grid_id) is None:
-            raise Unprocessable(f"No grid {grid_id} is known here.")
+            raise Unprocessable("No grid {grid_id} is known here.", params={"grid_id": grid_id})
 
 
 async def create_station(

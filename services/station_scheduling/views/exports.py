@@ -56,18 +56,19 @@ KINDS = {
     "opinion": ("社情民意", "Public opinion"),
 }
 CATEGORIES = {
-    "water": ("用水", "Water"),
-    "roads": ("道路", "Roads"),
-    "rivers": ("河道水渠", "Rivers, ditches"),
+    "water": ("用水和水费", "Water and water fees"),
+    "roads": ("道路和桥", "Roads and bridges"),
+    "rivers": ("河道沟渠", "Rivers and ditches"),
     "parking": ("停车", "Parking"),
     "sanitation": ("环境卫生", "Cleanliness"),
-    "old_compound": ("老旧小区", "Old compound"),
-    "land": ("土地", "Land"),
+    "old_compound": ("老旧小区改造", "Old-compound renovation"),
+    "land": ("土地和宅基地", "Land and homesteads"),
     "neighbours": ("邻里关系", "Neighbours"),
     "family": ("家庭", "Family"),
-    "social_assistance": ("困难救助", "Hardship aid"),
+    "social_assistance": ("生活困难求助", "Hardship aid"),
     "other": ("其他", "Other"),
 }
+"""The names case intake gives these categories (GET /categories), one name each for everyone (issue #19)."""
 OUTCOMES = {"answered": ("当场答复", "Answered"), "follow_up": ("需要跟进", "Follow-up")}
 ROUTES = {
     "township": ("交乡镇办理", "The township"),
