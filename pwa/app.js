@@ -159,7 +159,8 @@ function applyChrome() {
 
 async function updateBanner() {
   const parts = [];
-  if (!navigator.onLine) parts.push(notice('offline', t('banner.offline')));
+  const official = /^\/(?:deputy|staff|office)(?:\/|$)/.test(location.pathname); // their work, not a villager's filing
+  if (!navigator.onLine) parts.push(notice('offline', t(official ? 'banner.offlineWork' : 'banner.offline')));
   if (!Q.persistent) parts.push(notice('error', t('banner.memory')));
   if (location.pathname !== '/') {
     const [waiting, attention] = await Promise.all([Q.commands(), Q.attention()]).then((lists) => lists.map(villagers));

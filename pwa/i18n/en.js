@@ -5,6 +5,7 @@ export default {
   'lang.switch': '中文',
   'lang.switchName': '切换到中文',
   'banner.offline': 'No network now. What you file is kept on this phone and sent when the network is back.',
+  'banner.offlineWork': 'No network now. You see what was last loaded; what you do is kept on this phone and sent when the network is back.',
   'banner.waiting': '{n} waiting to send',
   'banner.attention': '{n} need your attention',
   'banner.memory': 'This browser cannot keep cases on the phone: keep this page open until they are sent.',

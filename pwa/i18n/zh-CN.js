@@ -5,6 +5,7 @@ export default {
   'lang.switch': 'English',
   'lang.switchName': 'Switch to English',
   'banner.offline': '现在没有网络。您填写的事项会先保存在手机上，有网络时自动发送。',
+  'banner.offlineWork': '现在没有网络。显示的是上次联网时存下的内容；您的办理操作先保存在手机上，联网后自动发送。',
   'banner.waiting': '有 {n} 件事项等待发送',
   'banner.attention': '有 {n} 件事项需要您处理',
   'banner.memory': '这个浏览器不能在手机上保存事项，发送成功前请不要关闭页面。',
