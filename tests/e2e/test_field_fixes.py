@@ -1,0 +1,93 @@
+"""Field-test fixes (issue 19) in a real Chromium: a deputy's very first session works offline after a reload,
+and their offline case screen agrees with the inbox under one officials' banner; every main screen at 240 CSS px
+(360 px at 150% text) and 180 px (200%) without sideways scroll, the tracking code whole; "use my location" far
+outside the city; a photo upload on a 150 kbit/s link showing its progress, never "no network"; and the
+confirmations of a sent offline case, a phone sign-in and a rating. Screenshots go to /tmp/field-a/."""
+
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_pwa import wait_js
+from tests.e2e.test_work_screens import PASSWORD, a_group_and_its_deputy
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+SHOTS = Path("/tmp/field-a/after")
+WORK_MODULES = sorted(
+    "/" + str(path.relative_to(Path(__file__).parents[2] / "pwa"))
+    for path in (Path(__file__).parents[2] / "pwa").glob("work/**/*")
+    if path.suffix in {".js", ".css"}
+)
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def file_for(api: httpx.Client, group_id: str, description: str) -> dict:
+    return api.post(
+        "/api/case-intake/cases",
+        json={"kind": "request", "category": "roads", "description": description, "grid_id": group_id},
+        headers={"Idempotency-Key": f"e2e-{uuid.uuid4()}"},
+    ).json()
+
+
+def test_a_deputys_first_session_opens_offline_and_the_offline_case_agrees_with_the_inbox(new_page, api):
+    group_id, deputy_code = a_group_and_its_deputy(api, 11)
+    code = file_for(api, group_id, f"桥头的护栏断了，孩子上学要经过。{uuid.uuid4().hex[:6]}")["tracking_code"]
+
+    deputy = new_page()  # a fresh phone: no service worker yet, nothing cached
+    deputy.goto("/deputy")
+    deputy.fill("#username", deputy_code)
+    deputy.fill("#password", PASSWORD)
+    deputy.click("#signin")
+    expect(deputy.locator("h1")).to_have_text("我的待办", timeout=20_000)
+    item = deputy.locator(".inbox li", has_text=code)
+    expect(item).to_be_visible(timeout=20_000)
+    item.locator("a").click()
+    expect(deputy.locator("h1")).to_have_text(f"案件 {code}")
+    deputy.click("#act-accept summary")
+    deputy.click("#do-accept")
+    expect(deputy.locator("#case-status")).to_have_text("已受理")
+    # the phone has kept every module of the officials' side in this first session
+    wait_js(
+        deputy,
+        "(urls) => Promise.all(urls.map((u) => caches.match(u))).then((found) => found.every(Boolean))",
+        WORK_MODULES,
+        timeout=20,
+    )
+
+    deputy.context.set_offline(True)
+    deputy.reload()
+    expect(deputy.locator("h1")).to_have_text(f"案件 {code}", timeout=15_000)
+    expect(deputy.locator("#case-status")).to_have_text("已受理")
+    deputy.click("#act-resolve summary")
+    deputy.fill("#resolve-resolution", "已经请村里把护栏焊好了。")
+    deputy.click("#do-resolve")
+    expect(deputy.locator(".outbox .pending.waiting")).to_contain_text(f"办结 {code}", timeout=15_000)
+    expect(deputy.locator("#case-status")).to_have_text("已办结，待群众确认")
+    banner = deputy.locator("#banner .notice")
+    expect(banner).to_have_count(1)
+    expect(banner).to_contain_text("办理操作")  # the officials' words, not the villager's "您填写的事项"
+    expect(deputy.locator("main .notice")).to_have_count(0)  # no second and third banner above the case
+    shot(deputy, "360-deputy-case-offline")
+
+    deputy.click("a.back")
+    expect(deputy.locator("h1")).to_have_text("我的待办")
+    card = deputy.locator(".inbox li", has_text=code)
+    expect(card.locator(".state")).to_have_text("已办结，待群众确认")
+    deputy.reload()  # the inbox too opens offline
+    expect(deputy.locator(".inbox li", has_text=code).locator(".state")).to_have_text("已办结，待群众确认")
+    shot(deputy, "360-deputy-inbox-offline")
+    deputy.context.set_offline(False)
+    deadline = time.monotonic() + 20
+    while api.get(f"/api/case-intake/cases/track/{code}").json()["status"] != "resolved":
+        assert time.monotonic() < deadline, "the resolution was never sent"
+        time.sleep(0.5)
