@@ -390,7 +390,9 @@ async function stepWhere() {
       VILLAGER.similar().then((similar) => similar.ask(draft)).catch(() => {});
     },
   });
-  const locate = places.locateButton(place, () => { saveDraft(); picker.reload(); });
+  const locate = places.locateButton(place, () => { saveDraft(); picker.reload(); }, {
+    pickers: () => picker.element.querySelector('select:not([disabled])'),
+  });
   return screen(t('file.3.title'), stepper(3), h('form', {
     novalidate: true, onsubmit: (event) => {
       event.preventDefault();

@@ -218,6 +218,7 @@ export default {
   'where.denied': 'Your location was not shared (not allowed, or location is off). Please choose below.',
   'where.unavailable': 'Your location cannot be found now. Please choose below.',
   'where.outside': 'Your location is outside the city’s grid. Please choose below.',
+  'where.tooFar': 'Where you are now is outside the city (about {km} km from the nearest group), so it cannot be used. Please choose your group below.',
   'where.orChoose': 'Or choose it yourself:',
   'where.myPoint': 'Where I am (the group is found when it is sent)',
 

@@ -218,6 +218,7 @@ export default {
   'where.denied': '没有拿到您的位置（没有允许，或手机定位没打开）。请在下面选择。',
   'where.unavailable': '现在找不到您的位置。请在下面选择。',
   'where.outside': '您的位置不在本市的网格里。请在下面选择。',
+  'where.tooFar': '您现在的位置不在本市范围内（离最近的村小组约 {km} 公里），不能按位置找。请在下面自己选村小组。',
   'where.orChoose': '或者自己选：',
   'where.myPoint': '我所在的位置（发送时自动找到村小组）',
 

@@ -91,3 +91,30 @@ def test_a_deputys_first_session_opens_offline_and_the_offline_case_agrees_with_
     while api.get(f"/api/case-intake/cases/track/{code}").json()["status"] != "resolved":
         assert time.monotonic() < deadline, "the resolution was never sent"
         time.sleep(0.5)
+
+
+def test_use_my_location_far_outside_the_city_says_so_and_leaves_the_choice_to_the_pickers(new_page, api):
+    group = api.get("/api/grid/grids", params={"level": "group", "limit": 1, "offset": 3}).json()["items"][0]
+    far = {"latitude": group["centre_lat"] + 0.37, "longitude": group["centre_lon"]}  # some 41 km north
+    nearest = api.get("/api/grid/resolve", params={"lat": far["latitude"], "lon": far["longitude"]}).json()
+    assert nearest["method"] == "nearest_centre" and nearest["distance_m"] > 5000, nearest
+
+    page = new_page(geolocation=far, permissions=["geolocation"])
+    page.goto("/")
+    page.click("#start-file")
+    page.locator("label.tile", has=page.locator("input[value=request]")).click()
+    page.locator("label.tile", has=page.locator("input[value=roads]")).click()
+    page.click("#next")
+    page.fill("#what", "村口的路灯坏了")
+    page.click("#next")
+    page.click("#locate")
+    status = page.locator(".locate-status")
+    expect(status.locator(".notice.error")).to_contain_text("不在本市范围内", timeout=15_000)
+    expect(status).to_contain_text(f"约 {round(nearest['distance_m'] / 1000)} 公里")
+    expect(status.locator(".notice.ok")).to_have_count(0)
+    expect(page.locator("#township")).to_be_focused()
+    assert page.input_value("#township") == ""
+    shot(page, "360-where-far-away")
+    page.click("#next")  # nothing was chosen for the villager
+    expect(page.locator("form > p.field-error")).to_have_text("请一直选到村小组（小区）。")
+    assert page.url.endswith("/file/3")
