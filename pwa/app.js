@@ -15,7 +15,7 @@ const CATEGORIES = {
   neighbours: '👥', family: '🏠', social_assistance: '🤲', other: '📌',
 };
 const PHONE = /^\+?[0-9]{5,15}$/;
-const SEND_WAIT_MS = 10000; // then show "waiting to send"; the queue keeps trying
+const SEND_WAIT_MS = 1500; // then show the sending screen (its progress), until the queue's first try ends
 const OFFER_WAIT_MS = 400; // the review screen waits as long for "me too" (asked at step 3), then draws anyway
 const REPLAY_EVERY_MS = 20000;
 
@@ -163,7 +163,9 @@ async function updateBanner() {
   if (!navigator.onLine) parts.push(notice('offline', t(official ? 'banner.offlineWork' : 'banner.offline')));
   if (!Q.persistent) parts.push(notice('error', t('banner.memory')));
   if (location.pathname !== '/') {
-    const [waiting, attention] = await Promise.all([Q.commands(), Q.attention()]).then((lists) => lists.map(villagers));
+    const shown = location.pathname.startsWith('/sent/') ? location.pathname.slice(6) : null; // its own screen says it
+    const [waiting, attention] = await Promise.all([Q.commands(), Q.attention()])
+      .then((lists) => lists.map((list) => villagers(list).filter((item) => item.id !== shown)));
     if (attention.length) parts.push(link('/', { class: 'notice error' }, '⚠️ ' + t('banner.attention', { n: attention.length })));
     if (waiting.length) parts.push(link('/', { class: 'notice waiting' }, '⏳ ' + t('banner.waiting', { n: waiting.length })));
   }
@@ -412,8 +414,10 @@ async function queued(command, replaces) {
   draft = {};
   saveDraft();
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
-  const result = await Promise.race([Q.sendNow(command.id), new Promise((resolve) => setTimeout(resolve, SEND_WAIT_MS))]);
-  if (!result || result.state === 'waiting') askForSync();
+  const sending = Q.sendNow(command.id);
+  sending.then((result) => { if (result && result.state === 'waiting') askForSync(); }, () => askForSync());
+  // Quick: straight to the code. Slow: the "sending" screen with the photos' progress, until the try ends.
+  await Promise.race([sending.catch(() => null), new Promise((resolve) => setTimeout(resolve, SEND_WAIT_MS))]);
   go(`/sent/${command.id}`, { replace: true });
 }
 
@@ -491,8 +495,13 @@ async function sentScreen(id) {
       offerCard({ context: `sent-${code}`, lead: t('push.offerVillager'), follow: [code], auth: true }),
       actions(home, link(`/track/${code}`, { class: 'btn primary' }, t('sent.track'))));
   }
+  const untried = result.state === 'waiting' && !result.record.lastError; // the first try is still to come
+  const moving = result.state === 'waiting' && (Q.progress(id) || (untried && { sent: 0, total: 0 }));
+  if (moving) return sendingScreen(result.record, moving);
   if (result.state === 'waiting') {
-    return screen('⏳ ' + t('waiting.title'), notice('waiting', h('p', {}, t(support ? 'similar.waiting' : 'waiting.lead'))),
+    const down = ['network', 'offline'].includes(result.reason); // else the server did not take it yet (5xx, busy)
+    return screen('⏳ ' + t('waiting.title'),
+      notice('waiting', h('p', {}, t(support ? 'similar.waiting' : down ? 'waiting.lead' : 'waiting.leadServer'))),
       support ? null : h('p', {}, t('waiting.next')),
       h('div', { class: 'meta' }, ...describe(result.record)),
       actions(home, h('button', {
@@ -508,6 +517,32 @@ async function sentScreen(id) {
   return screen(t('unknown.title'), actions(home));
 }
 
+/** Still on its way (this page is sending it): how much of the photos is up, and that a weak signal takes time.
+ * The network is called down only when the queue's try fails (nothing moved for a while), not on a timer. */
+function sendingScreen(record, progress) {
+  const bar = h('span', { class: 'fill' });
+  const line = h('p', { id: 'send-progress' });
+  const meter = h('div', {
+    class: 'progress', role: 'progressbar', 'aria-labelledby': 'send-progress', 'aria-valuemin': '0', 'aria-valuemax': '100',
+  }, bar);
+  const show = ({ sent, total }) => {
+    const share = total ? Math.round((100 * sent) / total) : 0;
+    bar.style.width = `${share}%`;
+    meter.setAttribute('aria-valuenow', String(share));
+    line.textContent = !total ? t('sending.case')
+      : sent < total ? t('sending.photos', { sent: kilobytes(sent), total: kilobytes(total) }) : t('sending.photosDone');
+  };
+  show(progress);
+  showProgress = show;
+  return screen('📤 ' + t('sending.title'), h('p', { class: 'lead' }, t('sending.lead')),
+    h('div', { class: 'sending' }, line, progress.total ? meter : null),
+    h('p', { class: 'meta' }, t('sending.slow')),
+    h('div', { class: 'meta' }, ...describe(record)));
+}
+
+const kilobytes = (bytes) => String(Math.max(0, Math.round(bytes / 1024)));
+let showProgress = null; // the sending screen's, while it is drawn
+
 /* ---- the queue: replay on start, on `online`, when the app is shown again, on a timer, by Background Sync ---- */
 
 let syncAsked = false;
@@ -521,6 +556,10 @@ function askForSync() {
 }
 
 Q.onChange((message) => {
+  if (message.type === 'progress') { // many a second: the sending screen's line and bar only, never a redraw
+    if (showProgress && location.pathname === `/sent/${message.id}` && document.getElementById('send-progress')) showProgress(message);
+    return;
+  }
   if (message.type === 'waiting') askForSync();
   const path = location.pathname;
   if (path === '/' || path === `/sent/${message.id}` || (path === '/cases' && message.type !== 'waiting')) render(true);

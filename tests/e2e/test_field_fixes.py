@@ -12,7 +12,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_pwa import wait_js
+from tests.e2e.test_pwa import TRACKING_CODE, office_cases_with, wait_js
+from tests.e2e.test_villager_photos import camera_photo, file_with_photo  # noqa: F401 (camera_photo: a fixture)
 from tests.e2e.test_work_screens import PASSWORD, a_group_and_its_deputy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -118,3 +119,43 @@ def test_use_my_location_far_outside_the_city_says_so_and_leaves_the_choice_to_t
     page.click("#next")  # nothing was chosen for the villager
     expect(page.locator("form > p.field-error")).to_have_text("请一直选到村小组（小区）。")
     assert page.url.endswith("/file/3")
+
+
+def test_a_photo_at_150_kbit_s_shows_its_progress_and_arrives_without_a_network_alarm(new_page, api, camera_photo):  # noqa: F811
+    page = new_page()
+    page.goto("/")
+    wait_js(page, "() => navigator.serviceWorker.controller !== null", timeout=20)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    kbit_s = 150_000 / 8  # bytes per second
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 300, "downloadThroughput": kbit_s, "uploadThroughput": kbit_s},
+    )
+    description = f"河堤塌了一段，照片上看得清。{uuid.uuid4().hex[:8]}"
+    started = time.monotonic()
+    file_with_photo(page, camera_photo, description)
+
+    headings: list[str] = []
+    progress: list[int] = []
+    shown = False
+    while not page.locator("#tracking-code").count():
+        assert time.monotonic() - started < 120, f"never sent: {headings[-3:]}"
+        headings.append(page.locator("h1").text_content() or "")
+        line = page.locator("#send-progress")
+        if line.count():
+            text = line.text_content() or ""
+            if "KB" in text:
+                progress.append(int(text.split("已发送 ")[1].split(" KB")[0]))
+                if not shown and len(progress) > 4:
+                    shot(page, "360-sending-progress")
+                    shown = True
+        page.wait_for_timeout(400)
+    elapsed = time.monotonic() - started
+    expect(page.locator("#tracking-code")).to_have_text(TRACKING_CODE)
+    assert not any("等待发送" in heading for heading in headings), "the network was called down while it worked"
+    assert any("正在发送" in heading for heading in headings)
+    assert len(set(progress)) >= 3 and progress == sorted(progress), f"the bytes sent grow: {progress}"
+    assert elapsed > 10, f"the link was not slow ({elapsed:.1f} s): the test shows nothing"
+    found = office_cases_with(api, description)
+    assert len(found) == 1 and len(found[0]["photos"]) == 1
