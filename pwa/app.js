@@ -50,9 +50,21 @@ export function go(path, { replace = false } = {}) {
   return render();
 }
 
+/* ---- confirmations: a sentence in the banner for this screen, gone on the next (e.g. "signed in") ---- */
+
+let notes = []; // {text, href, seenOn: the path it was first shown on}
+const selfConfirmed = new Set(); // commands whose screen says itself that they went (app.confirmsItself)
+
+function say(text, href = null) {
+  notes = [...notes.filter((note) => note.text !== text), { text, href, seenOn: null }];
+  updateBanner();
+}
+
 /** What the lazily loaded screens get from the shell. */
 const app = {
   go,
+  say,
+  confirmsItself: (id, yes = true) => (yes ? selfConfirmed.add(id) : selfConfirmed.delete(id)),
   refresh: () => render(true),
   place: () => load(PLACE_KEY), // {township, village, group}: the last place filed from or chosen
   setPlace: (place) => store(PLACE_KEY, { township: place.township, village: place.village, group: place.group }),
@@ -111,6 +123,7 @@ function route(path) {
 /** Draw the current route; `refresh` keeps focus and scroll (the same screen with new data). */
 async function render(refresh = false) {
   const count = ++renderCount;
+  if (!refresh) notes = notes.filter((note) => !note.seenOn || note.seenOn === location.pathname);
   const view = await route(location.pathname);
   if (count !== renderCount) return;
   main.replaceChildren(view);
@@ -159,6 +172,10 @@ function applyChrome() {
 
 async function updateBanner() {
   const parts = [];
+  for (const note of notes) {
+    note.seenOn = note.seenOn || location.pathname;
+    parts.push(note.href ? link(note.href, { class: 'notice ok' }, note.text) : notice('ok', h('p', {}, note.text)));
+  }
   const official = /^\/(?:deputy|staff|office)(?:\/|$)/.test(location.pathname); // their work, not a villager's filing
   if (!navigator.onLine) parts.push(notice('offline', t(official ? 'banner.offlineWork' : 'banner.offline')));
   if (!Q.persistent) parts.push(notice('error', t('banner.memory')));
@@ -545,6 +562,13 @@ let showProgress = null; // the sending screen's, while it is drawn
 
 /* ---- the queue: replay on start, on `online`, when the app is shown again, on a timer, by Background Sync ---- */
 
+/** A command that had to wait went on its own (back online, Background Sync): say so wherever the villager is. */
+function confirmSent(message) {
+  if (selfConfirmed.delete(message.id)) return;
+  if (message.op === 'case.submit' && message.trackingCode) say('✅ ' + t('sent.later', { code: message.trackingCode }), `/sent/${message.id}`);
+  else if (message.op === 'case.confirm') say('✅ ' + t('sent.laterRating'));
+}
+
 let syncAsked = false;
 function askForSync() {
   if (syncAsked || !('serviceWorker' in navigator)) return;
@@ -562,6 +586,7 @@ Q.onChange((message) => {
   }
   if (message.type === 'waiting') askForSync();
   const path = location.pathname;
+  if (message.type === 'sent' && path !== `/sent/${message.id}`) confirmSent(message);
   if (path === '/' || path === `/sent/${message.id}` || (path === '/cases' && message.type !== 'waiting')) render(true);
   else updateBanner();
 });

@@ -173,6 +173,10 @@ async function showCase(app, typed, box, error) {
   box.replaceChildren(card);
   const slot = card.querySelector('.decide-slot'); // what the villager may do comes before the history
   const pending = (await Q.commands()).filter((item) => item.target && item.target.code === code);
+  if (thanks && thanks.code === code) { // the answer just given went through
+    slot.append(h('div', { role: 'status' }, notice('ok', h('p', {}, thanks.text))));
+    thanks = null;
+  }
   if (pending.length) {
     slot.append(notice('waiting', h('p', {}, t('decide.waiting', { what: t(`queue.op.${pending[0].op}`, { code }) }))));
   } else if (data.status === 'resolved') {
@@ -225,6 +229,8 @@ function caseCard(found, cachedAt) {
 
 /* ---- confirm and rate, or reopen ---- */
 
+let thanks = null; // {code, text}: said once above the case when its answer was just sent
+
 async function answer(app, op, body, who, error, button) {
   button.disabled = true;
   let command;
@@ -235,11 +241,16 @@ async function answer(app, op, body, who, error, button) {
     button.disabled = false;
     return;
   }
+  app.confirmsItself(command.id); // sent now, this screen thanks the villager (not the banner as well)
   const result = await Promise.race([Q.sendNow(command.id), new Promise((resolve) => setTimeout(resolve, SEND_WAIT_MS))]);
+  if (!result || result.state !== 'sent') app.confirmsItself(command.id, false); // when it goes later: the banner
   if (result && result.state === 'attention') {
     const problem = result.record.problem || {};
     error.textContent = `${t(`problem.${result.record.status}`)} ${problem.detail || ''}`.trim();
     return;
+  }
+  if (result && result.state === 'sent') {
+    thanks = { code: who.target.code, text: '✅ ' + t(op === 'case.confirm' ? 'decide.thanks' : 'decide.reopened') };
   }
   app.refresh();
 }

@@ -12,8 +12,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_pwa import TRACKING_CODE, office_cases_with, wait_js
+from tests.e2e.test_pwa import TRACKING_CODE, file_case, office_cases_with, wait_js
 from tests.e2e.test_villager_photos import camera_photo, file_with_photo  # noqa: F401 (camera_photo: a fixture)
+from tests.e2e.test_villager_screens import new_phone, resolve_as_deputy
 from tests.e2e.test_work_screens import PASSWORD, a_group_and_its_deputy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -159,3 +160,44 @@ def test_a_photo_at_150_kbit_s_shows_its_progress_and_arrives_without_a_network_
     assert elapsed > 10, f"the link was not slow ({elapsed:.1f} s): the test shows nothing"
     found = office_cases_with(api, description)
     assert len(found) == 1 and len(found[0]["photos"]) == 1
+
+
+def test_the_villager_is_told_when_a_saved_case_went_a_rating_was_sent_and_the_sign_in_worked(new_page, api):
+    page = new_page()
+    page.goto("/")
+    wait_js(page, "() => localStorage.getItem('ddg.atlas.v1') !== null", timeout=15)
+    page.context.set_offline(True)
+    description = f"水井的盖子丢了，很危险。离线 {uuid.uuid4().hex[:8]}"
+    group_id = file_case(page, None, description)
+    expect(page.locator("h1")).to_contain_text("等待发送", timeout=15_000)
+    page.goto("/deputies")  # the villager is elsewhere when the signal returns
+    page.context.set_offline(False)
+    said = page.locator("#banner a.notice.ok")
+    expect(said).to_contain_text("已经发出去了", timeout=20_000)
+    code = page.evaluate("self.ddgQueue.sent().then((s) => s[0].trackingCode)")
+    expect(said).to_contain_text(code)
+    shot(page, "360-saved-case-went")
+    said.click()
+    expect(page.locator("#tracking-code")).to_have_text(code)
+
+    resolve_as_deputy(api, code, group_id)
+    page.goto(f"/track/{code}")
+    expect(page.locator("#confirm-form")).to_be_visible()
+    page.locator("#confirm-form label.tile", has=page.locator("input[value=satisfied]")).click()
+    page.click("#confirm")
+    expect(page.locator("#case-status")).to_have_text("已结束", timeout=15_000)
+    expect(page.locator(".decide-slot .notice.ok")).to_contain_text("评价已经提交，谢谢您")
+    expect(page.locator("#banner .notice.ok")).to_have_count(0)  # said once, where the villager looks
+    shot(page, "360-rating-sent")
+
+    phone = new_phone()
+    page.goto("/signin")
+    page.fill("#signin-phone", phone)
+    page.click("#send-code")
+    expect(page.locator("#signin-code")).to_be_visible()
+    page.fill("#signin-code", api.get("/api/auth/dev/otp", params={"phone": phone}).json()["code"])
+    page.click("#signin-go")
+    expect(page.locator("#banner .notice.ok")).to_contain_text(f"登录成功：{phone[:3]}****{phone[-4:]}")
+    shot(page, "360-signed-in")
+    page.click("#start-file")  # the next screen no longer says it
+    expect(page.locator("#banner .notice.ok")).to_have_count(0)
