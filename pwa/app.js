@@ -2,7 +2,7 @@
 // Every other screen is a module loaded when first opened (pwa/villager/*.js, the officials' officials.js).
 import './queue.js';
 import { loadLanguage, otherLanguage, storedLanguage, t } from './i18n.js';
-import { findRoute, formatTime, h, label, link, notice, screen, shorten, stepper } from './ui.js';
+import { codeText, findRoute, formatTime, h, label, link, notice, screen, shorten, stepper } from './ui.js';
 import { filingSubject, warmAtlas } from './api.js';
 import { offerCard, pushSwitch } from './push.js';
 
@@ -299,7 +299,7 @@ function sentList(items) {
   return h('section', { class: 'queue sent', 'aria-labelledby': 'q-sent' },
     h('h2', { id: 'q-sent' }, t('queue.sent')),
     h('ul', { class: 'items' }, recent.map((item) => h('li', { class: 'item' },
-      link(`/track/${item.trackingCode}`, { class: 'code-link' }, item.trackingCode),
+      link(`/track/${item.trackingCode}`, { class: 'code-link' }, codeText(item.trackingCode)),
       h('p', {}, kindLine(item.kind, item.category)),
       h('p', { class: 'meta' }, t('queue.sentAt', { time: formatTime(item.sentAt) }))))),
     link('/cases', { class: 'btn ghost wide' }, t('queue.allCases', { n: items.length })));
@@ -507,7 +507,7 @@ async function sentScreen(id) {
     const code = result.record.trackingCode;
     return screen('✅ ' + t('sent.title'), h('p', { class: 'lead' }, t('sent.lead')),
       h('div', { class: 'code-box' }, h('p', { class: 'code-label', id: 'code-label' }, t('sent.code')),
-        h('p', { class: 'code', id: 'tracking-code', 'aria-describedby': 'code-label' }, code)),
+        h('p', { class: 'code', id: 'tracking-code', 'aria-describedby': 'code-label' }, codeText(code))),
       h('p', {}, t('sent.keep')),
       offerCard({ context: `sent-${code}`, lead: t('push.offerVillager'), follow: [code], auth: true }),
       actions(home, link(`/track/${code}`, { class: 'btn primary' }, t('sent.track'))));

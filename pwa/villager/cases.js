@@ -2,7 +2,7 @@
 // in plain words with its photos, and — once the deputy resolved it — confirm and rate, or reopen. Both answers
 // go through the offline queue: anonymously with the filer key the filing answer gave, else as the signed-in filer.
 import { lang, t } from '../i18n.js';
-import { formatDeadline, formatTime, h, label, link, notice, screen, shorten } from '../ui.js';
+import { codeText, formatDeadline, formatTime, h, label, link, notice, screen, shorten } from '../ui.js';
 import { OfflineError, placeNames, request } from '../api.js';
 
 const Q = self.ddgQueue;
@@ -92,7 +92,7 @@ export async function myCasesScreen(app) {
     list.length
       ? h('ul', { class: 'items my-cases' }, list.map((item) => h('li', { class: 'item' },
         h('div', { class: 'case-head' },
-          link(`/track/${item.code}`, { class: 'code-link' }, item.code), statusBadge(item.code, item.status)),
+          link(`/track/${item.code}`, { class: 'code-link' }, codeText(item.code)), statusBadge(item.code, item.status)),
         h('p', {}, app.kindLine(item.kind, item.category)),
         h('p', { class: 'meta' }, t('cases.filedAt', { time: formatTime(item.at) })))))
       : h('p', { class: 'lead' }, t('cases.empty')),
@@ -203,7 +203,7 @@ function caseCard(found, cachedAt) {
   const open = SYSTEM_STEPS.has(found.status);
   return h('article', { class: 'card' },
     cachedAt ? notice('offline', t('track.cached', { time: formatTime(cachedAt) })) : null,
-    h('p', { class: 'code small' }, found.tracking_code),
+    h('p', { class: 'code small' }, codeText(found.tracking_code)),
     h('p', { class: 'now' }, h('span', {}, t('track.now')),
       h('strong', { class: 'badge', id: 'case-status' }, label('state', found.status))),
     h('p', {}, label('kind', found.kind), ' · ', label('category', found.category)),

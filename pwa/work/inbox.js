@@ -1,6 +1,6 @@
 // A deputy's inbox: the cases of their grids (GET /api/case-intake/cases: routed to them or in their grids),
 // the overdue ones first, then by the nearest deadline; live while the page is open.
-import { formatTime, h, link, shorten } from '../ui.js';
+import { codeText, formatTime, h, link, shorten } from '../ui.js';
 import { request } from '../api.js';
 import { offerCard } from '../push.js';
 import { exportRow } from './exports.js';
@@ -70,7 +70,7 @@ function caseCard(item, late, waiting) {
   return h('li', { class: late ? 'case overdue' : 'case', 'data-case-id': item.id },
     link(`/deputy/case/${item.id}`, { class: 'case-link' },
       h('span', { class: 'case-head' },
-        h('span', { class: 'code small' }, item.tracking_code),
+        h('span', { class: 'code small' }, codeText(item.tracking_code)),
         late ? h('span', { class: 'badge danger' }, t('deputy.overdue')) : null,
         waiting ? h('span', { class: 'pill waiting' }, t('deputy.waitingN', { n: waiting })) : null),
       h('span', { class: 'case-kind' }, `${kindLine(item)} · `, h('span', { class: 'state' }, stateName(item.status))),

@@ -201,3 +201,86 @@ def test_the_villager_is_told_when_a_saved_case_went_a_rating_was_sent_and_the_s
     shot(page, "360-signed-in")
     page.click("#start-file")  # the next screen no longer says it
     expect(page.locator("#banner .notice.ok")).to_have_count(0)
+
+
+WHOLE = """() => {
+  const problems = [];
+  const wide = document.scrollingElement.scrollWidth;
+  if (wide > innerWidth) problems.push(`page ${wide}`);
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || el.closest('.skip') || box.width <= 1) continue; // unseen, or visually hidden
+    if (box.right > innerWidth + 1 || box.left < -1) problems.push(`outside ${el.tagName}.${el.className}`);
+    const style = getComputedStyle(el);
+    const cuts = !['visible', 'auto', 'scroll'].includes(style.overflowX) || ['INPUT', 'SELECT'].includes(el.tagName);
+    const cut = cuts && el.clientWidth && el.scrollWidth > el.clientWidth + 1;
+    if (cut) problems.push(`cut ${el.tagName}#${el.id}.${el.className}`);
+  }
+  return problems.slice(0, 5);
+}"""
+
+
+def whole(page: Page, name: str) -> None:
+    """No sideways scroll, nothing outside the screen, nothing cut; the app's name whole; saved for a look."""
+    page.wait_for_timeout(300)
+    width = page.viewport_size["width"]
+    page.screenshot(path=str(SHOTS / f"{width}-{name}.png"), full_page=True)
+    assert page.evaluate(WHOLE) == [], f"{name} at {width} px: {page.evaluate(WHOLE)}"
+    brand = page.locator("#brand-name")
+    assert brand.text_content() == "人大代表进网格" and brand.evaluate("(el) => el.scrollWidth <= el.clientWidth")
+
+
+@pytest.mark.parametrize("width", [240, 180])  # 360 px at 150 % and at 200 % text
+def test_every_main_screen_works_at_large_text_without_sideways_scroll_or_cut_words(new_page, api, width):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    group = api.get("/api/grid/grids", params={"level": "group", "limit": 1, "offset": 21}).json()["items"][0]
+    geolocation = {"latitude": group["centre_lat"], "longitude": group["centre_lon"]}
+    page = new_page(geolocation=geolocation, permissions=["geolocation"])
+    page.set_viewport_size({"width": width, "height": 740})
+    page.goto("/")
+    whole(page, "home")
+    page.click("#start-file")
+    page.locator("label.tile", has=page.locator("input[value=dispute]")).click()
+    page.locator("label.tile", has=page.locator("input[value=neighbours]")).click()
+    whole(page, "file-1")
+    page.click("#next")
+    page.fill("#what", f"邻居家的狗晚上一直叫，睡不着。{uuid.uuid4().hex[:6]}")
+    whole(page, "file-2")
+    page.click("#next")
+    page.click("#locate")
+    expect(page.locator(".locate-status .notice.ok")).to_be_visible(timeout=15_000)
+    wait_js(page, "(id) => document.querySelector('#group').value === id", group["id"])
+    whole(page, "file-3")
+    page.click("#next")
+    whole(page, "file-4")
+    page.click("#send")
+    code = page.locator("#tracking-code")
+    expect(code).to_have_text(TRACKING_CODE, timeout=20_000)
+    whole(page, "sent")
+    inside = "(el) => { const r = el.getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth; }"
+    assert code.evaluate(inside) and code.evaluate("(el) => el.scrollWidth <= el.clientWidth"), "the code is cut"
+    tracking = code.text_content()
+    page.goto("/track")
+    page.fill("#code", tracking)
+    whole(page, "track-input")
+    page.goto(f"/track/{tracking}")
+    expect(page.locator("#case-status")).to_be_visible()
+    whole(page, "track-case")
+    for path in ("/cases", "/signin", "/book", "/board", "/deputies", "/notifications"):
+        page.goto(path)
+        expect(page.locator("h1")).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        whole(page, path.strip("/"))
+
+    _, deputy_code = a_group_and_its_deputy(api, 21)
+    page.goto("/deputy")
+    whole(page, "deputy-signin")
+    page.fill("#username", deputy_code)
+    page.fill("#password", PASSWORD)
+    page.click("#signin")
+    expect(page.locator("h1")).to_have_text("我的待办", timeout=20_000)
+    expect(page.locator(".inbox li", has_text=tracking)).to_be_visible(timeout=20_000)
+    whole(page, "deputy-inbox")
+    page.locator(".inbox li", has_text=tracking).locator("a").click()
+    expect(page.locator("h1")).to_contain_text(tracking)
+    whole(page, "deputy-case")
