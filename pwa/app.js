@@ -170,7 +170,10 @@ function applyChrome() {
   langButton.setAttribute('aria-label', t('lang.switchName'));
 }
 
+let bannerCount = 0;
+
 async function updateBanner() {
+  const count = ++bannerCount; // a call begun on the screen before must not overwrite this one's answer
   const parts = [];
   for (const note of notes) {
     note.seenOn = note.seenOn || location.pathname;
@@ -186,6 +189,7 @@ async function updateBanner() {
     if (attention.length) parts.push(link('/', { class: 'notice error' }, '⚠️ ' + t('banner.attention', { n: attention.length })));
     if (waiting.length) parts.push(link('/', { class: 'notice waiting' }, '⏳ ' + t('banner.waiting', { n: waiting.length })));
   }
+  if (count !== bannerCount) return;
   const text = parts.map((part) => part.textContent).join('|');
   if (banner.dataset.text !== text) { // unchanged: do not make screen readers announce it again
     banner.dataset.text = text;

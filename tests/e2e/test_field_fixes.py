@@ -170,6 +170,7 @@ def test_the_villager_is_told_when_a_saved_case_went_a_rating_was_sent_and_the_s
     description = f"水井的盖子丢了，很危险。离线 {uuid.uuid4().hex[:8]}"
     group_id = file_case(page, None, description)
     expect(page.locator("h1")).to_contain_text("等待发送", timeout=15_000)
+    expect(page.locator("#banner .notice.waiting")).to_have_count(0)  # the screen itself says it waits
     page.goto("/deputies")  # the villager is elsewhere when the signal returns
     page.context.set_offline(False)
     said = page.locator("#banner a.notice.ok")
