@@ -35,6 +35,7 @@ export async function request(method, url, { body, auth = false, timeout = 20000
       throw new OfflineError(String(error));
     }
     if (response.headers.get('X-DDG-Offline')) throw new OfflineError('offline, nothing cached');
+    if (method === 'GET' && response.ok) keepRead(url, response);
     const data = await response.json().catch(() => null);
     if (!response.ok) throw new ApiError(response.status, data);
     if (data === null) throw new OfflineError('unreadable answer');
@@ -45,6 +46,21 @@ export async function request(method, url, { body, auth = false, timeout = 20000
   } finally {
     clearTimeout(timer);
   }
+}
+
+const API_CACHE = 'ddg-api-v1'; // sw.js keeps the reads it sees there
+const UNTOUCHED = /^\/api\/(?:auth\/|live$)|\/exports\//; // as in sw.js: never kept
+
+/** A read made before the service worker controls the page (a phone's first visit) never passes through it:
+ * keep it here, as the worker would (stamped), so that what an official opened also opens offline. */
+function keepRead(url, response) {
+  const worker = navigator.serviceWorker;
+  if (!self.caches || !worker || worker.controller || UNTOUCHED.test(new URL(url, location.href).pathname)) return;
+  const headers = new Headers(response.headers);
+  headers.set('X-DDG-Cached-At', new Date().toISOString());
+  response.clone().blob()
+    .then((body) => caches.open(API_CACHE).then((cache) => cache.put(url, new Response(body, { status: response.status, headers }))))
+    .catch(() => {});
 }
 
 /* ---- session ---- */

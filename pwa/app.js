@@ -2,7 +2,7 @@
 // Every other screen is a module loaded when first opened (pwa/villager/*.js, the officials' officials.js).
 import './queue.js';
 import { loadLanguage, otherLanguage, storedLanguage, t } from './i18n.js';
-import { findRoute, formatTime, h, label, link, notice, screen, shorten, stepper } from './ui.js';
+import { codeText, findRoute, formatTime, h, label, link, notice, screen, shorten, stepper } from './ui.js';
 import { OfflineError, filingSubject, warmAtlas, warmNames } from './api.js';
 import { offerCard, pushSwitch } from './push.js';
 
@@ -15,7 +15,7 @@ const CATEGORIES = {
   neighbours: '👥', family: '🏠', social_assistance: '🤲', other: '📌',
 };
 const PHONE = /^\+?[0-9]{5,15}$/;
-const SEND_WAIT_MS = 10000; // then show "waiting to send"; the queue keeps trying
+const SEND_WAIT_MS = 1500; // then show the sending screen (its progress), until the queue's first try ends
 const OFFER_WAIT_MS = 400; // the review screen waits as long for "me too" (asked at step 3), then draws anyway
 const REPLAY_EVERY_MS = 20000;
 
@@ -50,9 +50,21 @@ export function go(path, { replace = false } = {}) {
   return render();
 }
 
+/* ---- confirmations: a sentence in the banner for this screen, gone on the next (e.g. "signed in") ---- */
+
+let notes = []; // {text, href, seenOn: the path it was first shown on}
+const selfConfirmed = new Set(); // commands whose screen says itself that they went (app.confirmsItself)
+
+function say(text, href = null) {
+  notes = [...notes.filter((note) => note.text !== text), { text, href, seenOn: null }];
+  updateBanner();
+}
+
 /** What the lazily loaded screens get from the shell. */
 const app = {
   go,
+  say,
+  confirmsItself: (id, yes = true) => (yes ? selfConfirmed.add(id) : selfConfirmed.delete(id)),
   refresh: () => render(true),
   place: () => load(PLACE_KEY), // {township, village, group}: the last place filed from or chosen
   setPlace: (place) => store(PLACE_KEY, { township: place.township, village: place.village, group: place.group }),
@@ -113,6 +125,7 @@ function route(path) {
 /** Draw the current route; `refresh` keeps focus and scroll (the same screen with new data). */
 async function render(refresh = false) {
   const count = ++renderCount;
+  if (!refresh) notes = notes.filter((note) => !note.seenOn || note.seenOn === location.pathname);
   const view = await route(location.pathname);
   if (count !== renderCount) return;
   main.replaceChildren(view);
@@ -159,15 +172,26 @@ function applyChrome() {
   langButton.setAttribute('aria-label', t('lang.switchName'));
 }
 
+let bannerCount = 0;
+
 async function updateBanner() {
+  const count = ++bannerCount; // a call begun on the screen before must not overwrite this one's answer
   const parts = [];
-  if (!navigator.onLine) parts.push(notice('offline', t('banner.offline')));
+  for (const note of notes) {
+    note.seenOn = note.seenOn || location.pathname;
+    parts.push(note.href ? link(note.href, { class: 'notice ok' }, note.text) : notice('ok', h('p', {}, note.text)));
+  }
+  const official = /^\/(?:deputy|staff|office)(?:\/|$)/.test(location.pathname); // their work, not a villager's filing
+  if (!navigator.onLine) parts.push(notice('offline', t(official ? 'banner.offlineWork' : 'banner.offline')));
   if (!Q.persistent) parts.push(notice('error', t('banner.memory')));
   if (location.pathname !== '/') {
-    const [waiting, attention] = await Promise.all([Q.commands(), Q.attention()]).then((lists) => lists.map(villagers));
+    const shown = location.pathname.startsWith('/sent/') ? location.pathname.slice(6) : null; // its own screen says it
+    const [waiting, attention] = await Promise.all([Q.commands(), Q.attention()])
+      .then((lists) => lists.map((list) => villagers(list).filter((item) => item.id !== shown)));
     if (attention.length) parts.push(link('/', { class: 'notice error' }, '⚠️ ' + t('banner.attention', { n: attention.length })));
     if (waiting.length) parts.push(link('/', { class: 'notice waiting' }, '⏳ ' + t('banner.waiting', { n: waiting.length })));
   }
+  if (count !== bannerCount) return;
   const text = parts.map((part) => part.textContent).join('|');
   if (banner.dataset.text !== text) { // unchanged: do not make screen readers announce it again
     banner.dataset.text = text;
@@ -314,7 +338,7 @@ function sentList(items) {
   return h('section', { class: 'queue sent', 'aria-labelledby': 'q-sent' },
     h('h2', { id: 'q-sent' }, t('queue.sent')),
     h('ul', { class: 'items' }, recent.map((item) => h('li', { class: 'item' },
-      link(`/track/${item.trackingCode}`, { class: 'code-link' }, item.trackingCode),
+      link(`/track/${item.trackingCode}`, { class: 'code-link' }, codeText(item.trackingCode)),
       h('p', {}, kindLine(item.kind, item.category)),
       h('p', { class: 'meta' }, t('queue.sentAt', { time: formatTime(item.sentAt) }))))),
     link('/cases', { class: 'btn ghost wide' }, t('queue.allCases', { n: items.length })));
@@ -456,7 +480,9 @@ async function stepWhere() {
       VILLAGER.similar().then((similar) => similar.ask(draft)).catch(() => {});
     },
   });
-  const locate = places.locateButton(place, () => { saveDraft(); picker.reload(); });
+  const locate = places.locateButton(place, () => { saveDraft(); picker.reload(); }, {
+    pickers: () => picker.element.querySelector('select:not([disabled])'),
+  });
   return screen(t('file.3.title'), stepper(3), h('form', {
     novalidate: true, onsubmit: (event) => {
       event.preventDefault();
@@ -476,8 +502,10 @@ async function queued(command, replaces) {
   draft = {};
   saveDraft();
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
-  const result = await Promise.race([Q.sendNow(command.id), new Promise((resolve) => setTimeout(resolve, SEND_WAIT_MS))]);
-  if (!result || result.state === 'waiting') askForSync();
+  const sending = Q.sendNow(command.id);
+  sending.then((result) => { if (result && result.state === 'waiting') askForSync(); }, () => askForSync());
+  // Quick: straight to the code. Slow: the "sending" screen with the photos' progress, until the try ends.
+  await Promise.race([sending.catch(() => null), new Promise((resolve) => setTimeout(resolve, SEND_WAIT_MS))]);
   go(`/sent/${command.id}`, { replace: true });
 }
 
@@ -550,13 +578,18 @@ async function sentScreen(id) {
     const code = result.record.trackingCode;
     return screen('✅ ' + t('sent.title'), h('p', { class: 'lead' }, t('sent.lead')),
       h('div', { class: 'code-box' }, h('p', { class: 'code-label', id: 'code-label' }, t('sent.code')),
-        h('p', { class: 'code', id: 'tracking-code', 'aria-describedby': 'code-label' }, code)),
+        h('p', { class: 'code', id: 'tracking-code', 'aria-describedby': 'code-label' }, codeText(code))),
       h('p', {}, t('sent.keep')),
       offerCard({ context: `sent-${code}`, lead: t('push.offerVillager'), follow: [code], auth: true }),
       actions(home, link(`/track/${code}`, { class: 'btn primary' }, t('sent.track'))));
   }
+  const untried = result.state === 'waiting' && !result.record.lastError; // the first try is still to come
+  const moving = result.state === 'waiting' && (Q.progress(id) || (untried && { sent: 0, total: 0 }));
+  if (moving) return sendingScreen(result.record, moving);
   if (result.state === 'waiting') {
-    return screen('⏳ ' + t('waiting.title'), notice('waiting', h('p', {}, t(support ? 'similar.waiting' : 'waiting.lead'))),
+    const down = ['network', 'offline'].includes(result.reason); // else the server did not take it yet (5xx, busy)
+    return screen('⏳ ' + t('waiting.title'),
+      notice('waiting', h('p', {}, t(support ? 'similar.waiting' : down ? 'waiting.lead' : 'waiting.leadServer'))),
       support ? null : h('p', {}, t('waiting.next')),
       h('div', { class: 'meta' }, ...describe(result.record)),
       actions(home, h('button', {
@@ -572,7 +605,40 @@ async function sentScreen(id) {
   return screen(t('unknown.title'), actions(home));
 }
 
+/** Still on its way (this page is sending it): how much of the photos is up, and that a weak signal takes time.
+ * The network is called down only when the queue's try fails (nothing moved for a while), not on a timer. */
+function sendingScreen(record, progress) {
+  const bar = h('span', { class: 'fill' });
+  const line = h('p', { id: 'send-progress' });
+  const meter = h('div', {
+    class: 'progress', role: 'progressbar', 'aria-labelledby': 'send-progress', 'aria-valuemin': '0', 'aria-valuemax': '100',
+  }, bar);
+  const show = ({ sent, total }) => {
+    const share = total ? Math.round((100 * sent) / total) : 0;
+    bar.style.width = `${share}%`;
+    meter.setAttribute('aria-valuenow', String(share));
+    line.textContent = !total ? t('sending.case')
+      : sent < total ? t('sending.photos', { sent: kilobytes(sent), total: kilobytes(total) }) : t('sending.photosDone');
+  };
+  show(progress);
+  showProgress = show;
+  return screen('📤 ' + t('sending.title'), h('p', { class: 'lead' }, t('sending.lead')),
+    h('div', { class: 'sending' }, line, progress.total ? meter : null),
+    h('p', { class: 'meta' }, t('sending.slow')),
+    h('div', { class: 'meta' }, ...describe(record)));
+}
+
+const kilobytes = (bytes) => String(Math.max(0, Math.round(bytes / 1024)));
+let showProgress = null; // the sending screen's, while it is drawn
+
 /* ---- the queue: replay on start, on `online`, when the app is shown again, on a timer, by Background Sync ---- */
+
+/** A command that had to wait went on its own (back online, Background Sync): say so wherever the villager is. */
+function confirmSent(message) {
+  if (selfConfirmed.delete(message.id)) return;
+  if (message.op === 'case.submit' && message.trackingCode) say('✅ ' + t('sent.later', { code: message.trackingCode }), `/sent/${message.id}`);
+  else if (message.op === 'case.confirm') say('✅ ' + t('sent.laterRating'));
+}
 
 let syncAsked = false;
 function askForSync() {
@@ -585,8 +651,13 @@ function askForSync() {
 }
 
 Q.onChange((message) => {
+  if (message.type === 'progress') { // many a second: the sending screen's line and bar only, never a redraw
+    if (showProgress && location.pathname === `/sent/${message.id}` && document.getElementById('send-progress')) showProgress(message);
+    return;
+  }
   if (message.type === 'waiting') askForSync();
   const path = location.pathname;
+  if (message.type === 'sent' && path !== `/sent/${message.id}`) confirmSent(message);
   if (path === '/' || path === `/sent/${message.id}` || (path === '/cases' && message.type !== 'waiting')) render(true);
   else updateBanner();
 });

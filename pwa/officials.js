@@ -41,6 +41,18 @@ const ROUTES = [
   [/^\/office\/suggestions$/, ['npc_office', 'agency_officer'], lazyScreen(() => import('./work/suggestions.js'), 'officeSuggestionsScreen')],
 ];
 
+let kept = false;
+
+/** Ask the service worker to keep the officials' modules: on a phone's first visit they loaded before it was in
+ * control, so it never saw them, and the next visit offline would find nothing (sw.js 'keep-officials'). */
+function keepOfficials() {
+  if (kept || !('serviceWorker' in navigator)) return;
+  kept = true;
+  navigator.serviceWorker.ready
+    .then((registration) => registration.active && registration.active.postMessage({ type: 'keep-officials' }))
+    .catch(() => { kept = false; });
+}
+
 let styled = null;
 
 /** The officials' stylesheet, once, before the first screen is drawn (so that nothing jumps). */
@@ -63,6 +75,7 @@ export async function officialsScreen(app, path) {
   }
   const session = await Q.getSession();
   if (!session) return signInScreen(app, path);
+  keepOfficials();
   const ctx = context(app, path, session);
   const [route, groups] = findRoute(ROUTES, path);
   const roles = session.roles || [];

@@ -52,10 +52,16 @@
   const RETRY_STATUSES = new Set([401, 408, 425, 429]);
   const stillRunning = (problem) => Boolean(problem && /Idempotency-Key/.test(problem.detail || ''));
   const SEND_TIMEOUT_MS = 30000;
-  const PHOTO_TIMEOUT_MS = 120000; // 300 KB on a 2G link
+  const PHOTO_TIMEOUT_MS = 120000; // 300 KB on a 2G link (where the upload's progress cannot be seen: the worker)
+  // Where it can be seen (the page, XMLHttpRequest): the network is called down only when nothing moved for this
+  // long, however long a slow but working upload takes (300 KB at 150 kbit/s: some 16 s; three photos: a minute).
+  const PHOTO_IDLE_MS = 30000;
+  const PROGRESS_EVERY_MS = 250;
   const MAX_BACKOFF_MS = 5 * 60 * 1000;
   const BLOB_KEEP_MS = 30 * 24 * 3600 * 1000;
   const listeners = new Set();
+  /** The commands this context is sending right now: id → {sent, total} bytes of its photos (see progress()). */
+  const sending = new Map();
   const channel = typeof root.BroadcastChannel === 'function' ? new root.BroadcastChannel('ddg-queue') : null;
 
   /* ---- storage: IndexedDB, or memory when the browser refuses it (then `persistent` is false) ---- */
@@ -339,6 +345,7 @@
       nextAttemptAt: Date.now() + (delay == null ? backoff(attempts) : delay),
     };
     await update(waiting);
+    sending.delete(command.id);
     notify({ type: 'waiting', id: command.id, op: command.op, reason });
     return { state: 'waiting', reason, record: waiting };
   }
@@ -354,6 +361,7 @@
       };
       await move('commands', command.id, 'done', record);
       await dropBlobs(blobs); // the server has them now
+      sending.delete(command.id);
       notify({ type: 'sent', id: command.id, op: command.op });
       return { state: 'sent', record };
     }
@@ -365,6 +373,7 @@
     };
     await move('commands', command.id, 'sent', record);
     await dropBlobs(blobs);
+    sending.delete(command.id);
     notify({ type: 'sent', id: command.id, op: command.op, trackingCode: record.trackingCode });
     return { state: 'sent', record };
   }
@@ -372,6 +381,7 @@
   async function moveToAttention(command, status, problem) {
     const record = { ...command, status, problem: problem || null, failedAt: new Date().toISOString() };
     await move('commands', command.id, 'attention', record);
+    sending.delete(command.id);
     notify({ type: 'attention', id: command.id, op: command.op, status });
     return { state: 'attention', record };
   }
@@ -389,16 +399,53 @@
     return headers;
   }
 
-  /** One POST; resolves {answer} when done, else {outcome} already stored (waiting or attention). */
-  async function exchange(command, path, init, done, timeout) {
+  /** A POST by XMLHttpRequest, whose upload reports its progress (fetch cannot): onProgress(bytes sent); given
+   * up only after `idle` ms in which not a byte moved (nor the answer came). Resolves a Response. */
+  function postWatched(path, init, idle, onProgress) {
+    return new Promise((resolve, reject) => {
+      const xhr = new root.XMLHttpRequest();
+      let timer = null;
+      const stir = () => { clearTimeout(timer); timer = setTimeout(() => xhr.abort(), idle); };
+      const fail = () => { clearTimeout(timer); reject(new Error('network')); };
+      xhr.open('POST', path);
+      for (const [name, value] of Object.entries(init.headers || {})) xhr.setRequestHeader(name, value);
+      xhr.upload.onprogress = (event) => { stir(); onProgress(event.loaded); };
+      xhr.upload.onload = stir; // all sent: the server's answer gets as long
+      xhr.onprogress = stir;
+      xhr.onload = () => {
+        clearTimeout(timer);
+        const headers = new Headers();
+        for (const line of xhr.getAllResponseHeaders().trim().split(/[\r\n]+/)) {
+          const at = line.indexOf(':');
+          if (at > 0) headers.append(line.slice(0, at).trim(), line.slice(at + 1).trim());
+        }
+        const empty = [204, 205, 304].includes(xhr.status);
+        try {
+          resolve(new Response(empty ? null : xhr.responseText, { status: xhr.status, headers }));
+        } catch (error) {
+          reject(error); // a status a Response cannot have (0): no answer
+        }
+      };
+      xhr.onerror = fail;
+      xhr.onabort = fail;
+      stir();
+      xhr.send(init.body);
+    });
+  }
+
+  /** One POST; resolves {answer} when done, else {outcome} already stored (waiting or attention). With
+   * onProgress (a photo), in a page: watched, and given up only when the upload stalls (postWatched). */
+  async function exchange(command, path, init, done, timeout, onProgress) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeout);
     let response;
     let answer = null;
     try {
-      response = await fetch(path, {
-        method: 'POST', ...init, signal: controller.signal, credentials: 'same-origin', cache: 'no-store',
-      });
+      response = onProgress && typeof root.XMLHttpRequest === 'function'
+        ? await postWatched(path, init, PHOTO_IDLE_MS, onProgress)
+        : await fetch(path, {
+          method: 'POST', ...init, signal: controller.signal, credentials: 'same-origin', cache: 'no-store',
+        });
       answer = await response.json().catch(() => null);
     } catch (error) {
       return { outcome: await keepWaiting(command, 'network', null) };
@@ -426,17 +473,35 @@
 
   /** Upload the photos not yet on the server, each under its own key; null when all are, else the outcome. */
   async function uploadPhotos(command) {
+    const left = [];
     for (const photo of command.photos || []) {
       if (photo.id) continue;
       const stored = await getBlob(photo.blobId);
       if (!stored) return moveToAttention(command, 0, { title: 'photo-missing' });
+      left.push([photo, multipart(stored.blob, photo.key)]);
+    }
+    const progress = { sent: 0, total: left.reduce((sum, [, part]) => sum + part.body.size, 0), photos: left.length };
+    let said = 0;
+    const report = (sent, force) => {
+      progress.sent = Math.min(sent, progress.total);
+      sending.set(command.id, { ...progress });
+      if (!force && Date.now() - said < PROGRESS_EVERY_MS) return;
+      said = Date.now();
+      notify({ type: 'progress', id: command.id, op: command.op, sent: progress.sent, total: progress.total });
+    };
+    if (left.length) report(0, true);
+    let before = 0; // bytes of the photos already up
+    for (const [photo, { body, type }] of left) {
       const headers = await credentials(command, photo.key);
       if (!headers) return keepWaiting(command, 'signin', 60000);
-      const { body, type } = multipart(stored.blob, photo.key);
       headers['Content-Type'] = type;
-      const { answer, outcome } = await exchange(command, PHOTOS, { headers, body }, (a) => Boolean(a && a.id), PHOTO_TIMEOUT_MS);
+      const watch = (loaded) => report(before + loaded, loaded >= body.size);
+      const { answer, outcome } = await exchange(
+        command, PHOTOS, { headers, body }, (a) => Boolean(a && a.id), PHOTO_TIMEOUT_MS, watch);
       if (outcome) return outcome;
       photo.id = answer.id;
+      before += body.size;
+      report(before, true);
       await update(command); // a later retry does not upload this one again (its key would give the same id)
     }
     return null;
@@ -444,9 +509,18 @@
 
   /** One try of one command; the outcome is stored before it is returned. */
   async function attempt(command) {
+    try {
+      return await tryOnce(command);
+    } finally {
+      sending.delete(command.id); // however it ended (even by a storage error), it is no longer on its way
+    }
+  }
+
+  async function tryOnce(command) {
     const op = OPS[command.op];
     if (!op) return moveToAttention(command, 0, { title: 'Unknown operation ' + command.op });
     if (offline()) return keepWaiting(command, 'offline', 0);
+    sending.set(command.id, { sent: 0, total: 0, photos: 0 });
     const photosOutcome = await uploadPhotos(command);
     if (photosOutcome) return photosOutcome;
     const headers = await credentials(command, command.idempotencyKey);
@@ -526,7 +600,9 @@
   }
 
   root.ddgQueue = {
-    enqueue, sendNow, replay, outcome, discard, onChange, decodeToken, sessionFrom, getSession, setSession,
+    enqueue, sendNow, replay, outcome, discard, onChange,
+    /** {sent, total, photos} while this page is sending command `id` (bytes of its photos), else null. */
+    progress: (id) => (sending.has(id) ? { ...sending.get(id) } : null), decodeToken, sessionFrom, getSession, setSession,
     clearSession, sessionUsable, freshSession, putBlob, getBlob, dropBlobs, collectBlobs,
     commands: () => all('commands'), attention: () => all('attention'), sent: () => all('sent'), done: () => all('done'),
     get persistent() { return !memory; },

@@ -8,7 +8,7 @@
  */
 importScripts('/queue.js');
 
-const VERSION = '2026-12-03.7';
+const VERSION = '2026-12-03.8';
 const SHELL_CACHE = `ddg-shell-${VERSION}`;
 const API_CACHE = 'ddg-api-v1';
 const SHELL = [
@@ -18,6 +18,16 @@ const SHELL = [
   '/villager/photos.js', '/villager/place.js', '/villager/cases.js', '/villager/signin.js', '/villager/booking.js',
   '/villager/board.js', '/villager/deputies.js', '/villager/similar.js', '/villager/notices.js',
 ];
+// The officials' side (officials.js, pwa/work/): never in the villager's first load. An official's first page
+// loads these before this worker controls it, so they would never be cached: once signed in, the page asks for
+// all of them ('keep-officials'), and an update carries them over, so that the next visit opens offline.
+const OFFICIALS = [
+  '/officials.js', '/work/work.css', '/work/i18n/zh-CN.js', '/work/i18n/en.js',
+  ...['actions', 'case', 'charts', 'common', 'coverage', 'dashboard', 'desk', 'duty', 'exports', 'file', 'generated',
+    'imports', 'inbox', 'live', 'mediation', 'outbox', 'privacy', 'proposal', 'review', 'sessions', 'suggestions', 'text',
+    'visit']
+    .map((name) => `/work/${name}.js`),
+];
 const APP_ROUTES = /^\/(?:$|file(?:\/|$)|project\/|sent\/|track(?:\/|$)|(?:deputy|staff|office)(?:\/|$)|cases$|signin$|book$|board$|deputies$|notifications$)/;
 const STATIC_FILE = /\.(?:js|css|png|svg|webmanifest|ico)$/;
 const API_PATIENCE_MS = 8000; // with a saved copy at hand, a slower network answer is not worth the wait
@@ -26,9 +36,13 @@ self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     // First install: the page has just fetched these files, so the HTTP cache answers (no second download).
     // An upgrade: go to the server, so that a week-old HTTP-cached file never enters the new version.
-    const upgrading = (await caches.keys()).some((name) => name.startsWith('ddg-shell-') && name !== SHELL_CACHE);
+    const older = (await caches.keys()).filter((name) => name.startsWith('ddg-shell-') && name !== SHELL_CACHE);
+    const upgrading = older.length > 0;
+    // an official's phone keeps the officials' side across the update (else it would not open offline again)
+    const official = (await Promise.all(older.map((name) => caches.match('/officials.js', { cacheName: name })))).some(Boolean);
     const cache = await caches.open(SHELL_CACHE);
-    await cache.addAll(SHELL.map((url) => new Request(url, { cache: upgrading ? 'reload' : 'default' })));
+    const wanted = official ? [...SHELL, ...OFFICIALS] : SHELL;
+    await cache.addAll(wanted.map((url) => new Request(url, { cache: upgrading ? 'reload' : 'default' })));
     await self.skipWaiting();
   })());
 });
@@ -59,6 +73,20 @@ self.addEventListener('fetch', (event) => {
   }
   if (STATIC_FILE.test(url.pathname) && url.pathname !== '/sw.js') event.respondWith(cacheFirst(event));
 });
+
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'keep-officials') event.waitUntil(keep(OFFICIALS));
+});
+
+/** Put these files in the shell cache unless already there (revalidated: an unchanged file costs a 304). */
+async function keep(urls) {
+  const cache = await caches.open(SHELL_CACHE);
+  await Promise.all(urls.map(async (url) => {
+    if (await cache.match(url)) return;
+    const response = await fetch(url, { cache: 'no-cache' }).catch(() => null);
+    if (response && response.ok) await cache.put(url, response);
+  }));
+}
 
 async function appShell(request) {
   const cached = await caches.match('/index.html', { cacheName: SHELL_CACHE });

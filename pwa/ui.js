@@ -23,6 +23,13 @@ function append(el, children) {
   }
 }
 
+/** A tracking code that may break after each hyphen on a narrow screen or in large text (SS-7KQ3- / M9XD-2PWA),
+ * never inside a group: its text stays the code (copying, reading aloud and tests see SS-7KQ3-M9XD-2PWA). */
+export function codeText(code) {
+  return String(code).split('-').flatMap((part, index) => (index ? [h('wbr'), part] : [part]))
+    .map((part, index, parts) => (typeof part === 'string' && index < parts.length - 1 ? `${part}-` : part));
+}
+
 /** The router's one style, for the shell (app.js) and the officials' side (officials.js) alike: a table of
  * [path pattern, …, draw] rows. The first row whose pattern matches `path`, with the pattern's groups (the
  * screen's arguments); [undefined, []] when none does. */

@@ -2,7 +2,7 @@
 // in plain words with its photos, and — once the deputy resolved it — confirm and rate, or reopen. Both answers
 // go through the offline queue: anonymously with the filer key the filing answer gave, else as the signed-in filer.
 import { lang, t } from '../i18n.js';
-import { formatDeadline, formatTime, h, label, link, notice, screen, shorten } from '../ui.js';
+import { codeText, formatDeadline, formatTime, h, label, link, notice, screen, shorten } from '../ui.js';
 import { OfflineError, placeNames, request, warmAtlas } from '../api.js';
 
 const Q = self.ddgQueue;
@@ -82,7 +82,7 @@ function caseItem(app, item) {
   return h('li', { class: 'item' },
     h('div', { class: 'case-head' }, h('strong', {}, app.kindLine(item.kind, item.category)), badge),
     words, where, last,
-    h('p', { class: 'meta' }, link(`/track/${item.code}`, { class: 'code-link' }, item.code), ' · ',
+    h('p', { class: 'meta' }, link(`/track/${item.code}`, { class: 'code-link' }, codeText(item.code)), ' · ',
       t('cases.filedAt', { time: formatTime(item.at) })));
 }
 
@@ -204,6 +204,10 @@ async function showCase(app, typed, box, error) {
   box.replaceChildren(card);
   const slot = card.querySelector('.decide-slot'); // what the villager may do comes before the history
   const pending = (await Q.commands()).filter((item) => item.target && item.target.code === code);
+  if (thanks && thanks.code === code) { // the answer just given went through
+    slot.append(h('div', { role: 'status' }, notice('ok', h('p', {}, thanks.text))));
+    thanks = null;
+  }
   if (pending.length) {
     slot.append(notice('waiting', h('p', {}, t('decide.waiting', { what: t(`queue.op.${pending[0].op}`, { code }) }))));
   } else if (data.status === 'resolved') {
@@ -236,7 +240,7 @@ function caseCard(found, cachedAt) {
   const open = SYSTEM_STEPS.has(found.status);
   return h('article', { class: 'card' },
     cachedAt ? notice('offline', t('track.cached', { time: formatTime(cachedAt) })) : null,
-    h('p', { class: 'code small' }, found.tracking_code),
+    h('p', { class: 'code small' }, codeText(found.tracking_code)),
     h('p', { class: 'now' }, h('span', {}, t('track.now')),
       h('strong', { class: 'badge', id: 'case-status' }, label('state', found.status))),
     h('p', {}, label('kind', found.kind), ' · ', label('category', found.category)),
@@ -263,6 +267,8 @@ function caseCard(found, cachedAt) {
 
 /* ---- confirm and rate, or reopen ---- */
 
+let thanks = null; // {code, text}: said once above the case when its answer was just sent
+
 async function answer(app, op, body, who, error, button) {
   button.disabled = true;
   let command;
@@ -273,11 +279,16 @@ async function answer(app, op, body, who, error, button) {
     button.disabled = false;
     return;
   }
+  app.confirmsItself(command.id); // sent now, this screen thanks the villager (not the banner as well)
   const result = await Promise.race([Q.sendNow(command.id), new Promise((resolve) => setTimeout(resolve, SEND_WAIT_MS))]);
+  if (!result || result.state !== 'sent') app.confirmsItself(command.id, false); // when it goes later: the banner
   if (result && result.state === 'attention') {
     const problem = result.record.problem || {};
     error.textContent = `${t(`problem.${result.record.status}`)} ${problem.detail || ''}`.trim();
     return;
+  }
+  if (result && result.state === 'sent') {
+    thanks = { code: who.target.code, text: '✅ ' + t(op === 'case.confirm' ? 'decide.thanks' : 'decide.reopened') };
   }
   app.refresh();
 }

@@ -5,6 +5,9 @@ import { h, notice } from '../ui.js';
 import { ApiError, OfflineError, atlasGrid, gridChildren, request } from '../api.js';
 
 export const LEVELS = ['township', 'village', 'group'];
+/** Case intake refuses a point farther than this from every group (its policy MAX_POINT_DISTANCE_M, 5 km): a
+ * "nearest group" beyond it is not the villager's place, however near it is to the point. */
+export const MAX_POINT_DISTANCE_M = 5000;
 
 /** Pickers down to `depth` ('village' or 'group') that edit `place` ({township, village, group}, each
  * {id, name} or null) in place; onChange(place, byUser) after every choice and after loading. reload() redraws
@@ -121,7 +124,7 @@ export async function groupPlace(id) {
 }
 
 /** "Use my location": fills `place` with the group found (online) or keeps the point (offline), then onPlace(). */
-export function locateButton(place, onPlace) {
+export function locateButton(place, onPlace, { pickers = () => null } = {}) {
   const status = h('div', { class: 'locate-status', role: 'status', 'aria-live': 'polite' });
   const button = h('button', { type: 'button', class: 'btn secondary wide', id: 'locate', onclick: locate }, '📍 ' + t('where.locate'));
 
@@ -149,6 +152,12 @@ export function locateButton(place, onPlace) {
     try {
       if (!navigator.onLine) throw new OfflineError('offline');
       const found = await resolvePoint(point.lat, point.lon);
+      if (found.method !== 'boundary' && found.distance > MAX_POINT_DISTANCE_M) {
+        say('error', t('where.tooFar', { km: Math.round(found.distance / 1000) }));
+        const first = pickers();
+        if (first) first.focus();
+        return; // nothing chosen: the villager picks the place below
+      }
       Object.assign(place, { township: found.township, village: found.village, group: found.group, point: null });
       const names = [found.township.name, found.village.name, found.group.name].join(' / ');
       say('ok', found.method === 'boundary' ? t('where.found', { names })

@@ -131,7 +131,8 @@ function codeScreen(app, message) {
     try {
       await signInWithCode(number, code.value.trim(), shown);
       Q.replay({ force: true }); // what waited for this account can go now
-      app.go(nextPath(), { replace: true });
+      await app.go(nextPath(), { replace: true });
+      app.say('✅ ' + t('signin.done', { phone: shown })); // on the screen it led to, until the next one
     } catch (failure) {
       error.textContent = failureText(failure);
       signInButton.disabled = false;

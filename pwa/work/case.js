@@ -38,7 +38,8 @@ export async function caseScreen(ctx, id) {
   const back = ctx.isDeputy ? '/deputy' : '/office/review';
   return page(ctx, t('deputy.caseTitle', { code: item.tracking_code }),
     link(back, { class: 'btn ghost back' }, '← ', t(ctx.isDeputy ? 'deputy.nav.inbox' : 'office.nav.review')),
-    said ? h('div', { role: 'status' }, notice(said.kind, said.text)) : null,
+    // "saved, waiting to send" is what the outbox below lists: a second notice would only push the case down
+    said && said.kind !== 'waiting' ? h('div', { role: 'status' }, notice(said.kind, said.text)) : null,
     cachedNotice(found.cachedAt),
     summary(item, status),
     pendingSection(queued, () => ctx.app.refresh()),

@@ -60,7 +60,13 @@ export async function readAll(url) {
   }
 }
 
-export const cachedNotice = (cachedAt) => (cachedAt ? notice('offline', t('deputy.cached', { time: formatTime(cachedAt) })) : null);
+/** A saved copy shown for want of a network. Offline, the page's banner already says so (app.js): one quiet line
+ * with the copy's time, not a second banner; online but too slow to answer, the notice itself. */
+export function cachedNotice(cachedAt) {
+  if (!cachedAt) return null;
+  if (!navigator.onLine) return h('p', { class: 'meta cached-at' }, t('deputy.cachedAt', { time: formatTime(cachedAt) }));
+  return notice('offline', t('deputy.cached', { time: formatTime(cachedAt) }));
+}
 
 /** <label> + control (+ hint) in a .field; the control needs an id. */
 export function field(text, control, hint) {

@@ -1,6 +1,6 @@
 // Station staff file a case on a caller's behalf (代为登记): a phone call or a walk-in, what was raised, where,
 // and how to reach the villager. The tracking code is read back to the caller. Works offline like the rest.
-import { h, link, notice } from '../ui.js';
+import { codeText, h, link, notice } from '../ui.js';
 import { request } from '../api.js';
 import { lang } from '../i18n.js';
 import { placePicker } from '../villager/place.js';
@@ -41,7 +41,7 @@ async function filedNotice(said) {
   } catch (failure) { /* the code shows on the case page */ }
   return h('div', { class: 'code-box', role: 'status' },
     h('p', { class: 'code-label' }, t('staff.file.done')),
-    code ? h('p', { class: 'code', id: 'filed-code' }, code) : null,
+    code ? h('p', { class: 'code', id: 'filed-code' }, codeText(code)) : null,
     h('p', {}, t('staff.file.readBack')),
     link(`/office/case/${id}`, { class: 'btn secondary' }, t('staff.file.open')));
 }

@@ -61,6 +61,7 @@ export default {
   'deputy.expired': 'Your sign-in has expired. Please sign in again.',
   'deputy.signout': 'Sign out',
   'deputy.refresh': 'Refresh',
+  'deputy.cachedAt': 'Showing what was loaded at {time}.',
   'deputy.cached': 'No network: showing what was loaded at {time}.',
 
   'deputy.state.submitted': 'Received, to dispatch',

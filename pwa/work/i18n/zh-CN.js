@@ -62,6 +62,7 @@ export default {
   'deputy.expired': '登录已过期，请重新登录。',
   'deputy.signout': '退出登录',
   'deputy.refresh': '刷新',
+  'deputy.cachedAt': '显示的是 {time} 存下的内容。',
   'deputy.cached': '没有网络，显示的是 {time} 的内容。',
 
   'deputy.state.submitted': '已收到，待分派',
