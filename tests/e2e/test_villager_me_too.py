@@ -79,7 +79,7 @@ def test_a_villager_says_me_too_to_the_open_case_of_the_group_instead_of_filing_
     entry = offer.locator("li")  # the only open case of the category in the group: what and when, no one's words
     expect(entry).to_have_count(1)
     expect(entry).not_to_contain_text(open_case["description"][:10])
-    expect(entry).to_contain_text("诉求")
+    expect(entry).to_contain_text("有事要人帮忙")  # the kind in village words
     expect(entry).to_contain_text("目前只有反映人自己" if before == 0 else f"已有 {before} 人表示也遇到了")
     expect(entry.get_by_role("button", name="我也遇到了")).to_be_visible()
     look(page, shots, "me-too-1-offer")
