@@ -25,6 +25,15 @@ KindName = Literal[
     "referral_arrived",
     "referral_due",
     "office_escalated",
+    "booking_confirmed",
+    "booking_promoted",
+    "booking_cancelled",
+    "project_approved",
+    "project_completed",
+    "objection_raised",
+    "suggestion_assigned",
+    "suggestion_due",
+    "suggestion_answered",
 ]
 
 
