@@ -194,3 +194,13 @@ class CaseCode(Base):
     __tablename__ = "case_codes"
     case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(20))
+
+
+class SmsReply(Base):
+    """An uplink message (a villager's reply) taken from the provider's push, by its `sequence_id`: the same
+    message pushed again changes nothing. Keeps no number and no words: only whether it was a "stop"."""
+
+    __tablename__ = "sms_replies"
+    sequence_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stopped: Mapped[bool]
+    received_at: Mapped[datetime]

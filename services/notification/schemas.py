@@ -141,6 +141,29 @@ class Figures(BaseModel):
     days: list[FigureRow]
 
 
+def _number_as_text(value: object) -> object:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class SmsUplink(BaseModel):
+    """One uplink message in the provider's push (Aliyun SmsUp); fields it adds later are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+    phone_number: str = Field(max_length=20)
+    content: str = Field(max_length=1000)
+    sequence_id: Annotated[
+        str, BeforeValidator(_number_as_text), StringConstraints(min_length=1, max_length=64, strip_whitespace=True)
+    ] = Field(description="The provider's id of the message (a number): a message pushed again counts once")
+    send_time: str | None = Field(None, max_length=40)
+    sign_name: str | None = Field(None, max_length=40)
+    dest_code: str | None = Field(None, max_length=40)
+
+
+class SmsReplyAnswer(BaseModel):
+    code: int = Field(description="0: taken (what Aliyun's push expects)")
+    msg: str
+
+
 class DevSms(BaseModel):
     id: str
     phone: str
