@@ -8,7 +8,7 @@
  */
 importScripts('/queue.js');
 
-const VERSION = '2026-12-03.5';
+const VERSION = '2026-12-03.6';
 const SHELL_CACHE = `ddg-shell-${VERSION}`;
 const API_CACHE = 'ddg-api-v1';
 const SHELL = [
@@ -17,6 +17,7 @@ const SHELL = [
   // the villager's other screens, loaded by the page when first opened: here so that they open offline too
   '/villager/photos.js', '/villager/place.js', '/villager/cases.js', '/villager/signin.js', '/villager/booking.js',
   '/villager/board.js', '/villager/deputies.js', '/villager/similar.js', '/villager/notices.js',
+  '/villager/sms.js',
 ];
 const APP_ROUTES = /^\/(?:$|file(?:\/|$)|project\/|sent\/|track(?:\/|$)|(?:deputy|staff|office)(?:\/|$)|cases$|signin$|book$|board$|deputies$|notifications$)/;
 const STATIC_FILE = /\.(?:js|css|png|svg|webmanifest|ico)$/;
