@@ -149,14 +149,14 @@ class SmsUplink(BaseModel):
     """One uplink message in the provider's push (Aliyun SmsUp); fields it adds later are ignored."""
 
     model_config = ConfigDict(extra="ignore")
-    phone_number: str = Field(max_length=20)
-    content: str = Field(max_length=1000)
-    sequence_id: Annotated[
-        str, BeforeValidator(_number_as_text), StringConstraints(min_length=1, max_length=64, strip_whitespace=True)
-    ] = Field(description="The provider's id of the message (a number): a message pushed again counts once")
-    send_time: str | None = Field(None, max_length=40)
-    sign_name: str | None = Field(None, max_length=40)
-    dest_code: str | None = Field(None, max_length=40)
+    phone_number: text(20, 1)  # type: ignore[valid-type]
+    content: text(1000)  # type: ignore[valid-type]
+    sequence_id: Annotated[text(64, 1), BeforeValidator(_number_as_text)] = Field(  # type: ignore[valid-type]
+        description="The provider's id of the message (a number): a message pushed again counts once"
+    )
+    send_time: text(40) | None = None  # type: ignore[valid-type]
+    sign_name: text(40) | None = None  # type: ignore[valid-type]
+    dest_code: text(40) | None = None  # type: ignore[valid-type]
 
 
 class SmsReplyAnswer(BaseModel):
