@@ -92,6 +92,7 @@ const VILLAGER = {
   place: () => import('./villager/place.js'),
   similar: () => import('./villager/similar.js'),
   notices: () => import('./villager/notices.js'),
+  sms: () => import('./villager/sms.js'),
 };
 
 /** A route's draw: the screen `name` of a module loaded when first opened, given the path's groups. */
@@ -315,9 +316,12 @@ function editAgain(item) {
     go('/file/4');
     return;
   }
-  const { kind, category, description, contact_phone: phone } = item.body;
+  const { kind, category, description, contact_phone: phone, contact_preference: preference } = item.body;
   const photos = (item.photos || []).map((photo) => ({ id: photo.blobId }));
-  draft = { kind, category, description, phone: phone || '', photos, place: (item.meta && item.meta.place) || null, replaces: item.id };
+  draft = {
+    kind, category, description, phone: phone || '', sms: preference === 'sms', photos,
+    place: (item.meta && item.meta.place) || null, replaces: item.id,
+  };
   saveDraft();
   go(draft.place && (draft.place.group || draft.place.point) ? '/file/4' : '/file/3');
 }
@@ -340,7 +344,9 @@ function sentList(items) {
     h('ul', { class: 'items' }, recent.map((item) => h('li', { class: 'item' },
       link(`/track/${item.trackingCode}`, { class: 'code-link' }, codeText(item.trackingCode)),
       h('p', {}, kindLine(item.kind, item.category)),
-      h('p', { class: 'meta' }, t('queue.sentAt', { time: formatTime(item.sentAt) }))))),
+      h('p', { class: 'meta' }, t('queue.sentAt', { time: formatTime(item.sentAt) })),
+      item.meta && item.meta.sms ? slot(VILLAGER.sms, (sms) => (sms.texted(item)
+        ? sms.stopButton(item.trackingCode, () => {}) : h('span'))) : null))),
     link('/cases', { class: 'btn ghost wide' }, t('queue.allCases', { n: items.length })));
 }
 
@@ -537,10 +543,12 @@ async function stepReview() {
     if (place.group) body.grid_id = place.group.id;
     else body.location = { lat: place.point.lat, lon: place.point.lon }; // the server finds the group
     if (draft.phone) body.contact_phone = draft.phone;
+    const sms = Boolean(draft.phone && draft.sms);
+    if (sms) body.contact_preference = 'sms'; // the number goes to the SMS sender only when asked
     let command;
     try {
       command = await Q.enqueue('case.submit', body, {
-        subject: await filingSubject(), meta: { place }, photos: photos.map((photo) => photo.id),
+        subject: await filingSubject(), meta: { place, sms }, photos: photos.map((photo) => photo.id),
       });
     } catch (failure) {
       error.textContent = String(failure);
@@ -560,6 +568,7 @@ async function stepReview() {
           ? slot(VILLAGER.photos, (module) => module.photoStrip(photos)) : t('file.4.noPhotos'), '/file/2'),
         row(t('file.4.phone'), draft.phone || t('file.4.noPhone'), '/file/2'),
         row(t('file.4.where'), placeText(place), '/file/3')),
+      draft.phone ? slot(VILLAGER.sms, (module) => module.smsChoice(draft, saveDraft)) : null,
       h('p', { class: 'meta' }, t('file.4.after')),
       error,
       actions(backLink(draft.placeFixed ? '/file/2' : '/file/3'), sendButton)));
@@ -580,6 +589,7 @@ async function sentScreen(id) {
       h('div', { class: 'code-box' }, h('p', { class: 'code-label', id: 'code-label' }, t('sent.code')),
         h('p', { class: 'code', id: 'tracking-code', 'aria-describedby': 'code-label' }, codeText(code))),
       h('p', {}, t('sent.keep')),
+      slot(VILLAGER.sms, (sms) => sms.sentNote(result.record, () => {})),
       offerCard({ context: `sent-${code}`, lead: t('push.offerVillager'), follow: [code], auth: true }),
       actions(home, link(`/track/${code}`, { class: 'btn primary' }, t('sent.track'))));
   }

@@ -3,10 +3,15 @@ matter to people: routed or assigned to deputies, reminders and 催办, escalati
 steps a filer hears of (accepted, referred, resolved, rejected, reopened), and the steps that end a case's wait
 for its deputies (returned, withdrawn, merged) or a referral (an answer sent back: a new due date); reception
 sessions announced and cancelled (the reminder of the deputies on duty); a person's erasure; and the numbers
-villagers gave for SMS about their cases (CONTACT, which only this service reads)."""
+villagers gave for SMS about their cases (CONTACT, which only this service reads); a villager's bookings
+confirmed, promoted from the waitlist or cancelled with their session; micro-projects approved and completed
+(the followers of the cases they answer) and objections to their public notice (the office); deputies'
+suggestions assigned, due soon and answered (logic/beyond_cases.py)."""
 
 from services.notification import projections
 from shared.messaging.catalogue import (
+    BookingMade,
+    BookingPromoted,
     CaseAccepted,
     CaseAssignedV2,
     CaseClosed,
@@ -24,11 +29,18 @@ from shared.messaging.catalogue import (
     GridChanged,
     GridCreated,
     GridRetired,
+    ObjectionRaised,
     PersonErased,
+    ProjectApproved,
+    ProjectCompleted,
     ReferralAnswered,
     ReferralReturned,
     SessionCancelled,
     SessionScheduled,
+    SuggestionAnswered,
+    SuggestionAssigned,
+    SuggestionRehandled,
+    SuggestionReminded,
 )
 from shared.messaging.inbox import Handler
 
@@ -62,5 +74,16 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
     "STATION": {
         SessionScheduled.event_type: projections.on_station_event,
         SessionCancelled.event_type: projections.on_station_event,
+        BookingMade.event_type: projections.on_station_event,
+        BookingPromoted.event_type: projections.on_station_event,
+    },
+    "FUNDING": {
+        ProjectApproved.event_type: projections.on_funding_event,
+        ProjectCompleted.event_type: projections.on_funding_event,
+        ObjectionRaised.event_type: projections.on_funding_event,
+    },
+    "DEPUTY": {
+        payload.event_type: projections.on_suggestion_event
+        for payload in (SuggestionAssigned, SuggestionRehandled, SuggestionReminded, SuggestionAnswered)
     },
 }

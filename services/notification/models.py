@@ -185,3 +185,22 @@ class KnownGrid(KnownGridColumns, Base):
     """Projection of grid.grid.* events: the grid's name, the one place word a notice carries."""
 
     __tablename__ = "known_grids"
+
+
+class CaseCode(Base):
+    """A case's tracking code, from the case events that name it: a micro-project names the cases it answers
+    by id only (funding.project.*), and its followers are found by the code. No personal data."""
+
+    __tablename__ = "case_codes"
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(20))
+
+
+class SmsReply(Base):
+    """An uplink message (a villager's reply) taken from the provider's push, by its `sequence_id`: the same
+    message pushed again changes nothing. Keeps no number and no words: only whether it was a "stop"."""
+
+    __tablename__ = "sms_replies"
+    sequence_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stopped: Mapped[bool]
+    received_at: Mapped[datetime]

@@ -29,6 +29,11 @@ class NotificationPolicy(BaseSettings, SmsSettings):
 
     # SMS (the rest of its settings: shared.sms.settings.SmsSettings)
     sms_provider: str = Field("dev", description="dev (writes SMS_DEV_FILE, var/sms-outbox.jsonl) | aliyun")
+    sms_reply_token: str = Field(
+        "",
+        description="The secret in the URL the provider pushes villagers' replies to (POST /sms/replies?token=…); "
+        "empty: the route answers 404",
+    )
 
     # Sending
     notify_poll_seconds: float = Field(1.0, gt=0, le=60, description="How often the sender looks for due messages")

@@ -25,6 +25,15 @@ KindName = Literal[
     "referral_arrived",
     "referral_due",
     "office_escalated",
+    "booking_confirmed",
+    "booking_promoted",
+    "booking_cancelled",
+    "project_approved",
+    "project_completed",
+    "objection_raised",
+    "suggestion_assigned",
+    "suggestion_due",
+    "suggestion_answered",
 ]
 
 
@@ -130,6 +139,29 @@ class FigureRow(BaseModel):
 
 class Figures(BaseModel):
     days: list[FigureRow]
+
+
+def _number_as_text(value: object) -> object:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class SmsUplink(BaseModel):
+    """One uplink message in the provider's push (Aliyun SmsUp); fields it adds later are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+    phone_number: text(20, 1)  # type: ignore[valid-type]
+    content: text(1000)  # type: ignore[valid-type]
+    sequence_id: Annotated[text(64, 1), BeforeValidator(_number_as_text)] = Field(  # type: ignore[valid-type]
+        description="The provider's id of the message (a number): a message pushed again counts once"
+    )
+    send_time: text(40) | None = None  # type: ignore[valid-type]
+    sign_name: text(40) | None = None  # type: ignore[valid-type]
+    dest_code: text(40) | None = None  # type: ignore[valid-type]
+
+
+class SmsReplyAnswer(BaseModel):
+    code: int = Field(description="0: taken (what Aliyun's push expects)")
+    msg: str
 
 
 class DevSms(BaseModel):

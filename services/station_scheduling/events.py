@@ -1,6 +1,7 @@
 """Stations publish station.* events (staged by logic) and keep projections of deputies, grids, assignments and cases.
 
-Published: station.session.scheduled/cancelled/held.v1, station.booking.made.v1, station.issue.raised.v1.
+Published: station.session.scheduled/cancelled/held.v1, station.booking.made/promoted.v1,
+station.issue.raised.v1.
 Consumed: deputies (who may be on duty), the grid tree and assignments (which deputies a station's grids
 have), the case events of cases opened from a station issue (the record shows the case's progress), and a
 villager's erasure (identity.person.erased.v1, from the gateway).

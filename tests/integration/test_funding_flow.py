@@ -121,6 +121,13 @@ async def test_an_upheld_objection_sends_the_project_back_to_draft(funding):
     await to_notice(f, pid, days=7)
     objection = await step(f, pid, "objections", {"text": "选址离住户太近"}, f.headers(Role.villager), expect=201)
     dismissed = await step(f, pid, "objections", {"text": "不需要"}, f.headers(Role.villager), expect=201)
+    raised = [event for event in await staged_events(f) if event["type"] == "funding.objection.raised.v1"]
+    # the office is told (through the notification service): ids only, never the objector nor the words
+    assert [(event["objection_id"], event["project_id"]) for event in raised] == [
+        (objection["id"], pid),
+        (dismissed["id"], pid),
+    ]
+    assert all(set(event) == {"type", "objection_id", "project_id", "at"} for event in raised)
     f.clock.advance(timedelta(days=8))
     late = await f.client.post(f"/projects/{pid}/objections", json={"text": "太晚了"}, headers=f.headers(Role.villager))
     assert late.status_code == 409

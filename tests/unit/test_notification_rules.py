@@ -7,7 +7,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.notification.domain.endpoints import PUBLIC_PUSH_SERVICES, endpoint_problem, parse_hosts
-from services.notification.domain.notices import WITHOUT_A_CASE, Audience, CaseFacts, Kind, decide, screen_for
+from services.notification.domain.notices import (
+    BOOKING_KINDS,
+    SUGGESTION_KINDS,
+    VILLAGER_KINDS,
+    WITHOUT_A_CASE,
+    Audience,
+    CaseFacts,
+    Kind,
+    decide,
+    screen_for,
+)
 from services.notification.domain.texts import SMS_SEGMENT, sms_text, words
 from services.notification.domain.timing import backoff, not_before
 from shared.clock import CHINA
@@ -71,6 +81,18 @@ def test_who_is_told_what():
 def test_each_notice_opens_its_screen():
     assert screen_for(Kind.case_routed, "c1", "SS-2612-00001") == "/deputy/case/c1"
     assert screen_for(Kind.case_resolved, "c1", "SS-2612-00001") == "/track/SS-2612-00001"
+    assert screen_for(Kind.booking_promoted, "", None) == "/book"
+    assert screen_for(Kind.objection_raised, "", None) == "/office/review"
+    assert screen_for(Kind.suggestion_assigned, "", None) == "/office/suggestions"
+    assert screen_for(Kind.suggestion_due, "", None) == "/office/suggestions"
+    assert screen_for(Kind.suggestion_answered, "", None) == "/deputy/suggestions"
+
+
+def test_what_the_public_may_follow_by_a_code_never_includes_an_officials_notice():
+    """The list by tracking code (whoever holds a code) shows the villager kinds only: a project's approval for
+    the case, never a suggestion, a booking or an objection (those go to accounts)."""
+    assert {Kind.project_approved, Kind.project_completed} <= VILLAGER_KINDS
+    assert not VILLAGER_KINDS & (BOOKING_KINDS | SUGGESTION_KINDS | {Kind.objection_raised})
 
 
 @pytest.mark.parametrize("language", ["zh-CN", "en"])

@@ -24,6 +24,7 @@ from services.micro_funding.schemas import ObjectionCreate, ObjectionRuling, Obj
 from shared import audit, i18n
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests
+from shared.messaging.catalogue import ObjectionRaised
 from shared.service import ServiceRuntime
 
 ONE_PENDING = "You already have an objection pending on this project; the NPC office will rule on it first."
@@ -105,6 +106,8 @@ async def raise_objection(
         await session.flush()
     except IntegrityError as error:  # a twin request got there first (the partial unique index)
         raise Conflict(ONE_PENDING) from error
+    raised = ObjectionRaised(objection_id=objection.id, project_id=project.id, at=now)
+    await runtime.emit(session, raised, subject=project.id)  # the office is told (ids only: never who, nor the words)
     return objection
 
 

@@ -31,6 +31,15 @@ class Kind(StrEnum):
     referral_arrived = "referral_arrived"  # agency officer: a case was referred to your organisation
     referral_due = "referral_due"  # agency officer: the answer to a referral is due tomorrow
     office_escalated = "office_escalated"  # NPC office: a case was escalated to the office (督办)
+    booking_confirmed = "booking_confirmed"  # villager (signed in): their booking of a session is confirmed
+    booking_promoted = "booking_promoted"  # villager: a place freed up and their waitlisted booking has it
+    booking_cancelled = "booking_cancelled"  # villager: the session they booked was cancelled
+    project_approved = "project_approved"  # villager: a micro-project answering their case was approved
+    project_completed = "project_completed"  # villager: that micro-project was completed (验收)
+    objection_raised = "objection_raised"  # NPC office: an objection to a project's public notice
+    suggestion_assigned = "suggestion_assigned"  # agency officer: a deputies' suggestion for your organisation
+    suggestion_due = "suggestion_due"  # agency officer: its answer is due soon
+    suggestion_answered = "suggestion_answered"  # deputy (lead and co-signers): your suggestion was answered
     summary = "summary"  # anyone: more messages this hour than the cap, folded into one (domain/capping.py)
 
 
@@ -45,7 +54,15 @@ DEPUTY_KINDS = frozenset(
     }
 )
 VILLAGER_KINDS = frozenset(
-    {Kind.case_accepted, Kind.case_referred, Kind.case_resolved, Kind.case_rejected, Kind.case_reopened}
+    {
+        Kind.case_accepted,
+        Kind.case_referred,
+        Kind.case_resolved,
+        Kind.case_rejected,
+        Kind.case_reopened,
+        Kind.project_approved,
+        Kind.project_completed,
+    }
 )
 """What a case's followers hear of: all that the tracking code shows (named one by one, so that a kind for
 officials never reaches whoever holds a code)."""
@@ -53,12 +70,22 @@ SMS_FOR_DEPUTIES = frozenset({Kind.case_chased, Kind.case_escalated})
 """Deputies get an SMS (on a number they gave) for these at once, and for a case routed to them when it is urgent."""
 SMS_ONLY = frozenset({Kind.case_unaccepted})
 """Kinds that exist to reach someone who did not see the push: an SMS, no push again."""
-WITHOUT_A_CASE = frozenset({Kind.session_tomorrow, Kind.summary})
+BOOKING_KINDS = frozenset({Kind.booking_confirmed, Kind.booking_promoted, Kind.booking_cancelled})
+"""A villager's bookings (station.booking.*, station.session.cancelled): to the account that booked."""
+SUGGESTION_KINDS = frozenset({Kind.suggestion_assigned, Kind.suggestion_due, Kind.suggestion_answered})
+"""Deputies' suggestions (deputy.suggestion.*): the lead organisation's officers, the suggestion's deputies."""
+WITHOUT_A_CASE = frozenset(
+    {Kind.session_tomorrow, Kind.summary, Kind.objection_raised} | BOOKING_KINDS | SUGGESTION_KINDS
+)
 """Kinds not about one case: their words name no tracking code."""
 OFFICER_KINDS = frozenset({Kind.referral_arrived, Kind.referral_due})
 CHOSEN_KINDS = tuple(kind for kind in Kind if kind != Kind.summary)
 """The kinds an account turns on or off per channel (a summary goes where what it folded would have gone)."""
-IN_APP = frozenset({Kind.session_tomorrow, Kind.referral_arrived, Kind.referral_due, Kind.office_escalated})
+IN_APP = frozenset(
+    {Kind.session_tomorrow, Kind.referral_arrived, Kind.referral_due, Kind.office_escalated, Kind.objection_raised}
+    | BOOKING_KINDS
+    | SUGGESTION_KINDS
+)
 """Kinds also kept in the account's notifications list when it has no device to push to (channel `app`: a row
 written as shown, nothing to send). The case kinds reach the list through their push and SMS rows."""
 
@@ -67,6 +94,7 @@ class Audience(StrEnum):
     deputies = "deputies"
     followers = "followers"
     organisation = "organisation"  # the officers of one organisation (their token names it)
+    accounts = "accounts"  # the accounts named (token subjects: a villager who booked)
     office = "office"  # the NPC office's accounts
 
 
@@ -78,6 +106,7 @@ class Notice:
     urgent: bool = False
     organisation: str | None = None
     when: datetime | None = None  # the moment its words name, when the event says it (a referral's due)
+    subjects: tuple[str, ...] = ()  # Audience.accounts: the accounts' token subjects
 
 
 @dataclass(frozen=True)
@@ -165,6 +194,14 @@ def screen_for(kind: Kind, case_id: str, tracking_code: str | None) -> str:
     screen, or the villager's tracking page."""
     if kind == Kind.session_tomorrow:
         return "/deputy/duty"
+    if kind in BOOKING_KINDS:
+        return "/book"
+    if kind == Kind.objection_raised:
+        return "/office/review"
+    if kind == Kind.suggestion_answered:
+        return "/deputy/suggestions"
+    if kind in SUGGESTION_KINDS:
+        return "/office/suggestions"
     if kind in OFFICER_KINDS or kind == Kind.summary:
         return "/notifications"
     if kind == Kind.office_escalated:

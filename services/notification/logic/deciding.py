@@ -60,6 +60,7 @@ class About:
     grid_id: str | None
     session_id: str | None = None
     when: datetime | None = None
+    url: str | None = None  # the screen to open, when not the kind's usual one (a project's public page)
 
 
 def event_key(payload: EventPayload) -> str:
@@ -112,6 +113,13 @@ async def _targets(session: AsyncSession, notice: Notice, about: About) -> list[
     elif notice.audience == Audience.organisation:
         query = select(Account).where(Account.organisation == notice.organisation)
         accounts = (await session.scalars(query)).all() if notice.organisation else []
+    elif notice.audience == Audience.accounts:
+        # a villager's account this service has not heard from yet still finds the notice in its list
+        known = {
+            account.subject: account
+            for account in (await session.scalars(select(Account).where(Account.subject.in_(notice.subjects)))).all()
+        }
+        accounts = [known.get(subject) or Account(subject=subject, language="zh-CN") for subject in notice.subjects]
     else:
         follows = (
             await session.scalars(select(Follow.follower).where(Follow.tracking_code == about.tracking_code))
@@ -215,7 +223,7 @@ async def write_deliveries(session: AsyncSession, runtime, key: str, notices: li
                     "grid_name": grid_name[:120],
                     "language": language_of(target["language"]),
                     "urgent": notice.urgent,
-                    "url": screen_for(notice.kind, about.case_id, about.tracking_code),
+                    "url": about.url or screen_for(notice.kind, about.case_id, about.tracking_code),
                     "status": "sent" if shown else "pending",
                     "attempts": 0,
                     "resent_in_doubt": 0,

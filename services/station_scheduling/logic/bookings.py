@@ -16,7 +16,7 @@ from services.station_scheduling.schemas import BookingCreate, WalkInCreate
 from shared import audit, i18n
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound
-from shared.messaging.catalogue import BookingMade
+from shared.messaging.catalogue import BookingMade, BookingPromoted
 from shared.service import ServiceRuntime
 
 
@@ -52,6 +52,8 @@ async def add_booking(
         kind=booking.kind,
         status=booking.status,
         at=moment,
+        owner_id=booking.owner,
+        starts_at=reception.starts_at,
     )
     await runtime.emit(db, event, subject=reception.id)
     return booking
@@ -121,6 +123,15 @@ async def _promote(db: AsyncSession, runtime: ServiceRuntime, reception: Recepti
     if first is not None and await _taken(db, reception.id) < reception.capacity:
         first.status, first.notice, first.changed_at = "confirmed", PROMOTED, runtime.clock.now()
         await db.flush()
+        promoted = BookingPromoted(
+            booking_id=first.id,
+            session_id=reception.id,
+            station_id=reception.station_id,
+            owner_id=first.owner,
+            starts_at=reception.starts_at,
+            at=first.changed_at,
+        )
+        await runtime.emit(db, promoted, subject=reception.id)
 
 
 async def mark_attended(db: AsyncSession, booking: Booking, runtime: ServiceRuntime) -> None:

@@ -1,14 +1,14 @@
 """Erasing a villager (PIPL, `identity.person.erased.v1`): what the station keeps under their account or phone.
 
-Their bookings stay as places that were taken (the session's figures count them) but lose the visitor's name
-and phone, the account that booked, and the topic in their own words. The reception records of those bookings
-are the station's minutes and count in its statistics: they stay, with the person's name and numbers scrubbed
-from their texts (shared.privacy.scrub) — and so does the copy of a record's summary in its issue event in the
-outbox. Another visitor's record that writes down one of the person's numbers is about them too: it is scrubbed
-the same way (their name is known from the desk's walk-ins under that number); another visitor's topic keeps its
-words without the number. A name alone is not looked for elsewhere: two villagers may share it. Stored answers
-to Idempotency-Keys that carry any of it are deleted (a replay of such a request then runs again instead of
-answering with the erased data).
+Their bookings stay as places that were taken (the session's figures count them) but lose the visitor's name and
+phone, the account that booked, and the topic in their own words. The reception records of those bookings are the
+station's minutes and count in its statistics: they stay, with the person's name and numbers scrubbed from their
+texts (shared.privacy.scrub) — and so does the copy of a record's summary in its issue event in the outbox (and the
+account's id leaves the booking events there). Another visitor's record that writes down one of the person's
+numbers is about them too: it is scrubbed the same way (their name is known from the desk's walk-ins under that
+number); another visitor's topic keeps its words without the number. A name alone is not looked for elsewhere: two
+villagers may share it. Stored answers to Idempotency-Keys that carry any of it are deleted (a replay of such a
+request then runs again instead of answering with the erased data).
 
 An erasure is applied once: the audit entry `person.erased` (target: the erasure) is written in the same
 transaction, and a second event for the same erasure finds it and changes nothing.
@@ -23,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.station_scheduling.models import Booking, ReceptionRecord, audit_log, tables
 from shared import audit
 from shared.auth import Principal, Role
-from shared.messaging.catalogue import PersonErased, StationIssueRaised
+from shared.messaging.catalogue import (
+    BookingMade,
+    BookingPromoted,
+    PersonErased,
+    SessionCancelled,
+    StationIssueRaised,
+)
 from shared.privacy import ERASED_WORDS, phone_forms, scrub
 
 ERASED = "person.erased"
@@ -45,6 +51,7 @@ async def erase_person(db: AsyncSession, erasure: PersonErased) -> None:
     phones = phone_forms(erasure.phone) if erasure.phone else []
     bookings = await _bookings_of(db, erasure.account_id, phones)
     names = {booking.visitor_name for booking in bookings if booking.visitor_name}
+    owners = {booking.owner for booking in bookings if booking.owner} | ({erasure.account_id} - {None})
     for booking in bookings:
         booking.visitor_name = booking.visitor_phone = booking.owner = None
         booking.topic = ERASED_WORDS
@@ -54,6 +61,8 @@ async def erase_person(db: AsyncSession, erasure: PersonErased) -> None:
     masked_topics = await _mask_topics(db, phones)
     await db.flush()
     await _rewrite_issue_events(db, [record for record in changed if record.case_id])
+    for owner in sorted(owners):  # type: ignore[type-var]
+        await _forget_owner_in_events(db, owner)
     keys = await _forget_answers(db, erasure.account_id, [*booking_ids, *(record.id for record in records)], phones)
     office = Principal(subject=erasure.requested_by, roles=frozenset({Role.npc_office}))
     detail = {"bookings": len(bookings), "records": len(changed), "topics": masked_topics, "idempotency_keys": keys}
@@ -124,6 +133,27 @@ async def _rewrite_issue_events(db: AsyncSession, records: list[ReceptionRecord]
             event["data"]["summary"] = record.summary
             text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
             await db.execute(update(outbox).where(outbox.c.seq == seq).values(body=text))
+
+
+OWNED_EVENTS = (BookingMade.event_type, BookingPromoted.event_type, SessionCancelled.event_type)
+
+
+async def _forget_owner_in_events(db: AsyncSession, account_id: str) -> None:
+    """The outbox's copies of the booking events name the account that booked (for its notices): the erased
+    account leaves them too (sent or not: one not yet sent then tells nobody)."""
+    outbox = tables.outbox
+    query = select(outbox.c.seq, outbox.c.body).where(
+        outbox.c.event_type.in_(OWNED_EVENTS), outbox.c.body.contains(account_id, autoescape=True)
+    )
+    for seq, body in (await db.execute(query)).all():
+        event = json.loads(body)
+        data = event.get("data", {})
+        if data.get("owner_id") == account_id:
+            data["owner_id"] = None
+        if account_id in data.get("owner_ids", []):
+            data["owner_ids"] = [owner for owner in data["owner_ids"] if owner != account_id]
+        text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        await db.execute(update(outbox).where(outbox.c.seq == seq).values(body=text))
 
 
 async def _forget_answers(db: AsyncSession, account_id: str | None, ids: Sequence[str], phones: list[str]) -> int:

@@ -188,6 +188,7 @@ async def cancel(
         deputy_ids=await duty_ids(db, reception.id),
         booking_ids=sorted(booking.id for booking in booked),
         at=moment,
+        owner_ids=sorted({booking.owner for booking in booked if booking.owner}),
     )
     await runtime.emit(db, event, subject=reception.id)
     detail = {"station_id": reception.station_id, "booking_ids": event.booking_ids}

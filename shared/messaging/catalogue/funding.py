@@ -129,6 +129,16 @@ class ProjectProgressed(EventPayload):
     at: datetime
 
 
+class ObjectionRaised(EventPayload):
+    """Someone objected to a project during its public notice; the NPC office rules on it. Ids only: the objector
+    and the words stay in micro_funding."""
+
+    event_type = "funding.objection.raised.v1"
+    objection_id: str
+    project_id: str
+    at: datetime
+
+
 class LedgerPosted(EventPayload):
     """Common shape of an entry in a fund pool's append-only ledger; amounts are yuan strings ("1234.50").
 
@@ -179,6 +189,7 @@ FUNDING_EVENTS: tuple[type[EventPayload], ...] = (
     ProjectRejected,
     ProjectWithdrawn,
     ProjectProgressed,
+    ObjectionRaised,
     LedgerAppropriated,
     LedgerAllocated,
     LedgerDisbursed,

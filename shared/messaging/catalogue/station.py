@@ -33,6 +33,8 @@ class SessionCancelled(EventPayload):
     deputy_ids: list[str]
     booking_ids: list[str]
     at: datetime
+    owner_ids: list[str] = []
+    """The accounts (token subjects) whose bookings got the notice, so they are told (ids only; walk-ins have none)."""
 
 
 class SessionHeld(EventPayload):
@@ -55,6 +57,21 @@ class BookingMade(EventPayload):
     station_id: str
     kind: str
     status: str
+    at: datetime
+    owner_id: str | None = None
+    """The account (token subject) that booked, so it is told; None for a walk-in. An id, never a name or phone."""
+    starts_at: datetime | None = None
+
+
+class BookingPromoted(EventPayload):
+    """A place freed up and the first on the waitlist now has it (`confirmed`): the account that booked is told."""
+
+    event_type = "station.booking.promoted.v1"
+    booking_id: str
+    session_id: str
+    station_id: str
+    owner_id: str | None
+    starts_at: datetime
     at: datetime
 
 
@@ -86,5 +103,6 @@ STATION_EVENTS: tuple[type[EventPayload], ...] = (
     SessionCancelled,
     SessionHeld,
     BookingMade,
+    BookingPromoted,
     StationIssueRaised,
 )
