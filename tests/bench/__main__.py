@@ -14,7 +14,7 @@ from importlib import import_module
 from shared.config import PROJECT_ROOT
 from tests.bench.chart import write_chart
 
-BENCHMARKS = ("submission_bench", "gateway_bench", "grid_bench", "pwa_bench", "nats_sync_bench")
+BENCHMARKS = ("cost_bench", "submission_bench", "gateway_bench", "grid_bench", "pwa_bench", "nats_sync_bench")
 RESULTS = PROJECT_ROOT / "bench" / "results"
 
 
