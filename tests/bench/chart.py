@@ -24,7 +24,7 @@ def _costs(figures: dict) -> list[str]:
         lines.append(
             f"{database}: a filing costs {cost['cpu_ms_per_filing']} ms CPU = {cost['ratio_filing_to_bare_post']}x a "
             f"bare POST ({cost['bare_post_cpu_us']} µs; spread {cost['ratio_spread']}, "
-            f"target ≤ {cost['target_ratio']}); "
+            f"target ≤ {cost['target_ratio']}; {cost.get('ratio_above_idle')}x above the stack's idle CPU); "
             f"at {latency.get('rate_per_s')}/s p50 {latency.get('p50_ms')} ms, p99 {latency.get('p99_ms')} ms; "
             f"memory {cost['rss_mb_at_rest']} MB at rest, {cost['rss_mb_under_load']} MB under load"
         )
