@@ -20,7 +20,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Select, bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.deps import Gateway
@@ -60,19 +60,38 @@ def public_body(event_id: str, event_type: str, data: dict[str, Any], township_i
     }
 
 
+def _walk_up(steps: int) -> Select:
+    """A grid and its ancestors up to `steps` levels, (id, level) for each, in one statement."""
+    grids = [KnownGrid.__table__.alias(f"up{step}") for step in range(steps)]
+    statement = select(*(column for grid in grids for column in (grid.c.id, grid.c.level))).select_from(grids[0])
+    for upper, lower in zip(grids[1:], grids, strict=False):
+        statement = statement.outerjoin(upper, upper.c.id == lower.c.parent_id)
+    return statement.where(grids[0].c.id == bindparam("grid_id"))
+
+
+TOWNSHIP_WALK = _walk_up(4)
+"""Built once (SQLAlchemy reuses its compiled form): one round trip instead of one a level on every case event."""
+INSERT_EVENT = insert(IntegrationEvent.__table__).returning(IntegrationEvent.__table__.c.seq)
+LIVE_WEBHOOKS = (
+    select(Webhook, ApiKey)
+    .join(ApiKey, ApiKey.id == Webhook.api_key_id)
+    .where(Webhook.disabled_at.is_(None), ApiKey.revoked_at.is_(None))
+)
+
+
 async def township_of(session: AsyncSession, grid_id: str | None) -> str | None:
     """Walk the known tree up from a grid to its township (None while the grid is not known)."""
-    for _ in range(4):
+    if grid_id is None:
+        return None
+    row = (await session.execute(TOWNSHIP_WALK, {"grid_id": grid_id})).first()
+    if row is None:
+        return None
+    for step in range(4):
+        grid_id, level = row[2 * step], row[2 * step + 1]
         if grid_id is None:
             return None
-        row = (
-            await session.execute(select(KnownGrid.level, KnownGrid.parent_id).where(KnownGrid.id == grid_id))
-        ).first()
-        if row is None:
-            return None
-        if row.level == "township":
+        if level == "township":
             return grid_id
-        grid_id = row.parent_id
     return None
 
 
@@ -96,25 +115,19 @@ async def on_case_event(session: AsyncSession, runtime: "IntegrationRuntime", pa
         log.warning("integrations: the grid %s of a case event is not known (yet)", data.get("grid_id"))
     body = public_body(str(uuid.uuid4()), payload.event_type, data, township)
     at = datetime.fromisoformat(body["timestamp"])
-    event = IntegrationEvent(
-        event_id=body["id"], type=payload.event_type, township_id=township, body=json.dumps(body), at=at
-    )
-    session.add(event)
-    await session.flush()
-    hooks = await session.execute(
-        select(Webhook, ApiKey)
-        .join(ApiKey, ApiKey.id == Webhook.api_key_id)
-        .where(Webhook.disabled_at.is_(None), ApiKey.revoked_at.is_(None))
-    )
+    # A Core INSERT … RETURNING: no unit of work to flush on every case event (issue #21)
+    row = {"event_id": body["id"], "type": payload.event_type, "township_id": township, "body": json.dumps(body)}
+    seq = (await session.execute(INSERT_EVENT, {**row, "at": at})).scalar_one()
+    hooks = await session.execute(LIVE_WEBHOOKS)
     now = runtime.gateway.clock.now()
     for hook, key in hooks.all():
-        if in_scope(key, event.type, township):
+        if in_scope(key, payload.event_type, township):
             session.add(
                 WebhookDelivery(
                     id=f"msg_{uuid.uuid4().hex}",
                     webhook_id=hook.id,
-                    event_seq=event.seq,
-                    event_type=event.type,
+                    event_seq=seq,
+                    event_type=payload.event_type,
                     status="pending",
                     attempts=0,
                     next_attempt_at=now,

@@ -15,6 +15,7 @@ from shared.config import PROJECT_ROOT
 from tests.bench.chart import write_chart
 
 BENCHMARKS = (
+    "cost_bench",
     "submission_bench",
     "gateway_bench",
     "grid_bench",

@@ -15,15 +15,34 @@ def _rates(figures: dict, prefix: str = "") -> list[tuple[str, float]]:
     return rates
 
 
+def _costs(figures: dict) -> list[str]:
+    """One line per database of the cost bench (issue #21): CPU per filing against a bare POST, p50/p99 at 60% of
+    the maximum, the stack's memory."""
+    lines = []
+    for database, cost in (figures.get("cost_bench") or {}).items():
+        latency = next((value for key, value in cost.items() if key.startswith("latency_at_")), {})
+        lines.append(
+            f"{database}: a filing costs {cost['cpu_ms_per_filing']} ms CPU = {cost['ratio_filing_to_bare_post']}x a "
+            f"bare POST ({cost['bare_post_cpu_us']} µs; spread {cost['ratio_spread']}, "
+            f"target ≤ {cost['target_ratio']}; {cost.get('ratio_above_idle')}x above the stack's idle CPU); "
+            f"at {latency.get('rate_per_s')}/s p50 {latency.get('p50_ms')} ms, p99 {latency.get('p99_ms')} ms; "
+            f"memory {cost['rss_mb_at_rest']} MB at rest, {cost['rss_mb_under_load']} MB under load"
+        )
+    return lines
+
+
 def write_chart(figures: dict, path: Path) -> None:
     rates = _rates(figures)
+    costs = _costs(figures)
     top = max((value for _, value in rates), default=1.0) or 1.0
-    height = ROW * (len(rates) + 2)
+    height = ROW * (len(rates) + len(costs) + 2)
     rows = [
         f'<text x="10" y="{ROW}" font-size="14" font-weight="bold">Throughput (per second), '
         f"{figures.get('measured_at', '')}</text>"
     ]
-    for index, (label, value) in enumerate(rates, start=2):
+    for index, line in enumerate(costs, start=2):
+        rows.append(f'<text x="10" y="{index * ROW}" font-size="11" font-weight="bold">{line}</text>')
+    for index, (label, value) in enumerate(rates, start=2 + len(costs)):
         y = index * ROW
         width = max(1, int(BAR_WIDTH * value / top))
         rows.append(f'<text x="10" y="{y}" font-size="11">{label}</text>')

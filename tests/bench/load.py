@@ -39,14 +39,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def _worker(session, method, url, body, headers, stop_at, latencies, errors) -> None:  # type: ignore[no-untyped-def]
-    while time.perf_counter() < stop_at:
+async def _worker(session, method, url, body, headers, stop_at, budget, ok_below, latencies, errors) -> None:  # type: ignore[no-untyped-def]
+    while time.perf_counter() < stop_at and len(latencies) + len(errors) < budget:
         started = time.perf_counter()
         request_headers = {**headers, "Idempotency-Key": uuid.uuid4().hex} if body is not None else headers
         try:
             async with session.request(method, url, json=body, headers=request_headers) as answer:
                 await answer.read()
-                ok = answer.status < 400
+                ok = answer.status < ok_below
         except aiohttp.ClientError:
             ok = False
         if ok:
@@ -55,7 +55,7 @@ async def _worker(session, method, url, body, headers, stop_at, latencies, error
             errors.append(1)
 
 
-async def _one_process(method, url, body, headers, connections, seconds):  # type: ignore[no-untyped-def]
+async def _one_process(method, url, body, headers, connections, seconds, budget, ok_below):  # type: ignore[no-untyped-def]
     latencies: list[float] = []
     errors: list[int] = []
     connector = aiohttp.TCPConnector(limit=connections)
@@ -63,7 +63,10 @@ async def _one_process(method, url, body, headers, connections, seconds):  # typ
         started = time.perf_counter()
         stop_at = started + seconds
         await asyncio.gather(
-            *[_worker(session, method, url, body, headers, stop_at, latencies, errors) for _ in range(connections)]
+            *[
+                _worker(session, method, url, body, headers, stop_at, budget, ok_below, latencies, errors)
+                for _ in range(connections)
+            ]
         )
         return latencies, len(errors), time.perf_counter() - started
 
@@ -81,10 +84,14 @@ def run_load(
     connections: int = 20,
     seconds: float = 5.0,
     processes: int = 2,
+    max_requests: int = 1_000_000,
+    ok_below: int = 400,
 ) -> Figures:
-    """Closed-loop load: `connections` in flight, split across `processes`, for `seconds`."""
+    """Closed-loop load: `connections` in flight, split across `processes`, for `seconds` and at most about
+    `max_requests` requests (each process stops at its share); answers with a status below `ok_below` count."""
     per_process = max(1, connections // processes)
-    args = (method, url, body, headers or {}, per_process, seconds)
+    budget = max(1, max_requests // processes)
+    args = (method, url, body, headers or {}, per_process, seconds, budget, ok_below)
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
         results = pool.map(_process_entry, [args] * processes)
     elapsed = max(result[2] for result in results)
