@@ -66,6 +66,8 @@ class Secrets:
     otp_webhook_url: str
     notification: Notification = field(default_factory=Notification)
     vapid_private_key: str = field(default_factory=_vapid_key)
+    sms_reply_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    """What the SMS provider's reply push carries (POST /api/notification/sms/replies?token=…)."""
     encryption_keys: str = field(default_factory=lambda: Fernet.generate_key().decode() + "\n")
     database_host: str = database.SETTINGS["PGHOST"]
     database_port: str = database.SETTINGS["PGPORT"]
@@ -133,6 +135,7 @@ def notification_environment(made: Secrets) -> dict[str, str]:
         "ALIYUN_ACCESS_KEY_ID": given.aliyun_access_key_id,
         "ALIYUN_ACCESS_KEY_SECRET": given.aliyun_access_key_secret,
         "ALIYUN_SMS_TEMPLATES": given.sms_templates,
+        "SMS_REPLY_TOKEN": made.sms_reply_token,
     }
 
 

@@ -146,6 +146,7 @@ NOTIFICATION_SECRET_KEYS = (
     "ALIYUN_ACCESS_KEY_ID",
     "ALIYUN_ACCESS_KEY_SECRET",
     "ALIYUN_SMS_TEMPLATES",
+    "SMS_REPLY_TOKEN",
 )
 """The notification service's own secret (deploy.make_secrets makes it; README: Notifications)."""
 
