@@ -114,7 +114,7 @@ async def test_a_service_cannot_read_a_stream_it_does_not_consume(nats_server, d
     async with AsyncExitStack() as stack:
         await start_service(stack, "case_intake", databases.settings("case_intake", nats_server.url, keys.public))
         await start_service(stack, "deputy", databases.settings("deputy", nats_server.url, keys.public))
-        spy = Connection(nats_server, "case_intake")  # consumes GRID and STATION, not DEPUTY or CASE
+        spy = Connection(nats_server, "micro_funding")  # consumes CASE, GRID and IDENTITY, not DEPUTY
         async with spy as nc:
             heard: list[str] = []
 
@@ -129,7 +129,7 @@ async def test_a_service_cannot_read_a_stream_it_does_not_consume(nats_server, d
             js = nc.jetstream(timeout=1)
             with pytest.raises((nats.errors.TimeoutError, nats.errors.NoRespondersError)):
                 await js.add_consumer(
-                    "DEPUTY", ConsumerConfig(durable_name="case_intake", ack_policy=AckPolicy.EXPLICIT)
+                    "DEPUTY", ConsumerConfig(durable_name="micro_funding", ack_policy=AckPolicy.EXPLICIT)
                 )
             with pytest.raises((nats.errors.TimeoutError, nats.errors.NoRespondersError)):
                 await js.add_consumer("CASE", ConsumerConfig(durable_name="deputy", ack_policy=AckPolicy.EXPLICIT))
@@ -148,7 +148,7 @@ async def test_a_service_cannot_read_a_stream_it_does_not_consume(nats_server, d
         operator = await nats.connect(nats_server.url)
         try:
             with pytest.raises(NotFoundError):
-                await operator.jetstream().consumer_info("DEPUTY", "case_intake")
+                await operator.jetstream().consumer_info("DEPUTY", "micro_funding")
             assert (await operator.jetstream().consumer_info("CASE", "deputy")).config.durable_name == "deputy"
         finally:
             await operator.close()

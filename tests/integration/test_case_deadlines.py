@@ -196,7 +196,7 @@ async def test_a_case_no_deputy_answers_for_goes_to_the_office_at_its_accept_dea
     assert [item["id"] for item in office["items"]] == [case["id"]]
     escalated = office["items"][0]
     assert escalated["escalation_level"] == 2 and escalated["timeline"][-1]["actor_role"] == "system"
-    assert "NPC office" in escalated["timeline"][-1]["reason"]
+    assert "人大办" in escalated["timeline"][-1]["reason"]  # the office, in the caller's language (Chinese)
     assert len(await town.outbox("case.case.escalated.v1")) == 1
 
     body = {"deputy_ids": [town.deputy_id], "note": "请就近办理"}

@@ -55,6 +55,7 @@ ANONYMOUS_WRITES = {
     "auth-logout",
     "case-submit",
     "case-support",  # "me too" on a case, which villagers who filed anonymously may add
+    "notification-contact-stop",  # "stop the SMS about this case": whoever holds the tracking code
     "open311-request-create",
 }
 # Routes whose 401 is about what they check rather than the bearer token: credentials exchanged for tokens,

@@ -21,14 +21,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Upgrade schema."""
-    with op.batch_alter_table('projects', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('suggestion_id', sa.String(length=36), nullable=True))
-        batch_op.create_index(batch_op.f('ix_projects_suggestion_id'), ['suggestion_id'], unique=False)
+    """Upgrade schema: a plain ADD COLUMN (SQLite too), never a copy of `projects`, which other tables reference."""
+    op.add_column('projects', sa.Column('suggestion_id', sa.String(length=36), nullable=True))
+    op.create_index(op.f('ix_projects_suggestion_id'), 'projects', ['suggestion_id'], unique=False)
 
 
 def downgrade() -> None:
-    """Downgrade schema."""
-    with op.batch_alter_table('projects', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_projects_suggestion_id'))
-        batch_op.drop_column('suggestion_id')
+    """Downgrade schema (a plain DROP COLUMN: SQLite 3.35+ has it, and `projects` is not copied)."""
+    op.drop_index(op.f('ix_projects_suggestion_id'), table_name='projects')
+    op.drop_column('projects', 'suggestion_id')
