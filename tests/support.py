@@ -166,6 +166,10 @@ async def start_service(stack: AsyncExitStack, name: str, settings: Settings) ->
     service = RunningService(app)
     await stack.enter_async_context(service.client)
     await asyncio.wait_for(service.runtime.bus.ready.wait(), 15)
+    # its durable consumers exist: an event a test publishes next is not missed (the streams that keep a message
+    # only while a consumer wants it — IDENTITY, CONTACT, RECEPTION — drop one published before any consumer)
+    for consumer in service.runtime.consumers:
+        await asyncio.wait_for(consumer.created.wait(), 15)
     return service
 
 

@@ -58,6 +58,9 @@ class DurableConsumer:
         self.stream = stream
         self.handlers = dict(handlers)  # its own copy: the module-level table stays as written
         self.caught_up = False
+        self.created = asyncio.Event()
+        """Set once its durable consumer exists on the server: from then on nothing published is missed, even on
+        a stream that keeps a message only while some consumer still wants it (EPHEMERAL_STREAMS)."""
         self.context = context
         self.max_deliver = max_deliver
         self.nak_delay = nak_delay
@@ -95,7 +98,9 @@ class DurableConsumer:
         while True:
             try:
                 await self.bus.js.add_consumer(self.stream, config)
-                return await self.bus.js.pull_subscribe_bind(durable=self.name, stream=self.stream)
+                subscription = await self.bus.js.pull_subscribe_bind(durable=self.name, stream=self.stream)
+                self.created.set()
+                return subscription
             except Exception as error:
                 log.warning("consumer %s on %s not ready: %s", self.name, self.stream, error)
                 await asyncio.sleep(1)
