@@ -17,6 +17,7 @@ from shared.messaging.catalogue import (
     SuggestionAccepted,
     SuggestionAnswered,
     SuggestionCompleted,
+    SuggestionMerged,
 )
 from shared.messaging.inbox import Handler
 
@@ -35,6 +36,7 @@ SUBSCRIPTIONS: dict[str, dict[str, Handler]] = {
         SuggestionAccepted.event_type: projections.on_suggestion_accepted,
         SuggestionAnswered.event_type: projections.on_suggestion_answered,
         SuggestionCompleted.event_type: projections.on_suggestion_completed,
+        SuggestionMerged.event_type: projections.on_suggestion_merged,
     },
     "IDENTITY": {PersonErased.event_type: projections.on_person_erased},
 }

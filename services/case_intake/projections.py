@@ -32,6 +32,7 @@ from shared.messaging.catalogue import (
     SuggestionAccepted,
     SuggestionAnswered,
     SuggestionCompleted,
+    SuggestionMerged,
 )
 from shared.projections import project_grid
 
@@ -93,6 +94,11 @@ async def on_project_step(session: AsyncSession, _: CaseRuntime, payload: Projec
 async def on_suggestion_accepted(session: AsyncSession, _: CaseRuntime, payload: SuggestionAccepted) -> None:
     """The office accepted a deputy's suggestion: the cases it cites show it on their timelines."""
     await suggestions.on_accepted(session, payload)
+
+
+async def on_suggestion_merged(session: AsyncSession, _: CaseRuntime, payload: SuggestionMerged) -> None:
+    """A suggestion merged into another: its cited cases are that one's now."""
+    await suggestions.on_merged(session, payload)
 
 
 async def on_suggestion_answered(session: AsyncSession, _: CaseRuntime, payload: SuggestionAnswered) -> None:

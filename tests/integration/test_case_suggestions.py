@@ -119,3 +119,49 @@ async def test_the_cases_a_suggestion_cites_show_it_accepted_answered_and_comple
     assert [step[0] for step in suggestion_steps(the_quiet)] == ["suggestion_cited"]
     public = await city.deputy.client.get(f"/suggestions/{shown}")
     assert public.status_code == 200 and public.json()["title"] == "关于硬化韶阳村村道的建议"
+
+
+async def test_the_cases_of_a_merged_suggestion_are_cited_by_the_one_it_joined_and_hear_of_its_answer(city, keys):
+    """并案: a suggestion merged into an accepted one, and one merged into a submitted one that is accepted later —
+    the villagers whose cases they cited see the suggestion that now answers them, never the merged one."""
+    office = keys.headers(Role.npc_office, subject="office-1")
+    first = await filed(city, keys, "villager-a", "村口道路坑洼")
+    second = await filed(city, keys, "villager-b", "村东道路破损")
+    third = await filed(city, keys, "villager-c", "村西道路积水")
+    await eventually(lambda: in_inbox(city, first["id"], second["id"], third["id"]))
+    lead = await draft(city, "关于硬化全村道路的建议", first["id"])
+    await act(city, lead, "accept", office)
+    joined_late = await draft(city, "关于村西道路的建议", third["id"])
+    joined_now = await draft(city, "关于村东道路的建议", second["id"])
+    merged = await act(city, joined_now, "merge", office, {"into_id": lead, "reason": "同类"})
+    assert merged["state"] == "merged"
+    # merged into one still submitted: cited when that one is accepted
+    waiting = await draft(city, "关于村道排水的建议")
+    await act(city, joined_late, "merge", office, {"into_id": waiting, "reason": "同类"})
+    await act(city, waiting, "accept", office)
+    link = f"/api/deputy/suggestions/{lead}"
+
+    async def case_of(case: dict, account: str, count: int) -> dict | None:
+        headers = keys.headers(Role.villager, subject=account)
+        read = (await city.case_intake.client.get(f"/cases/{case['id']}", headers=headers)).json()
+        return read if len(suggestion_steps(read)) >= count else None
+
+    read = await eventually(lambda: case_of(second, "villager-b", 1))
+    assert suggestion_steps(read) == [("suggestion_cited", "写入代表建议：关于硬化全村道路的建议", link)]
+    assert joined_now not in str(read) and "村东道路的建议" not in str(read)
+    late = await eventually(lambda: case_of(third, "villager-c", 1))
+    assert suggestion_steps(late) == [
+        ("suggestion_cited", "写入代表建议：关于村道排水的建议", f"/api/deputy/suggestions/{waiting}")
+    ]
+    page = (await city.deputy.client.get(f"/suggestions/{lead}", headers=office)).json()
+    assert {item["ref_id"] for item in page["evidence"] if item["source"] == "case"} == {first["id"], second["id"]}
+
+    await act(city, lead, "assign", office, {"lead_organisation": "roads-bureau"})
+    officer = keys.headers(Role.agency_officer, organisation="roads-bureau", subject="officer-roads")
+    await act(city, lead, "answer", officer, {"answer_class": "solved", "text": "已硬化", "measures": "施工"})
+    read = await eventually(lambda: case_of(second, "villager-b", 2))
+    assert suggestion_steps(read)[1] == (
+        "suggestion_answered",
+        "代表建议已答复（解决或采纳）：关于硬化全村道路的建议",
+        link,
+    )

@@ -15,7 +15,7 @@ from services.case_intake.domain import wording
 from services.case_intake.domain.lifecycle import SYSTEM, Actor
 from services.case_intake.logic.timeline import note
 from services.case_intake.models import Case, CaseSuggestion
-from shared.messaging.catalogue import SuggestionAccepted, SuggestionAnswered, SuggestionCompleted
+from shared.messaging.catalogue import SuggestionAccepted, SuggestionAnswered, SuggestionCompleted, SuggestionMerged
 
 PUBLIC_PAGE = "/api/deputy/suggestions/{id}"
 """The suggestion's public page through the gateway (no sign-in; not found once marked not for publication)."""
@@ -29,15 +29,29 @@ def _link(payload: SuggestionAccepted | SuggestionAnswered | SuggestionCompleted
     return PUBLIC_PAGE.format(id=payload.suggestion_id) if payload.public else None
 
 
-async def on_accepted(session: AsyncSession, payload: SuggestionAccepted) -> None:
+async def _cite(
+    session: AsyncSession, suggestion_id: str, title: str, public: bool, case_ids: list[str], at: datetime
+) -> None:
     """Remember the cited cases this service holds, and tell each of them (once per suggestion)."""
-    for case_id in dict.fromkeys(payload.case_ids):
+    link = PUBLIC_PAGE.format(id=suggestion_id) if public else None
+    for case_id in dict.fromkeys(case_ids):
         case = await session.get(Case, case_id)
-        if case is None or await session.get(CaseSuggestion, (payload.suggestion_id, case_id)) is not None:
+        if case is None or await session.get(CaseSuggestion, (suggestion_id, case_id)) is not None:
             continue
-        session.add(CaseSuggestion(suggestion_id=payload.suggestion_id, case_id=case_id))
-        sentence = wording.cited(payload.title) if payload.public else wording.CITED_UNPUBLISHED
-        await _step(session, case, "suggestion_cited", sentence, _link(payload), payload.at)
+        session.add(CaseSuggestion(suggestion_id=suggestion_id, case_id=case_id))
+        sentence = wording.cited(title) if public else wording.CITED_UNPUBLISHED
+        await _step(session, case, "suggestion_cited", sentence, link, at)
+
+
+async def on_accepted(session: AsyncSession, payload: SuggestionAccepted) -> None:
+    await _cite(session, payload.suggestion_id, payload.title, payload.public, payload.case_ids, payload.at)
+
+
+async def on_merged(session: AsyncSession, payload: SuggestionMerged) -> None:
+    """A suggestion merged into an accepted one: its cases are cited by that one from now on (and hear of its
+    answer and completion). Merged into one still submitted, they are cited when that one is accepted."""
+    if payload.into_accepted:
+        await _cite(session, payload.into_id, payload.into_title, payload.into_public, payload.case_ids, payload.at)
 
 
 async def _cases(session: AsyncSession, suggestion_id: str) -> list[Case]:

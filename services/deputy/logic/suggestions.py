@@ -281,6 +281,38 @@ async def return_(
     await audit.record(session, by, "deputy.suggestion.return", "suggestion", suggestion.id)
 
 
+async def carry_evidence(session: AsyncSession, from_id: str, into_id: str) -> list[str]:
+    """What the merged suggestion rests on becomes the target's too (its page lists it, its acceptance cites the
+    cases); returns the cited case ids."""
+    held = {
+        (row.source, row.ref_id)
+        for row in (
+            await session.execute(select(SuggestionEvidence).where(SuggestionEvidence.suggestion_id == into_id))
+        ).scalars()
+    }
+    rows = (
+        await session.execute(select(SuggestionEvidence).where(SuggestionEvidence.suggestion_id == from_id))
+    ).scalars()
+    case_ids = []
+    for row in rows:
+        if row.source == "case":
+            case_ids.append(row.ref_id)
+        if (row.source, row.ref_id) in held:
+            continue
+        session.add(
+            SuggestionEvidence(
+                suggestion_id=into_id,
+                source=row.source,
+                ref_id=row.ref_id,
+                kind=row.kind,
+                summary=row.summary,
+                grid_id=row.grid_id,
+                occurred_at=row.occurred_at,
+            )
+        )
+    return case_ids
+
+
 async def merge(
     session: AsyncSession, runtime: ServiceRuntime, suggestion: Suggestion, data: SuggestionMerge, *, by: Principal
 ) -> None:
@@ -302,5 +334,17 @@ async def merge(
         await credit(session, target, newcomers)
     suggestion.state, suggestion.merged_into_id, suggestion.reason = step.target or "", target.id, data.reason
     suggestion.updated_at = target.updated_at = now
-    await emit(session, runtime, SuggestionMerged, suggestion, signers, into_id=target.id)
+    case_ids = await carry_evidence(session, suggestion.id, target.id)
+    await emit(
+        session,
+        runtime,
+        SuggestionMerged,
+        suggestion,
+        signers,
+        into_id=target.id,
+        case_ids=case_ids,
+        into_title=target.title,
+        into_public=target.public,
+        into_accepted=target.state in rules.ACCEPTED_STATES,
+    )
     await audit.record(session, by, "deputy.suggestion.merge", "suggestion", suggestion.id, into_id=target.id)

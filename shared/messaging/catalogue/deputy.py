@@ -95,10 +95,16 @@ class SuggestionReturned(SuggestionStepped):
 
 
 class SuggestionMerged(SuggestionStepped):
-    """The office merged it into a similar suggestion (`into_id`), whose handling answers both."""
+    """The office merged it into a similar suggestion (`into_id`), whose handling answers both. The cases it
+    cited (`case_ids`) are cited by that one from now on; `into_title`, `into_public` and `into_accepted` say what
+    their timelines may show of it (an accepted target cites them at once; a submitted one when it is accepted)."""
 
     event_type = "deputy.suggestion.merged.v1"
     into_id: str
+    case_ids: list[str] = []
+    into_title: str = ""
+    into_public: bool = True
+    into_accepted: bool = False
 
 
 class SuggestionAccepted(SuggestionStepped):
