@@ -29,6 +29,7 @@ from fastapi import Response
 from fpdf import FPDF
 from fpdf.enums import Align, TextMode, XPos, YPos
 
+from shared.categories import CATEGORY_NAMES
 from shared.clock import CHINA
 from shared.errors import ServiceUnavailable
 from shared.problems import responses
@@ -45,19 +46,8 @@ MAX_WAITING = 8
 """Documents waiting for a rendering thread beyond which a request is refused (503, Retry-After)."""
 
 CASE_KINDS = {"request": "求助诉求", "dispute": "矛盾纠纷", "suggestion": "意见建议", "opinion": "社情民意"}
-CATEGORIES = {
-    "water": "用水",
-    "roads": "道路",
-    "rivers": "河道水渠",
-    "parking": "停车",
-    "sanitation": "环境卫生",
-    "old_compound": "老旧小区",
-    "land": "土地",
-    "neighbours": "邻里关系",
-    "family": "家庭",
-    "social_assistance": "困难救助",
-    "other": "其他",
-}
+CATEGORIES = {code: zh for code, (zh, _) in CATEGORY_NAMES.items()}
+"""Each category by its one name (shared.categories), as the app shows it."""
 CASE_STATUSES = {
     "submitted": "已收到",
     "assigned": "已交给代表",

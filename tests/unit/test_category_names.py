@@ -6,7 +6,9 @@ import importlib.util
 import re
 
 from services.station_scheduling.views.exports import CATEGORIES as STATION_NAMES
+from shared.categories import CATEGORY_NAMES
 from shared.config import PROJECT_ROOT
+from shared.documents import CATEGORIES as PRINTED_NAMES
 
 MIGRATION = PROJECT_ROOT / "services/case_intake/migrations/versions/d8e3b6f0a4c1_one_name_per_category.py"
 
@@ -31,9 +33,12 @@ def test_the_pwa_says_each_category_by_the_name_case_intake_gives_it() -> None:
     assert _catalogue("zh-CN")["water"] == "用水和水费"
 
 
-def test_the_station_export_names_categories_the_same_way() -> None:
+def test_the_station_export_and_the_printed_documents_name_categories_the_same_way() -> None:
     names = _names()
+    assert names == CATEGORY_NAMES
     assert {code: names[code] for code in STATION_NAMES} == STATION_NAMES
+    assert {code: zh for code, (zh, _) in names.items()} == PRINTED_NAMES
+    assert PRINTED_NAMES["water"] == "用水和水费"  # a PDF said "用水" while the app said "用水和水费"
 
 
 def test_the_seeded_names_the_office_left_alone_are_renamed_and_the_others_stay() -> None:

@@ -22,6 +22,7 @@ from services.station_scheduling.models import (
     Station,
 )
 from services.station_scheduling.views.records import records_query
+from shared.categories import CATEGORY_NAMES
 from shared.privacy import mask_name, mask_phone
 from shared.sheets_out import Column, Language, stream_batches, words
 
@@ -55,20 +56,7 @@ KINDS = {
     "suggestion": ("意见建议", "Suggestion"),
     "opinion": ("社情民意", "Public opinion"),
 }
-CATEGORIES = {
-    "water": ("用水和水费", "Water and water fees"),
-    "roads": ("道路和桥", "Roads and bridges"),
-    "rivers": ("河道沟渠", "Rivers and ditches"),
-    "parking": ("停车", "Parking"),
-    "sanitation": ("环境卫生", "Cleanliness"),
-    "old_compound": ("老旧小区改造", "Old-compound renovation"),
-    "land": ("土地和宅基地", "Land and homesteads"),
-    "neighbours": ("邻里关系", "Neighbours"),
-    "family": ("家庭", "Family"),
-    "social_assistance": ("生活困难求助", "Hardship aid"),
-    "other": ("其他", "Other"),
-}
-"""The names case intake gives these categories (GET /categories), one name each for everyone (issue #19)."""
+CATEGORIES = CATEGORY_NAMES
 OUTCOMES = {"answered": ("当场答复", "Answered"), "follow_up": ("需要跟进", "Follow-up")}
 ROUTES = {
     "township": ("交乡镇办理", "The township"),
