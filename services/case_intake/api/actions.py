@@ -5,7 +5,6 @@ Signed-in callers act on `/cases/{case_id}/…` (scope `<subject>:case-<action>:
 `/cases/track/{tracking_code}/…` with the filer key (scope `filer:<code>:case-<action>`).
 """
 
-import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +40,7 @@ from services.case_intake.schemas import (
 from services.case_intake.views.cases import read_model
 from shared.auth import CurrentPrincipal
 from shared.problems import responses
+from shared.routes import with_body
 from shared.service import OnceDep, SessionDep
 from shared.types import EntityId, IdempotencyKeyHeader
 
@@ -210,20 +210,9 @@ def _filer_endpoint(spec: ActionRoute) -> Callable[..., Awaitable[JSONResponse]]
     return endpoint
 
 
-def _with_body(endpoint: Callable[..., Awaitable[JSONResponse]], spec: ActionRoute) -> None:
-    """Give the endpoint's `body` parameter the row's model (and its defaults, when it may be left out)."""
-    signature = inspect.signature(endpoint)
-    default = spec.body() if spec.body_optional else inspect.Parameter.empty
-    parameters = [
-        parameter.replace(annotation=spec.body, default=default) if parameter.name == "body" else parameter
-        for parameter in signature.parameters.values()
-    ]
-    endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
-
-
 def _register(spec: ActionRoute) -> None:
     endpoint = _filer_endpoint(spec) if spec.by_filer else _case_endpoint(spec)
-    _with_body(endpoint, spec)
+    with_body(endpoint, spec.body, optional=spec.body_optional)
     router.add_api_route(
         spec.path,
         endpoint,

@@ -2,9 +2,8 @@
 the deputies' rating, and the lists. Each step is one row of ACTIONS: a POST that locks the suggestion, runs one
 use case (which checks the caller's relation to it) and answers with the suggestion, once per Idempotency-Key."""
 
-import inspect
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -33,6 +32,7 @@ from services.deputy.views import suggestions as views
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Role
 from shared.pagination import Page, PageDep
 from shared.problems import responses
+from shared.routes import with_body
 from shared.service import OnceDep, RuntimeDep, SessionDep
 from shared.types import EntityId, IdempotencyKeyHeader, text
 
@@ -159,17 +159,9 @@ def _endpoint(action: str, do: Callable[..., Awaitable[None]]) -> Callable[..., 
 
 
 def _register(action: str, summary: str, body: type[BaseModel], do: Callable[..., Awaitable[None]]) -> None:
-    endpoint = _endpoint(action, do)
-    signature = inspect.signature(endpoint)
-    default: Any = body() if body is Empty else inspect.Parameter.empty
-    parameters = [
-        parameter.replace(annotation=body, default=default) if parameter.name == "body" else parameter
-        for parameter in signature.parameters.values()
-    ]
-    endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     router.add_api_route(
         f"/suggestions/{{suggestion_id}}/{action}",
-        endpoint,
+        with_body(_endpoint(action, do), body, optional=body is Empty),
         methods=["POST"],
         operation_id=f"suggestion-{action}",
         response_model=SuggestionRead,

@@ -1,8 +1,10 @@
-"""The stages of a project: each step is a POST on the project, run once per Idempotency-Key, answering the
-project as it now is; and the project's timeline."""
+"""The stages of a project, as one table: each row is a POST on the project that runs one rule of
+`logic.review` once per Idempotency-Key (scope: caller, project, step) and answers the project as it now is;
+and the project's timeline."""
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -25,35 +27,14 @@ from services.micro_funding.schemas import (
 from shared.auth import CurrentPrincipal, Principal
 from shared.pagination import Page, PageDep
 from shared.problems import responses
-from shared.service import Once, OnceDep, RuntimeDep, ServiceRuntime, SessionDep
+from shared.routes import with_body
+from shared.service import OnceDep, RuntimeDep, ServiceRuntime, SessionDep
 from shared.types import EntityId, IdempotencyKeyHeader
 
 router = APIRouter(tags=["funding"])
 ACTION = responses(401, 403, 404, 409, 422)
 
-Body = TypeVar("Body", bound=BaseModel)
-Rule = Callable[[AsyncSession, ServiceRuntime, Principal, str, Body], Awaitable[Project]]
-
-
-async def _take_step(
-    once: Once,
-    session: AsyncSession,
-    runtime: ServiceRuntime,
-    principal: Principal,
-    project_id: str,
-    operation: str,
-    key: str | None,
-    body: Body,
-    rule: Rule[Body],
-) -> JSONResponse:
-    """Run `rule` on the project once per key (scope: caller, project, step) and answer the project."""
-
-    async def make() -> ProjectRead:
-        project = await rule(session, runtime, principal, project_id, body)
-        return await views.project_read(session, project, with_cases=projects.may_see_cases(principal, project))
-
-    scope = f"{principal.subject}:{project_id}:{operation}"
-    return await once(key=key, scope=scope, body=body, create=make, status_code=200)
+Rule = Callable[[AsyncSession, ServiceRuntime, Principal, str, Any], Awaitable[Project]]
 
 
 async def _submit(
@@ -62,176 +43,80 @@ async def _submit(
     return await review.submit(session, runtime, principal, project_id)
 
 
-@router.post(
-    "/projects/{project_id}/submission",
-    operation_id="project-submit",
-    response_model=ProjectRead,
-    responses=ACTION,
-    summary="The deputy submits their draft",
-)
-async def submit_project(
-    project_id: EntityId,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    principal: CurrentPrincipal,
-    once: OnceDep,
-    body: ActionNote | None = None,
-    key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    note = body or ActionNote()
-    return await _take_step(once, session, runtime, principal, project_id, "submit", key, note, _submit)
+@dataclass(frozen=True)
+class StepRoute:
+    """One stage as a route: POST /projects/{project_id}/<path>, operation `project-<step>`."""
+
+    step: str
+    path: str
+    summary: str
+    body: type[BaseModel]
+    rule: Rule
+    body_optional: bool = False
 
 
-@router.post(
-    "/projects/{project_id}/screening",
-    operation_id="project-screen",
-    response_model=ProjectRead,
-    responses=ACTION,
-    summary="Station staff screen a submitted proposal (pass or reject)",
-)
-async def screen_project(
-    project_id: EntityId,
-    body: ScreeningCreate,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    principal: CurrentPrincipal,
-    once: OnceDep,
-    key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    return await _take_step(once, session, runtime, principal, project_id, "screen", key, body, review.screen)
+STEPS: list[StepRoute] = [
+    StepRoute("submit", "submission", "The deputy submits their draft", ActionNote, _submit, body_optional=True),
+    StepRoute(
+        "screen", "screening", "Station staff screen a submitted proposal (pass or reject)", ScreeningCreate,
+        review.screen,
+    ),
+    StepRoute(
+        "deliberate", "deliberation", "The NPC office records its review and the vote", DeliberationCreate,
+        review.deliberate,
+    ),
+    StepRoute(
+        "notice", "notice", "The NPC office opens the public notice for N days", NoticeCreate, review.start_notice
+    ),
+    StepRoute(
+        "approve", "approval",
+        "The NPC office approves after the notice: the budget is allocated from the pool (409 if it cannot pay)",
+        ActionNote, review.approve,
+    ),
+    StepRoute(
+        "accept", "acceptance", "The acceptance (验收) with its report: the project is completed", AcceptanceCreate,
+        review.accept,
+    ),
+    StepRoute("publish", "publication", "The NPC office publishes an evaluated project", ActionNote, review.publish),
+    StepRoute("reject", "rejection", "Reject before funding, with a reason", ReasonCreate, review.reject),
+    StepRoute(
+        "withdraw", "withdrawal", "The deputy withdraws their proposal before funding, with a reason", ReasonCreate,
+        review.withdraw,
+    ),
+]  # fmt: skip
 
 
-@router.post(
-    "/projects/{project_id}/deliberation",
-    operation_id="project-deliberate",
-    response_model=ProjectRead,
-    responses=ACTION,
-    summary="The NPC office records its review and the vote",
-)
-async def deliberate_project(
-    project_id: EntityId,
-    body: DeliberationCreate,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    principal: CurrentPrincipal,
-    once: OnceDep,
-    key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    return await _take_step(once, session, runtime, principal, project_id, "deliberate", key, body, review.deliberate)
+def _endpoint(spec: StepRoute) -> Callable[..., Awaitable[JSONResponse]]:
+    async def endpoint(
+        project_id: EntityId,
+        session: SessionDep,
+        runtime: RuntimeDep,
+        principal: CurrentPrincipal,
+        once: OnceDep,
+        body: BaseModel,
+        key: IdempotencyKeyHeader = None,
+    ) -> JSONResponse:
+        async def make() -> ProjectRead:
+            project = await spec.rule(session, runtime, principal, project_id, body)
+            return await views.project_read(session, project, with_cases=projects.may_see_cases(principal, project))
+
+        scope = f"{principal.subject}:{project_id}:{spec.step}"
+        return await once(key=key, scope=scope, body=body, create=make, status_code=200)
+
+    return endpoint
 
 
-@router.post(
-    "/projects/{project_id}/notice",
-    operation_id="project-notice",
-    response_model=ProjectRead,
-    responses=ACTION,
-    summary="The NPC office opens the public notice for N days",
-)
-async def notice_project(
-    project_id: EntityId,
-    body: NoticeCreate,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    principal: CurrentPrincipal,
-    once: OnceDep,
-    key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    return await _take_step(once, session, runtime, principal, project_id, "notice", key, body, review.start_notice)
-
-
-@router.post(
-    "/projects/{project_id}/approval",
-    operation_id="project-approve",
-    response_model=ProjectRead,
-    responses=ACTION,
-    summary="The NPC office approves after the notice: the budget is allocated from the pool (409 if it cannot pay)",
-)
-async def approve_project(
-    project_id: EntityId,
-    body: ActionNote,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    principal: CurrentPrincipal,
-    once: OnceDep,
-    key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    return await _take_step(once, session, runtime, principal, project_id, "approve", key, body, review.approve)
-
-
-@router.post(
-    "/projects/{project_id}/acceptance",
-    operation_id="project-accept",
-    response_model=ProjectRead,
-    responses=ACTION,
-    summary="The acceptance (验收) with its report: the project is completed",
-)
-async def accept_project(
-    project_id: EntityId,
-    body: AcceptanceCreate,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    principal: CurrentPrincipal,
-    once: OnceDep,
-    key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    return await _take_step(once, session, runtime, principal, project_id, "accept", key, body, review.accept)
-
-
-@router.post(
-    "/projects/{project_id}/publication",
-    operation_id="project-publish",
-    response_model=ProjectRead,
-    responses=ACTION,
-    summary="The NPC office publishes an evaluated project",
-)
-async def publish_project(
-    project_id: EntityId,
-    body: ActionNote,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    principal: CurrentPrincipal,
-    once: OnceDep,
-    key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    return await _take_step(once, session, runtime, principal, project_id, "publish", key, body, review.publish)
-
-
-@router.post(
-    "/projects/{project_id}/rejection",
-    operation_id="project-reject",
-    response_model=ProjectRead,
-    responses=ACTION,
-    summary="Reject before funding, with a reason",
-)
-async def reject_project(
-    project_id: EntityId,
-    body: ReasonCreate,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    principal: CurrentPrincipal,
-    once: OnceDep,
-    key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    return await _take_step(once, session, runtime, principal, project_id, "reject", key, body, review.reject)
-
-
-@router.post(
-    "/projects/{project_id}/withdrawal",
-    operation_id="project-withdraw",
-    response_model=ProjectRead,
-    responses=ACTION,
-    summary="The deputy withdraws their proposal before funding, with a reason",
-)
-async def withdraw_project(
-    project_id: EntityId,
-    body: ReasonCreate,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    principal: CurrentPrincipal,
-    once: OnceDep,
-    key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    return await _take_step(once, session, runtime, principal, project_id, "withdraw", key, body, review.withdraw)
+for _spec in STEPS:
+    router.add_api_route(
+        f"/projects/{{project_id}}/{_spec.path}",
+        with_body(_endpoint(_spec), _spec.body, optional=_spec.body_optional),
+        methods=["POST"],
+        operation_id=f"project-{_spec.step}",
+        response_model=ProjectRead,
+        responses=ACTION,
+        summary=_spec.summary,
+        name=f"{_spec.step}_project",
+    )
 
 
 @router.get(
