@@ -103,12 +103,22 @@ export function voiceField(draft, save) {
     meter.setAttribute('aria-valuenow', String(Math.floor(seconds)));
   }
 
+  // The buttons stay in the page while it records (hidden, never redrawn): a keyboard's focus stays on them.
+  const live = h('div', { class: 'voice-live-box', hidden: true },
+    h('div', { class: 'voice-live' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), elapsed), meter);
+  const buttons = h('div', { class: 'voice-buttons' }, hold, toggle);
+  const recorded = h('div', { class: 'voice-done', hidden: true });
+  body.replaceChildren(live, buttons, recorded);
+
   function drawIdle() {
     hold.disabled = false;
     holdLabel.textContent = t('voice.hold');
     toggle.textContent = t('voice.tapStart');
     toggle.setAttribute('aria-pressed', 'false');
-    body.replaceChildren(h('div', { class: 'voice-buttons' }, hold, toggle));
+    live.hidden = true;
+    buttons.hidden = false;
+    recorded.hidden = true;
+    recorded.replaceChildren();
   }
 
   function drawRecording(how) {
@@ -117,14 +127,19 @@ export function voiceField(draft, save) {
     toggle.textContent = '⏹ ' + t('voice.tapStop');
     toggle.setAttribute('aria-pressed', 'true');
     showTime(0);
-    body.replaceChildren(h('div', { class: 'voice-live' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), elapsed),
-      meter, h('div', { class: 'voice-buttons' }, hold, toggle));
+    live.hidden = false;
   }
 
   function drawRecorded() {
-    body.replaceChildren(voicePlayer(draft.voice), h('div', { class: 'row voice-buttons' },
+    const focused = box.contains(document.activeElement);
+    const player = voicePlayer(draft.voice);
+    recorded.replaceChildren(player, h('div', { class: 'row voice-buttons' },
       h('button', { type: 'button', class: 'btn secondary', id: 'voice-redo', onclick: () => redo() }, '🔁 ' + t('voice.redo')),
       h('button', { type: 'button', class: 'btn ghost remove', id: 'voice-delete', onclick: () => remove() }, t('voice.delete'))));
+    live.hidden = true;
+    buttons.hidden = true;
+    recorded.hidden = false;
+    if (focused) player.querySelector('audio').focus(); // a keyboard goes on where it was: to hear it
   }
 
   async function begin(how) {
