@@ -11,6 +11,7 @@ from shared.sms.settings import SmsSettings
 RATE_LIMITED_POSTS = {
     ("case-intake", "/cases"): ("filing", N_("Too many cases filed from this address; please wait.")),
     ("case-intake", "/photos"): ("photos", N_("Too many photos sent from this address; please wait.")),
+    ("case-intake", "/recordings"): ("photos", N_("Too many voice recordings sent from this address; please wait.")),
 }
 """POSTs the gateway limits per client address (429): (segment, path) -> (the limit in Limits, the detail)."""
 
@@ -59,7 +60,7 @@ class GatewaySettings(Settings, SmsSettings):
     # Rate limits per client address (sliding window of one minute, per gateway process)
     signin_per_minute: int = 60  # every sign-in request; villagers at a station share an address
     filing_per_minute: int = 20
-    photos_per_minute: int = 60  # anonymous villagers upload up to three photos a case
+    photos_per_minute: int = 60  # anonymous villagers upload up to three photos and a voice note a case
     tracking_per_minute: int = 30  # reads by tracking code: the tracking view, its photos, live ?track=
     tracking_failures_per_hour: int = 20  # lookups of a code that names no case (guessing)
 

@@ -89,6 +89,7 @@ const VILLAGER = {
   board: () => import('./villager/board.js'),
   deputies: () => import('./villager/deputies.js'),
   photos: () => import('./villager/photos.js'),
+  voice: () => import('./villager/voice.js'), // the voice note: loaded on the "what happened" step only
   place: () => import('./villager/place.js'),
   similar: () => import('./villager/similar.js'),
   notices: () => import('./villager/notices.js'),
@@ -236,13 +237,20 @@ async function home() {
     h('p', { class: 'deputy-link' }, link('/deputy', { class: 'btn ghost' }, t('home.deputy'))));
 }
 
-/** Has a report been begun and left unsent? (Its kind, words or photos: not the place alone, which is kept.) */
-const startedDraft = () => Boolean(draft.kind || draft.category || (draft.description || '').trim() || (draft.photos || []).length);
+/** Does the draft say what happened: in words, or in a voice note? */
+const saysWhat = () => Boolean((draft.description || '').trim() || draft.voice);
+
+/** Has a report been begun and left unsent? (Its kind, words, voice note or photos: not the place alone, which is
+ * kept.) */
+const startedDraft = () => Boolean(draft.kind || draft.category || saysWhat() || (draft.photos || []).length);
+
+/** The blob ids a draft keeps on the phone: its photos and its voice note. */
+const draftBlobs = () => [...(draft.photos || []).map((photo) => photo.id), ...(draft.voice ? [draft.voice.id] : [])];
 
 /** The step a left draft continues at: the first one still missing something, else the review. */
 function draftStep() {
   if (!(draft.kind && draft.category)) return '/file/1';
-  if (!(draft.description || '').trim()) return '/file/2';
+  if (!saysWhat()) return '/file/2';
   if (!(draft.place && (draft.place.group || draft.place.point))) return '/file/3';
   return '/file/4';
 }
@@ -255,14 +263,15 @@ function draftChoice() {
     h('h2', { id: 'draft-title' }, t('draft.title')),
     what ? h('p', { class: 'meta' }, what) : null,
     (draft.photos || []).length ? h('p', { class: 'meta' }, t('queue.photos', { n: draft.photos.length })) : null,
+    draft.voice ? h('p', { class: 'meta' }, '🎤 ' + t('queue.voice')) : null,
     actions(
       h('button', { type: 'button', class: 'btn primary', id: 'continue-draft', onclick: () => go(draftStep()) }, t('draft.continue')),
       h('button', {
         type: 'button', class: 'btn secondary', id: 'new-draft', onclick: () => {
-          const photos = (draft.photos || []).map((photo) => photo.id);
+          const blobs = draftBlobs();
           draft = {};
           saveDraft();
-          Q.dropBlobs(photos).catch(() => {});
+          Q.dropBlobs(blobs).catch(() => {});
           go('/file/1');
         },
       }, t('draft.new'))));
@@ -281,7 +290,8 @@ function describe(item) {
   if (item.op === 'case.submit') {
     const photos = (item.photos || []).length;
     return [h('strong', {}, kindLine(item.body.kind, item.body.category)), h('p', {}, shorten(item.body.description, 60)),
-      photos ? h('p', { class: 'meta' }, t('queue.photos', { n: photos })) : null];
+      photos ? h('p', { class: 'meta' }, t('queue.photos', { n: photos })) : null,
+      item.recording ? h('p', { class: 'meta' }, '🎤 ' + t('queue.voice')) : null];
   }
   if (item.op === 'case.support') {
     return [h('strong', {}, '🙋 ' + t('queue.op.case.support')), h('p', {}, `“${shorten(item.meta.summary, 60)}”`)];
@@ -318,8 +328,10 @@ function editAgain(item) {
   }
   const { kind, category, description, contact_phone: phone, contact_preference: preference } = item.body;
   const photos = (item.photos || []).map((photo) => ({ id: photo.blobId }));
+  const voice = item.recording ? { id: item.recording.blobId, seconds: item.recording.seconds || 0 } : null;
+  const words = item.meta && item.meta.voiceOnly ? '' : description; // the stand-in words of a voice-only filing
   draft = {
-    kind, category, description, phone: phone || '', sms: preference === 'sms', photos,
+    kind, category, description: words, phone: phone || '', sms: preference === 'sms', photos, voice,
     place: (item.meta && item.meta.place) || null, replaces: item.id,
   };
   saveDraft();
@@ -386,9 +398,10 @@ function fixedPlace() {
 function fileStep(n) {
   if (n >= 2 && !Object.keys(draft).length) return redirect('/'); // e.g. "back" after sending
   if (n >= 2 && !(draft.kind && draft.category)) return redirect('/file/1');
-  if (n >= 3 && !(draft.description || '').trim()) return redirect('/file/2');
+  if (n >= 3 && !saysWhat()) return redirect('/file/2');
   if (n >= 4 && !(draft.place && (draft.place.group || draft.place.point))) return redirect('/file/3');
   if (n === 1) { VILLAGER.photos().catch(() => {}); VILLAGER.place().catch(() => {}); } // ready for steps 2 and 3
+  if (n === 2 || n === 4) VILLAGER.voice().catch(() => {}); // the recorder: on the step that uses it only
   return [stepKind, stepWhat, stepWhere, stepReview][n - 1]();
 }
 
@@ -438,7 +451,7 @@ function stepWhat() {
   const phoneError = h('p', { class: 'field-error', role: 'alert' });
   const showCount = () => { count.textContent = t('file.2.count', { n: (draft.description || '').length }); };
   const what = h('textarea', {
-    id: 'what', name: 'what', rows: '6', maxlength: '4000', required: true, value: draft.description || '',
+    id: 'what', name: 'what', rows: '6', maxlength: '4000', value: draft.description || '',
     'aria-describedby': 'what-hint what-count',
     oninput: () => { draft.description = what.value; saveDraft(); showCount(); error.textContent = ''; },
   });
@@ -451,7 +464,7 @@ function stepWhat() {
   return screen(t('file.2.title'), stepper(2), h('form', {
     novalidate: true, onsubmit: (event) => {
       event.preventDefault();
-      if (!what.value.trim()) { error.textContent = t('file.2.missing'); what.focus(); return; }
+      if (!what.value.trim() && !draft.voice) { error.textContent = t('file.2.missing'); what.focus(); return; }
       const number = phone.value.replace(/[\s-]/g, '');
       if (number && !PHONE.test(number)) { phoneError.textContent = t('file.2.phoneBad'); phone.focus(); return; }
       draft.description = what.value;
@@ -461,7 +474,9 @@ function stepWhat() {
     },
   },
   h('div', { class: 'field' }, h('label', { for: 'what' }, t('file.2.label')),
-    h('p', { class: 'meta', id: 'what-hint' }, t('file.2.hint')), what, count, error),
+    h('p', { class: 'meta', id: 'what-hint' }, t('file.2.hint')),
+    h('p', { class: 'meta mic-hint', id: 'mic-hint' }, '💡 ' + t('file.2.keyboardMic')), what, count, error),
+  slot(VILLAGER.voice, (voice) => voice.voiceField(draft, () => { saveDraft(); error.textContent = ''; })),
   slot(VILLAGER.photos, (photos) => photos.photoField(draft, saveDraft)),
   h('div', { class: 'field' }, h('label', { for: 'phone' }, t('file.2.phone')), phone,
     h('p', { class: 'meta', id: 'phone-hint' }, t('file.2.phoneHint')), phoneError),
@@ -539,7 +554,9 @@ async function stepReview() {
     if (sendButton.disabled) return;
     sendButton.disabled = true;
     sendButton.textContent = t('nav.sending');
-    const body = { kind: draft.kind, category: draft.category, description: draft.description.trim() };
+    const words = (draft.description || '').trim();
+    const voiceOnly = !words && Boolean(draft.voice); // the server needs words: say that the voice note tells it
+    const body = { kind: draft.kind, category: draft.category, description: voiceOnly ? t('voice.onlyVoice') : words };
     if (place.group) body.grid_id = place.group.id;
     else body.location = { lat: place.point.lat, lon: place.point.lon }; // the server finds the group
     if (draft.phone) body.contact_phone = draft.phone;
@@ -548,7 +565,8 @@ async function stepReview() {
     let command;
     try {
       command = await Q.enqueue('case.submit', body, {
-        subject: await filingSubject(), meta: { place, sms }, photos: photos.map((photo) => photo.id),
+        subject: await filingSubject(), meta: { place, sms, voiceOnly }, photos: photos.map((photo) => photo.id),
+        recording: draft.voice ? { blobId: draft.voice.id, seconds: draft.voice.seconds } : null,
       });
     } catch (failure) {
       error.textContent = String(failure);
@@ -563,7 +581,9 @@ async function stepReview() {
     h('form', { onsubmit: send },
       h('dl', { class: 'review' },
         row(t('file.4.kind'), kindLine(draft.kind, draft.category), '/file/1'),
-        row(t('file.4.what'), h('span', { class: 'pre' }, draft.description), '/file/2'),
+        row(t('file.4.what'), h('span', { class: 'pre' }, (draft.description || '').trim() || t('file.4.voiceOnly')), '/file/2'),
+        row(t('file.4.voice'), draft.voice
+          ? slot(VILLAGER.voice, (module) => module.voicePlayer(draft.voice)) : t('file.4.noVoice'), '/file/2'),
         row(t('file.4.photos'), photos.length
           ? slot(VILLAGER.photos, (module) => module.photoStrip(photos)) : t('file.4.noPhotos'), '/file/2'),
         row(t('file.4.phone'), draft.phone || t('file.4.noPhone'), '/file/2'),
@@ -692,6 +712,6 @@ await loadLanguage(storedLanguage());
 applyChrome();
 await render();
 Q.replay({ force: true });
-Q.collectBlobs((draft.photos || []).map((photo) => photo.id)).catch(() => {}); // photos of drafts given up
+Q.collectBlobs(draftBlobs()).catch(() => {}); // photos and voice notes of drafts given up
 setTimeout(() => warmAtlas().catch(() => {}), 1500);
 setTimeout(() => warmNames().catch(() => {}), 2000);

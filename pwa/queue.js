@@ -13,6 +13,9 @@
  * under its own stable key (the multipart body is built here with a boundary made from that key, so a retry
  * sends the very same bytes), then the case with the photo ids under the case's key: however often the network
  * drops, the server ends with one case and one set of photos.
+ *
+ * A voice note (语音留言, pwa/villager/voice.js) waits in the same store and goes the same way: uploaded under its
+ * own stable key (`<case key>-voice`) after the photos, its id sent as the filing's `recording_id`.
  */
 (function (root) {
   'use strict';
@@ -22,6 +25,7 @@
   const STORES = ['commands', 'attention', 'sent', 'kv', 'blobs', 'done'];
   const CASES = '/api/case-intake/cases';
   const PHOTOS = '/api/case-intake/photos';
+  const RECORDINGS = '/api/case-intake/recordings';
   const isCase = (answer) => Boolean(answer && answer.tracking_code);
   const caseAction = (action) => (command) => {
     const { code, caseId, filerKey } = command.target;
@@ -192,9 +196,13 @@
 
   const getBlob = (id) => get('blobs', id);
 
+  /** The blobs a command names: its photos and its voice note. */
+  const blobsOf = (command) => [...(command.photos || []).map((photo) => photo.blobId),
+    ...(command.recording ? [command.recording.blobId] : [])];
+
   async function referencedBlobs() {
     const [waiting, attention] = await Promise.all([all('commands'), all('attention')]);
-    return new Set([...waiting, ...attention].flatMap((command) => (command.photos || []).map((photo) => photo.blobId)));
+    return new Set([...waiting, ...attention].flatMap(blobsOf));
   }
 
   /** Delete these photos unless a waiting or refused command still needs them. */
@@ -307,7 +315,7 @@
 
   /** Save a command first (so that nothing is lost), then let the caller try to send it.
    * options: subject (send as this signed-in user), target (the case or session acted on), photos (blob ids),
-   * meta (what the page wants back, e.g. the place names). */
+   * recording (a filing's voice note: {blobId, seconds}), meta (what the page wants back, e.g. the place names). */
   async function enqueue(op, body, options) {
     if (!OPS[op]) throw new Error('unknown operation ' + op);
     const opts = options || {};
@@ -317,6 +325,7 @@
       id, op, body, idempotencyKey: key, createdAt: new Date().toISOString(), attempts: 0,
       subject: opts.subject || null, meta: opts.meta || {}, target: opts.target || null,
       photos: (opts.photos || []).map((blobId, index) => ({ blobId, key: `${key}-photo-${index + 1}`, id: null })),
+      recording: opts.recording ? { blobId: opts.recording.blobId, seconds: opts.recording.seconds || 0, key: `${key}-voice`, id: null } : null,
       nextAttemptAt: 0, lastError: null,
     };
     await put('commands', command);
@@ -353,7 +362,7 @@
   const keptByDefault = (answer) => ({ id: answer.id, status: answer.status, place: answer.place == null ? null : answer.place });
 
   async function markSent(command, answer) {
-    const blobs = (command.photos || []).map((photo) => photo.blobId);
+    const blobs = blobsOf(command);
     if (command.op !== 'case.submit') {
       const record = {
         id: command.id, op: command.op, createdAt: command.createdAt, sentAt: new Date().toISOString(),
@@ -370,6 +379,7 @@
       trackingCode: answer.tracking_code, caseId: answer.id, kind: answer.kind, category: answer.category,
       summary: String(answer.description || '').slice(0, 60), meta: command.meta, subject: command.subject,
       filerKey: answer.filer_key || null, gridId: answer.grid_id, photoIds: (command.photos || []).map((p) => p.id),
+      recordingId: command.recording ? command.recording.id : null,
     };
     await move('commands', command.id, 'sent', record);
     await dropBlobs(blobs);
@@ -464,21 +474,30 @@
   }
 
   /** A multipart body with one `file` part, byte for byte the same on every retry of the same key. */
-  function multipart(blob, key) {
+  function multipart(blob, key, filename) {
     const boundary = 'ddg-' + key;
-    const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"\r\n`
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename || 'photo.jpg'}"\r\n`
       + `Content-Type: ${blob.type || 'image/jpeg'}\r\n\r\n`;
     return { body: new Blob([head, blob, `\r\n--${boundary}--\r\n`]), type: `multipart/form-data; boundary=${boundary}` };
   }
 
-  /** Upload the photos not yet on the server, each under its own key; null when all are, else the outcome. */
+  /** Upload the photos and the voice note not yet on the server, each under its own key; null when all are, else
+   * the outcome. */
   async function uploadPhotos(command) {
     const left = [];
     for (const photo of command.photos || []) {
       if (photo.id) continue;
       const stored = await getBlob(photo.blobId);
       if (!stored) return moveToAttention(command, 0, { title: 'photo-missing' });
-      left.push([photo, multipart(stored.blob, photo.key)]);
+      left.push([photo, multipart(stored.blob, photo.key), PHOTOS]);
+    }
+    const voice = command.recording;
+    if (voice && !voice.id) {
+      const stored = await getBlob(voice.blobId);
+      if (!stored) return moveToAttention(command, 0, { title: 'voice-missing' });
+      const type = stored.blob.type || '';
+      const name = type.includes('mp4') ? 'voice.m4a' : type.includes('ogg') ? 'voice.ogg' : 'voice.webm';
+      left.push([voice, multipart(stored.blob, voice.key, name), RECORDINGS]);
     }
     const progress = { sent: 0, total: left.reduce((sum, [, part]) => sum + part.body.size, 0), photos: left.length };
     let said = 0;
@@ -491,13 +510,13 @@
     };
     if (left.length) report(0, true);
     let before = 0; // bytes of the photos already up
-    for (const [photo, { body, type }] of left) {
+    for (const [photo, { body, type }, path] of left) {
       const headers = await credentials(command, photo.key);
       if (!headers) return keepWaiting(command, 'signin', 60000);
       headers['Content-Type'] = type;
       const watch = (loaded) => report(before + loaded, loaded >= body.size);
       const { answer, outcome } = await exchange(
-        command, PHOTOS, { headers, body }, (a) => Boolean(a && a.id), PHOTO_TIMEOUT_MS, watch);
+        command, path, { headers, body }, (a) => Boolean(a && a.id), PHOTO_TIMEOUT_MS, watch);
       if (outcome) return outcome;
       photo.id = answer.id;
       before += body.size;
@@ -526,9 +545,10 @@
     const headers = await credentials(command, command.idempotencyKey);
     if (!headers) return keepWaiting(command, 'signin', 60000);
     headers['Content-Type'] = 'application/json';
-    const body = command.photos && command.photos.length
+    let body = command.photos && command.photos.length
       ? { ...command.body, [(command.target && command.target.photoField) || 'photo_ids']: command.photos.map((photo) => photo.id) }
       : command.body;
+    if (command.recording) body = { ...body, recording_id: command.recording.id };
     const init = { headers, body: JSON.stringify(body) };
     const { answer, outcome } = await exchange(command, op.path(command), init, op.done, SEND_TIMEOUT_MS);
     return outcome || markSent(command, answer);
@@ -595,7 +615,7 @@
     // Only the user may do this, and only for an entry in "needs attention".
     const record = await get('attention', id);
     await remove('attention', id);
-    if (record) await dropBlobs((record.photos || []).map((photo) => photo.blobId));
+    if (record) await dropBlobs(blobsOf(record));
     notify({ type: 'discarded', id });
   }
 

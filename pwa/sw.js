@@ -8,7 +8,7 @@
  */
 importScripts('/queue.js');
 
-const VERSION = '2026-12-03.9';
+const VERSION = '2026-12-05.3';
 const SHELL_CACHE = `ddg-shell-${VERSION}`;
 const API_CACHE = 'ddg-api-v1';
 const SHELL = [
@@ -17,7 +17,7 @@ const SHELL = [
   // the villager's other screens, loaded by the page when first opened: here so that they open offline too
   '/villager/photos.js', '/villager/place.js', '/villager/cases.js', '/villager/signin.js', '/villager/booking.js',
   '/villager/board.js', '/villager/deputies.js', '/villager/similar.js', '/villager/notices.js',
-  '/villager/sms.js',
+  '/villager/sms.js', '/villager/voice.js',
 ];
 // The officials' side (officials.js, pwa/work/): never in the villager's first load. An official's first page
 // loads these before this worker controls it, so they would never be cached: once signed in, the page asks for

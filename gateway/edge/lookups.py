@@ -1,8 +1,8 @@
 """Lookups by tracking code, limited per client address: a code opens a case's tracking view and its photos,
 so guessing codes must be slow. Every lookup counts against TRACKING_PER_MINUTE; one that finds nothing (the
 service answered 404) also counts against TRACKING_FAILURES_PER_HOUR and is logged; past either, 429 with
-Retry-After. Lookups are: anything under /api/case-intake/cases/track/, a photo or thumbnail read with
-`tracking_code`, and each code a live stream is asked to follow (`/api/live?track=`)."""
+Retry-After. Lookups are: anything under /api/case-intake/cases/track/, a photo, thumbnail or voice note read
+with `tracking_code`, and each code a live stream is asked to follow (`/api/live?track=`)."""
 
 import logging
 import re
@@ -12,7 +12,7 @@ from shared.i18n import N_
 
 log = logging.getLogger(__name__)
 
-PHOTO = re.compile(r"photos/[^/]+(/thumbnail)?/?")
+PHOTO = re.compile(r"photos/[^/]+(/thumbnail)?/?|recordings/[^/]+/?")
 TOO_MANY = N_("Too many look-ups by tracking code from this address; please wait.")
 TOO_MANY_MISSES = N_("Too many tracking codes that name no case were tried from this address; please wait.")
 

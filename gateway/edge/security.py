@@ -12,7 +12,8 @@ def security_headers(settings: GatewaySettings) -> list[tuple[bytes, bytes]]:
         "x-frame-options": "DENY",
         "x-content-type-options": "nosniff",
         "referrer-policy": "no-referrer",
-        "permissions-policy": "camera=(self), geolocation=(self), microphone=(), payment=(), usb=()",
+        # the microphone for the villager's voice note (pwa/villager/voice.js), the camera for photos
+        "permissions-policy": "camera=(self), geolocation=(self), microphone=(self), payment=(), usb=()",
         "cross-origin-opener-policy": "same-origin",
     }
     if settings.hsts_seconds > 0:

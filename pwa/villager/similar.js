@@ -68,16 +68,17 @@ function offerList(items, { onSupport, onDifferent }) {
     h('button', { type: 'button', class: 'btn secondary wide', id: 'not-similar', onclick: onDifferent }, t('similar.different')));
 }
 
-/** Support the case instead of filing the draft; its photos go (a support has none), its words go as the note.
+/** Support the case instead of filing the draft; its photos and voice note go (a support has none), its words go
+ * as the note.
  * The draft is kept with the command, to file it on its own should the support be refused. */
 async function support(item, draft, queued) {
-  const { replaces, photos = [], ...kept } = draft;
+  const { replaces, photos = [], voice = null, ...kept } = draft;
   const subject = await filingSubject();
   const command = await Q.enqueue('case.support', { note: shorten(draft.description, 399) }, {
     subject, target: { caseId: item.id },
     meta: { summary: about(item), signedIn: Boolean(subject), draft: { ...kept, photos: [], notSimilar: keyOf(draft) } },
   });
-  Q.dropBlobs(photos.map((photo) => photo.id)).catch(() => {});
+  Q.dropBlobs([...photos.map((photo) => photo.id), ...(voice ? [voice.id] : [])]).catch(() => {});
   await queued(command, replaces);
 }
 

@@ -71,6 +71,7 @@ function summary(item, status) {
     h('p', { class: 'pre' }, item.description),
     placeLine(item.grid_id),
     photoStrip(item.photos),
+    voiceNote(item.recording),
     deadlineLine(item),
     h('p', { class: 'meta' }, t('deputy.filedAt', { time: formatTime(item.submitted_at) }),
       ' · ', t(`deputy.channel.${item.channel}`)),
@@ -95,6 +96,16 @@ function photoStrip(photos) {
     }, img);
     return h('li', {}, button);
   }));
+}
+
+/** The villager's voice note: read with the signed-in token (an <audio src> sends none), then played here. */
+function voiceNote(recording) {
+  if (!recording) return null;
+  const audio = h('audio', { controls: true, preload: 'metadata', id: 'case-voice', class: 'voice-player' });
+  const seconds = Math.round(recording.duration_ms / 1000);
+  const note = h('p', { class: 'meta' }, t('deputy.voiceLength', { s: seconds }));
+  show(audio, recording.url);
+  return h('div', { class: 'case-voice' }, h('p', { class: 'voice-title' }, '🎤 ', h('strong', {}, t('deputy.voice'))), audio, note);
 }
 
 async function show(img, url) {

@@ -213,6 +213,23 @@ class Photo(Base):
     position: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
 
 
+class Recording(Base):
+    """A voice note (语音留言) uploaded for a filing: checked by content and copied into a clean container of its
+    kind (`container`: webm, ogg or mp4; logic/recordings.py). A case has at most one (`case_id` is unique); like
+    photos, kept in the database so that every replica serves it, and `uploaded_by` is None when anonymous."""
+
+    __tablename__ = "recordings"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), unique=True)
+    uploaded_by: Mapped[str | None] = mapped_column(String(64))
+    container: Mapped[str] = mapped_column(String(8))
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(index=True)
+    attached_at: Mapped[datetime | None]
+
+
 class DeadlineNotice(Base):
     """A reminder, chase or escalation already given for one deadline: each is given once, by one replica."""
 

@@ -89,9 +89,9 @@ class ReferenceCache:
 
 class FailedLookups:
     """Look-ups by tracking code that found nothing — a mistyped code, or someone guessing — counted by kind
-    (`track`: the tracking view and the anonymous filer's actions; `photo`: a photo read with a code) since the
-    process started, each one logged. Read them in /readyz's `counters`; the per-address limit (429) is the
-    gateway's."""
+    (`track`: the tracking view and the anonymous filer's actions; `photo`: a photo or voice note read with a
+    code) since the process started, each one logged. Read them in /readyz's `counters`; the per-address limit
+    (429) is the gateway's."""
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()

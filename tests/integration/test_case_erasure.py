@@ -14,12 +14,13 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from services.case_intake.logic.retention import sweep_retention
-from services.case_intake.models import Case, CaseSupporter, Photo
+from services.case_intake.models import Case, CaseSupporter, Photo, Recording
 from shared.auth import Role
 from shared.clock import MovableClock
 from shared.messaging.catalogue import PersonErased, envelope
 from shared.messaging.envelope import CloudEvent
 from shared.privacy import ERASED_WORDS
+from tests.integration import audio
 from tests.integration.city import GROUP_CENTRE, City, build_city
 from tests.integration.test_case_photos import jpeg
 from tests.integration.test_gateway_harness import served
@@ -29,7 +30,15 @@ PHONE = "13812345678"
 NAME = "王小明"
 ACCOUNT = "villager-to-erase"
 NEIGHBOUR = "villager-neighbour"
-REPLAYED_TABLES = ("cases", "case_transitions", "case_supporters", "photos", "idempotency_keys", "audit_log")
+REPLAYED_TABLES = (
+    "cases",
+    "case_transitions",
+    "case_supporters",
+    "photos",
+    "recordings",
+    "idempotency_keys",
+    "audit_log",
+)
 
 
 @pytest.fixture
@@ -48,6 +57,15 @@ def villager(keys, subject: str, key: str | None = None) -> dict[str, str]:  # t
 async def upload(city: City, headers: dict[str, str]) -> str:
     answer = await city.case_intake.client.post(
         "/photos", files={"file": ("a.jpg", jpeg(), "image/jpeg")}, headers=headers
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
+async def speak(city: City, headers: dict[str, str]) -> str:
+    """A voice note (Opus in Ogg) uploaded as `headers`; its id."""
+    answer = await city.case_intake.client.post(
+        "/recordings", files={"file": ("v.ogg", audio.ogg(1), "audio/ogg")}, headers=headers
     )
     assert answer.status_code == 201, answer.text
     return answer.json()["id"]
@@ -127,6 +145,7 @@ async def test_an_erased_villager_leaves_no_number_name_photo_or_point_and_their
     mine = villager(keys, ACCOUNT)
     city.case_intake.runtime.policy.publish_v1_events = True  # v1's `summary`: the start of the villager's words
     photo, loose = await upload(city, mine), await upload(city, mine)  # one filed, one never attached
+    voice, loose_voice = await speak(city, mine), await speak(city, mine)
     own = await file(
         city,
         villager(keys, ACCOUNT, "own-filing-0001"),
@@ -136,6 +155,7 @@ async def test_an_erased_villager_leaves_no_number_name_photo_or_point_and_their
         contact_preference="phone",
         location=GROUP_CENTRE,
         photo_ids=[photo],
+        recording_id=voice,
     )
     for_them = await file(
         city,
@@ -179,6 +199,7 @@ async def test_an_erased_villager_leaves_no_number_name_photo_or_point_and_their
     assert places_of(after, NEEDLES) == []
     async with city.case_intake.runtime.maker() as session:
         assert (await session.execute(select(func.count()).select_from(Photo))).scalar_one() == 0
+        assert (await session.execute(select(func.count()).select_from(Recording))).scalar_one() == 0
         for case_id in (own["id"], for_them["id"]):
             case = await session.get(Case, case_id)
             assert case is not None and (case.location_lat, case.location_lon) == (None, None)
@@ -189,7 +210,7 @@ async def test_an_erased_villager_leaves_no_number_name_photo_or_point_and_their
         assert neighbours.description == "井盖丢了，也可以打***********问"
         supporters = (await session.execute(select(CaseSupporter.supporter))).scalars().all()
         assert supporters == [None]  # the "me too" still counts, nobody's
-    assert loose not in json.dumps(after, default=str)
+    assert loose not in json.dumps(after, default=str) and loose_voice not in json.dumps(after, default=str)
     legacy = [json.loads(row["body"]) for row in after["outbox"] if row["event_type"] == "case.case.submitted.v1"]
     assert {event["data"]["case_id"]: event["data"]["summary"] for event in legacy} == {
         own["id"]: ERASED_WORDS,
@@ -205,6 +226,8 @@ async def test_an_erased_villager_leaves_no_number_name_photo_or_point_and_their
     assert seen.status_code == 200, seen.text
     case = seen.json()
     assert (case["description"], case["location"], case["photos"]) == (ERASED_WORDS, None, [])
+    assert case["recording"] is None
+    assert (await client.get(f"/recordings/{voice}", headers=city.deputy_headers)).status_code == 404
     assert (case["status"], case["rating"], case["kind"], case["category"]) == (
         "closed",
         "satisfied",
@@ -234,6 +257,7 @@ async def test_an_erased_villager_leaves_no_number_name_photo_or_point_and_their
         erasure.erasure_id,
     )
     assert entry["detail"]["cases"] == 2 and entry["detail"]["photos"] == 2 and entry["detail"]["supports"] == 1
+    assert entry["detail"]["recordings"] == 2
     assert PHONE not in json.dumps(entry)
 
     # the same event again (JetStream takes it under another message id): the inbox applies it once
@@ -247,7 +271,7 @@ async def test_an_erased_villager_leaves_no_number_name_photo_or_point_and_their
 async def test_my_data_is_the_callers_own_and_needs_a_token(city, keys):
     client = city.case_intake.client
     mine, neighbour = villager(keys, "villager-me"), villager(keys, NEIGHBOUR)
-    photo = await upload(city, mine)
+    photo, voice = await upload(city, mine), await speak(city, mine)
     own = await file(
         city,
         mine,
@@ -256,6 +280,7 @@ async def test_my_data_is_the_callers_own_and_needs_a_token(city, keys):
         contact_name=NAME,
         location=GROUP_CENTRE,
         photo_ids=[photo],
+        recording_id=voice,
     )
     other = await file(city, neighbour, description="邻居的私事", contact_phone="13900001111", contact_name="李四")
     await client.post(f"/cases/{other['id']}/support", json={"note": "我也是"}, headers=mine)
@@ -273,6 +298,11 @@ async def test_my_data_is_the_callers_own_and_needs_a_token(city, keys):
     assert case["location"] == GROUP_CENTRE and [step["action"] for step in case["timeline"]][0] == "submit"
     assert [(item["id"], item["case_id"]) for item in data["photos"]] == [(photo, own["id"])]
     assert data["photos"][0]["bytes"] > 0 and "image" not in data["photos"][0]
+    assert [(item["id"], item["case_id"], item["content_type"]) for item in data["recordings"]] == [
+        (voice, own["id"], "audio/ogg")
+    ]
+    assert data["recordings"][0]["bytes"] > 0 and data["recordings"][0]["duration_ms"] >= 900
+    assert "content" not in data["recordings"][0] and case["recording"]["id"] == voice
     assert [(item["case_id"], item["from_merge"]) for item in data["supports"]] == [(other["id"], False)]
     assert [(item["case_id"], item["rating"], item["comment"]) for item in data["ratings"]] == [
         (own["id"], "basically_satisfied", "还行")
@@ -300,6 +330,7 @@ async def test_a_finished_case_past_the_retention_period_keeps_no_contact_photo_
         villager(keys, "villager-old", "old-filing-1"),
         description="老问题",
         photo_ids=[await upload(city, mine)],
+        recording_id=await speak(city, mine),
         **contact,
     )
     await act(city, closed["id"], "accept", city.deputy_headers)
@@ -315,9 +346,11 @@ async def test_a_finished_case_past_the_retention_period_keeps_no_contact_photo_
             case = await session.get(Case, case_id)
             assert case is not None
             photos = (await session.execute(select(func.count()).where(Photo.case_id == case_id))).scalar_one()
-            return (case.contact_phone, case.contact_name, case.location_lat, photos, case.description)
+            voices = (await session.execute(select(func.count()).where(Recording.case_id == case_id))).scalar_one()
+            return (case.contact_phone, case.contact_name, case.location_lat, photos + voices, case.description)
 
     assert await sweep_retention(runtime, MovableClock(clock.now() + timedelta(days=1))) == 0  # nothing so old
+    assert (await kept(closed["id"]))[3] == 2  # its photo and its voice note, until the sweep
     clock.current = datetime(2026, 3, 2, 2, tzinfo=UTC) + retention + timedelta(days=1)
     assert await sweep_retention(runtime, clock) == 1
     assert await kept(closed["id"]) == (None, None, None, 0, "老问题")  # the description stays

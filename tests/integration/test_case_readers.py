@@ -7,6 +7,7 @@ import io
 import uuid
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
+from functools import cache
 
 import pytest
 from PIL import Image
@@ -14,6 +15,7 @@ from PIL import Image
 from services.case_intake import projections
 from shared.auth import Role
 from shared.messaging.catalogue import StationIssueRaised
+from tests.integration import audio
 from tests.integration.city import build_town
 
 PHONE, NAME = "13812345678", "王秀英"
@@ -43,10 +45,18 @@ def jpeg() -> bytes:
     return out.getvalue()
 
 
+@cache
+def voice() -> bytes:
+    return audio.ogg(1)
+
+
 async def with_photo(town, headers: dict[str, str], **changes: object) -> dict:  # type: ignore[no-untyped-def]
+    """A case filed with a photo and a voice note (whose readers are the photo's)."""
     uploaded = await town.client.post("/photos", files={"file": ("a.jpg", jpeg(), "image/jpeg")}, headers=headers)
     assert uploaded.status_code == 201, uploaded.text
-    return await town.file(headers, photo_ids=[uploaded.json()["id"]], **changes)
+    spoken = await town.client.post("/recordings", files={"file": ("v.ogg", voice(), "audio/ogg")}, headers=headers)
+    assert spoken.status_code == 201, spoken.text
+    return await town.file(headers, photo_ids=[uploaded.json()["id"]], recording_id=spoken.json()["id"], **changes)
 
 
 async def assert_reads_nothing(town, case: dict, headers: dict[str, str], who: str) -> None:  # type: ignore[no-untyped-def]
@@ -60,6 +70,9 @@ async def assert_reads_nothing(town, case: dict, headers: dict[str, str], who: s
         assert (
             await town.client.get(photo["url"].removeprefix("/api/case-intake"), headers=headers)
         ).status_code == 404
+    if case.get("recording"):
+        heard = await town.client.get(case["recording"]["url"].removeprefix("/api/case-intake"), headers=headers)
+        assert heard.status_code == 404, who
     if headers:
         listed = await town.client.get("/cases", headers=headers, params={"limit": 200})
         assert case["id"] not in {item["id"] for item in listed.json()["items"]}, who
@@ -185,6 +198,8 @@ async def test_every_other_way_to_a_case_grants_only_what_the_table_says(town):
         assert wrong.status_code == 403, who
     photo = anonymous["photos"][0]["url"].removeprefix("/api/case-intake")
     assert (await town.client.get(photo, headers=key)).status_code == 200
+    heard = await town.client.get(anonymous["recording"]["url"].removeprefix("/api/case-intake"), headers=key)
+    assert heard.status_code == 200 and heard.headers["content-type"] == "audio/ogg"
 
     # the tracking code: the tracking view (numbers masked, no point, no contact, no notes) and the photos
     await town.client.post(f"/cases/{on_behalf['id']}/notes", json={"note": "内部"}, headers=town.office())

@@ -44,6 +44,8 @@ async def test_a_stranger_guessing_codes_gets_429_long_before_120(city_gateway):
     assert (await http.get(f"/api/case-intake/cases/track/{code}")).status_code == 429
     photo = f"/api/case-intake/photos/{uuid.uuid4()}/thumbnail"
     assert (await http.get(photo, params={"tracking_code": code})).status_code == 429
+    voice = f"/api/case-intake/recordings/{uuid.uuid4()}"
+    assert (await http.get(voice, params={"tracking_code": code})).status_code == 429
     assert (await http.get("/api/live", params={"track": code})).status_code == 429
     # another address follows its case as before
     async with client_from(app, "10.20.0.1") as villager:
@@ -54,8 +56,8 @@ async def test_a_stranger_guessing_codes_gets_429_long_before_120(city_gateway):
 async def test_every_look_up_by_code_counts_and_misses_count_wherever_they_are_made(city_gateway):
     app, guesser, code = city_gateway
     # over real HTTP from 127.0.0.1 (live streams do not end by themselves)
-    for index in range(10):  # photo reads by code: a photo no case has is a miss
-        photo = f"/api/case-intake/photos/{uuid.uuid4()}"
+    for index in range(10):  # photo and voice-note reads by code: one no case has is a miss
+        photo = f"/api/case-intake/{'photos' if index % 2 else 'recordings'}/{uuid.uuid4()}"
         assert (await guesser.get(photo, params={"tracking_code": _guess(index)})).status_code == 404
     for index in range(10, 20):  # codes to follow live: a code that names no case is a miss
         async with guesser.stream("GET", "/api/live", params={"track": _guess(index)}) as stream:

@@ -140,6 +140,8 @@ export default {
   'deputy.rating.basically_satisfied': 'mostly satisfied',
   'deputy.rating.unsatisfied': 'not satisfied',
   'deputy.photoN': 'Photo {n}',
+  'deputy.voice': 'The villager\'s voice note',
+  'deputy.voiceLength': '{s} seconds',
   'deputy.contact': 'Contact the villager',
   'deputy.showContact': 'Show contact details',
   'deputy.prefers.phone': 'Prefers a call',

@@ -141,6 +141,8 @@ export default {
   'deputy.rating.basically_satisfied': '基本满意',
   'deputy.rating.unsatisfied': '不满意',
   'deputy.photoN': '第 {n} 张照片',
+  'deputy.voice': '群众的语音留言',
+  'deputy.voiceLength': '共 {s} 秒',
   'deputy.contact': '联系群众',
   'deputy.showContact': '查看联系方式',
   'deputy.prefers.phone': '希望电话联系',

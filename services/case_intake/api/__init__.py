@@ -12,12 +12,14 @@ from services.case_intake.api import (
     mediation,
     personal_data,
     photos,
+    recordings,
     reference,
     referrals,
 )
 
 router = APIRouter()
-for section in (cases, photos, actions, referrals, mediation, reference, figures, exports, audit, personal_data):
+SECTIONS = (cases, photos, recordings, actions, referrals, mediation, reference, figures, exports, audit, personal_data)
+for section in SECTIONS:
     router.include_router(section.router)
 
 routers = [router]

@@ -3,7 +3,8 @@ read its case. Adding photos to a case is an action (actions.py)."""
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -19,7 +20,7 @@ from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import PhotoUploaded
 from services.case_intake.views.photos import uploaded_model
 from shared.auth import OptionalPrincipal, Principal
-from shared.errors import NotFound, Unprocessable
+from shared.errors import NotFound, ProblemError, Unprocessable
 from shared.problems import responses
 from shared.service import OnceDep, SessionDep
 from shared.types import EntityId, IdempotencyKeyHeader
@@ -56,24 +57,44 @@ class UploadFingerprint(BaseModel):
     sha256: str
 
 
-async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+@dataclass(frozen=True)
+class Upload:
+    """What an upload route takes and says: its cap, and its problems (made when needed)."""
+
+    limit: int
+    too_large: Callable[[], ProblemError]
+    not_multipart: Callable[[], ProblemError]
+    no_field: Callable[[], ProblemError]
+    empty: Callable[[], ProblemError]
+
+
+PHOTO = Upload(
+    photos.MAX_UPLOAD_BYTES,
+    lambda: photos.TooLarge(f"A photo may be at most {photos.MAX_UPLOAD_BYTES // (1024 * 1024)} MB."),
+    lambda: photos.NotMultipart("Send the photo as multipart/form-data with one field named file."),
+    lambda: Unprocessable("Send the photo in a multipart field named file.", field="file"),
+    lambda: photos.NotAnImage("The file is empty."),
+)
+
+
+async def _capped(stream: AsyncIterator[bytes], limit: int, upload: Upload) -> AsyncIterator[bytes]:
     received = 0
     async for chunk in stream:
         received += len(chunk)
         if received > limit:
-            raise photos.TooLarge(f"A photo may be at most {photos.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+            raise upload.too_large()
         yield chunk
 
 
-async def _uploaded_file(request: Request) -> bytes:
+async def uploaded_file(request: Request, upload: Upload) -> bytes:
     """The bytes of the one multipart field `file`, read at most up to the cap (413 past it)."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "multipart/form-data":
-        raise photos.NotMultipart("Send the photo as multipart/form-data with one field named file.")
-    limit = photos.MAX_UPLOAD_BYTES + MULTIPART_SLACK
+        raise upload.not_multipart()
+    limit = upload.limit + MULTIPART_SLACK
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise photos.TooLarge(f"A photo may be at most {photos.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
-    parser = MultiPartParser(request.headers, _capped(request.stream(), limit), max_files=1, max_fields=8)
+        raise upload.too_large()
+    parser = MultiPartParser(request.headers, _capped(request.stream(), limit, upload), max_files=1, max_fields=8)
     try:
         form = await parser.parse()
     except MultiPartException as error:
@@ -81,16 +102,16 @@ async def _uploaded_file(request: Request) -> bytes:
             "The multipart body is not valid: {message}", params={"message": error.message}, field="file"
         ) from error
     try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise Unprocessable("Send the photo in a multipart field named file.", field="file")
-        data = await upload.read(photos.MAX_UPLOAD_BYTES + 1)
+        field = form.get("file")
+        if not isinstance(field, UploadFile):
+            raise upload.no_field()
+        data = await field.read(upload.limit + 1)
     finally:
         await form.close()
-    if len(data) > photos.MAX_UPLOAD_BYTES:
-        raise photos.TooLarge(f"A photo may be at most {photos.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    if len(data) > upload.limit:
+        raise upload.too_large()
     if not data:
-        raise photos.NotAnImage("The file is empty.")
+        raise upload.empty()
     return data
 
 
@@ -112,7 +133,7 @@ async def upload_photo(
 ) -> JSONResponse:
     """Upload one photo (field `file`, at most 10 MB), signed in or not, then name its id in `photo_ids` when
     filing. It is checked by its content, re-encoded as JPEG without metadata, and given a thumbnail."""
-    data = await _uploaded_file(request)
+    data = await uploaded_file(request, PHOTO)
     async with runtime.decoding:
         prepared = await asyncio.to_thread(photos.prepare, data)
     uploader = principal.subject if principal else None

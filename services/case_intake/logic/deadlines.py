@@ -1,6 +1,6 @@
 """The deadline scheduler: a reminder before a deadline, a chase (催办) once it has passed, escalation to the
 township grid head and then the NPC office (督办), chasing late referrals, closing unanswered resolutions, and
-deleting photo uploads no filing took within CASE_UNATTACHED_PHOTO_DAYS.
+deleting photo and voice-note uploads no filing took within CASE_UNATTACHED_PHOTO_DAYS.
 The stages of a deadline are domain.deadlines; an urgent case's come in clock hours (policy.py). A case that
 reached no deputy at all goes to the NPC office once its accept deadline has passed.
 
@@ -21,6 +21,7 @@ from services.case_intake.domain.deadlines import WORDS, lateness, stages
 from services.case_intake.domain.lifecycle import ESCALATABLE, SYSTEM, Actor
 from services.case_intake.domain.wording import say
 from services.case_intake.domain.workdays import WorkCalendar
+from services.case_intake.logic import recordings
 from services.case_intake.logic.cases import assignees, calendar, get_case
 from services.case_intake.logic.escalation import escalate_case, escalate_unrouted
 from services.case_intake.logic.lifecycle import auto_close
@@ -57,6 +58,7 @@ async def run_deadlines(runtime: CaseRuntime) -> int | None:
         acted += await _referral_deadlines(session, runtime, now)
         acted += await _auto_close(session, runtime, now)
         await forget_unattached(session, now - timedelta(days=runtime.policy.unattached_photo_days))
+        await recordings.forget_unattached(session, now - timedelta(days=runtime.policy.unattached_photo_days))
     return acted
 
 

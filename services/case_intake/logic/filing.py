@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.case_intake.domain.lifecycle import SYSTEM, Actor, CaseStatus, Who
 from services.case_intake.domain.tracking import hash_key, new_filer_key, new_tracking_code
 from services.case_intake.domain.wording import say
-from services.case_intake.logic import photos
+from services.case_intake.logic import photos, recordings
 from services.case_intake.logic.access import STAFF_ROLES, is_integrator
 from services.case_intake.logic.cases import due_times, now_of
 from services.case_intake.logic.reference import usable_category
@@ -61,6 +61,8 @@ class Filed:
     steps: list[CaseTransition]
     photo_ids: list[str] = field(default_factory=list)
     """The photos attached in the filing's transaction."""
+    recording_id: str | None = None
+    """The voice note attached in the filing's transaction."""
 
 
 async def _unique_tracking_code(session: AsyncSession) -> str:
@@ -103,7 +105,8 @@ async def submit_case(
     session: AsyncSession, runtime: CaseRuntime, data: CaseCreate, principal: Principal | None, grid_id: str
 ) -> tuple[Filed, str | None]:
     """File a case in `grid_id` (see `place`); returns it and, for a filer without an account, the key that lets
-    them act on it. Its photos (the filer's own uploads or anonymous ones) are attached in the same transaction.
+    them act on it. Its photos and voice note (the filer's own uploads or anonymous ones) are attached in the same
+    transaction.
     """
     deputies = await group_deputies(session, grid_id)
     if deputies is None and data.grid_id is None:
@@ -115,6 +118,7 @@ async def submit_case(
     if data.urgent and not (principal is not None and principal.has(*STAFF_ROLES, Role.deputy)):
         raise Forbidden("Only staff or a deputy mark a case urgent; safety-hazard categories are urgent already.")
     await photos.check_attachable(session, data.photo_ids, principal.subject if principal else None)
+    await recordings.check_attachable(session, data.recording_id, principal.subject if principal else None)
     owner = principal.subject if principal is not None and standing is Actor.filer else None
     filer_key = None if owner else new_filer_key()
     filer = Who(
@@ -124,7 +128,7 @@ async def submit_case(
         principal=principal,
     )
     fields = {
-        **data.model_dump(exclude={"photo_ids", "location", "grid_id"}),
+        **data.model_dump(exclude={"photo_ids", "recording_id", "location", "grid_id"}),
         "grid_id": grid_id,
         "location_lat": data.location.lat if data.location else None,
         "location_lon": data.location.lon if data.location else None,
@@ -134,10 +138,13 @@ async def submit_case(
     filed = await open_case(
         session, runtime, str(uuid.uuid4()), fields, deputies, filer, say(CHANNEL_WORDS[data.channel])
     )
-    if not data.photo_ids:
-        return filed, filer_key
-    await photos.attach(session, filed.case, data.photo_ids, filed.case.submitted_at)
-    return replace(filed, photo_ids=list(data.photo_ids)), filer_key
+    if data.photo_ids:
+        await photos.attach(session, filed.case, data.photo_ids, filed.case.submitted_at)
+        filed = replace(filed, photo_ids=list(data.photo_ids))
+    if data.recording_id is not None:
+        await recordings.attach(session, filed.case, data.recording_id, filed.case.submitted_at)
+        filed = replace(filed, recording_id=data.recording_id)
+    return filed, filer_key
 
 
 async def group_deputies(session: AsyncSession, grid_id: str) -> list[str] | None:

@@ -3,7 +3,7 @@ intake removes what it keeps under either, in the inbox's transaction (so once p
 
 - Their cases: filed under the account (`submitted_by`), or whose contact phone is one of `phone_forms(phone)`
   (staff filing for a caller, an anonymous filing that left a number). Each loses its contact (phone, name,
-  preference), its exact point (the grid stays), its photos, the filer's words (the description becomes
+  preference), its exact point (the grid stays), its photos and voice note, the filer's words (the description becomes
   ERASED_WORDS, the rating's comment and a withdrawal's reason go), its owner and its filer key. It
   keeps its kind, category, grid, status, dates, deadlines, rating and the deputies' record of their work
   (their words with the number and the contact name taken out): the figures still count it, and the deputies
@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.case_intake.domain.lifecycle import CaseStatus
 from services.case_intake.domain.personal_data import ERASED_ACTOR, holds_their_words, last_digits, without_words
 from services.case_intake.domain.wording import summary
+from services.case_intake.logic import recordings
 from services.case_intake.models import (
     Base,
     Case,
@@ -95,6 +96,7 @@ async def erase_person(session: AsyncSession, runtime: CaseRuntime, payload: Per
     for case in cases:
         _forget_filer(case, phones, names)
     counts["photos"] = await forget_photos(session, ids, account)
+    counts["recordings"] = await recordings.forget(session, sorted(ids), account)
     counts["supports"] = await _anonymous_supports(session, account)
     await session.flush()
     counts["texts"] = await scrub_everywhere(session, phone)

@@ -205,17 +205,30 @@ async def authorize_photo(
     filer_key: str | None,
     tracking_code: str | None,
 ) -> None:
-    """Whoever may read the photo's case (its tracking code or filer key does, as for the case); an unattached
-    photo only its signed-in uploader. Anyone else is told it does not exist."""
-    if stored.case_id is None:
-        if principal is None or stored.uploaded_by != principal.subject:
-            raise hidden()
-        return
-    case = await get_case(session, stored.case_id)
+    """Whoever may read the photo's case (see `may_see`); anyone else is told it does not exist."""
+    if not await may_see(
+        session, stored.case_id, stored.uploaded_by, principal, filer_key=filer_key, tracking_code=tracking_code
+    ):
+        raise hidden()
+
+
+async def may_see(
+    session: AsyncSession,
+    case_id: str | None,
+    uploaded_by: str | None,
+    principal: Principal | None,
+    *,
+    filer_key: str | None,
+    tracking_code: str | None,
+) -> bool:
+    """Who may see what a case holds (its photos, its voice note): whoever may read the case (its tracking code
+    or filer key does, as for the case); an upload no case took yet only its signed-in uploader."""
+    if case_id is None:
+        return principal is not None and uploaded_by == principal.subject
+    case = await get_case(session, case_id)
     code = normalise_code(tracking_code)
     if code is not None and hmac.compare_digest(code, case.tracking_code):
-        return
+        return True
     if key_matches(case.filer_key_hash, filer_key):
-        return
-    if await may_read(session, case, principal) is None:
-        raise hidden()
+        return True
+    return await may_read(session, case, principal) is not None

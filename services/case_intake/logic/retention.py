@@ -1,6 +1,6 @@
 """Retention (PIPL: personal data kept no longer than its purpose needs): a case finished more than
-PERSONAL_DATA_RETENTION_DAYS ago loses its contact (phone, name, how to reach them), its photos and its exact
-point. Its description, timeline, grid and everything the figures count stay.
+PERSONAL_DATA_RETENTION_DAYS ago loses its contact (phone, name, how to reach them), its photos, its voice note
+and its exact point. Its description, timeline, grid and everything the figures count stay.
 
 A case is finished in a closed status of the catalogue (CLOSED_CASE_STATUSES: closed, withdrawn, rejected,
 merged), since its last step into that status (a case reopened and closed again counts from its last closing).
@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.case_intake.logic import recordings
 from services.case_intake.logic.deadlines import lead
 from services.case_intake.logic.personal_data import forget_contact_and_point, forget_photos
-from services.case_intake.models import Case, CaseTransition, Photo
+from services.case_intake.models import Case, CaseTransition, Photo, Recording
 from services.case_intake.runtime import CaseRuntime
 from shared.clock import Clock
 from shared.messaging.catalogue import CLOSED_CASE_STATUSES
@@ -60,7 +61,8 @@ async def sweep_retention(runtime: CaseRuntime, clock: Clock | None = None) -> i
 
 
 async def forget_finished(session: AsyncSession, runtime: CaseRuntime, finished_before: datetime, limit: int) -> int:
-    """Up to `limit` cases finished before `finished_before` that still keep a contact, a point or photos: remove
+    """Up to `limit` cases finished before `finished_before` that still keep a contact, a point, photos or a voice
+    note: remove
     them; returns how many cases."""
     finished_at = (
         select(func.max(CaseTransition.at))
@@ -73,6 +75,7 @@ async def forget_finished(session: AsyncSession, runtime: CaseRuntime, finished_
         Case.location_lat.is_not(None),
         Case.location_lon.is_not(None),
         exists().where(Photo.case_id == Case.id),
+        exists().where(Recording.case_id == Case.id),
     )
     query = (
         select(Case)
@@ -89,6 +92,7 @@ async def forget_finished(session: AsyncSession, runtime: CaseRuntime, finished_
         forget_contact_and_point(case)
     ids = {case.id for case in cases}
     await forget_photos(session, ids)
+    await recordings.forget(session, sorted(ids))
     answers = runtime.tables.idempotency
     naming = or_(*(answers.c.response_body.contains(case_id, autoescape=True) for case_id in ids))
     await session.execute(delete(answers).where(naming))

@@ -35,6 +35,7 @@ class CaseCreate(BaseModel):
         False, description="A safety hazard: deadlines in hours (2 to accept, 24 to resolve); staff or a deputy only"
     )
     photo_ids: PhotoIds = Field(default_factory=list, description="Up to 3 photos from POST /photos")
+    recording_id: EntityId | None = Field(None, description="A voice note (at most 60 s) from POST /recordings")
 
     @model_validator(mode="after")
     def _placed(self) -> "CaseCreate":
@@ -106,6 +107,25 @@ class CasePhoto(BaseModel):
     height: int
 
 
+class RecordingUploaded(BaseModel):
+    """A stored voice note: its container as checked (and copied without tags), its length and size."""
+
+    id: str
+    content_type: str = Field(description="audio/webm (Opus), audio/ogg (Opus) or audio/mp4 (AAC)")
+    duration_ms: int
+    bytes: int
+    url: str
+
+
+class CaseRecording(BaseModel):
+    """The case's voice note, served by `url` to whoever may read the case's photos."""
+
+    id: str
+    url: str
+    content_type: str
+    duration_ms: int
+
+
 class PhotosBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     photo_ids: Annotated[PhotoIds, Field(min_length=1)]
@@ -151,6 +171,7 @@ class CaseRead(BaseModel):
     rating: Rating | None
     merged_into_id: str | None
     photos: list[CasePhoto]
+    recording: CaseRecording | None = Field(None, description="The villager's voice note, if the filing had one")
     timeline: list[TransitionRead]
     reception: ReceptionRead | None = Field(
         None,

@@ -31,6 +31,19 @@ class MyPhoto(BaseModel):
     attached_at: datetime | None
 
 
+class MyRecording(BaseModel):
+    """A voice note the caller uploaded or one of their cases holds: its id, length and size (GET /recordings/{id}
+    serves it)."""
+
+    id: str
+    case_id: str | None = Field(description="The case it is attached to; null while no filing took it")
+    content_type: str
+    duration_ms: int
+    bytes: int
+    uploaded_at: datetime
+    attached_at: datetime | None
+
+
 class MySupport(BaseModel):
     """A "me too" of the caller, or a case of theirs merged into this one as a duplicate (`from_merge`)."""
 
@@ -90,6 +103,7 @@ class MyData(BaseModel):
     account: str = Field(description="The access token's subject")
     cases: list[MyCase]
     photos: list[MyPhoto]
+    recordings: list[MyRecording]
     supports: list[MySupport]
     ratings: list[MyRating]
     steps: list[MyStep]

@@ -29,6 +29,7 @@ from services.case_intake.schemas import (
     CaseCreated,
     CasePhoto,
     CaseRead,
+    CaseRecording,
     ContactRead,
     ProjectLink,
     ReceptionRead,
@@ -38,6 +39,7 @@ from services.case_intake.schemas import (
 )
 from services.case_intake.views import statistics
 from services.case_intake.views.photos import case_photos
+from services.case_intake.views.recordings import case_recording
 from shared.auth import Principal, Role
 from shared.i18n import N_
 from shared.pagination import PageParams, paginate
@@ -96,6 +98,7 @@ async def read_model(
         supporters=await supporter_count(session, case.id),
         steps=await timeline(session, case.id, internal=internal and not by_code),
         pictures=await case_photos(session, case.id),
+        recording=await case_recording(session, case.id),
         contact_visible=contact_visible,
         by_code=by_code,
     )
@@ -108,6 +111,7 @@ def shape(
     supporters: int,
     steps: list[TransitionRead],
     pictures: list[CasePhoto],
+    recording: CaseRecording | None = None,
     contact_visible: bool = False,
     by_code: bool = False,
     reception: ReceptionRead | None = None,
@@ -139,6 +143,7 @@ def shape(
         rating=case.rating,
         merged_into_id=case.merged_into_id,
         photos=pictures,
+        recording=recording,
         timeline=steps,
     )
 
@@ -161,6 +166,7 @@ async def created_model(session: AsyncSession, filed: Filed, filer_key: str | No
         supporters=0,
         steps=steps,
         pictures=await case_photos(session, filed.case.id) if filed.photo_ids else [],
+        recording=await case_recording(session, filed.case.id) if filed.recording_id else None,
         contact_visible=True,
     )
     return CaseCreated(**base.model_dump(), filer_key=filer_key)

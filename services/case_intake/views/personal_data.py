@@ -12,6 +12,7 @@ from services.case_intake.models import (
     CaseTransition,
     MediationSession,
     Photo,
+    Recording,
     Referral,
     StationHandover,
 )
@@ -22,12 +23,14 @@ from services.case_intake.schemas import (
     MyMediation,
     MyPhoto,
     MyRating,
+    MyRecording,
     MyReferral,
     MyStep,
     MySupport,
     ReceptionRead,
 )
 from services.case_intake.views.cases import read_model
+from services.case_intake.views.recordings import content_type
 from shared.auth import Principal
 
 
@@ -39,6 +42,7 @@ async def my_data(session: AsyncSession, principal: Principal) -> MyData:
         account=subject,
         cases=[await _my_case(session, case) for case in cases],
         photos=await _photos(session, subject, [case.id for case in cases]),
+        recordings=await _recordings(session, subject, [case.id for case in cases]),
         supports=await _supports(session, subject),
         ratings=[
             MyRating(case_id=case.id, rating=case.rating, comment=case.rating_comment, at=case.closed_at)
@@ -73,6 +77,33 @@ async def _photos(session: AsyncSession, subject: str, case_ids: list[str]) -> l
             case_id=row.case_id,
             width=row.width,
             height=row.height,
+            bytes=row.size,
+            uploaded_at=row.uploaded_at,
+            attached_at=row.attached_at,
+        )
+        for row in rows
+    ]
+
+
+async def _recordings(session: AsyncSession, subject: str, case_ids: list[str]) -> list[MyRecording]:
+    """Their voice-note uploads and their cases' voice notes: lengths and sizes, never the bytes."""
+    theirs = or_(Recording.uploaded_by == subject, Recording.case_id.in_(case_ids))
+    query = select(
+        Recording.id,
+        Recording.case_id,
+        Recording.container,
+        Recording.duration_ms,
+        Recording.size,
+        Recording.uploaded_at,
+        Recording.attached_at,
+    ).where(theirs)
+    rows = (await session.execute(query.order_by(Recording.uploaded_at, Recording.id))).all()
+    return [
+        MyRecording(
+            id=row.id,
+            case_id=row.case_id,
+            content_type=content_type(row.container),
+            duration_ms=row.duration_ms,
             bytes=row.size,
             uploaded_at=row.uploaded_at,
             attached_at=row.attached_at,
