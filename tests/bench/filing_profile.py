@@ -72,7 +72,12 @@ async def main(filings: int, concurrency: int, profile: str | None) -> None:
                 runtime = town.case_intake.runtime
                 checker = create_engine(runtime.settings)
                 stack.push_async_callback(checker.dispose)
-                body = {"kind": "request", "category": "roads", "description": "村口的桥栏杆坏了。", "grid_id": town.group_id}
+                body = {
+                    "kind": "request",
+                    "category": "roads",
+                    "description": "村口的桥栏杆坏了。",
+                    "grid_id": town.group_id,
+                }
 
                 async def file() -> None:
                     answer = await town.client.post("/cases", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
@@ -114,9 +119,11 @@ async def main(filings: int, concurrency: int, profile: str | None) -> None:
                     profiler.dump_stats(profile)
                 cpu, elapsed = time.process_time() - started, time.perf_counter() - wall
                 total = statements.take()
-                print(f"{filings} filings, {concurrency} at once: {cpu / filings * 1000:.2f} ms CPU a filing "
-                      f"(this process, client included), {filings / elapsed:.0f} filings/s, "
-                      f"{sum(total.values()) / filings:.1f} statements a filing with the relay's and its sweeps'")
+                print(
+                    f"{filings} filings, {concurrency} at once: {cpu / filings * 1000:.2f} ms CPU a filing "
+                    f"(this process, client included), {filings / elapsed:.0f} filings/s, "
+                    f"{sum(total.values()) / filings:.1f} statements a filing with the relay's and its sweeps'"
+                )
         finally:
             await databases.drop_all()
             nats.stop()
