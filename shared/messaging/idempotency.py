@@ -53,7 +53,7 @@ async def run_idempotent(
     if key is None:
         result = await create()
         await session.commit()
-        return JSONResponse(result.model_dump(mode="json"), status_code=status_code)
+        return _answer(result.model_dump_json(), status_code)
     fingerprint = _fingerprint(body)
     lookup, insert = _statements(table)
     stored = (await session.execute(lookup, {"scope": scope, "key": key})).first()
@@ -61,13 +61,13 @@ async def run_idempotent(
         await session.rollback()
         return _replay(stored, fingerprint)
     result = await create()
-    payload = result.model_dump(mode="json")
+    payload = result.model_dump_json()  # serialised once: the answer, and the answer kept for a repeat
     row = {
         "scope": scope,
         "key": key,
         "request_hash": fingerprint,
         "status_code": status_code,
-        "response_body": json.dumps(payload, ensure_ascii=False),
+        "response_body": payload,
         "created_at": datetime.now(UTC),
     }
     try:
@@ -78,12 +78,21 @@ async def run_idempotent(
             raise Conflict("A request with this Idempotency-Key is still being processed.") from error
         return _replay(winner, fingerprint)
     await session.commit()
-    return JSONResponse(payload, status_code=status_code)
+    return _answer(payload, status_code)
+
+
+class _SerialisedJSON(JSONResponse):
+    """A JSON answer from its text: sent as it is, not decoded and encoded again."""
+
+    def render(self, content: str) -> bytes:  # type: ignore[override]
+        return content.encode()
+
+
+def _answer(body: str, status_code: int, headers: dict[str, str] | None = None) -> JSONResponse:
+    return _SerialisedJSON(body, status_code=status_code, headers=headers)
 
 
 def _replay(stored, fingerprint: str) -> JSONResponse:  # type: ignore[no-untyped-def]
     if stored.request_hash != fingerprint:
         raise Unprocessable("This Idempotency-Key was already used with a different request body.")
-    return JSONResponse(
-        json.loads(stored.response_body), status_code=stored.status_code, headers={REPLAY_HEADER: "true"}
-    )
+    return _answer(stored.response_body, stored.status_code, {REPLAY_HEADER: "true"})

@@ -5,9 +5,10 @@ import asyncio
 import contextlib
 import json
 from datetime import UTC, datetime
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Table, event
+from sqlalchemy import Insert, Table, event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -66,6 +67,12 @@ def _forget_staged(session: Session, previous_transaction: object) -> None:
     session.info.pop(_STAGED_KEY, None)
 
 
+@cache
+def _insert(table: Table) -> Insert:
+    """The outbox's INSERT, built once a table (its parameters bound per call: one compiled form, reused)."""
+    return table.insert()
+
+
 async def stage(
     session: AsyncSession, table: Table, source: str, payload: EventPayload, subject: str | None = None
 ) -> str:
@@ -73,15 +80,14 @@ async def stage(
     cloud_event = envelope(source, payload, subject)
     headers = {REQUEST_ID_HEADER: request_id_var.get() or cloud_event.id}
     body = cloud_event.model_dump_json()
-    result = await session.execute(
-        table.insert().values(
-            event_id=cloud_event.id,
-            event_type=cloud_event.type,
-            body=body,
-            headers=json.dumps(headers),
-            created_at=datetime.now(UTC),
-        )
-    )
+    row = {
+        "event_id": cloud_event.id,
+        "event_type": cloud_event.type,
+        "body": body,
+        "headers": json.dumps(headers),
+        "created_at": datetime.now(UTC),
+    }
+    result = await session.execute(_insert(table), row)
     row = Staged(result.inserted_primary_key[0], cloud_event.type, body.encode(), headers)
     session.sync_session.info.setdefault(_STAGED_KEY, []).append(row)
     return cloud_event.id

@@ -27,7 +27,8 @@ LONGEST_INPUT = 40
 
 def new_tracking_code() -> str:
     """A new code: e.g. SS-7KQ3-M9XD-2PWA."""
-    body = "".join(secrets.choice(CROCKFORD) for _ in range(CODE_CHARACTERS))
+    bits = secrets.randbits(CODE_BITS)  # one draw of 60 bits, five a character (not twelve draws)
+    body = "".join(CROCKFORD[(bits >> shift) & 31] for shift in range(0, CODE_BITS, 5))
     return "SS-" + "-".join(body[index : index + 4] for index in range(0, CODE_CHARACTERS, 4))
 
 

@@ -1,23 +1,35 @@
 """Filing: a case filed by a villager (signed in or not), on their behalf by staff or a deputy, or raised at a
-station reception; placed in its group grid, routed to its deputies, its clocks started, in one flush."""
+station reception; placed in its group grid, routed to its deputies, its clocks started, in one INSERT a table."""
 
 import uuid
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Insert, bindparam, insert, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake.domain.lifecycle import SYSTEM, Actor, CaseStatus, Who
+from services.case_intake.domain.lifecycle import Actor, CaseStatus, Who
 from services.case_intake.domain.tracking import hash_key, new_filer_key, new_tracking_code
 from services.case_intake.domain.wording import say
 from services.case_intake.logic import photos, recordings
 from services.case_intake.logic.access import STAFF_ROLES, is_integrator
 from services.case_intake.logic.cases import due_times, now_of
 from services.case_intake.logic.reference import usable_category
-from services.case_intake.logic.routing import ROUTED, assign, emit_routed, route
-from services.case_intake.logic.timeline import record
-from services.case_intake.models import Case, CaseTransition, Category, KnownGrid, RoutingEntry, StationHandover
+from services.case_intake.logic.routing import emit_routed, first_route, route
+from services.case_intake.logic.timeline import audit_step, new_step
+from services.case_intake.models import (
+    Base,
+    Case,
+    CaseAssignee,
+    CaseTransition,
+    Category,
+    KnownGrid,
+    RoutingEntry,
+    StationHandover,
+)
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import CaseCreate, CaseKind, Channel
 from shared.auth import Principal, Role
@@ -43,7 +55,6 @@ ON_BEHALF = {Channel.phone, Channel.walk_in, Channel.station, Channel.field_visi
 CHOOSE_GROUP = "Choose a village group or residential compound (the lowest level of the grid)."
 
 # Statements of the filing path, built once: SQLAlchemy then reuses their compiled form.
-TRACKING_CODE_TAKEN = select(Case.id).where(Case.tracking_code == bindparam("code"))
 GRID_DEPUTIES = (
     select(KnownGrid.level, KnownGrid.parent_id, RoutingEntry.deputy_id)
     .outerjoin(RoutingEntry, (RoutingEntry.grid_id == KnownGrid.id) & RoutingEntry.active)
@@ -63,13 +74,6 @@ class Filed:
     """The photos attached in the filing's transaction."""
     recording_id: str | None = None
     """The voice note attached in the filing's transaction."""
-
-
-async def _unique_tracking_code(session: AsyncSession) -> str:
-    while True:
-        code = new_tracking_code()
-        if not (await session.execute(TRACKING_CODE_TAKEN, {"code": code})).first():
-            return code
 
 
 def _filing_standing(channel: Channel, principal: Principal | None) -> Actor:
@@ -171,34 +175,31 @@ async def open_case(
     """Store a new case, put its filing on the timeline, route it to `deputies` (see `group_deputies`), and stage
     case.case.submitted.
 
-    Everything is decided in memory first (routing, deadlines, the status it ends in) and written by one flush:
-    the case row is inserted with its final status, and nothing is deleted or updated after it.
+    Everything is decided in memory first (routing, deadlines, the status it ends in), then written by one
+    INSERT a table (the case, its steps, its assignees; the case's tracking code checked by the insert itself):
+    the case row is inserted with its final status, and nothing is deleted, updated or read back after it. The
+    case and its steps stay out of the session (nothing else in the filing's transaction reads them).
     """
     now = now_of(runtime)
     rule = await runtime.reference.category(session, fields["category"])
     urgent = bool(fields.get("urgent")) or bool(rule and rule.urgent)
-    accept_due_at, _ = await due_times(session, runtime, fields["kind"], fields["category"], urgent, now)
-    tracking_code = await _unique_tracking_code(session)
-    case = Case(
-        id=case_id,
-        tracking_code=tracking_code,
-        status=CaseStatus.submitted,
-        submitted_at=now,
-        accept_due_at=accept_due_at,
-        version=0,
-        **{**fields, "urgent": urgent},
-    )
-    session.add(case)
+    case = Case(id=case_id, status=CaseStatus.submitted, submitted_at=now, version=0, **{**fields, "urgent": urgent})
     actor = next(iter(filer.actors))
     steps = [
-        await record(
-            session, case, action="submit", from_status=None, to_status=CaseStatus.submitted, who=filer,
-            actor=actor, reason=reason, at=now,
+        new_step(
+            case, action="submit", from_status=None, to_status=CaseStatus.submitted, who=filer, actor=actor,
+            reason=reason, at=now,
         )
     ]  # fmt: skip
     if deputies:
-        steps.append(await assign(session, runtime, case, deputies, "route", SYSTEM, ROUTED, now, new=True))
-    await session.flush()
+        steps.append(await first_route(session, runtime, case, now))
+    else:
+        case.accept_due_at, _ = await due_times(session, runtime, case.kind, case.category, urgent, now)
+    await _insert_case(session, case)
+    await session.execute(_INSERT_STEP, [_row(step, _STEP_COLUMNS) for step in steps])
+    if deputies:
+        await session.execute(_INSERT_ASSIGNEE, [{"case_id": case.id, "deputy_id": deputy} for deputy in deputies])
+    await audit_step(session, case, steps[0], filer, actor)
     await emit_routed(session, runtime, case, deputies, submitted=True)
     if case.contact_phone and case.contact_preference == "sms":  # the one way the number reaches the SMS sender
         contact = CaseContactGiven(
@@ -206,6 +207,50 @@ async def open_case(
         )
         await runtime.emit(session, contact, subject=case.id)
     return Filed(case, deputies, steps)
+
+
+def _columns(model: type[Base]) -> tuple[tuple[str, str, Any], ...]:
+    """(attribute, column, Python default) of each column of a model (constant defaults only: a key sent as None
+    would override a callable one)."""
+    columns = [(attribute.key, column) for attribute in sa_inspect(model).column_attrs for column in attribute.columns]
+    assert all(column.default is None or column.default.is_scalar for _, column in columns)
+    return tuple(
+        (key, column.key, column.default.arg if column.default is not None else None) for key, column in columns
+    )
+
+
+_CASE_COLUMNS = _columns(Case)
+_STEP_COLUMNS = _columns(CaseTransition)
+_INSERT_STEP = insert(CaseTransition.__table__)
+_INSERT_ASSIGNEE = insert(CaseAssignee.__table__)
+
+
+def _row(item: Base, columns: tuple[tuple[str, str, Any], ...]) -> dict[str, Any]:
+    """A new object's row, with the columns' Python defaults where it left them empty (as a flush would);
+    the defaults are set on the object too, so that what the answer is shaped from is what was stored."""
+    row = {}
+    for attribute, column, default in columns:
+        value = getattr(item, attribute)
+        if value is None and default is not None:
+            value = default
+            setattr(item, attribute, value)
+        row[column] = value
+    return row
+
+
+@cache
+def _case_insert(dialect: str) -> Insert:
+    """The case's INSERT, which does nothing when its tracking code is taken (a new code is drawn then)."""
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Case.__table__)
+    return statement.on_conflict_do_nothing(index_elements=[Case.__table__.c.tracking_code])
+
+
+async def _insert_case(session: AsyncSession, case: Case) -> None:
+    statement = _case_insert(session.get_bind().dialect.name)
+    while True:
+        case.tracking_code = new_tracking_code()
+        if (await session.execute(statement, _row(case, _CASE_COLUMNS))).rowcount == 1:
+            return
 
 
 async def open_station_issue(session: AsyncSession, runtime: CaseRuntime, payload: StationIssueRaised) -> None:

@@ -6,10 +6,10 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.case_intake.domain.lifecycle import SYSTEM, CaseStatus, Who
+from services.case_intake.domain.lifecycle import SYSTEM, TRANSITIONS, CaseStatus, Who, plan
 from services.case_intake.domain.wording import say, summary, with_note
 from services.case_intake.logic.cases import now_of, start_clocks
-from services.case_intake.logic.timeline import check, move
+from services.case_intake.logic.timeline import check, move, new_step
 from services.case_intake.models import Case, CaseAssignee, CaseTransition, KnownGrid, RoutingEntry
 from services.case_intake.runtime import CaseRuntime
 from services.case_intake.schemas import DispatchBody
@@ -72,6 +72,19 @@ async def assign(
     session.add_all([CaseAssignee(case_id=case.id, deputy_id=deputy_id) for deputy_id in deputies])
     await start_clocks(session, runtime, case, now)
     return await move(session, runtime, case, action, who, reason, now, said=said, due_at=case.accept_due_at)
+
+
+async def first_route(session: AsyncSession, runtime: CaseRuntime, case: Case, now: datetime) -> CaseTransition:
+    """`assign(..., new=True)` for a case being filed, in memory: its clocks started, its status moved by the
+    table, the step made (the system routes: nothing to audit, and the route step has no event of its own); the
+    filing writes the case, its steps and its assignees itself (logic/filing.py)."""
+    assert TRANSITIONS["route"].event is None  # else it belongs in move()
+    to, actor = plan("route", case.status, SYSTEM.actors)
+    await start_clocks(session, runtime, case, now)
+    from_status, case.status = case.status, to
+    return new_step(
+        case, action="route", from_status=from_status, to_status=to, who=SYSTEM, actor=actor, reason=ROUTED, at=now
+    )
 
 
 async def emit_routed(

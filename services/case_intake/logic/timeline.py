@@ -23,8 +23,7 @@ OFFICIAL = frozenset({Actor.handler, Actor.staff, Actor.officer})
 """The standings whose steps are audited and show their account to officials."""
 
 
-async def record(
-    session: AsyncSession,
+def new_step(
     case: Case,
     *,
     action: str,
@@ -35,12 +34,10 @@ async def record(
     reason: str,
     at: datetime,
     said: str | None = None,
-    detail: dict[str, object] | None = None,
     link: str | None = None,
 ) -> CaseTransition:
-    """Write a step; `reason` is its plain sentence (see wording.say and with_note: the message id and values are
-    kept beside the English, to be said in the reader's language), `said` the person's own words in it; an
-    official's step goes to the audit log too, with `detail` (ids only)."""
+    """The step `record` writes, made in memory only (the case's version counts it): a filing writes its steps
+    itself, with the case, in one statement a table (logic/filing.py)."""
     account = who.principal if actor in OFFICIAL else None
     sentence, sentence_params = template_of(reason)
     step = CaseTransition(
@@ -60,12 +57,57 @@ async def record(
         note=redact(said)[:NOTE_LENGTH] if said else None,
         link=link,
         at=at,
+        project_id=None,
+        project_stage=None,
     )
-    session.add(step)
     case.version = (case.version or 0) + 1
+    return step
+
+
+async def audit_step(
+    session: AsyncSession,
+    case: Case,
+    step: CaseTransition,
+    who: Who,
+    actor: Actor,
+    detail: dict[str, object] | None = None,
+) -> None:
+    """An official's step goes to the audit log, as `case.<action>` with the account that took it."""
+    account = who.principal if actor in OFFICIAL else None
     if account is not None:
-        fields = {"from_status": from_status, "to_status": to_status, "standing": actor.value, **(detail or {})}
-        await audit.record(session, account, f"case.{action}", "case", case.id, **fields)
+        fields = {
+            "from_status": step.from_status,
+            "to_status": step.to_status,
+            "standing": actor.value,
+            **(detail or {}),
+        }
+        await audit.record(session, account, f"case.{step.action}", "case", case.id, **fields)
+
+
+async def record(
+    session: AsyncSession,
+    case: Case,
+    *,
+    action: str,
+    from_status: str | None,
+    to_status: str,
+    who: Who,
+    actor: Actor,
+    reason: str,
+    at: datetime,
+    said: str | None = None,
+    detail: dict[str, object] | None = None,
+    link: str | None = None,
+) -> CaseTransition:
+    """Write a step; `reason` is its plain sentence (see wording.say and with_note: the message id and values are
+    kept beside the English, to be said in the reader's language), `said` the person's own words in it; an
+    official's step goes to the audit log too, with `detail` (ids only)."""
+    step = new_step(
+        case, action=action, from_status=from_status, to_status=to_status, who=who, actor=actor, reason=reason,
+        at=at, said=said, link=link,
+    )  # fmt: skip
+    session.add(step)
+    await audit_step(session, case, step, who, actor, detail)
     return step
 
 

@@ -115,8 +115,11 @@ def shape(
     contact_visible: bool = False,
     by_code: bool = False,
     reception: ReceptionRead | None = None,
+    model: type[CaseRead] = CaseRead,
+    **extra: Any,
 ) -> CaseRead:
-    return CaseRead(
+    return model(
+        **extra,
         reception=reception,
         id=case.id,
         tracking_code=case.tracking_code,
@@ -160,7 +163,7 @@ async def created_model(session: AsyncSession, filed: Filed, filer_key: str | No
         step_read(step).model_copy(update={"at": step.at.astimezone(UTC)})
         for step in sorted(filed.steps, key=lambda step: step.seq)
     ]
-    base = shape(
+    created = shape(
         filed.case,
         assigned=sorted(filed.deputies),
         supporters=0,
@@ -168,8 +171,11 @@ async def created_model(session: AsyncSession, filed: Filed, filer_key: str | No
         pictures=await case_photos(session, filed.case.id) if filed.photo_ids else [],
         recording=await case_recording(session, filed.case.id) if filed.recording_id else None,
         contact_visible=True,
+        model=CaseCreated,
+        filer_key=filer_key,
     )
-    return CaseCreated(**base.model_dump(), filer_key=filer_key)
+    assert isinstance(created, CaseCreated)
+    return created
 
 
 def contact(case: Case, who: Who) -> ContactRead:
