@@ -714,4 +714,5 @@ whenIdle(() => {
   Q.replay({ force: true });
   Q.collectBlobs((draft.photos || []).map((photo) => photo.id)).catch(() => {}); // photos of drafts given up
 }, 1000);
-whenIdle(() => warmAtlas().catch(() => {}).then(() => warmNames()).catch(() => {}), 3000);
+// the grid tree and the category names for offline use: after the first load's own requests, in an idle moment
+setTimeout(() => whenIdle(() => warmAtlas().catch(() => {}).then(() => warmNames()).catch(() => {})), 1500);
