@@ -133,10 +133,28 @@ async function render(refresh = false) {
   main.replaceChildren(view);
   if (!refresh) {
     window.scrollTo(0, 0);
-    const heading = main.querySelector('h1');
-    if (heading) heading.focus({ preventScroll: true });
+    focusHeading(main.querySelector('h1'));
   }
   updateBanner();
+}
+
+/** Focus the new screen's heading (screen readers read where they are) once the browser has laid it out in its
+ * own frame: focusing at once would force that layout inside this script's task, one long task (on a phone without
+ * a font cached, ~50 ms of font lookups 4x slower). Not if the user moved the focus meanwhile. */
+function focusHeading(heading) {
+  if (!heading) return;
+  const before = document.activeElement;
+  const focus = () => {
+    if (heading.isConnected && document.activeElement === before) heading.focus({ preventScroll: true });
+  };
+  if (document.visibilityState === 'hidden') focus(); // no frame comes while hidden
+  else requestAnimationFrame(() => setTimeout(focus, 0));
+}
+
+/** Work that can wait for the first screen: when the main thread is idle, at the latest after `wait` ms. */
+function whenIdle(work, wait = 2000) {
+  if ('requestIdleCallback' in self) requestIdleCallback(() => work(), { timeout: wait });
+  else setTimeout(work, 300);
 }
 
 function redirect(path) {
@@ -400,7 +418,7 @@ function fileStep(n) {
   if (n >= 2 && !(draft.kind && draft.category)) return redirect('/file/1');
   if (n >= 3 && !saysWhat()) return redirect('/file/2');
   if (n >= 4 && !(draft.place && (draft.place.group || draft.place.point))) return redirect('/file/3');
-  if (n === 1) { VILLAGER.photos().catch(() => {}); VILLAGER.place().catch(() => {}); } // ready for steps 2 and 3
+  if (n === 1) whenIdle(() => { VILLAGER.photos().catch(() => {}); VILLAGER.place().catch(() => {}); }); // for steps 2 and 3
   if (n === 2 || n === 4) VILLAGER.voice().catch(() => {}); // the recorder: on the step that uses it only
   return [stepKind, stepWhat, stepWhere, stepReview][n - 1]();
 }
@@ -703,15 +721,18 @@ document.addEventListener('visibilitychange', () => {
 });
 setInterval(() => Q.replay(), REPLAY_EVERY_MS);
 
-if ('serviceWorker' in navigator) {
-  // updateViaCache none: sw.js and the queue.js it imports are always checked with the server
-  navigator.serviceWorker.register('/sw.js', { updateViaCache: 'none' }).catch(() => {});
-}
-
 await loadLanguage(storedLanguage());
 applyChrome();
 await render();
-Q.replay({ force: true });
-Q.collectBlobs(draftBlobs()).catch(() => {}); // photos and voice notes of drafts given up
-setTimeout(() => warmAtlas().catch(() => {}), 1500);
-setTimeout(() => warmNames().catch(() => {}), 2000);
+// The first screen first; then, when the phone is idle (within 1 s), what it does not need to be drawn.
+whenIdle(() => {
+  if ('serviceWorker' in navigator) {
+    // updateViaCache none: sw.js and the queue.js it imports are always checked with the server. Registered on
+    // the first visit still: the shell is cached before the villager can go offline.
+    navigator.serviceWorker.register('/sw.js', { updateViaCache: 'none' }).catch(() => {});
+  }
+  Q.replay({ force: true });
+  Q.collectBlobs(draftBlobs()).catch(() => {}); // photos and voice notes of drafts given up
+}, 1000);
+// the grid tree and the category names for offline use: after the first load's own requests, in an idle moment
+setTimeout(() => whenIdle(() => warmAtlas().catch(() => {}).then(() => warmNames()).catch(() => {})), 1500);

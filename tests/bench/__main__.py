@@ -21,6 +21,7 @@ BENCHMARKS = (
     "grid_bench",
     "import_bench",
     "pwa_bench",
+    "lighthouse_bench",
     "nats_sync_bench",
     "notification_bench",
     "documents_bench",

@@ -31,9 +31,21 @@ def _costs(figures: dict) -> list[str]:
     return lines
 
 
+def _lighthouse(figures: dict) -> list[str]:
+    """One line per page of the Lighthouse bench: performance, total blocking time, accessibility, pass/fail."""
+    result = figures.get("lighthouse_bench") or {}
+    return [
+        f"Lighthouse mobile {name}: performance {page['performance']}, TBT {page['total_blocking_time_ms']} ms, "
+        f"accessibility {page['accessibility']}: {'pass' if page['passes'] else 'FAIL'} (targets ≥ 90, < 200 ms, 100; "
+        f"load average {result.get('load_average_1min')})"
+        for name, page in result.items()
+        if isinstance(page, dict) and "passes" in page
+    ]
+
+
 def write_chart(figures: dict, path: Path) -> None:
     rates = _rates(figures)
-    costs = _costs(figures)
+    costs = _costs(figures) + _lighthouse(figures)
     top = max((value for _, value in rates), default=1.0) or 1.0
     height = ROW * (len(rates) + len(costs) + 2)
     rows = [

@@ -236,6 +236,29 @@ def test_the_app_shell_opens_with_the_network_off_after_a_first_visit(new_page, 
     page.context.set_offline(False)
 
 
+def test_each_new_screen_s_heading_takes_the_focus_so_that_a_screen_reader_says_where_the_villager_is(new_page):
+    """The heading is focused once the screen is laid out (not inside the script's task, which would make it one
+    long task: docs/performance.md), on the first screen and after every move, and takes nothing back later."""
+    page = new_page()
+    page.goto("/")
+    heading = page.locator("main h1")
+    expect(heading).to_have_text("有事找代表")
+    expect(heading).to_be_focused()
+    page.click("#start-file")
+    expect(heading).to_have_text("是什么事？")
+    expect(heading).to_be_focused()
+    page.go_back()
+    expect(heading).to_have_text("有事找代表")
+    expect(heading).to_be_focused()
+    page.goto("/file/1")  # the deep link to the first filing step
+    expect(heading).to_have_text("是什么事？")
+    expect(heading).to_be_focused()
+    page.locator("label.tile", has=page.locator("input[value=request]")).click()
+    expect(page.locator("input[value=request]")).to_be_focused()
+    page.wait_for_timeout(300)  # a late heading focus would have taken it back by now
+    expect(page.locator("input[value=request]")).to_be_focused()
+
+
 def test_an_answer_lost_on_the_way_back_is_asked_for_again_with_the_same_key_and_files_once(new_page, api):
     page = new_page(service_workers="block")  # so that Playwright sees, and can cut, the page's own requests
     keys: list[str | None] = []
