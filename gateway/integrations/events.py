@@ -157,6 +157,7 @@ class IntegrationRuntime:
             "max_deliver": settings.consumer_max_deliver,
             "nak_delay": settings.consumer_nak_delay_seconds,
             "linger": settings.consumer_linger_seconds,
+            "fetch_seconds": settings.consumer_fetch_seconds,
         }
         self.grids = DurableConsumer(
             self.bus,
