@@ -5,7 +5,8 @@
 Starts each consuming service in process (its migrations, its app's lifespan, a NATS of its own) on SQLite, or
 on PostgreSQL with TEST_DATABASE_URL, and hands its CASE consumer the events one at a time as a single fetched
 message is handled (decode, inbox, projection, commit; no NATS round trip, no ack), then in batches of 10. Prints
-CPU µs and statements per event for each. `--profile NAME` prints the cProfile of that service's single-event run.
+CPU µs and statements per event for each. `--profile NAME` prints the cProfile of that service's single-event
+run, `--show-sql` the statements of one event.
 """
 
 import argparse
@@ -50,10 +51,12 @@ def _events(count: int, grid_id: str, deputy_ids: list[str]) -> list[bytes]:
 
 async def _measure(name: str, consumer, bodies: list[bytes], batch: int, profiler: cProfile.Profile | None) -> dict:
     statements = 0
+    last: list[str] = []
 
-    def count(*_: object) -> None:
+    def count(_connection, _cursor, statement: str, *_: object) -> None:
         nonlocal statements
         statements += 1
+        last.append(statement)
 
     engine = consumer.context.engine.sync_engine
     event.listen(engine, "before_cursor_execute", count)
@@ -62,6 +65,7 @@ async def _measure(name: str, consumer, bodies: list[bytes], batch: int, profile
         if profiler:
             profiler.enable()
         for at in range(0, len(bodies), batch):
+            last.clear()
             chunk = bodies[at : at + batch]
             events = [CloudEvent.model_validate_json(body) for body in chunk]
             if batch == 1:
@@ -77,10 +81,11 @@ async def _measure(name: str, consumer, bodies: list[bytes], batch: int, profile
         "cpu_us": round(1e6 * spent / len(bodies)),
         "wall_us": round(1e6 * wall / len(bodies)),
         "statements": round(statements / len(bodies), 2),
+        "sql": list(last),
     }
 
 
-async def run(count: int, profile: str | None) -> None:
+async def run(count: int, profile: str | None, show_sql: bool) -> None:
     folder = Path(tempfile.mkdtemp(prefix="consumer-profile-"))
     keys = Keys(folder)
     server = NatsServer(folder / "jetstream")
@@ -95,7 +100,11 @@ async def run(count: int, profile: str | None) -> None:
                 profiler = cProfile.Profile() if profile == name else None
                 one = await _measure(name, consumer, _events(count, "g-1", ["d-1", "d-2"]), 1, profiler)
                 ten = await _measure(name, consumer, _events(count, "g-1", ["d-1", "d-2"]), 10, None)
+                sql = one.pop("sql")
+                ten.pop("sql")
                 print(f"{name:20} one by one: {one}   batches of 10: {ten}", flush=True)
+                if show_sql:
+                    print("\n".join(f"    {' '.join(statement.split())[:160]}" for statement in sql))
                 if profiler:
                     pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     finally:
@@ -107,8 +116,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--profile", choices=SERVICES)
+    parser.add_argument("--show-sql", action="store_true", help="the statements of one event, for each service")
     arguments = parser.parse_args()
-    asyncio.run(run(arguments.events, arguments.profile))
+    asyncio.run(run(arguments.events, arguments.profile, arguments.show_sql))
 
 
 if __name__ == "__main__":
