@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     a crashed one's): a commit here wakes the relay at once, so this is only the safety net."""
     consumer_max_deliver: int = 5
     consumer_nak_delay_seconds: float = 0.5
-    consumer_linger_seconds: float = 0.005  # under load, events gather for this long into one batch
+    consumer_linger_seconds: float = 0.03
+    """Under a steady flow of events, a consumer waits this long after each batch, so that the next ones are applied
+    together in one transaction (an event that comes alone is applied at once)."""
     consumer_fetch_seconds: float = 5.0
     """How long a consumer's fetch waits for an event (it returns as soon as one arrives): at rest, each consumer
     asks once in this long."""

@@ -3,6 +3,8 @@ service's inbox table; failures are retried with a delay and parked on a dead-le
 
 import asyncio
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -25,6 +27,8 @@ from shared.messaging.envelope import CloudEvent
 log = logging.getLogger(__name__)
 
 FETCH_BATCH = 50
+STEADY = 4
+"""Batches less than this many lingers apart are a steady flow: the consumer lingers after each."""
 FIRST_FETCH_SECONDS = 1.0
 """How long the fetches wait until the first one finds nothing (the backlog at start applied: /readyz "events")."""
 
@@ -76,6 +80,7 @@ class DurableConsumer:
         self.linger = linger
         self.fetch_seconds = fetch_seconds
         self._fetching: asyncio.Future[list[Msg]] | None = None
+        self._last_batch_at = -math.inf
 
     async def run(self) -> None:
         await self.bus.ready.wait()
@@ -104,9 +109,13 @@ class DurableConsumer:
                 await asyncio.sleep(0.5)
                 continue
             await self.process_batch(messages)
-            if 1 < len(messages) < FETCH_BATCH and self.linger:
-                # Events arriving one at a time are applied at once; once they come faster than they are applied
-                # (more than one was waiting), the next ones gather for `linger` seconds into one transaction.
+            # An event that comes alone is applied at once. Once they come steadily (more than one was waiting, or
+            # this batch followed the last one within STEADY × linger), the next ones gather for `linger` seconds
+            # into one transaction: a transaction's fixed cost (begin, commit, the session) is shared by the batch.
+            now = time.monotonic()
+            steady = len(messages) > 1 or now - self._last_batch_at < STEADY * self.linger
+            self._last_batch_at = now
+            if steady and len(messages) < FETCH_BATCH and self.linger:
                 await asyncio.sleep(self.linger)
 
     def _interrupt_fetch(self) -> None:
