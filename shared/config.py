@@ -43,10 +43,17 @@ class Settings(BaseSettings):
     nats_stream_replicas: int = 1
     token_public_key_file: Path = DEV_PUBLIC_KEY
     token_issuer: str = "deputies-in-the-grid"
-    relay_poll_seconds: float = 0.5
+    relay_poll_seconds: float = 5.0
+    """How often the outbox relay sweeps its table for rows no commit of this process handed it (another process's,
+    a crashed one's): a commit here wakes the relay at once, so this is only the safety net."""
     consumer_max_deliver: int = 5
     consumer_nak_delay_seconds: float = 0.5
-    consumer_linger_seconds: float = 0.005  # under load, events gather for this long into one batch
+    consumer_linger_seconds: float = 0.03
+    """Under a steady flow of events, a consumer waits this long after each batch, so that the next ones are applied
+    together in one transaction (an event that comes alone is applied at once)."""
+    consumer_fetch_seconds: float = 5.0
+    """How long a consumer's fetch waits for an event (it returns as soon as one arrives): at rest, each consumer
+    asks once in this long."""
     log_level: str = "INFO"
     trusted_proxies: str = "127.0.0.1,::1"
     """Addresses or networks (comma-separated, e.g. `10.0.0.0/8`) whose X-Forwarded-For is believed: the

@@ -13,37 +13,27 @@ Why these parts:
   Retry-After rather than letting public documents tie up the service.
 """
 
-import asyncio
-import threading
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import segno
-from fastapi import Response
 from fpdf import FPDF
 from fpdf.enums import Align, TextMode, XPos, YPos
 
 from shared.categories import CATEGORY_NAMES
 from shared.clock import CHINA
-from shared.errors import ServiceUnavailable
-from shared.problems import responses
+from shared.document_serving import MAX_WAITING, PDF_MEDIA_TYPE, RENDER_THREADS, pdf_response, pdf_responses, render
 
-PDF_MEDIA_TYPE = "application/pdf"
 FONT_FAMILY = "NotoSansSC"
 INK = (33, 37, 41)
 MUTED = (108, 117, 125)
 ACCENT = (178, 34, 34)  # the red of official notices
 RULE = (206, 212, 218)
 SHADE = (241, 243, 245)
-RENDER_THREADS = 2
-MAX_WAITING = 8
-"""Documents waiting for a rendering thread beyond which a request is refused (503, Retry-After)."""
 
 CASE_KINDS = {"request": "求助诉求", "dispute": "矛盾纠纷", "suggestion": "意见建议", "opinion": "社情民意"}
 CATEGORIES = {code: zh for code, (zh, _) in CATEGORY_NAMES.items()}
@@ -374,44 +364,4 @@ class Document(FPDF):
         return bytes(self.output())
 
 
-# ------------------------------------------------------------------ serving a document
-
-_POOL = ThreadPoolExecutor(max_workers=RENDER_THREADS, thread_name_prefix="documents")
-_waiting = 0
-_waiting_lock = threading.Lock()
-
-
-async def render(build: Callable[[], bytes]) -> bytes:
-    """Run `build` (which lays a document out and returns its bytes) on the documents' threads."""
-    global _waiting
-    with _waiting_lock:
-        if _waiting >= RENDER_THREADS + MAX_WAITING:
-            raise ServiceUnavailable("Too many documents are being printed just now; try again in a few seconds.")
-        _waiting += 1
-    try:
-        return await asyncio.get_running_loop().run_in_executor(_POOL, build)
-    finally:
-        with _waiting_lock:
-            _waiting -= 1
-
-
-def pdf_response(content: bytes, filename: str, *, public: bool) -> Response:
-    """A PDF answer, offered for download under `filename` (Chinese names kept: RFC 6266 filename*)."""
-    ascii_name = filename.encode("ascii", "ignore").decode() or "document.pdf"
-    headers = {
-        "Content-Disposition": f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
-        "Cache-Control": "public, max-age=300" if public else "private, no-store",
-        "X-Content-Type-Options": "nosniff",
-    }
-    return Response(content, media_type=PDF_MEDIA_TYPE, headers=headers)
-
-
-def pdf_responses(*problems: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI: the 200 answer is a PDF (so an integrator finds it), plus the problem answers named."""
-    return {
-        200: {
-            "description": "The document (PDF)",
-            "content": {PDF_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
-        },
-        **responses(*problems, 503),
-    }
+__all__ = ["MAX_WAITING", "PDF_MEDIA_TYPE", "RENDER_THREADS", "Document", "pdf_response", "pdf_responses", "render"]

@@ -75,6 +75,7 @@ class ServiceRuntime:
                 max_deliver=settings.consumer_max_deliver,
                 nak_delay=settings.consumer_nak_delay_seconds,
                 linger=settings.consumer_linger_seconds,
+                fetch_seconds=settings.consumer_fetch_seconds,
             )
             for stream, handlers in (subscriptions or {}).items()
         ]

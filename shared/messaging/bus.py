@@ -15,7 +15,7 @@ they are missing and never changes (their publishers set their configuration).
 import asyncio
 import logging
 import ssl
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -106,6 +106,7 @@ class Bus:
         self.nc: Client | None = None
         self.js: JetStreamContext | None = None
         self.ready = asyncio.Event()
+        self._on_reconnect: list[Callable[[], None]] = []
 
     @classmethod
     def for_settings(cls, settings: Settings, consumes: Collection[str] = ()) -> "Bus":
@@ -137,6 +138,7 @@ class Bus:
                         connect_timeout=2,
                         name="deputies-in-the-grid",
                         error_cb=self._on_error,
+                        reconnected_cb=self._on_reconnected,
                     )
                     self.js = self.nc.jetstream(timeout=5)
                 await self._ensure_streams()
@@ -145,6 +147,14 @@ class Bus:
                 log.warning("NATS at %s not ready yet: %s", without_credentials(self.url), error)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    def when_reconnected(self, callback: Callable[[], None]) -> None:
+        """Call `callback` each time the connection comes back (a consumer asks for events again at once)."""
+        self._on_reconnect.append(callback)
+
+    async def _on_reconnected(self) -> None:
+        for callback in self._on_reconnect:
+            callback()
 
     async def _on_error(self, error: Exception) -> None:
         # A permissions violation is the server refusing something this process's user may not do (a wrong

@@ -10,13 +10,14 @@ from typing import NamedTuple
 
 from sqlalchemy import Insert, Table, event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from shared.logs import REQUEST_ID_HEADER, request_id_var
 from shared.messaging.catalogue import EventPayload, envelope
 
 OUTBOX_SIGNAL_KEY = "outbox_signal"
 _STAGED_KEY = "outbox_staged"
+_SWEEP_KEY = "outbox_sweep"
 
 
 class Staged(NamedTuple):
@@ -35,10 +36,15 @@ class OutboxSignal:
     def __init__(self) -> None:
         self._event = asyncio.Event()
         self._committed: list[Staged] = []
+        self.sweep_requested = False
+        """A commit left rows in the table that it could not hand over (a savepoint rolled back after them): the
+        relay sweeps the table at once instead of at its next periodic sweep."""
 
-    def notify(self, rows: list[Staged] | None = None) -> None:
+    def notify(self, rows: list[Staged] | None = None, *, sweep: bool = False) -> None:
         if rows:
             self._committed += rows
+        if sweep:
+            self.sweep_requested = True
         self._event.set()
 
     def take(self, limit: int | None = None) -> list[Staged]:
@@ -56,15 +62,20 @@ class OutboxSignal:
 @event.listens_for(Session, "after_commit")
 def _hand_to_relay(session: Session) -> None:
     staged = session.info.pop(_STAGED_KEY, None)
-    if staged and (signal := session.info.get(OUTBOX_SIGNAL_KEY)):
-        signal.notify(staged)
+    sweep = session.info.pop(_SWEEP_KEY, False)
+    if (staged or sweep) and (signal := session.info.get(OUTBOX_SIGNAL_KEY)):
+        signal.notify(staged, sweep=sweep)
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget_staged(session: Session, previous_transaction: object) -> None:
+def _forget_staged(session: Session, previous_transaction: SessionTransaction) -> None:
     # Rolled back, the rows are gone. A savepoint's rollback forgets the rows staged before it as well: those
-    # still commit, and the relay's periodic sweep of the table sends them.
-    session.info.pop(_STAGED_KEY, None)
+    # still commit, so the commit asks the relay to sweep the table for them.
+    forgotten = session.info.pop(_STAGED_KEY, None)
+    if not previous_transaction.nested:
+        session.info.pop(_SWEEP_KEY, None)
+    elif forgotten:
+        session.info[_SWEEP_KEY] = True
 
 
 @cache

@@ -30,10 +30,14 @@ class Publisher(Protocol):
     async def publish(self, subject: str, body: bytes, headers: dict[str, str]) -> None: ...
 
 
+RETRY_SECONDS = 0.5
+"""The first wait after a failure (NATS away, the database busy); it doubles up to 5 s."""
+
+
 class OutboxRelay:
     """Publishes the rows that commits hand over (one UPDATE a cycle marks them), and sweeps the table for any
-    left unsent (at start, after a failure, and every `poll_seconds`: a crash, a NATS outage, another replica's
-    rows) in seq order."""
+    left unsent (at start, after a failure, when a commit asks for it, and every `poll_seconds`: a crash, a NATS
+    outage, another process's rows) in seq order. Between commits it sleeps: a commit wakes it."""
 
     def __init__(
         self,
@@ -42,7 +46,7 @@ class OutboxRelay:
         publisher: Publisher,
         signal: OutboxSignal,
         *,
-        poll_seconds: float = 0.5,
+        poll_seconds: float = 5.0,
         batch_size: int = 100,
         skip_locked: bool = False,
     ) -> None:
@@ -70,11 +74,11 @@ class OutboxRelay:
         self._ephemeral = tuple(f"{STREAMS[stream]}." for stream in EPHEMERAL_STREAMS)
 
     async def run(self) -> None:
-        backoff = self.poll_seconds
+        backoff = min(RETRY_SECONDS, self.poll_seconds)
         while True:
             try:
                 sent = await self.relay_batch()
-                backoff = self.poll_seconds
+                backoff = min(RETRY_SECONDS, self.poll_seconds)
             except Exception as error:  # NATS down or the database busy: keep the rows, try again later
                 log.warning("outbox relay paused: %s", error)
                 self._swept_at = -math.inf
@@ -86,6 +90,9 @@ class OutboxRelay:
 
     async def relay_batch(self) -> int:
         """Publish the events handed over by commits, or sweep the table when due; returns how many were sent."""
+        if self.signal.sweep_requested:
+            self.signal.sweep_requested = False
+            self._swept_at = -math.inf
         if time.monotonic() - self._swept_at < self.poll_seconds:
             return await self._relay_handed()
         # The handed rows are committed, so the sweep reads them too, in order with any older ones left unsent.

@@ -1,17 +1,16 @@
 """The annual duty report (履职报告) as PDF: one deputy's (the deputy themself and the office), and all of a
 township's deputies in one file (the office)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from services.deputy.api.access import require_self_or
-from services.deputy.documents import duty_reports_pdf
 from services.deputy.logic.deputies import get_deputy
 from services.deputy.views.report import duty_report, load_tree, township_deputies
 from shared.auth import CurrentPrincipal, Role
 from shared.clock import today
-from shared.documents import pdf_response, pdf_responses, render
+from shared.document_serving import pdf_response, pdf_responses, render
 from shared.service import RuntimeDep, SessionDep
 from shared.types import EntityId
 
@@ -19,6 +18,14 @@ router = APIRouter(tags=["deputy"])
 ReportYear = Annotated[
     int | None, Query(ge=2000, le=2100, description="The year reported (China time); the current year by default")
 ]
+
+
+def duty_reports_pdf(*args: Any, **kwargs: Any) -> Any:
+    """services.deputy.documents.duty_reports_pdf, imported at the first call (in the rendering thread): fpdf2
+    and the font code (~60 MB) are loaded by the first document printed, not by every process at start."""
+    from services.deputy.documents import duty_reports_pdf as real
+
+    return real(*args, **kwargs)
 
 
 @router.get(

@@ -2,16 +2,17 @@
 NPC office, and one suggestion with its answers as a PDF for the office, its deputies and the officers of its
 lead organisation. Anyone else is refused (403), whether or not the suggestion is public."""
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
 from services.deputy.api.figures import Year
 from services.deputy.logic import suggestions as drafting
-from services.deputy.suggestion_document import suggestion_pdf
 from services.deputy.views import suggestions as views
 from services.deputy.views.suggestion_exports import SUGGESTION_COLUMNS, suggestion_rows
 from shared.auth import CurrentPrincipal, Role
-from shared.documents import pdf_response, pdf_responses, render
+from shared.document_serving import pdf_response, pdf_responses, render
 from shared.errors import Forbidden
 from shared.problems import responses
 from shared.service import RuntimeDep, SessionDep
@@ -27,6 +28,14 @@ from shared.sheets_out import (
 from shared.types import EntityId
 
 router = APIRouter(tags=["deputy"])
+
+
+def suggestion_pdf(*args: Any, **kwargs: Any) -> Any:
+    """services.deputy.suggestion_document.suggestion_pdf, imported at the first call (in the rendering thread): fpdf2
+    and the font code (~60 MB) are loaded by the first document printed, not by every process at start."""
+    from services.deputy.suggestion_document import suggestion_pdf as real
+
+    return real(*args, **kwargs)
 
 
 @router.get(

@@ -3,8 +3,6 @@
 import itertools
 import re
 
-from pypinyin import Style, pinyin
-
 MAX_VARIANTS = 8
 SEPARATOR = "|"
 KINDS: dict[str, tuple[str, ...]] = {
@@ -32,7 +30,11 @@ def default_kind(level: str, name: str) -> str:
     return allowed[0] if level != "township" else "township"
 
 
-def _variants(name: str, style: Style) -> list[str]:
+def _variants(name: str, initials: bool) -> list[str]:
+    # pypinyin's dictionaries are ~55 MB: loaded when a grid is first named, not by every grid process at rest
+    from pypinyin import Style, pinyin
+
+    style = Style.FIRST_LETTER if initials else Style.NORMAL
     readings = [
         [_NOT_KEY.sub("", item.lower()) for item in options] for options in pinyin(name, style=style, heteronym=True)
     ]
@@ -52,7 +54,7 @@ def _joined(variants: list[str], limit: int) -> str:
 
 def search_keys(name: str, limit: int = 600) -> tuple[str, str]:
     """(full pinyin, initials) of a name, each reading of a polyphone as one more `|`-separated variant."""
-    return _joined(_variants(name, Style.NORMAL), limit), _joined(_variants(name, Style.FIRST_LETTER), limit)
+    return _joined(_variants(name, False), limit), _joined(_variants(name, True), limit)
 
 
 def query_key(text: str) -> str:

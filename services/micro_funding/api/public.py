@@ -2,20 +2,35 @@
 no cited case; phone and identity numbers in what officials wrote masked); and a project's printed public notice
 (公示) for the village board."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from services.micro_funding import views
-from services.micro_funding.documents import notice_pdf, project_link
 from services.micro_funding.schemas import ProgressRead, ProjectStatus, PublicProject
-from shared.documents import pdf_response, pdf_responses, render
+from shared.document_serving import pdf_response, pdf_responses, render
 from shared.pagination import Page, PageDep
 from shared.problems import responses
 from shared.service import RuntimeDep, SessionDep
 from shared.types import EntityId
 
 router = APIRouter(tags=["funding"])
+
+
+def notice_pdf(*args: Any, **kwargs: Any) -> Any:
+    """services.micro_funding.documents.notice_pdf, imported at the first call (in the rendering thread): fpdf2
+    and the font code (~60 MB) are loaded by the first document printed, not by every process at start."""
+    from services.micro_funding.documents import notice_pdf as real
+
+    return real(*args, **kwargs)
+
+
+def project_link(*args: Any, **kwargs: Any) -> Any:
+    """services.micro_funding.documents.project_link, imported at the first call (in the rendering thread): fpdf2
+    and the font code (~60 MB) are loaded by the first document printed, not by every process at start."""
+    from services.micro_funding.documents import project_link as real
+
+    return real(*args, **kwargs)
 
 
 @router.get(
@@ -68,6 +83,8 @@ async def public_project_notice(project_id: EntityId, session: SessionDep, runti
     progress (never who asked or what they wrote)."""
     data = await views.notice_data(session, project_id)
     settings, now = runtime.settings, runtime.clock.now()
-    link = project_link(settings.public_url, project_id)
-    content = await render(lambda: notice_pdf(data, link=link, issuer=settings.document_issuer, printed_at=now))
+    site = settings.public_url
+    content = await render(
+        lambda: notice_pdf(data, link=project_link(site, project_id), issuer=settings.document_issuer, printed_at=now)
+    )
     return pdf_response(content, f"民生微实事项目公示-{data.project.title[:40]}.pdf", public=True)

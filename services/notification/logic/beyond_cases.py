@@ -14,7 +14,9 @@
   suggestion's deputies (lead and co-signers) when it is answered.
 """
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,8 +45,16 @@ async def remember_code(session: AsyncSession, payload: EventPayload) -> None:
     case_id, code = getattr(payload, "case_id", None), getattr(payload, "tracking_code", None)
     if not case_id or not code:
         return
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(CaseCode)
-    await session.execute(insert.values(case_id=case_id, tracking_code=code).on_conflict_do_nothing())
+    statement = _remember_statement(session.get_bind().dialect.name)
+    await session.execute(statement, {"case_id": case_id, "tracking_code": code})
+
+
+@cache
+def _remember_statement(dialect: str) -> Insert:
+    """Built once: every case event runs it (issue #21)."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+        CaseCode.__table__
+    ).on_conflict_do_nothing()
 
 
 async def decide_booking(session: AsyncSession, runtime, payload: EventPayload) -> int:  # type: ignore[no-untyped-def]

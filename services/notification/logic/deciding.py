@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -96,10 +96,13 @@ async def _turned_off(session: AsyncSession, subjects: set[str]) -> set[tuple[st
     return {tuple(row) for row in (await session.execute(query)).all()}  # type: ignore[misc]
 
 
+GRID_NAME = select(KnownGrid.__table__.c.name).where(KnownGrid.__table__.c.id == bindparam("grid_id"))
+
+
 async def _grid_name(session: AsyncSession, grid_id: str | None) -> str:
     if not grid_id:
         return ""
-    return (await session.scalar(select(KnownGrid.name).where(KnownGrid.id == grid_id))) or ""
+    return (await session.scalar(GRID_NAME, {"grid_id": grid_id})) or ""
 
 
 async def _targets(session: AsyncSession, notice: Notice, about: About) -> list[dict]:
@@ -207,33 +210,35 @@ async def write_deliveries(session: AsyncSession, runtime, key: str, notices: li
     if not notices:
         return 0
     now: datetime = runtime.clock.now()
+    targets = [(notice, target) for notice in notices for target in await _targets(session, notice, about)]
+    if not targets:
+        return 0  # nobody to tell (no deputy has an account here yet): no grid name to look up either
     grid_name = await _grid_name(session, about.grid_id)
     rows = []
-    for notice in notices:
-        for target in await _targets(session, notice, about):
-            shown = target["channel"] == "app"
-            rows.append(
-                {
-                    **target,
-                    "id": str(uuid.uuid4()),
-                    "event_id": key,
-                    "kind": notice.kind.value,
-                    "case_id": about.case_id,
-                    "tracking_code": about.tracking_code or "",
-                    "grid_name": grid_name[:120],
-                    "language": language_of(target["language"]),
-                    "urgent": notice.urgent,
-                    "url": about.url or screen_for(notice.kind, about.case_id, about.tracking_code),
-                    "status": "sent" if shown else "pending",
-                    "attempts": 0,
-                    "resent_in_doubt": 0,
-                    "not_before": now if shown else not_before(now, urgent=notice.urgent),
-                    "created_at": now,
-                    "finished_at": now if shown else None,
-                    "session_id": about.session_id,
-                    "when_at": notice.when or about.when,
-                }
-            )
+    for notice, target in targets:
+        shown = target["channel"] == "app"
+        rows.append(
+            {
+                **target,
+                "id": str(uuid.uuid4()),
+                "event_id": key,
+                "kind": notice.kind.value,
+                "case_id": about.case_id,
+                "tracking_code": about.tracking_code or "",
+                "grid_name": grid_name[:120],
+                "language": language_of(target["language"]),
+                "urgent": notice.urgent,
+                "url": about.url or screen_for(notice.kind, about.case_id, about.tracking_code),
+                "status": "sent" if shown else "pending",
+                "attempts": 0,
+                "resent_in_doubt": 0,
+                "not_before": now if shown else not_before(now, urgent=notice.urgent),
+                "created_at": now,
+                "finished_at": now if shown else None,
+                "session_id": about.session_id,
+                "when_at": notice.when or about.when,
+            }
+        )
     if not rows:
         return 0
     insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(Delivery)

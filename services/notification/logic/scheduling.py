@@ -15,8 +15,9 @@ import logging
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,6 +44,26 @@ def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
     return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(ScheduledNotice)
 
 
+NOTICES = ScheduledNotice.__table__
+REPLACE_OLDER = (
+    update(NOTICES)
+    .where(
+        NOTICES.c.subject == bindparam("old_subject"),
+        NOTICES.c.kind == bindparam("old_kind"),
+        NOTICES.c.status == "waiting",
+        NOTICES.c.key != bindparam("new_key"),
+    )
+    .values(status="cancelled", finished_at=bindparam("now"), reason="replaced")
+)
+"""Core statements built once (SQLAlchemy caches their compiled form): a case event plans a notice or two, and
+building an ORM statement for each cost more than running it (issue #21)."""
+
+
+@cache
+def _plan_statement(dialect: str) -> Insert:
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(NOTICES).on_conflict_do_nothing()
+
+
 def _row(planned: Planned, status: str, now: datetime) -> dict:
     return {
         "key": planned.key,
@@ -67,16 +88,9 @@ async def plan(session: AsyncSession, runtime, plans: Iterable[Planned]) -> None
     """Keep each plan once (by its key); a waiting older plan of the same kind and subject is replaced."""
     now: datetime = runtime.clock.now()
     for planned in plans:
-        older = (
-            (ScheduledNotice.subject == planned.subject)
-            & (ScheduledNotice.kind == planned.kind.value)
-            & (ScheduledNotice.status == "waiting")
-            & (ScheduledNotice.key != planned.key)
-        )
-        await session.execute(
-            update(ScheduledNotice).where(older).values(status="cancelled", finished_at=now, reason="replaced")
-        )
-        await session.execute(_insert(session).values(**_row(planned, "waiting", now)).on_conflict_do_nothing())
+        older = {"old_subject": planned.subject, "old_kind": planned.kind.value, "new_key": planned.key, "now": now}
+        await session.execute(REPLACE_OLDER, older)
+        await session.execute(_plan_statement(session.get_bind().dialect.name), _row(planned, "waiting", now))
 
 
 async def forestall(session: AsyncSession, runtime, planned: Planned, reason: str) -> None:  # type: ignore[no-untyped-def]

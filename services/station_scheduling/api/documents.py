@@ -1,16 +1,33 @@
 """Printed documents, for anyone (what they print is public): a reception session's notice for the village, and
 a village group's QR poster (or the posters of every group of a village or township, one a page)."""
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
-from services.station_scheduling.documents import posters_pdf, session_notice_pdf
 from services.station_scheduling.logic.sessions import get_reception
 from services.station_scheduling.views.documents import posters, session_notice
-from shared.documents import pdf_response, pdf_responses, render
+from shared.document_serving import pdf_response, pdf_responses, render
 from shared.service import RuntimeDep, SessionDep
 from shared.types import EntityId
 
 router = APIRouter(tags=["station"])
+
+
+def posters_pdf(*args: Any, **kwargs: Any) -> Any:
+    """services.station_scheduling.documents.posters_pdf, imported at the first call (in the rendering thread): fpdf2
+    and the font code (~60 MB) are loaded by the first document printed, not by every process at start."""
+    from services.station_scheduling.documents import posters_pdf as real
+
+    return real(*args, **kwargs)
+
+
+def session_notice_pdf(*args: Any, **kwargs: Any) -> Any:
+    """services.station_scheduling.documents.session_notice_pdf, imported at the first call (rendering thread): fpdf2
+    and the font code (~60 MB) are loaded by the first document printed, not by every process at start."""
+    from services.station_scheduling.documents import session_notice_pdf as real
+
+    return real(*args, **kwargs)
 
 
 @router.get(
