@@ -96,7 +96,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         timeout_seconds=settings.proxy_timeout_seconds,
         connect_timeout_seconds=settings.proxy_connect_timeout_seconds,
     )
-    proxy = ServiceProxy(hop, timeout_seconds=settings.proxy_timeout_seconds, max_body_bytes=settings.max_body_bytes)
+    proxy = ServiceProxy(
+        hop,
+        timeout_seconds=settings.proxy_timeout_seconds,
+        upload_timeout_seconds=settings.upload_timeout_seconds,
+        max_body_bytes=settings.max_body_bytes,
+    )
     app = FastAPI(
         title="Deputies in the grid — public API",
         version="1.0.0",

@@ -39,6 +39,7 @@ class GatewaySettings(Settings, SmsSettings):
     micro_funding_url: str = "http://127.0.0.1:8105"
     notification_url: str = "http://127.0.0.1:8106"
     proxy_timeout_seconds: float = 15.0
+    upload_timeout_seconds: float = 300.0  # a streamed upload (a photo, a voice note) on a weak signal, and its answer
     proxy_connect_timeout_seconds: float = 2.0
     max_body_bytes: int = 12 * 1024 * 1024
 

@@ -3,8 +3,9 @@ session, the replicas' turns, what is sent again). The proxy is plain ASGI in fr
 forwarded request costs no routing or dependency injection.
 
 - A service that is down answers 503 problem+json at once (connection refused), or after the connect
-  timeout (2 s) when its host does not answer; a slow answer becomes 504 after the total timeout (15 s); an
-  answer that is not HTTP, 502.
+  timeout (2 s) when its host does not answer; a slow answer becomes 504 after the total timeout (15 s; a
+  streamed upload gets `upload_timeout_seconds`, 300 s, since a photo takes ~15 s at 150 kbit/s); an answer
+  that is not HTTP, 502.
 - Bodies: a declared Content-Length over the limit is refused before reading (413); small bodies are
   buffered (and may be sent again by the hop's rules), larger or chunked ones (photos) stream through, are
   cut off at the limit, and are never sent twice.
@@ -70,9 +71,12 @@ class ClientGone(Exception):
 class ServiceProxy:
     """Forwards one ASGI request to its service over the hop; `target` says which requests are forwarded."""
 
-    def __init__(self, hop: Hop, *, timeout_seconds: float, max_body_bytes: int) -> None:
+    def __init__(
+        self, hop: Hop, *, timeout_seconds: float, max_body_bytes: int, upload_timeout_seconds: float = 300.0
+    ) -> None:
         self.hop = hop
         self.timeout_seconds = timeout_seconds
+        self.upload_timeout = aiohttp.ClientTimeout(total=upload_timeout_seconds, connect=hop.timeout.connect)
         self.max_body_bytes = max_body_bytes
 
     def target(self, path: str) -> tuple[str, str] | None:
@@ -162,6 +166,7 @@ class ServiceProxy:
                 idempotent=False,
                 headers=_forwarded_headers(scope, client),
                 data=self._stream_body(receive),
+                timeout=self.upload_timeout,  # the body comes as fast as the villager's signal allows
                 skip_auto_headers=ONLY_THEIRS,
             )
         except Exception as error:  # every failure becomes a problem answer

@@ -68,9 +68,7 @@ def recording_of(api: httpx.Client, url: str, **kwargs: object) -> tuple[str, st
         return answer.headers["content-type"], stream.codec_context.name, (opened.duration or 0) / 1_000_000
 
 
-def test_a_voice_note_recorded_offline_arrives_once_with_its_case_and_the_deputy_plays_it(
-    new_page, api, shots: Path
-):
+def test_a_voice_note_recorded_offline_arrives_once_with_its_case_and_the_deputy_plays_it(new_page, api, shots: Path):
     page = new_page()
     page.goto("/")
     wait_js(page, "() => navigator.serviceWorker.controller !== null", timeout=20)
