@@ -3,6 +3,7 @@ told apart, the deputy's visit form showing its error where it is, going back fr
 not dressed as a button, and a villager's case taken into a micro-project on its timeline."""
 
 import re
+import time
 import uuid
 
 import httpx
@@ -139,6 +140,15 @@ def test_the_villager_follows_the_micro_project_their_case_became(new_page, api:
     headers = {"Idempotency-Key": f"e2e-{uuid.uuid4()}"}
     case = api.post("/api/case-intake/cases", json=filed, headers=headers).json()
     project = publish_micro_project(api, place, case)
+
+    def noticed() -> bool:  # the project's events reach the case's timeline over the bus, shortly after
+        read = api.get(f"/api/case-intake/cases/track/{case['tracking_code']}").json()
+        return any((step.get("project") or {}).get("stage") == "in_notice" for step in read.get("timeline", []))
+
+    deadline = time.monotonic() + 20
+    while not noticed():
+        assert time.monotonic() < deadline, "the project's notice never reached the case's timeline"
+        time.sleep(0.25)
     page = new_page()
     page.goto(f"/track/{case['tracking_code']}")
     step = page.locator(".timeline li", has_text="纳入民生微实事")

@@ -96,8 +96,12 @@ async def test_a_case_in_another_grid_sends_that_deputy_nothing(push_env, nats_s
             )
             assert answer.status_code == 201, answer.text
 
+        codes: list[str] = []  # a case filed before case intake heard of the assignment is routed when it does
+
         async def filed():
             answer = await city.case_intake.client.post("/cases", json=case_body(city, grid_id=other_group_id))
+            if answer.status_code == 201:
+                codes.append(answer.json()["tracking_code"])
             return answer.json() if answer.status_code == 201 and answer.json()["assigned_deputy_ids"] else None
 
         case = await eventually(filed)
@@ -106,8 +110,8 @@ async def test_a_case_in_another_grid_sends_that_deputy_nothing(push_env, nats_s
         async def theirs_arrived():
             return receiver.for_device("theirs")
 
-        [push] = await eventually(theirs_arrived)
+        [push, *_] = await eventually(theirs_arrived)
         message = theirs.decrypt(push.body)
-        assert message["tracking_code"] == case["tracking_code"]
+        assert message["tracking_code"] in codes
         assert message["title"] == "A new case for you"  # the language the account chose
         assert receiver.for_device("mine") == []
